@@ -1,0 +1,80 @@
+/**
+ * The one `Deno.dlopen` of the code base: the libc symbols that denocni needs, opened lazily
+ * on first use so that plugin start-up does not pay for it.
+ *
+ * None of the symbols is `nonblocking`: `setns`, `unshare` and errno are per thread, and the
+ * calls must run on the JavaScript thread that asked for them.
+ *
+ * @module
+ */
+
+/** The symbol table, with the C prototype of every parameter. */
+export const LIBC_SYMBOLS = {
+  /** int *__errno_location(void) */
+  __errno_location: { parameters: [], result: "pointer" },
+  /** int socket(int domain, int type, int protocol) */
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /** int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen) */
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /** int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen) */
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  /** ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen) */
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  /** ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags) */
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  /** ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr, socklen_t *addrlen) */
+  recvfrom: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], result: "isize" },
+  /** ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags) */
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  /** int close(int fd) */
+  close: { parameters: ["i32"], result: "i32" },
+  /** int open(const char *pathname, int flags, mode_t mode) */
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /** int setns(int fd, int nstype) */
+  setns: { parameters: ["i32", "i32"], result: "i32" },
+  /** int unshare(int flags) */
+  unshare: { parameters: ["i32"], result: "i32" },
+  /** int mount(const char *source, const char *target, const char *filesystemtype, unsigned long mountflags, const void *data) */
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
+  /** int umount2(const char *target, int flags) */
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  /** int flock(int fd, int operation) */
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, unsigned long arg) */
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
+  /** pid_t getpid(void) */
+  getpid: { parameters: [], result: "i32" },
+  /** pid_t gettid(void) */
+  gettid: { parameters: [], result: "i32" },
+  /** uid_t geteuid(void) */
+  geteuid: { parameters: [], result: "u32" },
+  /** int kill(pid_t pid, int sig) */
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened library's symbols. */
+export type LibcSymbols = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+
+let opened: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | undefined;
+
+/**
+ * Opens libc on first use and returns its symbols.
+ *
+ * @returns The symbol table.
+ * @throws {Deno.errors.NotCapable} When `--allow-ffi` was not granted (propagated untouched).
+ * @throws {Error} When libc cannot be loaded, with the loader error as `cause`.
+ */
+export function libc(): LibcSymbols {
+  if (opened) return opened.symbols;
+  try {
+    opened = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      throw err;
+    }
+    throw new Error("Cannot load libc.so.6: denocni needs glibc on Linux", { cause: err });
+  }
+  return opened.symbols;
+}

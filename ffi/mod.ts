@@ -1,0 +1,17 @@
+/**
+ * The libc FFI layer: typed syscall wrappers and `ErrnoError`.
+ *
+ * @module
+ */
+export * from "./syscalls.ts";
+export { ERRNO_NAMES, ErrnoError, errnoName, errnoText } from "./errno.ts";
+export {
+  AF_NETLINK,
+  cint,
+  cstring,
+  parseSockaddrNl,
+  SOCKADDR_NL_SIZE,
+  sockaddrNl,
+} from "./structs.ts";
+export { libc, LIBC_SYMBOLS } from "./libc.ts";
+export type { LibcSymbols } from "./libc.ts";

@@ -1,0 +1,384 @@
+/**
+ * Typed wrappers over libc: one function per call, `bigint` converted at the edge, and on
+ * failure errno read at once and thrown as {@linkcode ErrnoError}.
+ *
+ * @module
+ */
+import { libc } from "./libc.ts";
+import { ErrnoError } from "./errno.ts";
+import { cint, cstring } from "./structs.ts";
+
+/** Constants from the libc headers for the calls below. */
+export const SOCK_RAW = 3;
+/** `SOCK_DGRAM` from `<sys/socket.h>`. */
+export const SOCK_DGRAM = 2;
+/** `SOCK_CLOEXEC` from `<sys/socket.h>`. */
+export const SOCK_CLOEXEC = 0x80000;
+/** `SOL_SOCKET` from `<sys/socket.h>`. */
+export const SOL_SOCKET = 1;
+/** `SO_SNDBUF` from `<asm/socket.h>`. */
+export const SO_SNDBUF = 7;
+/** `SO_RCVBUF` from `<asm/socket.h>`. */
+export const SO_RCVBUF = 8;
+/** `SO_RCVBUFFORCE` from `<asm/socket.h>`. */
+export const SO_RCVBUFFORCE = 33;
+/** `SO_RCVTIMEO` (old 64-bit timeval layout) from `<asm/socket.h>`. */
+export const SO_RCVTIMEO = 20;
+/** `MSG_PEEK` from `<sys/socket.h>`. */
+export const MSG_PEEK = 2;
+/** `MSG_TRUNC` from `<sys/socket.h>`. */
+export const MSG_TRUNC = 0x20;
+/** `MSG_DONTWAIT` from `<sys/socket.h>`. */
+export const MSG_DONTWAIT = 0x40;
+/** `CLONE_NEWNS` from `<sched.h>`. */
+export const CLONE_NEWNS = 0x00020000;
+/** `CLONE_NEWNET` from `<sched.h>`. */
+export const CLONE_NEWNET = 0x40000000;
+/** `O_RDONLY` from `<fcntl.h>`. */
+export const O_RDONLY = 0;
+/** `O_RDWR` from `<fcntl.h>`. */
+export const O_RDWR = 2;
+/** `O_CREAT` from `<fcntl.h>`. */
+export const O_CREAT = 0o100;
+/** `O_EXCL` from `<fcntl.h>`. */
+export const O_EXCL = 0o200;
+/** `O_CLOEXEC` from `<fcntl.h>`. */
+export const O_CLOEXEC = 0o2000000;
+/** `O_DIRECTORY` from `<fcntl.h>`. */
+export const O_DIRECTORY = 0o200000;
+/** `MS_RDONLY` from `<sys/mount.h>`. */
+export const MS_RDONLY = 1;
+/** `MS_NOSUID` from `<sys/mount.h>`. */
+export const MS_NOSUID = 2;
+/** `MS_NODEV` from `<sys/mount.h>`. */
+export const MS_NODEV = 4;
+/** `MS_NOEXEC` from `<sys/mount.h>`. */
+export const MS_NOEXEC = 8;
+/** `MS_REMOUNT` from `<sys/mount.h>`. */
+export const MS_REMOUNT = 32;
+/** `MS_BIND` from `<sys/mount.h>`. */
+export const MS_BIND = 4096;
+/** `MS_REC` from `<sys/mount.h>`. */
+export const MS_REC = 16384;
+/** `MS_PRIVATE` from `<sys/mount.h>`. */
+export const MS_PRIVATE = 1 << 18;
+/** `MS_SLAVE` from `<sys/mount.h>`. */
+export const MS_SLAVE = 1 << 19;
+/** `MS_SHARED` from `<sys/mount.h>`. */
+export const MS_SHARED = 1 << 20;
+/** `MNT_DETACH` from `<sys/mount.h>`. */
+export const MNT_DETACH = 2;
+/** `LOCK_SH` from `<sys/file.h>`. */
+export const LOCK_SH = 1;
+/** `LOCK_EX` from `<sys/file.h>`. */
+export const LOCK_EX = 2;
+/** `LOCK_NB` from `<sys/file.h>`. */
+export const LOCK_NB = 4;
+/** `LOCK_UN` from `<sys/file.h>`. */
+export const LOCK_UN = 8;
+/** `NS_GET_NSTYPE` ioctl from `<linux/nsfs.h>`: `_IO(0xb7, 0x3)`. */
+export const NS_GET_NSTYPE = 0xb703;
+/** `EINTR` errno. */
+export const EINTR = 4;
+/** `EAGAIN` errno. */
+export const EAGAIN = 11;
+
+function errno(): number {
+  const ptr = libc().__errno_location();
+  if (ptr === null) return 0;
+  return new Deno.UnsafePointerView(ptr).getInt32();
+}
+
+function check(result: number, syscall: string, context?: string): number {
+  if (result === -1) throw new ErrnoError(syscall, errno(), context);
+  return result;
+}
+
+function checkBig(result: number | bigint, syscall: string, context?: string): number {
+  const n = Number(result);
+  if (n === -1) throw new ErrnoError(syscall, errno(), context);
+  return n;
+}
+
+/**
+ * `socket(2)`.
+ *
+ * @param domain Address family, e.g. `AF_NETLINK`.
+ * @param type Socket type and flags, e.g. `SOCK_RAW | SOCK_CLOEXEC`.
+ * @param protocol Protocol, e.g. `NETLINK_ROUTE` (0).
+ * @returns The new file descriptor.
+ * @throws {ErrnoError} On failure.
+ */
+export function socket(domain: number, type: number, protocol: number): number {
+  return check(libc().socket(domain, type, protocol), "socket");
+}
+
+/**
+ * `bind(2)`.
+ *
+ * @param fd Socket.
+ * @param addr Packed sockaddr.
+ * @throws {ErrnoError} On failure.
+ */
+export function bind(fd: number, addr: Uint8Array<ArrayBuffer>): void {
+  check(libc().bind(fd, addr, addr.byteLength), "bind");
+}
+
+/**
+ * `getsockname(2)`.
+ *
+ * @param fd Socket.
+ * @param size Room for the address.
+ * @returns The packed local address, trimmed to its length.
+ * @throws {ErrnoError} On failure.
+ */
+export function getsockname(fd: number, size = 128): Uint8Array<ArrayBuffer> {
+  const addr = new Uint8Array(size);
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, size, true);
+  check(libc().getsockname(fd, addr, len), "getsockname");
+  return addr.slice(0, new DataView(len.buffer).getUint32(0, true));
+}
+
+/**
+ * `setsockopt(2)`.
+ *
+ * @param fd Socket.
+ * @param level Option level, e.g. `SOL_SOCKET`.
+ * @param name Option name, e.g. `SO_RCVBUF`.
+ * @param value An `int` value, or the packed option bytes.
+ * @throws {ErrnoError} On failure.
+ */
+export function setsockopt(
+  fd: number,
+  level: number,
+  name: number,
+  value: number | Uint8Array<ArrayBuffer>,
+): void {
+  const bytes = typeof value === "number" ? cint(value) : value;
+  check(libc().setsockopt(fd, level, name, bytes, bytes.byteLength), "setsockopt");
+}
+
+/**
+ * `sendto(2)`.
+ *
+ * @param fd Socket.
+ * @param data Bytes to send.
+ * @param addr Packed destination address, or `null` for a connected socket.
+ * @param flags `MSG_*` flags.
+ * @returns Bytes sent.
+ * @throws {ErrnoError} On failure.
+ */
+export function sendto(
+  fd: number,
+  data: Uint8Array<ArrayBuffer>,
+  addr: Uint8Array<ArrayBuffer> | null,
+  flags = 0,
+): number {
+  return checkBig(
+    libc().sendto(fd, data, BigInt(data.byteLength), flags, addr, addr?.byteLength ?? 0),
+    "sendto",
+  );
+}
+
+/**
+ * `recvfrom(2)`.
+ *
+ * @param fd Socket.
+ * @param buf Buffer to fill.
+ * @param flags `MSG_*` flags (`MSG_PEEK | MSG_TRUNC` returns the real datagram size).
+ * @returns The byte count (with `MSG_TRUNC`, the datagram's full size) and the sender address.
+ * @throws {ErrnoError} On failure.
+ */
+export function recvfrom(
+  fd: number,
+  buf: Uint8Array<ArrayBuffer>,
+  flags = 0,
+): { length: number; from: Uint8Array<ArrayBuffer> } {
+  const from = new Uint8Array(128);
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, from.byteLength, true);
+  const n = checkBig(
+    libc().recvfrom(fd, buf, BigInt(buf.byteLength), flags, from, len),
+    "recvfrom",
+  );
+  return { length: n, from: from.slice(0, new DataView(len.buffer).getUint32(0, true)) };
+}
+
+/**
+ * `sendmsg(2)` with a caller-packed `struct msghdr`.
+ *
+ * @param fd Socket.
+ * @param msghdr Packed `struct msghdr` (pointers inside must stay alive for the call).
+ * @param flags `MSG_*` flags.
+ * @returns Bytes sent.
+ * @throws {ErrnoError} On failure.
+ */
+export function sendmsg(fd: number, msghdr: Uint8Array<ArrayBuffer>, flags = 0): number {
+  return checkBig(libc().sendmsg(fd, msghdr, flags), "sendmsg");
+}
+
+/**
+ * `recvmsg(2)` with a caller-packed `struct msghdr`.
+ *
+ * @param fd Socket.
+ * @param msghdr Packed `struct msghdr`.
+ * @param flags `MSG_*` flags.
+ * @returns Bytes received.
+ * @throws {ErrnoError} On failure.
+ */
+export function recvmsg(fd: number, msghdr: Uint8Array<ArrayBuffer>, flags = 0): number {
+  return checkBig(libc().recvmsg(fd, msghdr, flags), "recvmsg");
+}
+
+/**
+ * `close(2)`.
+ *
+ * @param fd File descriptor.
+ * @throws {ErrnoError} On failure.
+ */
+export function close(fd: number): void {
+  check(libc().close(fd), "close");
+}
+
+/**
+ * `open(2)`.
+ *
+ * @param path File path.
+ * @param flags `O_*` flags (`O_CLOEXEC` is always added).
+ * @param mode Mode for `O_CREAT`.
+ * @returns The file descriptor.
+ * @throws {ErrnoError} On failure; the message names the path.
+ */
+export function open(path: string, flags: number, mode = 0o644): number {
+  return check(libc().open(cstring(path), flags | O_CLOEXEC, mode), "open", `open "${path}"`);
+}
+
+/**
+ * `setns(2)`: moves the calling thread into the namespace of `fd`.
+ *
+ * @param fd Namespace file descriptor.
+ * @param nstype `CLONE_NEW*` type to insist on, or 0.
+ * @throws {ErrnoError} On failure.
+ */
+export function setns(fd: number, nstype: number): void {
+  check(libc().setns(fd, nstype), "setns");
+}
+
+/**
+ * `unshare(2)`.
+ *
+ * @param flags `CLONE_NEW*` flags.
+ * @throws {ErrnoError} On failure.
+ */
+export function unshare(flags: number): void {
+  check(libc().unshare(flags), "unshare");
+}
+
+/**
+ * `mount(2)`.
+ *
+ * @param source Source path or device, or `null`.
+ * @param target Mount point.
+ * @param fstype File system type, or `null`.
+ * @param flags `MS_*` flags.
+ * @param data File-system-specific data, or `null`.
+ * @throws {ErrnoError} On failure; the message names the target.
+ */
+export function mount(
+  source: string | null,
+  target: string,
+  fstype: string | null,
+  flags: number,
+  data: string | null = null,
+): void {
+  check(
+    libc().mount(
+      source === null ? null : cstring(source),
+      cstring(target),
+      fstype === null ? null : cstring(fstype),
+      BigInt(flags),
+      data === null ? null : cstring(data),
+    ),
+    "mount",
+    `mount "${target}"`,
+  );
+}
+
+/**
+ * `umount2(2)`.
+ *
+ * @param target Mount point.
+ * @param flags `MNT_*` flags.
+ * @throws {ErrnoError} On failure; the message names the target.
+ */
+export function umount2(target: string, flags = 0): void {
+  check(libc().umount2(cstring(target), flags), "umount2", `umount "${target}"`);
+}
+
+/**
+ * `flock(2)`.
+ *
+ * @param fd File descriptor.
+ * @param operation `LOCK_SH`, `LOCK_EX` or `LOCK_UN`, optionally `| LOCK_NB`.
+ * @throws {ErrnoError} On failure (`EWOULDBLOCK`/`EAGAIN` with `LOCK_NB`).
+ */
+export function flock(fd: number, operation: number): void {
+  for (;;) {
+    const rc = libc().flock(fd, operation);
+    if (rc === 0) return;
+    const e = errno();
+    if (e !== EINTR) throw new ErrnoError("flock", e);
+  }
+}
+
+/**
+ * `ioctl(2)` with an integer argument.
+ *
+ * @param fd File descriptor.
+ * @param request Request number.
+ * @param arg Integer argument.
+ * @returns The call's non-negative result.
+ * @throws {ErrnoError} On failure.
+ */
+export function ioctl(fd: number, request: number, arg = 0): number {
+  return check(libc().ioctl(fd, BigInt(request), BigInt(arg)), "ioctl");
+}
+
+/**
+ * `getpid(2)`.
+ *
+ * @returns The process id.
+ */
+export function getpid(): number {
+  return libc().getpid();
+}
+
+/**
+ * `gettid(2)`.
+ *
+ * @returns The calling thread's id.
+ */
+export function gettid(): number {
+  return libc().gettid();
+}
+
+/**
+ * `geteuid(2)`.
+ *
+ * @returns The effective user id.
+ */
+export function geteuid(): number {
+  return libc().geteuid();
+}
+
+/**
+ * `kill(2)`.
+ *
+ * @param pid Process id.
+ * @param signal Signal number.
+ * @throws {ErrnoError} On failure.
+ */
+export function kill(pid: number, signal: number): void {
+  check(libc().kill(pid, signal), "kill");
+}

@@ -1,0 +1,51 @@
+// deno-lint-ignore-file no-console
+// Fails when an import points against the layer order: plugins -> cni -> netlink/netns -> ffi.
+// The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or use Deno.*.
+import { join, relative } from "node:path";
+
+const RANK: Record<string, number> = { ffi: 0, netlink: 1, netns: 1, cni: 2, plugins: 3 };
+const root = new URL("..", import.meta.url).pathname;
+const IMPORT_REGEXP = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
+const IMPURE_NETLINK = new Set(["netlink/socket.ts", "netlink/ops.ts", "netlink/mod.ts"]);
+const problems: string[] = [];
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* walk(path);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield path;
+  }
+}
+
+for (const layer of Object.keys(RANK)) {
+  const dir = join(root, layer);
+  try {
+    Deno.statSync(dir);
+  } catch {
+    continue;
+  }
+  for (const file of walk(dir)) {
+    const rel = relative(root, file);
+    const text = Deno.readTextFileSync(file);
+    for (const match of text.matchAll(IMPORT_REGEXP)) {
+      const target = relative(root, join(file, "..", match[1]!));
+      const targetLayer = target.split("/")[0]!;
+      const rank = RANK[targetLayer];
+      if (rank !== undefined && targetLayer !== layer && rank >= RANK[layer]!) {
+        problems.push(`${rel} imports ${target} (${layer} may not depend on ${targetLayer})`);
+      }
+      if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi") {
+        problems.push(`${rel} is codec and may not import ffi/ (${target})`);
+      }
+    }
+    if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && /\bDeno\./.test(text)) {
+      problems.push(`${rel} is codec and may not call Deno.*`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  for (const p of problems) console.error(`layer violation: ${p}`);
+  Deno.exit(1);
+}
+console.log("layers ok");
