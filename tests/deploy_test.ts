@@ -1,0 +1,72 @@
+import { parseAllDocuments } from "yaml";
+import { assert, assertEquals } from "./helpers/assert.ts";
+
+const ROOT = new URL("..", import.meta.url);
+const DIR = new URL("deploy/kubernetes/", ROOT);
+
+type Doc = Record<string, unknown> & { kind: string; metadata: { name: string } };
+
+function loadManifests(): Doc[] {
+  const text = Deno.readTextFileSync(new URL("daemonset.yaml", DIR));
+  const docs = parseAllDocuments(text);
+  for (const doc of docs) assertEquals(doc.errors.map(String), []);
+  return docs.map((d) => d.toJS() as Doc);
+}
+
+function get(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split(".")) {
+    cur = cur !== null && typeof cur === "object"
+      ? (cur as Record<string, unknown>)[key]
+      : undefined;
+  }
+  return cur;
+}
+
+Deno.test("deploy/kubernetes/daemonset.yaml is well-formed with every required field", () => {
+  const docs = loadManifests();
+  assertEquals(docs.map((d) => d.kind), ["Namespace", "ConfigMap", "DaemonSet"]);
+  for (const doc of docs) {
+    assert(typeof doc.apiVersion === "string", `${doc.kind}: apiVersion`);
+    assert(typeof doc.metadata?.name === "string", `${doc.kind}: metadata.name`);
+  }
+  const ds = docs[2]!;
+  assertEquals(ds.apiVersion, "apps/v1");
+  assertEquals(get(ds, "spec.selector.matchLabels"), get(ds, "spec.template.metadata.labels"));
+  const spec = get(ds, "spec.template.spec") as Record<string, unknown>;
+  assertEquals(spec.hostNetwork, true);
+  const init = spec.initContainers as Record<string, unknown>[];
+  const containers = spec.containers as Record<string, unknown>[];
+  for (const c of [...init, ...containers]) {
+    assert(typeof c.name === "string" && typeof c.image === "string", "container name and image");
+  }
+  assertEquals(init[0]!.args, ["install", "--dir", "/host/opt/cni/bin", "--force"]);
+  const volumes = spec.volumes as Record<string, unknown>[];
+  const hostPaths = volumes.map((v) => get(v, "hostPath.path")).filter(Boolean);
+  assertEquals(hostPaths, ["/opt/cni/bin", "/etc/cni/net.d"]);
+  const mounted = new Set(
+    [...init, ...containers].flatMap((c) =>
+      ((c.volumeMounts ?? []) as { name: string }[]).map((m) => m.name)
+    ),
+  );
+  for (const v of volumes) assert(mounted.has(v.name as string), `volume ${v.name} is mounted`);
+});
+
+Deno.test("the ConfigMap's conflist equals deploy/kubernetes/10-denocni.conflist", () => {
+  const cm = loadManifests()[1]!;
+  const inline = JSON.parse(get(cm, "data")!["10-denocni.conflist" as never] as string);
+  const file = JSON.parse(Deno.readTextFileSync(new URL("10-denocni.conflist", DIR)));
+  assertEquals(inline, file);
+  assertEquals(file.plugins.map((p: { type: string }) => p.type), ["bridge", "loopback"]);
+  assertEquals(file.plugins[0].ipam.ranges[0][0].subnet, "10.22.0.0/16");
+});
+
+Deno.test("deploy/kubernetes/Containerfile copies what `deno task compile` produces", () => {
+  const text = Deno.readTextFileSync(new URL("Containerfile", DIR));
+  const tasks = JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT))).tasks;
+  const output = /--output[= ](\S+)/.exec(tasks.compile)?.[1];
+  assertEquals(output, "dist/denocni");
+  assert(/^FROM \S+/m.test(text), "FROM line");
+  assert(text.includes(`COPY ${output} /usr/local/bin/denocni`), "COPY of the compiled binary");
+  assert(text.includes("COPY deploy/kubernetes/10-denocni.conflist"), "COPY of the conflist");
+});
