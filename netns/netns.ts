@@ -6,9 +6,17 @@
  * @module
  */
 import {
+  CLONE_NEWCGROUP,
+  CLONE_NEWIPC,
   CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWPID,
+  CLONE_NEWTIME,
+  CLONE_NEWUSER,
+  CLONE_NEWUTS,
   close,
   ErrnoError,
+  errnoText,
   ioctl,
   NS_GET_NSTYPE,
   O_RDONLY,
@@ -18,6 +26,18 @@ import {
 
 /** The path of the calling thread's own network namespace. */
 export const THREAD_NETNS_PATH = "/proc/thread-self/ns/net";
+
+/** Namespace kinds by their `CLONE_NEW*` value, for error messages. */
+const NS_KIND_NAMES: Readonly<Record<number, string>> = {
+  [CLONE_NEWNS]: "mount",
+  [CLONE_NEWCGROUP]: "cgroup",
+  [CLONE_NEWUTS]: "UTS",
+  [CLONE_NEWIPC]: "IPC",
+  [CLONE_NEWUSER]: "user",
+  [CLONE_NEWPID]: "PID",
+  [CLONE_NEWNET]: "network",
+  [CLONE_NEWTIME]: "time",
+};
 
 /** A path that exists but is not a network namespace, or cannot be opened as one. */
 export class NotNetnsError extends Error {
@@ -32,6 +52,23 @@ export class NotNetnsError extends Error {
     super(`"${path}" is not a network namespace: ${reason}`, { cause });
     this.name = "NotNetnsError";
     this.path = path;
+  }
+}
+
+/**
+ * A network namespace path that does not exist (ENOENT): a deleted named namespace, or
+ * `/proc/PID/ns/net` of a process that is gone. DEL handlers catch it to succeed quietly.
+ */
+export class NetnsNotFoundError extends NotNetnsError {
+  /**
+   * @param path The missing path.
+   * @param action What was being done, e.g. `delete network namespace "x"`; prefixes the message.
+   * @param cause The underlying error, if any.
+   */
+  constructor(path: string, action?: string, cause?: unknown) {
+    super(path, "no such file or directory (ENOENT)", cause);
+    this.name = "NetnsNotFoundError";
+    this.message = `${action ? `${action}: ` : ""}network namespace "${path}" does not exist`;
   }
 }
 
@@ -56,6 +93,11 @@ export class NetnsHandle {
     return this.#fd;
   }
 
+  /** Whether the descriptor has been closed. */
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
   /** Closes the descriptor (idempotent). */
   close(): void {
     if (this.#fd >= 0) {
@@ -72,20 +114,30 @@ export class NetnsHandle {
 }
 
 /**
- * Opens a network namespace from a path (`/run/netns/X`, `/proc/PID/ns/net`, ...), refusing
- * anything that is not one.
+ * Opens a network namespace from a path (`/run/netns/X`, `/var/run/netns/X`,
+ * `/proc/PID/ns/net`, ...), refusing anything that is not one.
+ *
+ * @example Open a namespace and close it automatically
+ * ```ts ignore
+ * using ns = openNetns("/run/netns/blue");
+ * ```
  *
  * @param path Namespace path.
  * @returns An open handle.
- * @throws {NotNetnsError} When the path is missing or not a network namespace.
+ * @throws {NetnsNotFoundError} When the path does not exist.
+ * @throws {NotNetnsError} When the path cannot be opened or is not a network namespace.
  */
 export function openNetns(path: string): NetnsHandle {
+  if (path === "") throw new NotNetnsError(path, "the path is empty");
   let fd: number;
   try {
     fd = open(path, O_RDONLY);
   } catch (err) {
-    const reason = err instanceof ErrnoError ? err.message : String(err);
-    throw new NotNetnsError(path, reason, err);
+    if (err instanceof ErrnoError) {
+      if (err.code === "ENOENT") throw new NetnsNotFoundError(path, undefined, err);
+      throw new NotNetnsError(path, `cannot open it: ${errnoText(err.errno)} (${err.code})`, err);
+    }
+    throw new NotNetnsError(path, `cannot open it: ${String(err)}`, err);
   }
   let type: number;
   try {
@@ -96,7 +148,8 @@ export function openNetns(path: string): NetnsHandle {
   }
   if (type !== CLONE_NEWNET) {
     close(fd);
-    throw new NotNetnsError(path, "a namespace of another type");
+    const kind = NS_KIND_NAMES[type] ?? `type 0x${type.toString(16)}`;
+    throw new NotNetnsError(path, `it is a ${kind} namespace`);
   }
   return new NetnsHandle(fd, path);
 }
@@ -116,8 +169,28 @@ function fatalCannotReturn(err: unknown): never {
 }
 
 /**
+ * Moves the calling thread back into the namespace `original` (an open fd); stops the process
+ * if that fails. For code in this layer that switched namespaces by other means (`unshare`).
+ *
+ * @param original An open descriptor of the namespace to return to.
+ */
+export function returnToNetns(original: number): void {
+  try {
+    setns(original, CLONE_NEWNET);
+  } catch (err) {
+    fatalCannotReturn(err);
+  }
+}
+
+/**
  * Runs a synchronous function inside a network namespace, then returns the thread to its own
  * namespace, also when `fn` throws. If returning fails the process stops.
+ *
+ * @example Read a sysctl inside a namespace
+ * ```ts ignore
+ * const fwd = withNetns("/run/netns/blue", () =>
+ *   Deno.readTextFileSync("/proc/sys/net/ipv4/ip_forward"));
+ * ```
  *
  * @param ns An open handle or a namespace path.
  * @param fn Synchronous work (no `await`, no async Deno APIs).
@@ -133,11 +206,7 @@ export function withNetns<T>(ns: NetnsHandle | string, fn: () => T): T {
       try {
         return fn();
       } finally {
-        try {
-          setns(original, CLONE_NEWNET);
-        } catch (err) {
-          fatalCannotReturn(err);
-        }
+        returnToNetns(original);
       }
     } finally {
       close(original);
@@ -145,4 +214,48 @@ export function withNetns<T>(ns: NetnsHandle | string, fn: () => T): T {
   } finally {
     if (typeof ns === "string") target.close();
   }
+}
+
+/**
+ * The inode number of the calling thread's network namespace (what `readlink
+ * /proc/thread-self/ns/net` shows as `net:[N]`). Two namespaces are the same iff their inodes
+ * are equal (all live on the one nsfs device).
+ *
+ * @example Compare against a namespace
+ * ```ts ignore
+ * const mine = currentNetnsInode();
+ * const theirs = netnsInode("/run/netns/blue");
+ * ```
+ *
+ * @returns The namespace inode.
+ */
+export function currentNetnsInode(): number {
+  return Deno.statSync(THREAD_NETNS_PATH).ino ?? 0;
+}
+
+/**
+ * The inode number of a network namespace, from an open handle or a path.
+ *
+ * @param ns An open handle or a namespace path.
+ * @returns The namespace inode.
+ * @throws {NotNetnsError} When `ns` is a path that is not a network namespace.
+ */
+export function netnsInode(ns: NetnsHandle | string): number {
+  if (typeof ns === "string") {
+    using handle = openNetns(ns);
+    return netnsInode(handle);
+  }
+  return Deno.statSync(`/proc/self/fd/${ns.fd}`).ino ?? 0;
+}
+
+/**
+ * Whether a namespace is the calling thread's own (the "host" namespace of this process), by
+ * inode. Plugins check this before acting on `CNI_NETNS`.
+ *
+ * @param ns An open handle or a namespace path.
+ * @returns `true` when `ns` is the thread's current network namespace.
+ * @throws {NotNetnsError} When `ns` is a path that is not a network namespace.
+ */
+export function isCurrentNetns(ns: NetnsHandle | string): boolean {
+  return netnsInode(ns) === currentNetnsInode();
 }
