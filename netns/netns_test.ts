@@ -1,0 +1,118 @@
+import { assert, assertEquals, assertThrows, IS_ROOT } from "../tests/helpers/assert.ts";
+import {
+  currentNetnsInode,
+  isCurrentNetns,
+  netnsInode,
+  NetnsNotFoundError,
+  NotNetnsError,
+  openNetns,
+  THREAD_NETNS_PATH,
+  withNetns,
+} from "./netns.ts";
+
+function readlinkInode(path: string): number {
+  const m = /^net:\[(\d+)\]$/.exec(Deno.readLinkSync(path));
+  assert(m, `unexpected link text for ${path}`);
+  return Number(m[1]);
+}
+
+Deno.test("currentNetnsInode() matches the net:[N] link of /proc/self/ns/net", () => {
+  assertEquals(currentNetnsInode(), readlinkInode("/proc/self/ns/net"));
+  assertEquals(currentNetnsInode(), readlinkInode(THREAD_NETNS_PATH));
+});
+
+Deno.test("openNetns() opens the thread's own namespace and netnsInode() reads it", () => {
+  using ns = openNetns("/proc/self/ns/net");
+  assertEquals(ns.path, "/proc/self/ns/net");
+  assert(ns.fd >= 0);
+  assertEquals(netnsInode(ns), currentNetnsInode());
+  assertEquals(netnsInode("/proc/self/ns/net"), currentNetnsInode());
+  assert(isCurrentNetns(ns));
+});
+
+Deno.test("NetnsHandle.close() is idempotent and fd throws once closed", () => {
+  const ns = openNetns("/proc/self/ns/net");
+  ns.close();
+  ns.close();
+  assert(ns.closed);
+  assertThrows(() => ns.fd, Error, "is closed");
+});
+
+Deno.test("openNetns() of a missing path throws NetnsNotFoundError naming the path", () => {
+  const err = assertThrows(
+    () => openNetns("/run/netns/denocni-no-such-ns"),
+    NetnsNotFoundError,
+  );
+  assertEquals(err.message, 'network namespace "/run/netns/denocni-no-such-ns" does not exist');
+  assertEquals(err.path, "/run/netns/denocni-no-such-ns");
+  assert(err instanceof NotNetnsError);
+});
+
+Deno.test("openNetns() of a gone /proc/PID/ns/net throws NetnsNotFoundError", () => {
+  const err = assertThrows(() => openNetns("/proc/999999999/ns/net"), NetnsNotFoundError);
+  assertEquals(err.message, 'network namespace "/proc/999999999/ns/net" does not exist');
+});
+
+Deno.test("openNetns() of a regular file throws NotNetnsError 'not a namespace file'", () => {
+  const file = Deno.makeTempFileSync({ prefix: "denocni-netns-" });
+  try {
+    const err = assertThrows(() => openNetns(file), NotNetnsError);
+    assertEquals(err.message, `"${file}" is not a network namespace: not a namespace file`);
+    assert(!(err instanceof NetnsNotFoundError));
+  } finally {
+    Deno.removeSync(file);
+  }
+});
+
+Deno.test("openNetns() of a directory throws NotNetnsError", () => {
+  const err = assertThrows(() => openNetns("/tmp"), NotNetnsError);
+  assertEquals(err.message, '"/tmp" is not a network namespace: not a namespace file');
+});
+
+Deno.test("openNetns() of another namespace type names that type", () => {
+  assertThrows(
+    () => openNetns("/proc/self/ns/mnt"),
+    NotNetnsError,
+    '"/proc/self/ns/mnt" is not a network namespace: it is a mount namespace',
+  );
+  assertThrows(
+    () => openNetns("/proc/self/ns/uts"),
+    NotNetnsError,
+    "it is a UTS namespace",
+  );
+});
+
+Deno.test("openNetns() of an empty path throws NotNetnsError", () => {
+  assertThrows(() => openNetns(""), NotNetnsError, "the path is empty");
+});
+
+Deno.test("withNetns() with a bad path throws before switching and leaves the thread alone", () => {
+  const before = currentNetnsInode();
+  let ran = false;
+  assertThrows(
+    () =>
+      withNetns("/proc/self/ns/mnt", () => {
+        ran = true;
+      }),
+    NotNetnsError,
+  );
+  assert(!ran);
+  assertEquals(currentNetnsInode(), before);
+});
+
+Deno.test({
+  name: "withNetns() into its own namespace returns fn's value and rethrows fn's error",
+  ignore: !IS_ROOT,
+}, () => {
+  const before = currentNetnsInode();
+  assertEquals(withNetns("/proc/self/ns/net", () => currentNetnsInode()), before);
+  assertThrows(
+    () =>
+      withNetns("/proc/self/ns/net", () => {
+        throw new RangeError("boom");
+      }),
+    RangeError,
+    "boom",
+  );
+  assertEquals(currentNetnsInode(), before);
+});
