@@ -1,0 +1,273 @@
+import { runPlugin, validateInterfaceName } from "./skel.ts";
+import { CniError } from "./errors.ts";
+import type { CmdArgs, Delegate, PluginFns } from "./plugin.ts";
+import type { Result } from "./types.ts";
+import { assert, assertEquals } from "../tests/helpers/assert.ts";
+
+const enc = new TextEncoder();
+const ALL = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
+
+function fakePlugin(over: Partial<PluginFns> = {}, calls: CmdArgs[] = []): PluginFns {
+  return {
+    add(args) {
+      calls.push(args);
+      return Promise.resolve(
+        {
+          cniVersion: "1.1.0",
+          interfaces: [{ name: "eth0", sandbox: args.netns }],
+          ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1", interface: 0 }],
+          routes: [{ dst: "0.0.0.0/0" }],
+        } satisfies Result,
+      );
+    },
+    check(args) {
+      calls.push(args);
+      return Promise.resolve();
+    },
+    del(args) {
+      calls.push(args);
+      return Promise.resolve();
+    },
+    supportedVersions: ALL,
+    about: "CNI plugin fake v1.2.3",
+    ...over,
+  };
+}
+
+const ADD_ENV = {
+  CNI_COMMAND: "ADD",
+  CNI_CONTAINERID: "c1",
+  CNI_NETNS: "/run/netns/x",
+  CNI_IFNAME: "eth0",
+  CNI_PATH: "/opt/cni/bin",
+};
+
+function conf(obj: Record<string, unknown>): Uint8Array {
+  return enc.encode(JSON.stringify({ name: "net", type: "fake", ...obj }));
+}
+
+Deno.test("runPlugin() reports every missing variable at once, in the reference order", async () => {
+  const out = await runPlugin(fakePlugin(), {
+    env: { CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1" },
+    stdin: conf({}),
+  });
+  assertEquals(out, {
+    stdout:
+      '{\n    "code": 4,\n    "msg": "required env variables [CNI_NETNS,CNI_IFNAME,CNI_PATH] missing"\n}',
+    stderr: "",
+    exitCode: 1,
+  });
+});
+
+Deno.test("runPlugin() prints the about text without CNI_COMMAND", async () => {
+  assertEquals(await runPlugin(fakePlugin(), { env: {}, stdin: new Uint8Array() }), {
+    stdout: "",
+    stderr:
+      "CNI plugin fake v1.2.3\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n",
+    exitCode: 0,
+  });
+  const bare = await runPlugin(fakePlugin({ about: "" }), { env: {}, stdin: new Uint8Array() });
+  assertEquals(bare.exitCode, 1);
+  assertEquals(JSON.parse(bare.stdout), {
+    code: 4,
+    msg: "required env variables [CNI_COMMAND] missing",
+  });
+});
+
+Deno.test("runPlugin() answers VERSION without reading stdin", async () => {
+  const out = await runPlugin(fakePlugin({ supportedVersions: ["0.3.1", "1.0.0"] }), {
+    env: { CNI_COMMAND: "VERSION" },
+    stdin: enc.encode("garbage"),
+  });
+  assertEquals(out, {
+    stdout: '{"cniVersion":"1.1.0","supportedVersions":["0.3.1","1.0.0"]}\n',
+    stderr: "",
+    exitCode: 0,
+  });
+});
+
+Deno.test("runPlugin() rejects an unknown verb, bad JSON, a missing name", async () => {
+  const nope = await runPlugin(fakePlugin(), { env: { CNI_COMMAND: "NOPE" }, stdin: conf({}) });
+  assertEquals(JSON.parse(nope.stdout), { code: 4, msg: "unknown CNI_COMMAND: NOPE" });
+  const bad = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: enc.encode("{nope") });
+  assertEquals(bad.exitCode, 1);
+  const badJson = JSON.parse(bad.stdout);
+  assertEquals([badJson.code, badJson.msg], [6, "error unmarshall network config"]);
+  const noName = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: enc.encode('{"type":"x"}') });
+  assertEquals(JSON.parse(noName.stdout), { code: 7, msg: "missing network name" });
+  const badName = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: conf({ name: "-x" }) });
+  assertEquals(JSON.parse(badName.stdout), {
+    code: 7,
+    msg: "invalid characters found in network name",
+    details: "-x",
+  });
+});
+
+Deno.test("runPlugin() validates container ID and interface name for ADD/DEL/CHECK", async () => {
+  const id = await runPlugin(fakePlugin(), {
+    env: { ...ADD_ENV, CNI_CONTAINERID: "%bad" },
+    stdin: conf({}),
+  });
+  assertEquals(JSON.parse(id.stdout), {
+    code: 4,
+    msg: "invalid characters in containerID",
+    details: "%bad",
+  });
+  const long = await runPlugin(fakePlugin(), {
+    env: { ...ADD_ENV, CNI_IFNAME: "a234567890123456" },
+    stdin: conf({}),
+  });
+  assertEquals(JSON.parse(long.stdout), {
+    code: 4,
+    msg: "interface name is too long",
+    details: "interface name should be less than 16 characters",
+  });
+  assertEquals(validateInterfaceName("a23456789012345"), undefined);
+  for (const bad of [".", "..", "a/b", "a:b", "a b", "a\tb", "a\u00a0b", ""]) {
+    assert(validateInterfaceName(bad) instanceof CniError, bad);
+  }
+});
+
+Deno.test("runPlugin() DEL needs no CNI_NETNS; GC needs only CNI_PATH", async () => {
+  const calls: CmdArgs[] = [];
+  const del = await runPlugin(fakePlugin({}, calls), {
+    env: { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "eth0", CNI_PATH: "/p" },
+    stdin: conf({ cniVersion: "1.0.0" }),
+  });
+  assertEquals(del, { stdout: "", stderr: "", exitCode: 0 });
+  assertEquals(calls[0]?.netns, "");
+  const gc = await runPlugin(fakePlugin(), {
+    env: { CNI_COMMAND: "GC" },
+    stdin: conf({ cniVersion: "1.1.0" }),
+  });
+  assertEquals(JSON.parse(gc.stdout).msg, "required env variables [CNI_PATH] missing");
+  const gcOk = await runPlugin(fakePlugin(), {
+    env: { CNI_COMMAND: "GC", CNI_PATH: "/p" },
+    stdin: conf({ cniVersion: "1.1.0" }),
+  });
+  assertEquals(gcOk.exitCode, 0);
+});
+
+Deno.test("runPlugin() gates versions: unsupported config, CHECK < 0.4.0, GC/STATUS < 1.1.0", async () => {
+  const mismatch = await runPlugin(fakePlugin({ supportedVersions: ["0.3.1", "1.0.0"] }), {
+    env: ADD_ENV,
+    stdin: conf({ cniVersion: "9.9.9" }),
+  });
+  assertEquals(
+    mismatch.stdout,
+    '{\n    "code": 1,\n    "msg": "incompatible CNI versions",\n    "details": "config is \\"9.9.9\\", plugin supports [\\"0.3.1\\" \\"1.0.0\\"]"\n}',
+  );
+  const check = await runPlugin(fakePlugin(), {
+    env: { ...ADD_ENV, CNI_COMMAND: "CHECK" },
+    stdin: conf({ cniVersion: "0.3.1" }),
+  });
+  assertEquals(JSON.parse(check.stdout), { code: 1, msg: "config version does not allow CHECK" });
+  const status = await runPlugin(fakePlugin(), {
+    env: { CNI_COMMAND: "STATUS", CNI_PATH: "/p" },
+    stdin: conf({ cniVersion: "1.0.0" }),
+  });
+  assertEquals(JSON.parse(status.stdout), { code: 1, msg: "config version does not allow STATUS" });
+  const noVersion = await runPlugin(fakePlugin({ supportedVersions: ["1.0.0"] }), {
+    env: ADD_ENV,
+    stdin: conf({}),
+  });
+  assertEquals(
+    JSON.parse(noVersion.stdout).details,
+    'config is "0.1.0", plugin supports ["1.0.0"]',
+  );
+});
+
+Deno.test("runPlugin() converts the result to the config's version", async () => {
+  const v02 = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: conf({ cniVersion: "0.2.0" }) });
+  assertEquals(v02.exitCode, 0);
+  assertEquals(
+    v02.stdout,
+    JSON.stringify(
+      {
+        cniVersion: "0.2.0",
+        ip4: { ip: "10.0.0.2/24", gateway: "10.0.0.1", routes: [{ dst: "0.0.0.0/0" }] },
+        dns: {},
+      },
+      null,
+      4,
+    ),
+  );
+  const v11 = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: conf({ cniVersion: "1.1.0" }) });
+  assertEquals(JSON.parse(v11.stdout), {
+    cniVersion: "1.1.0",
+    interfaces: [{ name: "eth0", sandbox: "/run/netns/x" }],
+    ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1", interface: 0 }],
+    routes: [{ dst: "0.0.0.0/0" }],
+  });
+});
+
+Deno.test("runPlugin() hands the plugin prevResult in the current shape", async () => {
+  const calls: CmdArgs[] = [];
+  const out = await runPlugin(fakePlugin({}, calls), {
+    env: { ...ADD_ENV, CNI_ARGS: "A=1" },
+    stdin: conf({ cniVersion: "0.2.0", prevResult: { ip4: { ip: "10.1.0.5/16" } } }),
+  });
+  assertEquals(out.exitCode, 0);
+  assertEquals(calls[0]?.config.prevResult, {
+    cniVersion: "1.1.0",
+    ips: [{ address: "10.1.0.5/16" }],
+  });
+  assertEquals(calls[0]?.args, "A=1");
+  assertEquals(calls[0]?.config.name, "net");
+});
+
+Deno.test("runPlugin() maps errors: CniError kept, anything else code 999 with details", async () => {
+  const typed = await runPlugin(
+    fakePlugin({ add: () => Promise.reject(new CniError(11, "busy", { details: "later" })) }),
+    { env: ADD_ENV, stdin: conf({ cniVersion: "1.0.0" }) },
+  );
+  assertEquals(typed.stdout, '{\n    "code": 11,\n    "msg": "busy",\n    "details": "later"\n}');
+  assertEquals(typed.exitCode, 1);
+  const plain = await runPlugin(
+    fakePlugin({ add: () => Promise.reject(new TypeError("boom <x>")) }),
+    { env: ADD_ENV, stdin: conf({ cniVersion: "1.0.0" }) },
+  );
+  assertEquals(JSON.parse(plain.stdout), { code: 999, msg: "internal error", details: "boom <x>" });
+  assert(plain.stdout.includes("\\u003cx\\u003e"), "Go escaping of < and >");
+  assert(!plain.stdout.includes("at "), "no stack trace");
+});
+
+Deno.test("runPlugin() refuses CNI_NETNS equal to its own namespace unless overridden", async () => {
+  const calls: CmdArgs[] = [];
+  const same = await runPlugin(fakePlugin({}, calls), {
+    env: ADD_ENV,
+    stdin: conf({ cniVersion: "1.0.0" }),
+  }, { isOwnNetns: (p) => p === "/run/netns/x" });
+  assertEquals(JSON.parse(same.stdout), {
+    code: 8,
+    msg: "plugin's netns and netns from CNI_NETNS should not be the same",
+  });
+  assertEquals(calls.length, 0);
+  const over = await runPlugin(fakePlugin({}, calls), {
+    env: { ...ADD_ENV, CNI_NETNS_OVERRIDE: "TRUE" },
+    stdin: conf({ cniVersion: "1.0.0" }),
+  }, { isOwnNetns: () => true });
+  assertEquals(over.exitCode, 0);
+  assertEquals(calls[0]?.netnsOverride, "TRUE");
+});
+
+Deno.test("runPlugin() passes the delegate to the plugin", async () => {
+  const seen: string[] = [];
+  const delegate: Delegate = {
+    add: (type) => {
+      seen.push(type);
+      return Promise.resolve({ cniVersion: "1.1.0", ips: [{ address: "10.9.0.2/24" }] });
+    },
+    check: () => Promise.resolve(),
+    del: () => Promise.resolve(),
+  };
+  const out = await runPlugin(
+    fakePlugin({
+      add: async (_args, ctx) => await ctx.delegate.add("ipam-x", new Uint8Array(), _args),
+    }),
+    { env: ADD_ENV, stdin: conf({ cniVersion: "1.0.0" }) },
+    { delegate },
+  );
+  assertEquals(seen, ["ipam-x"]);
+  assertEquals(JSON.parse(out.stdout), { cniVersion: "1.0.0", ips: [{ address: "10.9.0.2/24" }] });
+});
