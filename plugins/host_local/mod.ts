@@ -1,21 +1,35 @@
 /**
- * Placeholder until the plugin lands: every verb fails with code 999.
+ * The host-local IPAM plugin: addresses from range sets, leases on disk in the reference's
+ * format (shared safely with the reference binary), plus GC and STATUS.
  *
  * @module
+ * @example Allocating in-process
+ * ```ts ignore
+ * import { plugin } from "./mod.ts";
+ * const config = {
+ *   cniVersion: "1.1.0", name: "n", type: "bridge",
+ *   ipam: { type: "host-local", subnet: "10.9.0.0/29", dataDir: "/tmp/cni" },
+ * };
+ * const result = await plugin.add({
+ *   command: "ADD", containerId: "c1", netns: "x", ifName: "eth0", args: "", path: "",
+ *   stdinData: new TextEncoder().encode(JSON.stringify(config)), config,
+ * }, { delegate: undefined as never, env: {} });
+ * console.log(result.ips); // [{ address: "10.9.0.2/29", gateway: "10.9.0.1" }]
+ * ```
  */
-import { CniError } from "../../cni/errors.ts";
-import type { PluginFns } from "../../cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../../cni/types.ts";
-
-function notYet(): Promise<never> {
-  return Promise.reject(new CniError(999, "plugin not implemented yet"));
-}
-
-/** The plugin's functions. */
-export const plugin: PluginFns = {
-  add: notYet,
-  check: notYet,
-  del: notYet,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "placeholder",
-};
+export { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus, leaseIsValid, plugin } from "./commands.ts";
+export type { StoreFactory } from "./commands.ts";
+export {
+  canonicalizeRange,
+  DEFAULT_DATA_DIR,
+  loadIpamConfig,
+  parseEnvArgs,
+  parseResolvConf,
+} from "./config.ts";
+export type { IpamConfig, Range, RangeSet } from "./config.ts";
+export { allocate, hasFreeAddress, rangeIterator } from "./allocator.ts";
+export type { Candidate } from "./allocator.ts";
+export { LockFile, memoryStore, openDiskStore } from "./store.ts";
+export type { DiskStoreOptions, Lease, MemoryStore, MemoryStoreOptions, Store } from "./store.ts";
+export { formatIP, parseCidr, parseIP } from "./ip.ts";
+export type { Cidr, IP } from "./ip.ts";

@@ -1,0 +1,298 @@
+/**
+ * host-local's verbs: ADD, DEL, CHECK, GC and STATUS over a {@linkcode Store}, and the
+ * `plugin` object the engine and `skel` call.
+ *
+ * @module
+ */
+import * as z from "zod/mini";
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
+import {
+  CURRENT_VERSION,
+  type DNS,
+  type IPConfig,
+  type Result,
+  SUPPORTED_VERSIONS,
+} from "../../cni/types.ts";
+import { parseWith } from "../../cni/validate.ts";
+import { allocate, hasFreeAddress } from "./allocator.ts";
+import {
+  type IpamConfig,
+  loadIpamConfig,
+  parseResolvConf,
+  rangeContains,
+  rangeSetToString,
+} from "./config.ts";
+import { formatIP, type IP } from "./ip.ts";
+import { type Lease, openDiskStore, type Store } from "./store.ts";
+
+/** How a plugin call gets its store (tests swap in a memory store). */
+export type StoreFactory = (conf: IpamConfig) => Store;
+
+function defaultStore(conf: IpamConfig): Store {
+  return openDiskStore(conf.dataDir, conf.name);
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof CniError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function readDns(conf: IpamConfig): Promise<DNS> {
+  if (!conf.resolvConf) return {};
+  try {
+    return parseResolvConf(await Deno.readTextFile(conf.resolvConf));
+  } catch (err) {
+    throw new CniError(ErrorCode.Internal, `failed to read resolvConf "${conf.resolvConf}"`, {
+      details: messageOf(err),
+      cause: err,
+    });
+  }
+}
+
+/**
+ * ADD: one address from each range set (a requested one when a set contains it), routes from
+ * the config and DNS from `resolvConf`. On failure, the addresses reserved by this call are
+ * released again (only those, unlike the reference, which releases every lease of the
+ * container and interface).
+ *
+ * @param args The call's arguments.
+ * @param storeFor Store factory.
+ * @returns The 1.1.0 result.
+ * @throws {CniError} Code 7 for bad config, 6 for bad `CNI_ARGS`, 999 when allocation fails.
+ */
+export async function cmdAdd(
+  args: CmdArgs,
+  storeFor: StoreFactory = defaultStore,
+): Promise<Result> {
+  const conf = loadIpamConfig(args.config, args.args);
+  const dns = await readDns(conf);
+  const store = storeFor(conf);
+  try {
+    const requested = new Map<string, IP>();
+    for (const ip of conf.requestedIps) requested.set(formatIP(ip), ip);
+    const ips: IPConfig[] = [];
+    const taken: string[] = [];
+    const rollback = () => {
+      store.withLock(() => {
+        for (const ip of taken) store.release(ip);
+      });
+    };
+    for (const [idx, set] of conf.ranges.entries()) {
+      let want: IP | undefined;
+      for (const [key, ip] of requested) {
+        if (set.some((r) => rangeContains(r, ip))) {
+          want = ip;
+          requested.delete(key);
+          break;
+        }
+      }
+      try {
+        const ipConf = allocate(store, set, {
+          rangeId: idx,
+          containerId: args.containerId,
+          ifName: args.ifName,
+          requested: want,
+        });
+        ips.push(ipConf);
+        taken.push(ipConf.address.slice(0, ipConf.address.indexOf("/")));
+      } catch (err) {
+        rollback();
+        const e = err instanceof CniError ? err : undefined;
+        throw new CniError(
+          e?.code ?? ErrorCode.Internal,
+          `failed to allocate for range ${idx}: ${e?.msg ?? messageOf(err)}`,
+          e?.details ? { details: e.details, cause: err } : { cause: err },
+        );
+      }
+    }
+    if (requested.size > 0) {
+      rollback();
+      throw new CniError(
+        ErrorCode.Internal,
+        `failed to allocate all requested IPs: ${[...requested.keys()].join(" ")}`,
+      );
+    }
+    const result: Result = { cniVersion: CURRENT_VERSION, ips };
+    if (conf.routes.length > 0) result.routes = conf.routes;
+    result.dns = dns;
+    return result;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * DEL: releases every lease of the container ID and interface (or, failing that, legacy
+ * container-ID-only leases) in the network's directory. Idempotent.
+ *
+ * @param args The call's arguments.
+ * @param storeFor Store factory.
+ * @throws {CniError} Code 7 for bad config, 999 on I/O failure.
+ */
+export function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+  const conf = loadIpamConfig(args.config, args.args);
+  const store = storeFor(conf);
+  try {
+    store.withLock(() => store.releaseById(args.containerId, args.ifName));
+  } catch (err) {
+    throw err instanceof CniError
+      ? err
+      : new CniError(ErrorCode.Internal, "failed to release addresses", {
+        details: messageOf(err),
+        cause: err,
+      });
+  } finally {
+    store.close();
+  }
+  return Promise.resolve();
+}
+
+/**
+ * CHECK: succeeds when the container ID and interface (or a legacy container-ID-only lease)
+ * hold an address.
+ *
+ * @param args The call's arguments.
+ * @param storeFor Store factory.
+ * @throws {CniError} Code 999 `host-local: Failed to find address added by container <id>`.
+ */
+export function cmdCheck(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+  const conf = loadIpamConfig(args.config, args.args);
+  const store = storeFor(conf);
+  try {
+    const found = store.withLock(() => store.findById(args.containerId, args.ifName));
+    if (!found) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `host-local: Failed to find address added by container ${args.containerId}`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+  return Promise.resolve();
+}
+
+const ATTACHMENTS_SCHEMA = z.array(z.object({ containerID: z.string(), ifname: z.string() }));
+const GC_SCHEMA = z.object({
+  "cni.dev/valid-attachments": z.optional(z.nullable(ATTACHMENTS_SCHEMA)),
+  "cni.dev/attachments": z.optional(z.nullable(ATTACHMENTS_SCHEMA)),
+});
+
+/**
+ * Whether a lease belongs to a valid attachment. Legacy leases (container ID only) are kept
+ * when any valid attachment has that container ID; empty or unreadable leases never are.
+ *
+ * @param lease The lease.
+ * @param valid Valid `containerID\tifname` keys.
+ * @param validIds Valid container IDs.
+ * @returns `true` to keep it.
+ */
+export function leaseIsValid(lease: Lease, valid: Set<string>, validIds: Set<string>): boolean {
+  if (lease.containerId === "") return false;
+  if (lease.ifName === undefined) return validIds.has(lease.containerId);
+  return valid.has(`${lease.containerId}\t${lease.ifName}`);
+}
+
+/**
+ * GC (spec 1.1): releases every lease whose attachment is not in `cni.dev/valid-attachments`
+ * (or the older `cni.dev/attachments`); with neither key, every lease is released. `lock` and
+ * `last_reserved_ip.*` are kept. Continues past errors and reports them together.
+ *
+ * @param args The call's arguments.
+ * @param storeFor Store factory.
+ * @returns The released addresses.
+ * @throws {CniError} Code 7 for bad config, 999 listing addresses that could not be released.
+ */
+export function cmdGc(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<string[]> {
+  const conf = loadIpamConfig(args.config, "");
+  const gc = parseWith(GC_SCHEMA, args.config, { what: "invalid GC request" });
+  const list = gc["cni.dev/valid-attachments"] ?? gc["cni.dev/attachments"] ?? [];
+  const valid = new Set(list.map((a) => `${a.containerID.trim()}\t${a.ifname}`));
+  const validIds = new Set(list.map((a) => a.containerID.trim()));
+  const store = storeFor(conf);
+  const released: string[] = [];
+  const errors: string[] = [];
+  try {
+    store.withLock(() => {
+      for (const lease of store.leases()) {
+        if (leaseIsValid(lease, valid, validIds)) continue;
+        try {
+          store.release(lease.ip);
+          released.push(lease.ip);
+        } catch (err) {
+          errors.push(`${lease.ip}: ${messageOf(err)}`);
+        }
+      }
+    });
+  } finally {
+    store.close();
+  }
+  if (errors.length > 0) {
+    throw new CniError(ErrorCode.Internal, "failed to release some addresses", {
+      details: errors.join("; "),
+    });
+  }
+  return Promise.resolve(released);
+}
+
+/**
+ * STATUS (spec 1.1): code 50 when ADD cannot succeed: the data directory is not writable, or a
+ * range set has no free address.
+ *
+ * @param args The call's arguments.
+ * @param storeFor Store factory.
+ * @throws {CniError} Code 50 naming the problem, 7 for bad config.
+ */
+export function cmdStatus(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+  const conf = loadIpamConfig(args.config, "");
+  let store: Store;
+  try {
+    store = storeFor(conf);
+  } catch (err) {
+    throw new CniError(
+      ErrorCode.PluginNotAvailable,
+      `host-local data directory "${conf.dataDir}" is unusable`,
+      { details: messageOf(err), cause: err },
+    );
+  }
+  try {
+    if (storeFor === defaultStore) probeWritable(`${conf.dataDir}/${conf.name}`);
+    for (const [idx, set] of conf.ranges.entries()) {
+      if (!hasFreeAddress(store, set, idx)) {
+        throw new CniError(
+          ErrorCode.PluginNotAvailable,
+          `no IP addresses available in range set: ${rangeSetToString(set)}`,
+        );
+      }
+    }
+  } finally {
+    store.close();
+  }
+  return Promise.resolve();
+}
+
+function probeWritable(dir: string): void {
+  try {
+    const probe = Deno.makeTempFileSync({ dir, prefix: ".status-probe-" });
+    Deno.removeSync(probe);
+  } catch (err) {
+    throw new CniError(ErrorCode.PluginNotAvailable, `data directory "${dir}" is not writable`, {
+      details: messageOf(err),
+      cause: err,
+    });
+  }
+}
+
+/** The host-local plugin. */
+export const plugin: PluginFns = {
+  add: (args: CmdArgs, _ctx: PluginContext) => cmdAdd(args),
+  del: (args: CmdArgs, _ctx: PluginContext) => cmdDel(args),
+  check: (args: CmdArgs, _ctx: PluginContext) => cmdCheck(args),
+  gc: async (args: CmdArgs, _ctx: PluginContext) => {
+    await cmdGc(args);
+  },
+  status: (args: CmdArgs, _ctx: PluginContext) => cmdStatus(args),
+  supportedVersions: SUPPORTED_VERSIONS,
+  about: "CNI host-local plugin (denocni)",
+};
