@@ -1,0 +1,123 @@
+/**
+ * Typed netlink errors. Pure: the errno name and text are given by the caller (the socket
+ * layer takes them from the one errno table in `ffi/`), so this file imports nothing.
+ *
+ * @module
+ */
+
+/** What a {@linkcode NetlinkError} is built from. */
+export interface NetlinkErrorInit {
+  /** The operation, worded like `ip(8)`: `"link add"`, `"addr del"`, `"route add"`. */
+  op: string;
+  /** What it acted on: a link name, an address, a route destination. */
+  target: string;
+  /** The positive errno number, e.g. 17. */
+  errno: number;
+  /** The symbolic errno name, e.g. `"EEXIST"`. */
+  code: string;
+  /** Lower-case errno text, e.g. `"file exists"`, or another short reason. */
+  description: string;
+  /** The kernel's extended-ack message, when it sent one. */
+  extack?: string | undefined;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * A netlink request the kernel refused, or input refused before it was sent.
+ *
+ * The message reads `link add "veth1": file exists (EEXIST)`, with the kernel's
+ * extended-ack text appended after a colon when there is one.
+ */
+export class NetlinkError extends Error {
+  /** The positive errno number. */
+  readonly errno: number;
+  /** The symbolic errno name (`"EEXIST"`, `"ENODEV"`, ...). */
+  readonly code: string;
+  /** The operation (`"link add"`). */
+  readonly op: string;
+  /** The target (a link name, an address, a route). */
+  readonly target: string;
+  /** The kernel's extended-ack text, if any. */
+  readonly extack: string | undefined;
+
+  /**
+   * @param init What failed and why.
+   */
+  constructor(init: NetlinkErrorInit) {
+    const ext = init.extack ? `: ${init.extack}` : "";
+    super(`${init.op} "${init.target}": ${init.description} (${init.code})${ext}`, {
+      cause: init.cause,
+    });
+    this.name = "NetlinkError";
+    this.errno = init.errno;
+    this.code = init.code;
+    this.op = init.op;
+    this.target = init.target;
+    this.extack = init.extack;
+  }
+}
+
+/** A link that does not exist (`ENODEV`). */
+export class LinkNotFoundError extends NetlinkError {
+  /**
+   * @param op The operation that needed the link.
+   * @param target The link name or `index N`.
+   * @param extack The kernel's extended-ack text, if any.
+   */
+  constructor(op: string, target: string, extack?: string) {
+    super({ op, target, errno: 19, code: "ENODEV", description: "no such device", extack });
+    this.name = "LinkNotFoundError";
+  }
+}
+
+/** Input refused before anything was sent (`EINVAL`): a bad name, address or option. */
+export class NetlinkInputError extends NetlinkError {
+  /**
+   * @param op The operation.
+   * @param target The offending value.
+   * @param reason What is wrong with it.
+   */
+  constructor(op: string, target: string, reason: string) {
+    super({ op, target, errno: 22, code: "EINVAL", description: reason });
+    this.name = "NetlinkInputError";
+  }
+}
+
+/** A dump the kernel kept marking `NLM_F_DUMP_INTR` (data changed under it) after all retries. */
+export class DumpInterruptedError extends NetlinkError {
+  /** How many times the dump was tried. */
+  readonly attempts: number;
+  /**
+   * @param op The dump operation (`"link list"`).
+   * @param target What was dumped.
+   * @param attempts How many times it was tried.
+   */
+  constructor(op: string, target: string, attempts: number) {
+    super({
+      op,
+      target,
+      errno: 4,
+      code: "EINTR",
+      description: `dump interrupted ${attempts} times by concurrent changes`,
+    });
+    this.name = "DumpInterruptedError";
+    this.attempts = attempts;
+  }
+}
+
+/** Truncated or malformed netlink bytes; the message names the offset. */
+export class NetlinkDecodeError extends RangeError {
+  /** Byte offset where decoding failed. */
+  readonly offset: number;
+  /**
+   * @param what What was being decoded (`"nlmsghdr"`, `"attribute"`).
+   * @param offset Where.
+   * @param detail What was wrong.
+   */
+  constructor(what: string, offset: number, detail: string) {
+    super(`Cannot decode ${what} at offset ${offset}: ${detail}`);
+    this.name = "NetlinkDecodeError";
+    this.offset = offset;
+  }
+}

@@ -1,0 +1,972 @@
+/**
+ * Operations shaped like `ip(8)`: one plain function per command, each taking an open
+ * {@linkcode NetlinkSocket} first and addressing links as `{ index }` or `{ name }`.
+ * Input is checked before anything is sent; kernel refusals come back as typed
+ * {@linkcode NetlinkError}s (`LinkNotFoundError` for a missing link).
+ *
+ * @module
+ */
+import {
+  AF_BRIDGE,
+  AF_UNSPEC,
+  BRIDGE_FLAGS_SELF,
+  BRIDGE_VLAN_INFO_PVID,
+  BRIDGE_VLAN_INFO_RANGE_BEGIN,
+  BRIDGE_VLAN_INFO_RANGE_END,
+  BRIDGE_VLAN_INFO_UNTAGGED,
+  IFA_ADDRESS,
+  IFA_BROADCAST,
+  IFA_F_NODAD,
+  IFA_FLAGS,
+  IFA_LOCAL,
+  IFF_PROMISC,
+  IFF_UP,
+  IFLA_ADDRESS,
+  IFLA_AF_SPEC,
+  IFLA_BR_VLAN_DEFAULT_PVID,
+  IFLA_BR_VLAN_FILTERING,
+  IFLA_BRIDGE_FLAGS,
+  IFLA_BRIDGE_VLAN_INFO,
+  IFLA_BRPORT_ISOLATED,
+  IFLA_BRPORT_LEARNING,
+  IFLA_BRPORT_MODE,
+  IFLA_EXT_MASK,
+  IFLA_IFNAME,
+  IFLA_INFO_DATA,
+  IFLA_INFO_KIND,
+  IFLA_LINKINFO,
+  IFLA_MASTER,
+  IFLA_MTU,
+  IFLA_NET_NS_FD,
+  IFLA_PROTINFO,
+  NLA_F_NESTED,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REPLACE,
+  RT_SCOPE_LINK,
+  RT_SCOPE_NOWHERE,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  RT_TABLE_UNSPEC,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_METRICS,
+  RTA_OIF,
+  RTA_PREFSRC,
+  RTA_PRIORITY,
+  RTA_TABLE,
+  RTAX_ADVMSS,
+  RTAX_MTU,
+  RTEXT_FILTER_BRVLAN,
+  RTM_DELADDR,
+  RTM_DELLINK,
+  RTM_DELROUTE,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  RTM_GETROUTE,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+  RTM_SETLINK,
+  RTN_UNICAST,
+  RTPROT_BOOT,
+  VETH_INFO_PEER,
+} from "./constants.ts";
+import {
+  bytesAttr,
+  cstringAttr,
+  encodeAttrs,
+  nestedAttr,
+  u16Attr,
+  u32Attr,
+  u8Attr,
+} from "./codec.ts";
+import type { Attr } from "./codec.ts";
+import {
+  checkLinkName,
+  encodeBridgeVlanInfo,
+  encodeIfinfomsg,
+  linkRefText,
+  parseBridgeVlans,
+  parseLinkMessage,
+  parseMac,
+} from "./link.ts";
+import type { BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
+import {
+  afOf,
+  broadcastOf,
+  encodeIfaddrmsg,
+  parseAddrMessage,
+  parseIp,
+  parsePrefix,
+  scopeNumber,
+} from "./addr.ts";
+import type { Addr, IpFamily, Scope } from "./addr.ts";
+import { encodeRtmsg, parseRouteMessage } from "./route.ts";
+import type { RouteInfo } from "./route.ts";
+import { LinkNotFoundError, NetlinkInputError } from "./errors.ts";
+import type { NetlinkSocket, RequestContext } from "./socket.ts";
+
+// ---- helpers --------------------------------------------------------------------------
+
+function checkUint(op: string, target: string, what: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new NetlinkInputError(op, target, `invalid ${what} ${value}: need an integer 0..${max}`);
+  }
+  return value;
+}
+
+function checkRef(ref: LinkRef, op: string): void {
+  if ("name" in ref) checkLinkName(ref.name, op);
+  else if (!Number.isInteger(ref.index) || ref.index <= 0 || ref.index > 0x7fffffff) {
+    throw new NetlinkInputError(
+      op,
+      `index ${ref.index}`,
+      "invalid link index: need a positive integer",
+    );
+  }
+}
+
+/** The ifinfomsg index and identifying attributes for a link reference. */
+function linkSelector(ref: LinkRef, op: string): { index: number; attrs: Attr[] } {
+  checkRef(ref, op);
+  if ("name" in ref) return { index: 0, attrs: [cstringAttr(IFLA_IFNAME, ref.name)] };
+  return { index: ref.index, attrs: [] };
+}
+
+function resolveIndex(sock: NetlinkSocket, ref: LinkRef, op: string): number {
+  checkRef(ref, op);
+  if ("index" in ref) return ref.index;
+  try {
+    return linkGet(sock, ref).index;
+  } catch (err) {
+    if (err instanceof LinkNotFoundError) throw new LinkNotFoundError(op, ref.name, err.extack);
+    throw err;
+  }
+}
+
+/** RTM_SETLINK on one link with extra attributes and flag changes. */
+function setLink(
+  sock: NetlinkSocket,
+  ref: LinkRef,
+  op: string,
+  attrs: readonly Attr[],
+  flags = 0,
+  change = 0,
+): void {
+  const sel = linkSelector(ref, op);
+  sock.request({
+    type: RTM_SETLINK,
+    body: encodeIfinfomsg({ family: AF_UNSPEC, index: sel.index, flags, change }),
+    attrs: [...sel.attrs, ...attrs],
+  }, { op, target: linkRefText(ref) });
+}
+
+function commonLinkAttrs(op: string, name: string, o: { mtu?: number; mac?: string }): Attr[] {
+  const attrs: Attr[] = [cstringAttr(IFLA_IFNAME, checkLinkName(name, op))];
+  if (o.mtu !== undefined) {
+    attrs.push(u32Attr(IFLA_MTU, checkUint(op, name, "MTU", o.mtu, 0xffffffff)));
+  }
+  if (o.mac !== undefined) attrs.push(bytesAttr(IFLA_ADDRESS, parseMac(o.mac, op)));
+  return attrs;
+}
+
+function addLink(sock: NetlinkSocket, name: string, attrs: readonly Attr[]): void {
+  sock.request({
+    type: RTM_NEWLINK,
+    flags: NLM_F_CREATE | NLM_F_EXCL,
+    body: encodeIfinfomsg({ family: AF_UNSPEC }),
+    attrs,
+  }, { op: "link add", target: name });
+}
+
+// ---- links ----------------------------------------------------------------------------
+
+/**
+ * Lists the links of the socket's namespace.
+ *
+ * Equivalent to: `ip -d link show`
+ *
+ * @param sock An open socket.
+ * @returns Every link, in kernel order.
+ * @throws {NetlinkError} When the dump fails.
+ */
+export function linkList(sock: NetlinkSocket): Link[] {
+  const msgs = sock.dump(
+    { type: RTM_GETLINK, body: encodeIfinfomsg({ family: AF_UNSPEC }) },
+    { op: "link show", target: "all" },
+  );
+  return msgs.filter((m) => m.header.type === RTM_NEWLINK).map((m) => parseLinkMessage(m.payload));
+}
+
+/**
+ * Gets one link by index or name.
+ *
+ * Equivalent to: `ip -d link show dev <dev>`
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @returns The link.
+ * @throws {LinkNotFoundError} When there is no such link.
+ * @throws {NetlinkInputError} When the name or index is invalid.
+ */
+export function linkGet(sock: NetlinkSocket, ref: LinkRef): Link {
+  const op = "link show";
+  const sel = linkSelector(ref, op);
+  const msgs = sock.request({
+    type: RTM_GETLINK,
+    body: encodeIfinfomsg({ family: AF_UNSPEC, index: sel.index }),
+    attrs: sel.attrs,
+  }, { op, target: linkRefText(ref) });
+  const m = msgs.find((x) => x.header.type === RTM_NEWLINK);
+  if (!m) throw new LinkNotFoundError(op, linkRefText(ref));
+  return parseLinkMessage(m.payload);
+}
+
+/**
+ * Gets one link, or `undefined` when it does not exist.
+ *
+ * Equivalent to: `ip link show dev <dev> 2>/dev/null`
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @returns The link or `undefined`.
+ * @throws {NetlinkInputError} When the name or index is invalid.
+ */
+export function linkFind(sock: NetlinkSocket, ref: LinkRef): Link | undefined {
+  try {
+    return linkGet(sock, ref);
+  } catch (err) {
+    if (err instanceof LinkNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Options for {@linkcode linkAddVeth}. */
+export interface VethOptions {
+  /** Name of this end. */
+  name: string;
+  /** Name of the peer. */
+  peerName: string;
+  /** Namespace fd to create the peer in (default: the socket's namespace). */
+  peerNetnsFd?: number;
+  /** MAC of this end. */
+  mac?: string;
+  /** MAC of the peer. */
+  peerMac?: string;
+  /** MTU of both ends. */
+  mtu?: number;
+}
+
+/**
+ * Creates a veth pair, the peer optionally straight in another namespace.
+ *
+ * Equivalent to: `ip link add <name> [mtu M] [address A] type veth peer name <peer>
+ * [address B] [netns <fd>]`
+ *
+ * @param sock An open socket.
+ * @param options Names, peer namespace, MACs and MTU.
+ * @throws {NetlinkError} `EEXIST` when a name is taken.
+ * @throws {NetlinkInputError} When a name, MAC or MTU is invalid.
+ */
+export function linkAddVeth(sock: NetlinkSocket, options: VethOptions): void {
+  const op = "link add";
+  const attrs = commonLinkAttrs(op, options.name, options);
+  const peerAttrs = commonLinkAttrs(op, options.peerName, {
+    ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+    ...(options.peerMac !== undefined ? { mac: options.peerMac } : {}),
+  });
+  if (options.peerNetnsFd !== undefined) {
+    peerAttrs.push(
+      u32Attr(
+        IFLA_NET_NS_FD,
+        checkUint(op, options.peerName, "netns fd", options.peerNetnsFd, 0x7fffffff),
+      ),
+    );
+  }
+  const ifi = encodeIfinfomsg({ family: AF_UNSPEC });
+  const peerEncoded = encodeAttrs(peerAttrs);
+  const peer = new Uint8Array(ifi.byteLength + peerEncoded.byteLength);
+  peer.set(ifi);
+  peer.set(peerEncoded, ifi.byteLength);
+  attrs.push(nestedAttr(IFLA_LINKINFO, [
+    cstringAttr(IFLA_INFO_KIND, "veth"),
+    nestedAttr(IFLA_INFO_DATA, [bytesAttr(VETH_INFO_PEER, peer)]),
+  ]));
+  addLink(sock, options.name, attrs);
+}
+
+/** Options for {@linkcode linkAddBridge}. */
+export interface BridgeOptions {
+  /** Bridge name. */
+  name: string;
+  /** MTU. */
+  mtu?: number;
+  /** MAC. */
+  mac?: string;
+  /** `vlan_filtering`. */
+  vlanFiltering?: boolean;
+  /** `vlan_default_pvid` (0 disables the default PVID). */
+  defaultPvid?: number;
+}
+
+function bridgeData(
+  op: string,
+  name: string,
+  o: { vlanFiltering?: boolean; defaultPvid?: number },
+): Attr[] {
+  const data: Attr[] = [];
+  if (o.vlanFiltering !== undefined) {
+    data.push(u8Attr(IFLA_BR_VLAN_FILTERING, o.vlanFiltering ? 1 : 0));
+  }
+  if (o.defaultPvid !== undefined) {
+    data.push(
+      u16Attr(IFLA_BR_VLAN_DEFAULT_PVID, checkUint(op, name, "default PVID", o.defaultPvid, 4094)),
+    );
+  }
+  return data;
+}
+
+/**
+ * Creates a bridge.
+ *
+ * Equivalent to: `ip link add <name> [mtu M] [address A] type bridge [vlan_filtering 0|1]
+ * [vlan_default_pvid N]`
+ *
+ * @param sock An open socket.
+ * @param options Name, MTU, MAC and VLAN settings.
+ * @throws {NetlinkError} `EEXIST` when the name is taken.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddBridge(sock: NetlinkSocket, options: BridgeOptions): void {
+  const op = "link add";
+  const attrs = commonLinkAttrs(op, options.name, options);
+  const info: Attr[] = [cstringAttr(IFLA_INFO_KIND, "bridge")];
+  const data = bridgeData(op, options.name, options);
+  if (data.length > 0) info.push(nestedAttr(IFLA_INFO_DATA, data));
+  attrs.push(nestedAttr(IFLA_LINKINFO, info));
+  addLink(sock, options.name, attrs);
+}
+
+/**
+ * Creates a dummy link.
+ *
+ * Equivalent to: `ip link add <name> [mtu M] type dummy`
+ *
+ * @param sock An open socket.
+ * @param options Name and MTU.
+ * @throws {NetlinkError} `EEXIST` when the name is taken.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddDummy(sock: NetlinkSocket, options: { name: string; mtu?: number }): void {
+  const attrs = commonLinkAttrs("link add", options.name, options);
+  attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "dummy")]));
+  addLink(sock, options.name, attrs);
+}
+
+/**
+ * Deletes a link (a veth's peer goes with it).
+ *
+ * Equivalent to: `ip link del <dev>`
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkDel(sock: NetlinkSocket, ref: LinkRef): void {
+  const op = "link del";
+  const sel = linkSelector(ref, op);
+  sock.request({
+    type: RTM_DELLINK,
+    body: encodeIfinfomsg({ family: AF_UNSPEC, index: sel.index }),
+    attrs: sel.attrs,
+  }, { op, target: linkRefText(ref) });
+}
+
+/**
+ * Sets a link up.
+ *
+ * Equivalent to: `ip link set <dev> up`
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetUp(sock: NetlinkSocket, ref: LinkRef): void {
+  setLink(sock, ref, "link set up", [], IFF_UP, IFF_UP);
+}
+
+/**
+ * Sets a link down.
+ *
+ * Equivalent to: `ip link set <dev> down`
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetDown(sock: NetlinkSocket, ref: LinkRef): void {
+  setLink(sock, ref, "link set down", [], 0, IFF_UP);
+}
+
+/**
+ * Makes a link a port of a bridge (or other master).
+ *
+ * Equivalent to: `ip link set <dev> master <master>`
+ *
+ * @param sock An open socket.
+ * @param ref The port.
+ * @param masterRef The bridge.
+ * @throws {LinkNotFoundError} When either link is missing.
+ */
+export function linkSetMaster(sock: NetlinkSocket, ref: LinkRef, masterRef: LinkRef): void {
+  const op = "link set master";
+  const master = resolveIndex(sock, masterRef, op);
+  setLink(sock, ref, op, [u32Attr(IFLA_MASTER, master)]);
+}
+
+/**
+ * Removes a link from its master.
+ *
+ * Equivalent to: `ip link set <dev> nomaster`
+ *
+ * @param sock An open socket.
+ * @param ref The port.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetNoMaster(sock: NetlinkSocket, ref: LinkRef): void {
+  setLink(sock, ref, "link set nomaster", [u32Attr(IFLA_MASTER, 0)]);
+}
+
+/**
+ * Sets a link's MTU.
+ *
+ * Equivalent to: `ip link set <dev> mtu <mtu>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param mtu The MTU.
+ * @throws {NetlinkError} `EINVAL` when the kernel refuses the value.
+ */
+export function linkSetMtu(sock: NetlinkSocket, ref: LinkRef, mtu: number): void {
+  const op = "link set mtu";
+  setLink(sock, ref, op, [
+    u32Attr(IFLA_MTU, checkUint(op, linkRefText(ref), "MTU", mtu, 0xffffffff)),
+  ]);
+}
+
+/**
+ * Sets a link's MAC address.
+ *
+ * Equivalent to: `ip link set <dev> address <mac>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param mac `"aa:bb:cc:dd:ee:ff"`.
+ * @throws {NetlinkInputError} When the MAC is malformed.
+ */
+export function linkSetMac(sock: NetlinkSocket, ref: LinkRef, mac: string): void {
+  const op = "link set address";
+  setLink(sock, ref, op, [bytesAttr(IFLA_ADDRESS, parseMac(mac, op))]);
+}
+
+/**
+ * Moves a link into the namespace of an open namespace fd.
+ *
+ * Equivalent to: `ip link set <dev> netns <fd>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param fd An open network-namespace file descriptor.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetNsFd(sock: NetlinkSocket, ref: LinkRef, fd: number): void {
+  const op = "link set netns";
+  setLink(sock, ref, op, [
+    u32Attr(IFLA_NET_NS_FD, checkUint(op, linkRefText(ref), "netns fd", fd, 0x7fffffff)),
+  ]);
+}
+
+/**
+ * Renames a link (the kernel refuses while it is up: `EBUSY`).
+ *
+ * Equivalent to: `ip link set <dev> name <newName>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param newName The new name.
+ * @throws {NetlinkInputError} When the new name is invalid.
+ */
+export function linkSetName(sock: NetlinkSocket, ref: LinkRef, newName: string): void {
+  const op = "link set name";
+  checkLinkName(newName, op);
+  const index = resolveIndex(sock, ref, op);
+  setLink(sock, { index }, op, [cstringAttr(IFLA_IFNAME, newName)]);
+}
+
+/**
+ * Turns promiscuous mode on or off.
+ *
+ * Equivalent to: `ip link set <dev> promisc on|off`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param on Whether to turn it on.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetPromisc(sock: NetlinkSocket, ref: LinkRef, on: boolean): void {
+  setLink(sock, ref, "link set promisc", [], on ? IFF_PROMISC : 0, IFF_PROMISC);
+}
+
+/**
+ * Sets bridge-port flags through `IFLA_PROTINFO` (`AF_BRIDGE`, nested).
+ *
+ * Equivalent to: `bridge link set dev <dev> [hairpin on|off] [isolated on|off]
+ * [learning on|off]`
+ *
+ * @param sock An open socket.
+ * @param ref The bridge port.
+ * @param flags The flags to set; absent ones are left alone.
+ * @throws {NetlinkError} `EOPNOTSUPP` / `EINVAL` when the link is not a bridge port.
+ */
+export function linkSetBrportFlags(sock: NetlinkSocket, ref: LinkRef, flags: BrportFlags): void {
+  const op = "link set brport";
+  const index = resolveIndex(sock, ref, op);
+  const children: Attr[] = [];
+  if (flags.hairpin !== undefined) children.push(u8Attr(IFLA_BRPORT_MODE, flags.hairpin ? 1 : 0));
+  if (flags.learning !== undefined) {
+    children.push(u8Attr(IFLA_BRPORT_LEARNING, flags.learning ? 1 : 0));
+  }
+  if (flags.isolated !== undefined) {
+    children.push(u8Attr(IFLA_BRPORT_ISOLATED, flags.isolated ? 1 : 0));
+  }
+  if (children.length === 0) return;
+  sock.request({
+    type: RTM_SETLINK,
+    body: encodeIfinfomsg({ family: AF_BRIDGE, index }),
+    attrs: [nestedAttr(IFLA_PROTINFO | NLA_F_NESTED, children)],
+  }, { op, target: linkRefText(ref) });
+}
+
+/**
+ * Turns VLAN filtering of an existing bridge on or off.
+ *
+ * Equivalent to: `ip link set <dev> type bridge vlan_filtering 0|1`
+ *
+ * @param sock An open socket.
+ * @param ref The bridge.
+ * @param on Whether to filter.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function bridgeSetVlanFiltering(sock: NetlinkSocket, ref: LinkRef, on: boolean): void {
+  const op = "link set vlan_filtering";
+  const sel = linkSelector(ref, op);
+  sock.request({
+    type: RTM_NEWLINK,
+    body: encodeIfinfomsg({ family: AF_UNSPEC, index: sel.index }),
+    attrs: [
+      ...sel.attrs,
+      nestedAttr(IFLA_LINKINFO, [
+        cstringAttr(IFLA_INFO_KIND, "bridge"),
+        nestedAttr(IFLA_INFO_DATA, [u8Attr(IFLA_BR_VLAN_FILTERING, on ? 1 : 0)]),
+      ]),
+    ],
+  }, { op, target: linkRefText(ref) });
+}
+
+/** A bridge VLAN (or range) to add to a port. */
+export interface BridgeVlanOptions {
+  /** VLAN id, 1..4094 (the first of a range). */
+  vid: number;
+  /** Last VLAN id of a range. */
+  vidEnd?: number;
+  /** Make it the port's PVID. */
+  pvid?: boolean;
+  /** Send frames untagged. */
+  untagged?: boolean;
+  /** Apply to the bridge device itself (`self`) instead of a port. */
+  self?: boolean;
+}
+
+function vlanSpec(op: string, target: string, o: BridgeVlanOptions): Attr {
+  checkUint(op, target, "VLAN id", o.vid, 4094);
+  if (o.vid < 1) throw new NetlinkInputError(op, target, "invalid VLAN id 0: need 1..4094");
+  let flags = 0;
+  if (o.pvid) flags |= BRIDGE_VLAN_INFO_PVID;
+  if (o.untagged) flags |= BRIDGE_VLAN_INFO_UNTAGGED;
+  const children: Attr[] = [];
+  if (o.self) children.push(u16Attr(IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF));
+  if (o.vidEnd !== undefined && o.vidEnd !== o.vid) {
+    checkUint(op, target, "VLAN id", o.vidEnd, 4094);
+    if (o.vidEnd < o.vid) {
+      throw new NetlinkInputError(op, target, `invalid VLAN range ${o.vid}-${o.vidEnd}`);
+    }
+    if (o.pvid) throw new NetlinkInputError(op, target, "a VLAN range cannot be the PVID");
+    children.push(
+      bytesAttr(
+        IFLA_BRIDGE_VLAN_INFO,
+        encodeBridgeVlanInfo(flags | BRIDGE_VLAN_INFO_RANGE_BEGIN, o.vid),
+      ),
+    );
+    children.push(
+      bytesAttr(
+        IFLA_BRIDGE_VLAN_INFO,
+        encodeBridgeVlanInfo(flags | BRIDGE_VLAN_INFO_RANGE_END, o.vidEnd),
+      ),
+    );
+  } else {
+    children.push(bytesAttr(IFLA_BRIDGE_VLAN_INFO, encodeBridgeVlanInfo(flags, o.vid)));
+  }
+  return nestedAttr(IFLA_AF_SPEC, children);
+}
+
+/**
+ * Adds a VLAN (or a range) to a bridge port.
+ *
+ * Equivalent to: `bridge vlan add dev <dev> vid <vid>[-<vidEnd>] [pvid] [untagged] [self]`
+ *
+ * @param sock An open socket.
+ * @param ref The port.
+ * @param vlan The VLAN and its flags.
+ * @throws {NetlinkInputError} When the VLAN id or range is invalid.
+ */
+export function bridgeVlanAdd(sock: NetlinkSocket, ref: LinkRef, vlan: BridgeVlanOptions): void {
+  const op = "bridge vlan add";
+  const index = resolveIndex(sock, ref, op);
+  const spec = vlanSpec(op, linkRefText(ref), vlan);
+  sock.request({
+    type: RTM_SETLINK,
+    body: encodeIfinfomsg({ family: AF_BRIDGE, index }),
+    attrs: [spec],
+  }, { op, target: linkRefText(ref) });
+}
+
+/**
+ * Deletes a VLAN (or a range) from a bridge port.
+ *
+ * Equivalent to: `bridge vlan del dev <dev> vid <vid>[-<vidEnd>]`
+ *
+ * @param sock An open socket.
+ * @param ref The port.
+ * @param vlan The VLAN id or range.
+ * @throws {NetlinkInputError} When the VLAN id or range is invalid.
+ */
+export function bridgeVlanDel(
+  sock: NetlinkSocket,
+  ref: LinkRef,
+  vlan: { vid: number; vidEnd?: number; self?: boolean },
+): void {
+  const op = "bridge vlan del";
+  const index = resolveIndex(sock, ref, op);
+  const spec = vlanSpec(op, linkRefText(ref), vlan);
+  sock.request({
+    type: RTM_DELLINK,
+    body: encodeIfinfomsg({ family: AF_BRIDGE, index }),
+    attrs: [spec],
+  }, { op, target: linkRefText(ref) });
+}
+
+/**
+ * Lists the VLANs of a bridge port (ranges expanded).
+ *
+ * Equivalent to: `bridge vlan show dev <dev>`
+ *
+ * @param sock An open socket.
+ * @param ref The port.
+ * @returns Its VLANs, empty when it has none.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function bridgeVlanList(sock: NetlinkSocket, ref: LinkRef): BridgeVlan[] {
+  const op = "bridge vlan show";
+  const index = resolveIndex(sock, ref, op);
+  const msgs = sock.dump({
+    type: RTM_GETLINK,
+    body: encodeIfinfomsg({ family: AF_BRIDGE }),
+    attrs: [u32Attr(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN)],
+  }, { op, target: linkRefText(ref) });
+  for (const m of msgs) {
+    if (m.header.type !== RTM_NEWLINK) continue;
+    const { index: i, vlans } = parseBridgeVlans(m.payload);
+    if (i === index) return vlans;
+  }
+  return [];
+}
+
+// ---- addresses ------------------------------------------------------------------------
+
+/** Options for {@linkcode addrAdd}. */
+export interface AddrAddOptions {
+  /** `"10.1.2.3/24"` or `"fd00::2/64"`. */
+  address: string;
+  /** IPv4 broadcast address, or `true` to derive it from the prefix (`brd +`). */
+  broadcast?: string | true;
+  /** Scope: `"global"` (default), `"link"`, `"host"` or a number. */
+  scope?: Scope;
+  /** Skip duplicate address detection (IPv6 `nodad`). */
+  noDad?: boolean;
+  /** Extra `IFA_F_*` flags. */
+  flags?: number;
+}
+
+/**
+ * Adds an address to a link.
+ *
+ * Equivalent to: `ip addr add <address> [broadcast <brd>|+] [scope <scope>] [nodad] dev <dev>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param options The address and its options.
+ * @throws {NetlinkError} `EEXIST` when the address is already there.
+ * @throws {NetlinkInputError} When the address is malformed.
+ */
+export function addrAdd(sock: NetlinkSocket, ref: LinkRef, options: AddrAddOptions): void {
+  const op = "addr add";
+  const p = parsePrefix(options.address, op);
+  const index = resolveIndex(sock, ref, op);
+  let flags = options.flags ?? 0;
+  checkUint(op, options.address, "flags", flags, 0xffffffff);
+  if (options.noDad) flags |= IFA_F_NODAD;
+  const attrs: Attr[] = [bytesAttr(IFA_LOCAL, p.bytes), bytesAttr(IFA_ADDRESS, p.bytes)];
+  if (options.broadcast !== undefined) {
+    if (p.family !== 4) throw new NetlinkInputError(op, options.address, "broadcast is IPv4 only");
+    const brd = options.broadcast === true
+      ? broadcastOf(p.bytes, p.prefixLen)
+      : parseIp(options.broadcast, op).bytes;
+    if (brd.byteLength !== 4) {
+      throw new NetlinkInputError(op, String(options.broadcast), "broadcast must be IPv4");
+    }
+    if (options.broadcast !== true || p.prefixLen < 31) attrs.push(bytesAttr(IFA_BROADCAST, brd));
+  }
+  if (flags > 0xff) attrs.push(u32Attr(IFA_FLAGS, flags));
+  sock.request({
+    type: RTM_NEWADDR,
+    flags: NLM_F_CREATE | NLM_F_EXCL,
+    body: encodeIfaddrmsg({
+      family: afOf(p.family),
+      prefixLen: p.prefixLen,
+      flags: flags & 0xff,
+      scope: options.scope === undefined ? RT_SCOPE_UNIVERSE : scopeNumber(options.scope, op),
+      index,
+    }),
+    attrs,
+  }, { op, target: `${options.address} dev ${linkRefText(ref)}` });
+}
+
+/**
+ * Removes an address from a link.
+ *
+ * Equivalent to: `ip addr del <address> dev <dev>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param options `address`: `"10.1.2.3/24"`.
+ * @throws {NetlinkError} `EADDRNOTAVAIL` when the address is not there.
+ */
+export function addrDel(sock: NetlinkSocket, ref: LinkRef, options: { address: string }): void {
+  const op = "addr del";
+  const p = parsePrefix(options.address, op);
+  const index = resolveIndex(sock, ref, op);
+  sock.request({
+    type: RTM_DELADDR,
+    body: encodeIfaddrmsg({ family: afOf(p.family), prefixLen: p.prefixLen, index }),
+    attrs: [bytesAttr(IFA_LOCAL, p.bytes), bytesAttr(IFA_ADDRESS, p.bytes)],
+  }, { op, target: `${options.address} dev ${linkRefText(ref)}` });
+}
+
+/**
+ * Lists addresses, optionally of one link and one family.
+ *
+ * Equivalent to: `ip [-4|-6] addr show [dev <dev>]`
+ *
+ * @param sock An open socket.
+ * @param filter `link` and `family` filters.
+ * @returns The addresses.
+ * @throws {LinkNotFoundError} When the filter link does not exist.
+ */
+export function addrList(
+  sock: NetlinkSocket,
+  filter: { link?: LinkRef; family?: IpFamily } = {},
+): Addr[] {
+  const op = "addr show";
+  const index = filter.link ? resolveIndex(sock, filter.link, op) : 0;
+  const family = filter.family ? afOf(filter.family) : AF_UNSPEC;
+  const msgs = sock.dump({
+    type: RTM_GETADDR,
+    body: encodeIfaddrmsg({ family, index }),
+  }, { op, target: filter.link ? linkRefText(filter.link) : "all" });
+  const out: Addr[] = [];
+  for (const m of msgs) {
+    if (m.header.type !== RTM_NEWADDR) continue;
+    const a = parseAddrMessage(m.payload);
+    if (!a) continue;
+    if (index && a.index !== index) continue;
+    if (filter.family && a.family !== filter.family) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+// ---- routes ---------------------------------------------------------------------------
+
+/** A route to add, replace or delete. */
+export interface RouteSpec {
+  /** Destination prefix: `"0.0.0.0/0"`, `"10.0.0.0/8"`, `"::/0"`. */
+  dst: string;
+  /** Gateway address. */
+  gw?: string;
+  /** Output link. */
+  link?: LinkRef;
+  /** Scope; default `link` without a gateway, `global` with one (as `ip route` does). */
+  scope?: Scope;
+  /** Table id (default main, 254). */
+  table?: number;
+  /** Metric (`RTA_PRIORITY`). */
+  metric?: number;
+  /** Preferred source address. */
+  src?: string;
+  /** Path MTU (`RTAX_MTU`). */
+  mtu?: number;
+  /** Advertised MSS (`RTAX_ADVMSS`). */
+  advmss?: number;
+  /** `RTPROT_*` (default `boot`, as `ip route` uses). */
+  protocol?: number;
+}
+
+function routeText(r: RouteSpec): string {
+  let t = r.dst;
+  if (r.gw) t += ` via ${r.gw}`;
+  if (r.link) t += ` dev ${linkRefText(r.link)}`;
+  return t;
+}
+
+function routeRequest(sock: NetlinkSocket, r: RouteSpec, op: string, del: boolean) {
+  const target = routeText(r);
+  const dst = parsePrefix(r.dst, op);
+  const attrs: Attr[] = [];
+  if (dst.prefixLen > 0) attrs.push(bytesAttr(RTA_DST, dst.bytes));
+  if (r.gw !== undefined) {
+    const gw = parseIp(r.gw, op);
+    if (gw.family !== dst.family) {
+      throw new NetlinkInputError(op, target, "gateway family differs from destination");
+    }
+    attrs.push(bytesAttr(RTA_GATEWAY, gw.bytes));
+  }
+  if (r.link) attrs.push(u32Attr(RTA_OIF, resolveIndex(sock, r.link, op)));
+  if (r.metric !== undefined) {
+    attrs.push(u32Attr(RTA_PRIORITY, checkUint(op, target, "metric", r.metric, 0xffffffff)));
+  }
+  if (r.src !== undefined) {
+    const src = parseIp(r.src, op);
+    if (src.family !== dst.family) {
+      throw new NetlinkInputError(op, target, "source family differs from destination");
+    }
+    attrs.push(bytesAttr(RTA_PREFSRC, src.bytes));
+  }
+  const table = r.table === undefined
+    ? RT_TABLE_MAIN
+    : checkUint(op, target, "table", r.table, 0xffffffff);
+  if (table > 255) attrs.push(u32Attr(RTA_TABLE, table));
+  const metrics: Attr[] = [];
+  if (r.mtu !== undefined) {
+    metrics.push(u32Attr(RTAX_MTU, checkUint(op, target, "mtu", r.mtu, 0xffffffff)));
+  }
+  if (r.advmss !== undefined) {
+    metrics.push(u32Attr(RTAX_ADVMSS, checkUint(op, target, "advmss", r.advmss, 0xffffffff)));
+  }
+  if (metrics.length > 0) attrs.push(nestedAttr(RTA_METRICS, metrics));
+  let scope: number;
+  if (r.scope !== undefined) scope = scopeNumber(r.scope, op);
+  else if (del) scope = RT_SCOPE_NOWHERE;
+  else scope = r.gw === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  const body = encodeRtmsg({
+    family: afOf(dst.family),
+    dstLen: dst.prefixLen,
+    table: table > 255 ? RT_TABLE_UNSPEC : table,
+    protocol: r.protocol ?? (del ? 0 : RTPROT_BOOT),
+    scope,
+    type: del ? 0 : RTN_UNICAST,
+  });
+  return { body, attrs, ctx: { op, target } satisfies RequestContext };
+}
+
+/**
+ * Adds a route (fails if an identical one exists).
+ *
+ * Equivalent to: `ip route add <dst> [via <gw>] [dev <dev>] [scope S] [table T] [metric M]
+ * [src A] [mtu N] [advmss N]`
+ *
+ * @param sock An open socket.
+ * @param route The route.
+ * @throws {NetlinkError} `EEXIST` when it exists, `ENETUNREACH` when the gateway is unreachable.
+ * @throws {NetlinkInputError} When an address is malformed.
+ */
+export function routeAdd(sock: NetlinkSocket, route: RouteSpec): void {
+  const { body, attrs, ctx } = routeRequest(sock, route, "route add", false);
+  sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_EXCL, body, attrs }, ctx);
+}
+
+/**
+ * Adds a route or replaces the existing one for the same destination.
+ *
+ * Equivalent to: `ip route replace <dst> [via <gw>] [dev <dev>] ...`
+ *
+ * @param sock An open socket.
+ * @param route The route.
+ * @throws {NetlinkError} When the kernel refuses it.
+ */
+export function routeReplace(sock: NetlinkSocket, route: RouteSpec): void {
+  const { body, attrs, ctx } = routeRequest(sock, route, "route replace", false);
+  sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_REPLACE, body, attrs }, ctx);
+}
+
+/**
+ * Deletes a route.
+ *
+ * Equivalent to: `ip route del <dst> [via <gw>] [dev <dev>] [table T] [metric M]`
+ *
+ * @param sock An open socket.
+ * @param route The route (unset fields match anything).
+ * @throws {NetlinkError} `ESRCH` when there is no such route.
+ */
+export function routeDel(sock: NetlinkSocket, route: RouteSpec): void {
+  const { body, attrs, ctx } = routeRequest(sock, route, "route del", true);
+  sock.request({ type: RTM_DELROUTE, body, attrs }, ctx);
+}
+
+/**
+ * Lists routes of one table (main by default; `table: 0` for all tables).
+ *
+ * Equivalent to: `ip [-4|-6] route show [table T] [dev <dev>]`
+ *
+ * @param sock An open socket.
+ * @param filter `family`, `table`, `link` filters.
+ * @returns The routes.
+ * @throws {LinkNotFoundError} When the filter link does not exist.
+ */
+export function routeList(
+  sock: NetlinkSocket,
+  filter: { family?: IpFamily; table?: number; link?: LinkRef } = {},
+): RouteInfo[] {
+  const op = "route show";
+  const table = filter.table ?? RT_TABLE_MAIN;
+  const index = filter.link ? resolveIndex(sock, filter.link, op) : 0;
+  const attrs: Attr[] = [];
+  if (table !== RT_TABLE_UNSPEC) attrs.push(u32Attr(RTA_TABLE, table));
+  if (index) attrs.push(u32Attr(RTA_OIF, index));
+  const msgs = sock.dump({
+    type: RTM_GETROUTE,
+    body: encodeRtmsg({ family: filter.family ? afOf(filter.family) : AF_UNSPEC }),
+    attrs,
+  }, { op, target: filter.link ? linkRefText(filter.link) : "all" });
+  const out: RouteInfo[] = [];
+  for (const m of msgs) {
+    if (m.header.type !== RTM_NEWROUTE) continue;
+    const r = parseRouteMessage(m.payload);
+    if (!r) continue;
+    if (filter.family && r.family !== filter.family) continue;
+    if (table !== RT_TABLE_UNSPEC && r.table !== table) continue;
+    if (index && r.linkIndex !== index) continue;
+    out.push(r);
+  }
+  return out;
+}
