@@ -1,21 +1,567 @@
 /**
- * Placeholder until the plugin lands: every verb fails with code 999.
+ * The `bridge` plugin: a Linux bridge in the host, a veth pair per container with the host end
+ * as a bridge port, addresses from a delegated IPAM plugin, the gateway on the bridge,
+ * forwarding and optional masquerade, VLANs and a MAC spoof check. It follows the newest
+ * reference (`containernetworking/plugins` `plugins/main/bridge`) key for key and message for
+ * message, and goes further where the reference is known to leak: a failed ADD rolls back
+ * what it made, DEL without the namespace still removes masquerade rules (from `prevResult`),
+ * CHECK works in L2 mode, and GC removes masquerade rules of attachments no longer valid.
+ *
+ * One netlink socket per namespace is opened per call and used for every step.
+ *
+ * @example In-process ADD with a delegate for IPAM
+ * ```ts ignore
+ * import { plugin } from "./bridge.ts";
+ * const result = await plugin.add(args, { delegate, env: {} });
+ * ```
  *
  * @module
  */
-import { CniError } from "../cni/errors.ts";
-import type { PluginFns } from "../cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { asCniError, CniError, ErrorCode } from "../cni/errors.ts";
+import type { CmdArgs, PluginContext, PluginFns } from "../cni/plugin.ts";
+import { type Interface, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { toCurrentResult } from "../cni/version.ts";
+import {
+  addrList,
+  type Link,
+  linkDel,
+  linkFind,
+  linkGet,
+  linkSetUp,
+  type NetlinkSocket,
+  openNetlink,
+  routeList,
+} from "../netlink/mod.ts";
+import {
+  type NetnsHandle,
+  NotNetnsError,
+  openNetns,
+  sysctlEnsure,
+  THREAD_NETNS_PATH,
+} from "../netns/mod.ts";
+import { type BridgeConf, loadBridgeConf } from "./bridge/config.ts";
+import { calcGateways } from "./bridge/gateways.ts";
+import { formatCidr, isGlobalUnicast, networkOf, parseCidr, parseIp } from "./bridge/ipaddr.ts";
+import { gcIPMasq, setupIPMasq, teardownIPMasq } from "./bridge/ipmasq.ts";
+import {
+  configureIface,
+  containerSysctls,
+  ensureAddr,
+  ensureBridge,
+  ensureVlanInterface,
+  setupVeth,
+  waitPortUp,
+} from "./bridge/setup.ts";
+import { setupSpoofCheck, teardownSpoofCheck } from "./bridge/spoofcheck.ts";
 
-function notYet(): Promise<never> {
-  return Promise.reject(new CniError(999, "plugin not implemented yet"));
+export { calcGateways } from "./bridge/gateways.ts";
+export { loadBridgeConf } from "./bridge/config.ts";
+export type { BridgeConf } from "./bridge/config.ts";
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
-/** The plugin's functions. */
+function logStderr(text: string): void {
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
+  } catch {
+    // nothing more to do
+  }
+}
+
+/** Undo steps of a failed ADD, run newest first. */
+type Undo = () => Promise<void> | void;
+
+/** The sockets and handles of one call. */
+interface Session {
+  hostNs: NetnsHandle;
+  containerNs: NetnsHandle;
+  host: NetlinkSocket;
+  container: NetlinkSocket;
+}
+
+function openSession(netnsPath: string): Session {
+  let containerNs: NetnsHandle;
+  try {
+    containerNs = openNetns(netnsPath);
+  } catch (err) {
+    throw new CniError(ErrorCode.Internal, `failed to open netns "${netnsPath}": ${errText(err)}`, {
+      cause: err,
+    });
+  }
+  const opened: { close(): void }[] = [containerNs];
+  try {
+    const hostNs = openNetns(THREAD_NETNS_PATH);
+    opened.push(hostNs);
+    const host = openNetlink();
+    opened.push(host);
+    const container = openNetlink({ netns: containerNs });
+    return { hostNs, containerNs, host, container };
+  } catch (err) {
+    for (const h of opened.reverse()) h.close();
+    throw asCniError(err, "failed to open netlink sockets");
+  }
+}
+
+function closeSession(s: Session): void {
+  s.container.close();
+  s.host.close();
+  s.hostNs.close();
+  s.containerNs.close();
+}
+
+function wrapErr(err: unknown): CniError {
+  return asCniError(err, errText(err));
+}
+
+function ifaceEntry(link: Link, sandbox?: string): Interface {
+  const out: Interface = { name: link.name, mac: link.mac };
+  if (sandbox !== undefined) out.sandbox = sandbox;
+  return out;
+}
+
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
+  const conf = loadBridgeConf(args.config, args.args);
+  const isL3 = conf.ipamType !== "";
+  // Beyond the reference: the namespace is opened before anything is created.
+  const s = openSession(args.netns);
+  const undo: Undo[] = [];
+  let success = false;
+  try {
+    const bridge = ensureBridge(s.host, {
+      name: conf.brName,
+      mtu: conf.mtu,
+      promisc: conf.promiscMode,
+      vlanFiltering: conf.vlan !== 0 || conf.hasVlanTrunk,
+    });
+    const pair = setupVeth({ ...s, bridge }, {
+      ifName: args.ifName,
+      mtu: conf.mtu,
+      mac: conf.mac,
+      hairpin: conf.hairpinMode,
+      isolated: conf.portIsolation,
+      vlan: conf.vlan,
+      trunk: conf.vlanTrunk,
+      preserveDefaultVlan: conf.preserveDefaultVlan,
+    });
+    undo.push(() => {
+      try {
+        linkDel(s.container, { index: pair.container.index });
+      } catch {
+        // already gone
+      }
+    });
+    const brIface = ifaceEntry(bridge);
+    const hostIface = ifaceEntry(pair.host);
+    const result: Result = {
+      cniVersion: conf.cniVersion,
+      interfaces: [brIface, hostIface, ifaceEntry(pair.container, args.netns)],
+    };
+    if (conf.macSpoofChk) {
+      await setupSpoofCheck({
+        containerId: args.containerId,
+        ifName: args.ifName,
+        hostIface: pair.host.name,
+        mac: pair.container.mac,
+      });
+      undo.push(async () => {
+        try {
+          await teardownSpoofCheck(args.containerId, args.ifName);
+        } catch (err) {
+          logStderr(errText(err));
+        }
+      });
+    }
+    if (isL3) {
+      const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
+      undo.push(async () => {
+        try {
+          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
+        } catch (err) {
+          logStderr(`failed to release IPAM lease: ${errText(err)}`);
+        }
+      });
+      result.ips = ipam.ips ?? [];
+      if (ipam.routes && ipam.routes.length > 0) result.routes = ipam.routes;
+      if (ipam.dns) result.dns = ipam.dns;
+      if (result.ips.length === 0) {
+        throw new CniError(ErrorCode.Internal, "IPAM plugin returned missing IP config");
+      }
+      const gws = calcGateways(result, conf);
+      containerSysctls(s.containerNs, {
+        ifName: args.ifName,
+        enableDad: conf.enableDad,
+        hasV6: result.ips.some((ip) => parseCidr(ip.address)?.family === 6),
+      });
+      await configureIface(s.container, args.ifName, result);
+      if (conf.isGateway) {
+        let vlanIface: Link | undefined;
+        for (const info of [gws.v4, gws.v6]) {
+          for (const gw of info.gws) {
+            if (conf.vlan !== 0) {
+              try {
+                vlanIface ??= ensureVlanInterface({ ...s, bridge }, {
+                  vlan: conf.vlan,
+                  preserveDefaultVlan: conf.preserveDefaultVlan,
+                });
+              } catch (err) {
+                throw new CniError(
+                  ErrorCode.Internal,
+                  `failed to create vlan interface: ${errText(err)}`,
+                  { cause: err },
+                );
+              }
+              if (result.interfaces!.length === 3) result.interfaces!.push(ifaceEntry(vlanIface));
+              try {
+                ensureAddr(s.host, vlanIface, gw, conf.forceAddress);
+              } catch (err) {
+                throw new CniError(
+                  ErrorCode.Internal,
+                  `failed to set vlan interface for bridge with addr: ${wrapErr(err).msg}`,
+                  { details: wrapErr(err).details, cause: err },
+                );
+              }
+            } else {
+              try {
+                ensureAddr(s.host, bridge, gw, conf.forceAddress);
+              } catch (err) {
+                throw new CniError(
+                  ErrorCode.Internal,
+                  `failed to set bridge addr: ${wrapErr(err).msg}`,
+                  { details: wrapErr(err).details, cause: err },
+                );
+              }
+            }
+          }
+          if (info.gws.length > 0) {
+            const key = info.family === 4 ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+            try {
+              sysctlEnsure(key, "1");
+            } catch (err) {
+              throw new CniError(
+                ErrorCode.Internal,
+                `failed to enable forwarding: ${errText(err)}`,
+                { cause: err },
+              );
+            }
+          }
+        }
+      }
+      if (conf.ipMasq) {
+        const cidrs = result.ips.map((ip) => ip.address);
+        const ids = { network: conf.name, ifName: args.ifName, containerId: args.containerId };
+        undo.push(async () => {
+          try {
+            await teardownIPMasq(cidrs, ids);
+          } catch (err) {
+            logStderr(errText(err));
+          }
+        });
+        try {
+          await setupIPMasq(conf.ipMasqBackend, cidrs, ids);
+        } catch (err) {
+          throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+        }
+      }
+    } else if (!conf.disableContainerInterface) {
+      try {
+        linkSetUp(s.container, { index: pair.container.index });
+      } catch (err) {
+        throw new CniError(
+          ErrorCode.Internal,
+          `failed to set "${args.ifName}" up: ${errText(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    const hostNow = conf.disableContainerInterface
+      ? linkGet(s.host, { index: pair.host.index })
+      : await waitPortUp(s.host, pair.host);
+    hostIface.mac = hostNow.mac;
+    brIface.mac = linkGet(s.host, { index: bridge.index }).mac;
+    if (conf.dns) result.dns = conf.dns;
+    success = true;
+    return result;
+  } catch (err) {
+    throw wrapErr(err);
+  } finally {
+    if (!success) {
+      for (const step of undo.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          logStderr(`rollback: ${errText(err)}`);
+        }
+      }
+    }
+    closeSession(s);
+  }
+}
+
+/** Container addresses from a (current-shape) prevResult, for teardown without the netns. */
+function prevResultCidrs(conf: BridgeConf): string[] {
+  if (!conf.prevResult) return [];
+  let prev: Result;
+  try {
+    prev = toCurrentResult(conf.prevResult);
+  } catch {
+    return [];
+  }
+  return (prev.ips ?? []).map((ip) => ip.address).filter((a) => parseCidr(a) !== null);
+}
+
+function isMissingPath(err: unknown): boolean {
+  if (!(err instanceof NotNetnsError)) return false;
+  const cause = (err as { cause?: unknown }).cause as { code?: string } | undefined;
+  return cause?.code === "ENOENT" || /no such file or directory|ENOENT/i.test(err.message);
+}
+
+async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = loadBridgeConf(args.config, args.args);
+  const isL3 = conf.ipamType !== "";
+  const errors: string[] = [];
+  let cidrs: string[] = [];
+  if (args.netns !== "") {
+    let ns: NetnsHandle | undefined;
+    try {
+      ns = openNetns(args.netns);
+    } catch (err) {
+      if (!isMissingPath(err)) {
+        throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+      }
+    }
+    if (ns) {
+      try {
+        using sock = openNetlink({ netns: ns });
+        const link = linkFind(sock, { name: args.ifName });
+        if (link) {
+          cidrs = addrList(sock, { link: { index: link.index } })
+            .filter((a) => {
+              const ip = parseIp(a.ip);
+              return ip !== null && isGlobalUnicast(ip);
+            })
+            .map((a) => a.address);
+          try {
+            linkDel(sock, { index: link.index });
+          } catch (err) {
+            throw new CniError(
+              ErrorCode.Internal,
+              `failed to delete "${args.ifName}": ${errText(err)}`,
+              { cause: err },
+            );
+          }
+        }
+      } finally {
+        ns.close();
+      }
+    }
+  }
+  if (isL3) {
+    try {
+      await ctx.delegate.del(conf.ipamType, args.stdinData, args);
+    } catch (err) {
+      errors.push(errText(err));
+    }
+  }
+  if (conf.macSpoofChk) {
+    try {
+      await teardownSpoofCheck(args.containerId, args.ifName);
+    } catch (err) {
+      logStderr(errText(err));
+    }
+  }
+  if (isL3 && conf.ipMasq) {
+    // Beyond the reference (plugins#810): without the link, use the cached/prev result.
+    if (cidrs.length === 0) cidrs = prevResultCidrs(conf);
+    try {
+      await teardownIPMasq(cidrs, {
+        network: conf.name,
+        ifName: args.ifName,
+        containerId: args.containerId,
+      });
+    } catch (err) {
+      errors.push(errText(err));
+    }
+  }
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
+function checkFail(msg: string): CniError {
+  return new CniError(ErrorCode.Internal, msg);
+}
+
+async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = loadBridgeConf(args.config, args.args);
+  let ns: NetnsHandle;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to open netns "${args.netns}": ${errText(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  try {
+    // Beyond the reference: in L2 mode there is no IPAM to check (the reference fails).
+    if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
+    if (!conf.prevResult) throw checkFail("Required prevResult missing");
+    const prev = toCurrentResult(conf.prevResult);
+    using host = openNetlink();
+    using container = openNetlink({ netns: ns });
+    checkInterfaces(prev, conf, args, host, container);
+    checkAddressesAndRoutes(prev, args, container);
+  } finally {
+    ns.close();
+  }
+}
+
+function checkInterfaces(
+  prev: Result,
+  conf: BridgeConf,
+  args: CmdArgs,
+  host: NetlinkSocket,
+  container: NetlinkSocket,
+): void {
+  const interfaces = prev.interfaces ?? [];
+  let brFound = false;
+  let contLink: Link | undefined;
+  let vethFound = false;
+  const brEntry = interfaces.find((i) => i.name === conf.brName);
+  let bridge: Link | undefined;
+  if (brEntry) {
+    if (!brEntry.name) throw checkFail("Interface name missing ");
+    bridge = linkFind(host, { name: brEntry.name });
+    if (!bridge) throw checkFail(`Interface name ${brEntry.name} not found`);
+    if (brEntry.sandbox) throw checkFail(`Interface ${brEntry.name} should not be in sandbox`);
+    if (bridge.kind !== "bridge") {
+      throw checkFail(`Interface ${brEntry.name} does not have link type of bridge`);
+    }
+    if (brEntry.mac && brEntry.mac !== bridge.mac) {
+      throw checkFail(`Bridge interface ${brEntry.name} Mac doesn't match: ${brEntry.mac}`);
+    }
+    if (bridge.promisc !== conf.promiscMode) {
+      throw checkFail(
+        `Bridge interface ${brEntry.name} configured Promisc Mode ${conf.promiscMode} doesn't match current state: ${bridge.promisc} `,
+      );
+    }
+    brFound = true;
+  }
+  const contEntry = interfaces.find((i) => i.name === args.ifName && i.sandbox === args.netns);
+  if (contEntry) {
+    if (contEntry.sandbox !== args.netns) {
+      throw checkFail(
+        `Sandbox in prevResult ${contEntry.sandbox} doesn't match configured netns: ${args.netns}`,
+      );
+    }
+    contLink = linkFind(container, { name: contEntry.name });
+    if (!contLink) {
+      throw checkFail(`Container Interface name in prevResult: ${contEntry.name} not found`);
+    }
+    if (contLink.kind !== "veth") {
+      throw checkFail(`Error: Container interface ${contLink.name} not of type veth`);
+    }
+    if (contEntry.mac && contEntry.mac !== contLink.mac) {
+      throw checkFail(
+        `Interface ${contEntry.name} Mac ${contEntry.mac} doesn't match container Mac: ${contLink.mac}`,
+      );
+    }
+  }
+  if (contLink && bridge) {
+    for (const entry of interfaces) {
+      if (entry === brEntry || entry === contEntry || entry.sandbox) continue;
+      const link = linkFind(host, { name: entry.name });
+      if (!link || link.kind !== "veth") continue;
+      if (link.index !== contLink.parentIndex || link.parentIndex !== contLink.index) continue;
+      if (link.masterIndex !== bridge.index) {
+        throw checkFail(`Interface ${link.name} is not attached to bridge ${bridge.name}`);
+      }
+      if (entry.mac && entry.mac !== link.mac) {
+        throw checkFail(`Interface ${entry.name} Mac ${entry.mac} doesn't match: ${link.mac}`);
+      }
+      vethFound = true;
+    }
+  }
+  if (!brFound) {
+    throw checkFail(`CNI created bridge ${conf.brName} in host namespace was not found`);
+  }
+  if (!contLink) throw checkFail(`CNI created interface in container ${args.ifName} not found`);
+  if (!vethFound) throw checkFail(`CNI veth created for bridge ${conf.brName} was not found`);
+}
+
+function checkAddressesAndRoutes(prev: Result, args: CmdArgs, container: NetlinkSocket): void {
+  const link = linkGet(container, { name: args.ifName });
+  const addrs = addrList(container, { link: { index: link.index } });
+  const routes = routeListSafe(container);
+  for (const ipc of prev.ips ?? []) {
+    const want = parseCidr(ipc.address);
+    if (!want) continue;
+    const found = addrs.some((a) => a.address === formatCidr(want));
+    if (!found) throw checkFail(`Failed to match addr ${ipc.address} on interface ${args.ifName}`);
+    const net = formatCidr(networkOf(want));
+    if (!routes.some((r) => r.dst === net && r.linkIndex === link.index)) {
+      throw checkFail(`Failed to match route ${net} on interface ${args.ifName}`);
+    }
+  }
+  for (const r of prev.routes ?? []) {
+    const dst = parseCidr(r.dst);
+    if (!dst) continue;
+    const isDefault = dst.prefixLen === 0;
+    const norm = formatCidr(networkOf(dst));
+    const ok = routes.some((k) =>
+      k.dst === norm && (isDefault || r.gw === undefined || k.gw === r.gw)
+    );
+    if (!ok) {
+      throw checkFail(
+        `Expected Route {Dst:${r.dst} GW:${r.gw ?? "<nil>"}} not found in routing table`,
+      );
+    }
+  }
+}
+
+function routeListSafe(sock: NetlinkSocket) {
+  return routeList(sock, {});
+}
+
+async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = loadBridgeConf(args.config, args.args);
+  if (conf.ipamType !== "" && ctx.delegate.status) {
+    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
+  }
+}
+
+async function cmdGc(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = loadBridgeConf(args.config, args.args);
+  const errors: string[] = [];
+  if (conf.ipMasq && conf.validAttachments) {
+    try {
+      await gcIPMasq(conf.name, conf.validAttachments);
+    } catch (err) {
+      errors.push(errText(err));
+    }
+  }
+  if (conf.ipamType !== "" && ctx.delegate.gc) {
+    try {
+      await ctx.delegate.gc(conf.ipamType, args.stdinData, args);
+    } catch (err) {
+      errors.push(errText(err));
+    }
+  }
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
+/** The bridge plugin's functions (ADD, CHECK, DEL, STATUS, GC). */
 export const plugin: PluginFns = {
-  add: notYet,
-  check: notYet,
-  del: notYet,
+  add: cmdAdd,
+  check: cmdCheck,
+  del: cmdDel,
+  status: cmdStatus,
+  gc: cmdGc,
   supportedVersions: SUPPORTED_VERSIONS,
-  about: "placeholder",
+  about: "CNI bridge plugin denocni",
 };

@@ -1,0 +1,343 @@
+/**
+ * Bridge plugin configuration: the zod/mini schema of every key the newest reference bridge
+ * accepts, the reference's extra checks (VLAN trunk, hairpin with promisc, IPAM with
+ * `disableContainerInterface`), CNI_ARGS `MAC=` parsing and the MAC precedence. Everything
+ * is validated before the plugin touches the kernel.
+ *
+ * @module
+ */
+import * as z from "zod/mini";
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import type { DNS } from "../../cni/types.ts";
+import { parseWith } from "../../cni/validate.ts";
+
+/** The bridge name used when `bridge` is not set. */
+export const DEFAULT_BRIDGE_NAME = "cni0";
+
+/** The validated, defaulted bridge configuration. */
+export interface BridgeConf {
+  /** Network name. */
+  name: string;
+  /** The config's `cniVersion`. */
+  cniVersion: string;
+  /** Bridge interface name (`bridge`, default `cni0`). */
+  brName: string;
+  /** Gateway address(es) on the bridge; forced on by `isDefaultGateway`. */
+  isGateway: boolean;
+  /** Add a default route through the gateway. */
+  isDefaultGateway: boolean;
+  /** Replace a conflicting address on the bridge instead of failing. */
+  forceAddress: boolean;
+  /** Masquerade traffic leaving the container subnet. */
+  ipMasq: boolean;
+  /** Masquerade backend; `undefined` picks automatically (iptables unless unusable). */
+  ipMasqBackend: "iptables" | "nftables" | undefined;
+  /** MTU for a new bridge and both veth ends (0: kernel default). */
+  mtu: number;
+  /** Hairpin flag on the host port. */
+  hairpinMode: boolean;
+  /** Promiscuous mode on the bridge. */
+  promiscMode: boolean;
+  /** Access VLAN (0: none). */
+  vlan: number;
+  /** Tagged trunk VIDs, sorted and de-duplicated. */
+  vlanTrunk: number[];
+  /** Whether a `vlanTrunk` array was given at all (turns on vlan_filtering on a new bridge). */
+  hasVlanTrunk: boolean;
+  /** Keep the port's existing VLAN entries (default VLAN) when VLANs are configured. */
+  preserveDefaultVlan: boolean;
+  /** Enable IPv6 DAD on the container interface. */
+  enableDad: boolean;
+  /** Install the nft MAC spoof check. */
+  macSpoofChk: boolean;
+  /** Leave the container interface down (L2 only). */
+  disableContainerInterface: boolean;
+  /** Isolated flag on the host port. */
+  portIsolation: boolean;
+  /** IPAM plugin type; empty means L2 mode. */
+  ipamType: string;
+  /** The netconf `dns`, when it has any field set. */
+  dns: DNS | undefined;
+  /** Container MAC (normalised lower-case `aa:bb:...`) from runtimeConfig/args/CNI_ARGS. */
+  mac: string | undefined;
+  /** The raw `prevResult`, if any. */
+  prevResult: Record<string, unknown> | undefined;
+  /** `cni.dev/valid-attachments` (GC), if any. */
+  validAttachments: { containerID: string; ifname: string }[] | undefined;
+}
+
+const IFNAME_REGEXP = /^[^/:\s]+$/;
+const MAC_REGEXP = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
+
+function isIfName(name: string): boolean {
+  const bytes = new TextEncoder().encode(name).length;
+  return bytes >= 1 && bytes <= 15 && name !== "." && name !== ".." && IFNAME_REGEXP.test(name);
+}
+
+const BOOL = z.optional(z.boolean());
+const STRINGS = z.optional(z.array(z.string()));
+
+const TRUNK_SCHEMA = z.looseObject({
+  id: z.optional(z.nullable(z.int())),
+  minID: z.optional(z.nullable(z.int())),
+  maxID: z.optional(z.nullable(z.int())),
+});
+
+const MAC_STRING = z.string().check(
+  z.refine((s) => s === "" || MAC_REGEXP.test(s), "invalid MAC address"),
+  z.refine(
+    (s) => s === "" || !MAC_REGEXP.test(s) || (parseInt(s.slice(0, 2), 16) & 1) === 0,
+    "MAC address must be unicast (first octet even)",
+  ),
+);
+
+const BRIDGE_SCHEMA = z.looseObject({
+  cniVersion: z.string(),
+  name: z.string(),
+  type: z.optional(z.string()),
+  bridge: z.optional(
+    z.string().check(
+      z.refine(
+        isIfName,
+        "must be a valid interface name (1-15 bytes, no '/', ':' or whitespace)",
+      ),
+    ),
+  ),
+  isGateway: BOOL,
+  isDefaultGateway: BOOL,
+  forceAddress: BOOL,
+  ipMasq: BOOL,
+  ipMasqBackend: z.optional(z.nullable(z.enum(["iptables", "nftables"]))),
+  mtu: z.optional(
+    z.int().check(
+      z.refine(
+        (n) => n === 0 || (n >= 68 && n <= 65535),
+        "must be 0 (kernel default) or between 68 and 65535",
+      ),
+    ),
+  ),
+  hairpinMode: BOOL,
+  promiscMode: BOOL,
+  vlan: z.optional(
+    z.int().check(
+      z.refine((n) => n >= 0 && n <= 4094, "invalid VLAN ID (must be between 0 and 4094)"),
+    ),
+  ),
+  vlanTrunk: z.optional(z.nullable(z.array(TRUNK_SCHEMA))),
+  preserveDefaultVlan: BOOL,
+  enabledad: BOOL,
+  macspoofchk: BOOL,
+  disableContainerInterface: BOOL,
+  portIsolation: BOOL,
+  ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
+  dns: z.optional(z.nullable(z.looseObject({
+    nameservers: STRINGS,
+    domain: z.optional(z.string()),
+    search: STRINGS,
+    options: STRINGS,
+  }))),
+  args: z.optional(z.nullable(z.looseObject({
+    cni: z.optional(z.nullable(z.looseObject({ mac: z.optional(MAC_STRING) }))),
+  }))),
+  runtimeConfig: z.optional(z.nullable(z.looseObject({ mac: z.optional(MAC_STRING) }))),
+  prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
+    containerID: z.string(),
+    ifname: z.string(),
+  })))),
+});
+
+/**
+ * Validates the trunk entries as the reference does and returns the sorted, de-duplicated
+ * VIDs, or the problems found (each naming its entry).
+ *
+ * @param trunks The `vlanTrunk` entries.
+ * @returns `{ vids }` or `{ problems }`.
+ */
+export function collectVlanTrunk(
+  trunks: readonly {
+    id?: number | null | undefined;
+    minID?: number | null | undefined;
+    maxID?: number | null | undefined;
+  }[],
+): { vids: number[]; problems: string[] } {
+  const vids = new Set<number>();
+  const problems: string[] = [];
+  trunks.forEach((t, i) => {
+    const field = `field "vlanTrunk[${i}]"`;
+    const hasMin = t.minID !== undefined && t.minID !== null;
+    const hasMax = t.maxID !== undefined && t.maxID !== null;
+    if (hasMin && !hasMax) {
+      problems.push(
+        `${field}: minID and maxID should be configured simultaneously, maxID is missing`,
+      );
+    } else if (!hasMin && hasMax) {
+      problems.push(
+        `${field}: minID and maxID should be configured simultaneously, minID is missing`,
+      );
+    } else if (hasMin && hasMax) {
+      const min = t.minID!;
+      const max = t.maxID!;
+      if (min < 1 || min > 4094) problems.push(`${field}: incorrect trunk minID parameter`);
+      else if (max < 1 || max > 4094) problems.push(`${field}: incorrect trunk maxID parameter`);
+      else if (max < min) problems.push(`${field}: minID is greater than maxID in trunk parameter`);
+      else for (let v = min; v <= max; v++) vids.add(v);
+    }
+    if (t.id !== undefined && t.id !== null) {
+      if (t.id < 1 || t.id > 4094) problems.push(`${field}: incorrect trunk id parameter`);
+      else vids.add(t.id);
+    }
+  });
+  return { vids: [...vids].sort((a, b) => a - b), problems };
+}
+
+/**
+ * Parses CNI_ARGS for the bridge (`MAC`, `IgnoreUnknown`), as the reference's
+ * `types.LoadArgs` into `MacEnvArgs` does.
+ *
+ * @param cniArgs Raw `CNI_ARGS` (`K=V;K=V`), may be empty.
+ * @returns The `MAC` value, if given.
+ * @throws {CniError} Code 4 (`ARGS: invalid pair "x"`, `ARGS: unknown args [...]`).
+ */
+export function parseBridgeCniArgs(cniArgs: string): { mac?: string } {
+  if (cniArgs === "") return {};
+  const pairs: [string, string][] = [];
+  for (const pair of cniArgs.split(";")) {
+    const kv = pair.split("=");
+    if (kv.length !== 2 || kv[0] === "") {
+      throw new CniError(ErrorCode.InvalidEnvironmentVariables, `ARGS: invalid pair "${pair}"`);
+    }
+    pairs.push([kv[0]!, kv[1]!]);
+  }
+  const out: { mac?: string } = {};
+  const unknown: string[] = [];
+  let ignoreUnknown = false;
+  for (const [k, v] of pairs) {
+    if (k === "MAC") out.mac = v;
+    else if (k === "IgnoreUnknown") {
+      const lower = v.toLowerCase();
+      if (lower === "1" || lower === "true") ignoreUnknown = true;
+      else if (lower === "0" || lower === "false") ignoreUnknown = false;
+      else {
+        throw new CniError(
+          ErrorCode.InvalidEnvironmentVariables,
+          `ARGS: error parsing value of pair "${k}=${v}": boolean unmarshal error: invalid input ${v}`,
+        );
+      }
+    } else unknown.push(`${k}=${v}`);
+  }
+  if (unknown.length > 0 && !ignoreUnknown) {
+    throw new CniError(
+      ErrorCode.InvalidEnvironmentVariables,
+      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
+    );
+  }
+  return out;
+}
+
+function normaliseMac(mac: string): string {
+  return mac.toLowerCase().replaceAll("-", ":");
+}
+
+function dnsSet(dns: DNS | undefined): boolean {
+  if (!dns) return false;
+  return (dns.nameservers?.length ?? 0) > 0 || (dns.search?.length ?? 0) > 0 ||
+    (dns.options?.length ?? 0) > 0 || (dns.domain ?? "") !== "";
+}
+
+/**
+ * Loads and validates a bridge configuration. Nothing in the kernel is touched.
+ *
+ * @param config The parsed stdin JSON.
+ * @param cniArgs Raw `CNI_ARGS`.
+ * @returns The defaulted configuration.
+ * @throws {CniError} Code 7 naming each bad field (`failed to load netconf: field "vlan": ...`),
+ *   code 4 for bad CNI_ARGS.
+ *
+ * @example Defaults
+ * ```ts
+ * import { loadBridgeConf } from "./config.ts";
+ * const conf = loadBridgeConf({ cniVersion: "1.0.0", name: "n", type: "bridge" }, "");
+ * conf.brName; // "cni0"
+ * ```
+ */
+export function loadBridgeConf(config: unknown, cniArgs: string): BridgeConf {
+  const raw = parseWith(BRIDGE_SCHEMA, config, { what: "failed to load netconf" });
+  const problems: string[] = [];
+  let vids: number[] = [];
+  if (raw.vlanTrunk) {
+    const t = collectVlanTrunk(raw.vlanTrunk);
+    vids = t.vids;
+    problems.push(...t.problems);
+  }
+  const ipamType = raw.ipam?.type ?? "";
+  if (raw.disableContainerInterface && ipamType !== "") {
+    problems.push(
+      `field "disableContainerInterface": cannot use IPAM when DisableContainerInterface flag is set`,
+    );
+  }
+  if (raw.hairpinMode && raw.promiscMode) {
+    problems.push(
+      `field "promiscMode": cannot set hairpin mode and promiscuous mode at the same time`,
+    );
+  }
+  const brName = raw.bridge ?? DEFAULT_BRIDGE_NAME;
+  const isDefaultGateway = raw.isDefaultGateway ?? false;
+  const isGateway = (raw.isGateway ?? false) || isDefaultGateway;
+  const vlan = raw.vlan ?? 0;
+  if (vlan !== 0 && isGateway && !isIfName(`${brName}.${vlan}`)) {
+    problems.push(
+      `field "vlan": the VLAN gateway interface name "${brName}.${vlan}" is longer than 15 bytes; use a shorter bridge name`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new CniError(
+      ErrorCode.InvalidNetworkConfig,
+      `failed to load netconf: ${problems.join("; ")}`,
+    );
+  }
+  const envMac = parseBridgeCniArgs(cniArgs).mac;
+  if (envMac !== undefined && envMac !== "" && !MAC_REGEXP.test(envMac)) {
+    throw new CniError(
+      ErrorCode.InvalidEnvironmentVariables,
+      `failed to load netconf: CNI_ARGS "MAC": invalid MAC address "${envMac}"`,
+    );
+  }
+  let mac: string | undefined = envMac || undefined;
+  const argsMac = raw.args?.cni?.mac;
+  if (argsMac) mac = argsMac;
+  const rcMac = raw.runtimeConfig?.mac;
+  if (rcMac) mac = rcMac;
+  const dns = raw.dns ?? undefined;
+  const cleanDns: DNS = {};
+  if (dns?.nameservers) cleanDns.nameservers = dns.nameservers;
+  if (dns?.domain) cleanDns.domain = dns.domain;
+  if (dns?.search) cleanDns.search = dns.search;
+  if (dns?.options) cleanDns.options = dns.options;
+  return {
+    name: raw.name,
+    cniVersion: raw.cniVersion,
+    brName,
+    isGateway,
+    isDefaultGateway,
+    forceAddress: raw.forceAddress ?? false,
+    ipMasq: raw.ipMasq ?? false,
+    ipMasqBackend: raw.ipMasqBackend ?? undefined,
+    mtu: raw.mtu ?? 0,
+    hairpinMode: raw.hairpinMode ?? false,
+    promiscMode: raw.promiscMode ?? false,
+    vlan,
+    vlanTrunk: vids,
+    hasVlanTrunk: raw.vlanTrunk !== undefined && raw.vlanTrunk !== null,
+    preserveDefaultVlan: raw.preserveDefaultVlan ?? false,
+    enableDad: raw.enabledad ?? false,
+    macSpoofChk: raw.macspoofchk ?? false,
+    disableContainerInterface: raw.disableContainerInterface ?? false,
+    portIsolation: raw.portIsolation ?? false,
+    ipamType,
+    dns: dnsSet(cleanDns) ? cleanDns : undefined,
+    mac: mac === undefined ? undefined : normaliseMac(mac),
+    prevResult: raw.prevResult ?? undefined,
+    validAttachments: raw["cni.dev/valid-attachments"] ?? undefined,
+  };
+}

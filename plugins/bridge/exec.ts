@@ -1,0 +1,98 @@
+/**
+ * Running the firewall tools (`iptables`, `ip6tables`, `nft`) the way the reference plugins
+ * do: one process per call, stdin for `nft -f -` transactions, exit status and stderr kept for
+ * the error message.
+ *
+ * @module
+ */
+
+/** What a tool run produced. */
+export interface ToolOutput {
+  /** Exit status. */
+  code: number;
+  /** Captured stdout. */
+  stdout: string;
+  /** Captured stderr. */
+  stderr: string;
+}
+
+/** A firewall tool failed (non-zero exit) or could not be started. */
+export class ToolError extends Error {
+  /** The command line that ran. */
+  readonly argv: readonly string[];
+  /** Exit status, or -1 when the tool could not be started. */
+  readonly exitCode: number;
+  /** Its stderr. */
+  readonly stderr: string;
+
+  /**
+   * @param argv Command line.
+   * @param exitCode Exit status (-1: not started).
+   * @param stderr Captured stderr, or why it could not start.
+   * @param cause Underlying error.
+   */
+  constructor(argv: readonly string[], exitCode: number, stderr: string, cause?: unknown) {
+    const what = exitCode < 0 ? "could not start" : `exit status ${exitCode}`;
+    super(`running [${argv.join(" ")}]: ${what}: ${stderr.trim()}`, { cause });
+    this.name = "ToolError";
+    this.argv = argv;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Runs a tool and returns its output whatever the exit status.
+ *
+ * @param cmd Program name (looked up in `PATH`).
+ * @param args Arguments.
+ * @param options `stdin` text to feed.
+ * @returns Exit status, stdout and stderr.
+ * @throws {ToolError} With exit code -1 when the program cannot be started.
+ */
+export async function runTool(
+  cmd: string,
+  args: readonly string[],
+  options: { stdin?: string } = {},
+): Promise<ToolOutput> {
+  const argv = [cmd, ...args];
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(cmd, {
+      args: [...args],
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (err) {
+    throw new ToolError(argv, -1, err instanceof Error ? err.message : String(err), err);
+  }
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/**
+ * Runs a tool and throws when it exits non-zero.
+ *
+ * @param cmd Program name.
+ * @param args Arguments.
+ * @param options `stdin` text to feed.
+ * @returns Its stdout.
+ * @throws {ToolError} When it cannot start or exits non-zero.
+ */
+export async function runToolOk(
+  cmd: string,
+  args: readonly string[],
+  options: { stdin?: string } = {},
+): Promise<string> {
+  const out = await runTool(cmd, args, options);
+  if (out.code !== 0) throw new ToolError([cmd, ...args], out.code, out.stderr);
+  return out.stdout;
+}
