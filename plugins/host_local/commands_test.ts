@@ -99,8 +99,9 @@ Deno.test("cmdAdd() rolls back this call's reservations only, with the reference
     );
     assertEquals(leases(join(data, "n")), { "10.9.0.2": "old\r\neth0", "10.8.0.2": "old\r\neth0" });
     // A requested address that no set contains.
+    const one = { ...conf, ipam: { dataDir: data, ranges: [[{ subnet: "10.9.0.0/29" }]] } };
     const err2 = await assertRejects(
-      () => cmdAdd(call(conf, "x", "eth1", "IP=10.7.0.5")),
+      () => cmdAdd(call(one, "x", "eth1", "IP=10.7.0.5")),
       CniError,
     );
     assertEquals((err2 as CniError).msg, "failed to allocate all requested IPs: 10.7.0.5");
