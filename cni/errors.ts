@@ -110,9 +110,14 @@ export class ConfigNotFoundError extends CniError {
   /**
    * @param dir The directory searched.
    * @param network The network name.
+   * @param options Details (e.g. files that failed to load) and cause.
    */
-  constructor(dir: string, network: string) {
-    super(ErrorCode.InvalidNetworkConfig, `no net configuration with name "${network}" in ${dir}`);
+  constructor(dir: string, network: string, options: CniErrorOptions = {}) {
+    super(
+      ErrorCode.InvalidNetworkConfig,
+      `no net configuration with name "${network}" in ${dir}`,
+      options,
+    );
     this.name = "ConfigNotFoundError";
     this.dir = dir;
     this.network = network;

@@ -339,3 +339,61 @@ export const versionInfoSchema = z.object({
   cniVersion: optString,
   supportedVersions: optStrings,
 });
+
+// ---------------------------------------------------------------------------------------
+// Network configuration
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A libcni-style boolean flag: a JSON boolean or the string `"true"` / `"false"` in any
+ * letter case (`disableCheck`, `disableGC`, `loadOnlyInlinedPlugins`).
+ */
+export const flagSchema = z.union([
+  z.boolean(),
+  z.string().check(
+    z.refine((s) => s.toLowerCase() === "true" || s.toLowerCase() === "false", {
+      error: 'expected a boolean or "true"/"false"',
+    }),
+  ),
+]);
+
+/** Reads a {@linkcode flagSchema} value as a boolean (absent is false). */
+export function flagValue(v: boolean | string | undefined): boolean {
+  return typeof v === "string" ? v.toLowerCase() === "true" : v === true;
+}
+
+/** The top level of a configuration list (`.conflist`); plugins are checked one by one. */
+export const confListSchema = z.looseObject({
+  name: networkNameSchema,
+  cniVersion: z.optional(z.string()),
+  cniVersions: z.optional(z.array(z.string())),
+  disableCheck: z.optional(flagSchema),
+  disableGC: z.optional(flagSchema),
+  loadOnlyInlinedPlugins: z.optional(flagSchema),
+  plugins: z.optional(z.array(z.unknown())),
+});
+
+/**
+ * A plugin configuration object: `type` required, the protocol keys typed, every other key
+ * kept untouched (`looseObject`).
+ */
+export const pluginConfSchema = z.looseObject({
+  type: z.string().check(z.minLength(1, { error: "missing 'type'" })),
+  name: z.optional(z.string()),
+  cniVersion: z.optional(z.string()),
+  capabilities: z.optional(z.record(z.string(), z.boolean())),
+  ipam: z.optional(z.looseObject({ type: z.optional(z.string()) })),
+  dns: z.optional(dnsSchema),
+  args: z.optional(z.record(z.string(), z.unknown())),
+  runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
+});
+
+/** A runtime configuration (libcni `RuntimeConf`). */
+export const runtimeConfSchema = z.object({
+  containerId: z.string(),
+  netns: z.string(),
+  ifName: z.string(),
+  args: z.optional(z.array(z.tuple([z.string(), z.string()]))),
+  capabilityArgs: z.optional(z.record(z.string(), z.unknown())),
+  cacheDir: z.optional(z.string()),
+});

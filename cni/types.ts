@@ -115,3 +115,22 @@ export interface NetConf {
   /** Plugin-specific keys. */
   [key: string]: unknown;
 }
+
+/**
+ * Per-attachment runtime parameters (libcni `RuntimeConf`): what the runtime knows about
+ * the container, passed to plugins as `CNI_*` variables and `runtimeConfig`.
+ */
+export interface RuntimeConf {
+  /** `CNI_CONTAINERID`. */
+  containerId: string;
+  /** `CNI_NETNS` (may be empty on DEL). */
+  netns: string;
+  /** `CNI_IFNAME`. */
+  ifName: string;
+  /** `CNI_ARGS` pairs, stringified as `K=V;K2=V2`. */
+  args?: [string, string][];
+  /** Capability arguments; each plugin gets those it declares in `capabilities`. */
+  capabilityArgs?: Record<string, unknown>;
+  /** Result cache directory (deprecated in libcni; the engine's own setting wins). */
+  cacheDir?: string;
+}

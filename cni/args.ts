@@ -1,0 +1,162 @@
+/**
+ * The `CNI_*` environment: variable names, `CNI_ARGS` parsing and formatting (cnitool's
+ * strict parser and the plugin-side `types.LoadArgs` pair rules), `CAP_ARGS` parsing, and
+ * the plugin environment libcni builds (`pkg/invoke/args.go` `AsEnv`).
+ *
+ * @module
+ */
+import { CniError, ErrorCode } from "./errors.ts";
+import type { CniCommand, RuntimeConf } from "./types.ts";
+
+/** `CNI_COMMAND`: the verb. */
+export const CNI_COMMAND = "CNI_COMMAND";
+/** `CNI_CONTAINERID`: the container ID. */
+export const CNI_CONTAINERID = "CNI_CONTAINERID";
+/** `CNI_NETNS`: the network namespace path. */
+export const CNI_NETNS = "CNI_NETNS";
+/** `CNI_IFNAME`: the interface name in the container. */
+export const CNI_IFNAME = "CNI_IFNAME";
+/** `CNI_ARGS`: `K=V;K2=V2` extra arguments. */
+export const CNI_ARGS = "CNI_ARGS";
+/** `CNI_PATH`: plugin search directories, `:`-separated. */
+export const CNI_PATH = "CNI_PATH";
+/** `CNI_NETNS_OVERRIDE`: skel skips its own-netns check when `1`/`true`. */
+export const CNI_NETNS_OVERRIDE = "CNI_NETNS_OVERRIDE";
+/** `NETCONFPATH`: cnitool's configuration directory. */
+export const NETCONFPATH = "NETCONFPATH";
+/** `CAP_ARGS`: cnitool's capability arguments (JSON object). */
+export const CAP_ARGS = "CAP_ARGS";
+/** cnitool's default configuration directory. */
+export const DEFAULT_NETCONFPATH = "/etc/cni/net.d";
+/** cnitool's default interface name. */
+export const DEFAULT_IFNAME = "eth0";
+
+/**
+ * Parses `CNI_ARGS` the way cnitool does: `;`-separated pairs, each splitting on `=` into
+ * exactly two non-empty parts (so a trailing `;` or a value containing `=` is an error).
+ * An empty string means no arguments.
+ *
+ * @param s The `CNI_ARGS` value.
+ * @returns The pairs in order.
+ * @throws {CniError} Code 4 `invalid CNI_ARGS pair "<pair>"`.
+ * @example Parsing
+ * ```ts
+ * import { parseCniArgs } from "./args.ts";
+ * console.log(parseCniArgs("IP=10.0.0.5;K8S_POD_NAME=web"));
+ * // [["IP", "10.0.0.5"], ["K8S_POD_NAME", "web"]]
+ * ```
+ */
+export function parseCniArgs(s: string): [string, string][] {
+  if (s === "") return [];
+  return s.split(";").map((pair) => {
+    const kv = pair.split("=");
+    if (kv.length !== 2 || kv[0] === "" || kv[1] === "") {
+      throw new CniError(
+        ErrorCode.InvalidEnvironmentVariables,
+        `invalid CNI_ARGS pair ${JSON.stringify(pair)}`,
+      );
+    }
+    return [kv[0]!, kv[1]!];
+  });
+}
+
+/**
+ * Parses `CNI_ARGS` as plugins do (`types.LoadArgs` pair rules): each `;`-separated pair
+ * must split on `=` into exactly two parts; empty keys or values are allowed.
+ *
+ * @param s The `CNI_ARGS` value.
+ * @returns The pairs in order.
+ * @throws {CniError} Code 7 `ARGS: invalid pair "<pair>"`.
+ */
+export function parsePluginArgs(s: string): [string, string][] {
+  if (s === "") return [];
+  return s.split(";").map((pair) => {
+    const kv = pair.split("=");
+    if (kv.length !== 2) {
+      throw new CniError(
+        ErrorCode.InvalidNetworkConfig,
+        `ARGS: invalid pair ${JSON.stringify(pair)}`,
+      );
+    }
+    return [kv[0]!, kv[1]!];
+  });
+}
+
+/**
+ * Formats pairs as `CNI_ARGS` the way libcni does: `k=v` joined by `;`, no escaping.
+ *
+ * @param pairs The pairs.
+ * @returns The `CNI_ARGS` value (empty for none).
+ */
+export function formatCniArgs(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([k, v]) => `${k}=${v}`).join(";");
+}
+
+/**
+ * Parses `CAP_ARGS` (cnitool): a JSON object of capability arguments. Empty means none.
+ *
+ * @param json The `CAP_ARGS` value.
+ * @returns The capability arguments.
+ * @throws {CniError} Code 6 naming `CAP_ARGS` when it is not JSON or not an object.
+ */
+export function parseCapArgs(json: string): Record<string, unknown> {
+  if (json.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new CniError(ErrorCode.DecodingFailure, "invalid CAP_ARGS: not valid JSON", {
+      details: (err as Error).message,
+      cause: err,
+    });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    throw new CniError(
+      ErrorCode.DecodingFailure,
+      `invalid CAP_ARGS: expected a JSON object, got ${got}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The environment libcni gives a plugin (`invoke.Args.AsEnv`): the base environment, then
+ * `CNI_COMMAND`, `CNI_CONTAINERID`, `CNI_NETNS`, `CNI_ARGS`, `CNI_IFNAME`, `CNI_PATH`, always
+ * all six (empty strings when unset; GC and STATUS get empty container ID, netns, ifname
+ * and args), the `CNI_*` values winning over and placed after the base ones.
+ *
+ * @param command The verb.
+ * @param runtime The runtime config (its attachment fields are not used for GC / STATUS).
+ * @param cniPath Plugin directories (joined with `:`) or an already joined string.
+ * @param baseEnv The runtime's own environment (default none).
+ * @returns The environment.
+ * @example ADD
+ * ```ts
+ * import { argsToEnv } from "./args.ts";
+ * const env = argsToEnv("ADD", { containerId: "c1", netns: "/run/netns/x", ifName: "eth0",
+ *   args: [["K8S_POD_NAME", "web"]] }, ["/opt/cni/bin"]);
+ * console.log(env.CNI_ARGS); // K8S_POD_NAME=web
+ * ```
+ */
+export function argsToEnv(
+  command: CniCommand,
+  runtime: RuntimeConf | undefined,
+  cniPath: string | readonly string[],
+  baseEnv: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const attach = command !== "GC" && command !== "STATUS" && runtime !== undefined;
+  const cni: [string, string][] = [
+    [CNI_COMMAND, command],
+    [CNI_CONTAINERID, attach ? runtime.containerId : ""],
+    [CNI_NETNS, attach ? runtime.netns : ""],
+    [CNI_ARGS, attach ? formatCniArgs(runtime.args ?? []) : ""],
+    [CNI_IFNAME, attach ? runtime.ifName : ""],
+    [CNI_PATH, typeof cniPath === "string" ? cniPath : cniPath.join(":")],
+  ];
+  const env: Record<string, string> = {};
+  const names = new Set(cni.map(([k]) => k));
+  for (const [k, v] of Object.entries(baseEnv)) if (!names.has(k)) env[k] = v;
+  for (const [k, v] of cni) env[k] = v;
+  return env;
+}
