@@ -1,0 +1,177 @@
+import { CniError } from "../../cni/errors.ts";
+import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
+import { collectVlanTrunk, loadBridgeConf, parseBridgeCniArgs } from "./config.ts";
+
+const BASE = { cniVersion: "1.0.0", name: "n", type: "bridge" };
+
+Deno.test("loadBridgeConf() applies the reference defaults", () => {
+  const c = loadBridgeConf(BASE, "");
+  assertEquals(
+    {
+      brName: c.brName,
+      isGateway: c.isGateway,
+      ipMasq: c.ipMasq,
+      mtu: c.mtu,
+      vlan: c.vlan,
+      preserveDefaultVlan: c.preserveDefaultVlan,
+      hasVlanTrunk: c.hasVlanTrunk,
+      ipamType: c.ipamType,
+      mac: c.mac,
+      dns: c.dns,
+      ipMasqBackend: c.ipMasqBackend,
+    },
+    {
+      brName: "cni0",
+      isGateway: false,
+      ipMasq: false,
+      mtu: 0,
+      vlan: 0,
+      preserveDefaultVlan: false,
+      hasVlanTrunk: false,
+      ipamType: "",
+      mac: undefined,
+      dns: undefined,
+      ipMasqBackend: undefined,
+    },
+  );
+});
+
+Deno.test("loadBridgeConf() isDefaultGateway forces isGateway", () => {
+  const c = loadBridgeConf({ ...BASE, isDefaultGateway: true }, "");
+  assertEquals([c.isGateway, c.isDefaultGateway], [true, true]);
+});
+
+/** Every option with a wrong type or value, and the field the error must name. */
+const BAD: [Record<string, unknown>, string, string][] = [
+  [{ bridge: 5 }, "bridge", "expected string"],
+  [{ bridge: "a/b" }, "bridge", "valid interface name"],
+  [{ bridge: "0123456789abcdefg" }, "bridge", "valid interface name"],
+  [{ isGateway: "true" }, "isGateway", "expected boolean"],
+  [{ isDefaultGateway: 1 }, "isDefaultGateway", "expected boolean"],
+  [{ forceAddress: "yes" }, "forceAddress", "expected boolean"],
+  [{ ipMasq: "true" }, "ipMasq", "expected boolean"],
+  [{ ipMasqBackend: "ipfw" }, "ipMasqBackend", `"iptables", "nftables"`],
+  [{ ipMasqBackend: 3 }, "ipMasqBackend", "expected one of"],
+  [{ mtu: "1500" }, "mtu", "expected number"],
+  [{ mtu: 1500.5 }, "mtu", "expected int"],
+  [{ mtu: -1 }, "mtu", "between 68 and 65535"],
+  [{ mtu: 70000 }, "mtu", "between 68 and 65535"],
+  [{ hairpinMode: "on" }, "hairpinMode", "expected boolean"],
+  [{ promiscMode: 0 }, "promiscMode", "expected boolean"],
+  [{ vlan: 5000 }, "vlan", "invalid VLAN ID (must be between 0 and 4094)"],
+  [{ vlan: -2 }, "vlan", "invalid VLAN ID"],
+  [{ vlan: "10" }, "vlan", "expected number"],
+  [{ vlanTrunk: { id: 5 } }, "vlanTrunk", "expected array"],
+  [{ vlanTrunk: [{ id: "5" }] }, "vlanTrunk[0].id", "expected number"],
+  [{ vlanTrunk: [{ id: 0 }] }, "vlanTrunk[0]", "incorrect trunk id parameter"],
+  [{ vlanTrunk: [{ id: 4095 }] }, "vlanTrunk[0]", "incorrect trunk id parameter"],
+  [{ vlanTrunk: [{ minID: 5 }] }, "vlanTrunk[0]", "maxID is missing"],
+  [{ vlanTrunk: [{ id: 3 }, { maxID: 5 }] }, "vlanTrunk[1]", "minID is missing"],
+  [{ vlanTrunk: [{ minID: 0, maxID: 5 }] }, "vlanTrunk[0]", "incorrect trunk minID parameter"],
+  [{ vlanTrunk: [{ minID: 1, maxID: 5000 }] }, "vlanTrunk[0]", "incorrect trunk maxID parameter"],
+  [{ vlanTrunk: [{ minID: 9, maxID: 5 }] }, "vlanTrunk[0]", "minID is greater than maxID"],
+  [{ preserveDefaultVlan: "false" }, "preserveDefaultVlan", "expected boolean"],
+  [{ enabledad: 1 }, "enabledad", "expected boolean"],
+  [{ macspoofchk: "true" }, "macspoofchk", "expected boolean"],
+  [{ disableContainerInterface: 1 }, "disableContainerInterface", "expected boolean"],
+  [{ portIsolation: "true" }, "portIsolation", "expected boolean"], // the cni.dev doc's example
+  [{ ipam: "host-local" }, "ipam", "expected object"],
+  [{ ipam: { type: 5 } }, "ipam.type", "expected string"],
+  [{ dns: { nameservers: "1.1.1.1" } }, "dns.nameservers", "expected array"],
+  [{ args: { cni: { mac: "zz:00:00:00:00:01" } } }, "args.cni.mac", "invalid MAC address"],
+  [{ runtimeConfig: { mac: "0a:58:0a" } }, "runtimeConfig.mac", "invalid MAC address"],
+  [{ runtimeConfig: { mac: "01:00:5e:00:00:01" } }, "runtimeConfig.mac", "must be unicast"],
+  [{ runtimeConfig: { mac: 7 } }, "runtimeConfig.mac", "expected string"],
+  [
+    { disableContainerInterface: true, ipam: { type: "host-local" } },
+    "disableContainerInterface",
+    "cannot use IPAM when DisableContainerInterface flag is set",
+  ],
+  [
+    { hairpinMode: true, promiscMode: true },
+    "promiscMode",
+    "cannot set hairpin mode and promiscuous mode at the same time",
+  ],
+  [
+    { bridge: "bridge01234567", vlan: 100, isGateway: true },
+    "vlan",
+    `"bridge01234567.100" is longer than 15 bytes`,
+  ],
+];
+
+for (const [patch, field, text] of BAD) {
+  Deno.test(`loadBridgeConf() refuses ${JSON.stringify(patch)} with code 7 naming "${field}"`, () => {
+    const err = assertThrows(() => loadBridgeConf({ ...BASE, ...patch }, ""), CniError);
+    assertEquals(err.code, 7);
+    if (!err.msg.includes(`field "${field}"`) || !err.msg.includes(text)) {
+      throw new Error(`message does not name ${field} / ${text}: ${err.msg}`);
+    }
+    if (!err.msg.startsWith("failed to load netconf: ")) throw new Error(err.msg);
+  });
+}
+
+Deno.test("loadBridgeConf() reports every bad field at once", () => {
+  const err = assertThrows(
+    () => loadBridgeConf({ ...BASE, mtu: "x", vlan: 9999, ipMasq: 1 }, ""),
+    CniError,
+  );
+  for (const f of ["mtu", "vlan", "ipMasq"]) {
+    if (!err.msg.includes(`field "${f}"`)) throw new Error(err.msg);
+  }
+});
+
+Deno.test("loadBridgeConf() accepts null ipMasqBackend and vlanTrunk as unset", () => {
+  const c = loadBridgeConf({ ...BASE, ipMasqBackend: null, vlanTrunk: null }, "");
+  assertEquals([c.ipMasqBackend, c.hasVlanTrunk], [undefined, false]);
+});
+
+Deno.test("loadBridgeConf() an empty vlanTrunk still counts as present", () => {
+  const c = loadBridgeConf({ ...BASE, vlanTrunk: [] }, "");
+  assertEquals([c.hasVlanTrunk, c.vlanTrunk], [true, []]);
+});
+
+Deno.test("collectVlanTrunk() sorts and de-duplicates ranges and ids", () => {
+  const t = collectVlanTrunk([{ minID: 5, maxID: 7 }, { id: 3 }, { id: 6, minID: 10, maxID: 10 }]);
+  assertEquals(t, { vids: [3, 5, 6, 7, 10], problems: [] });
+});
+
+Deno.test("loadBridgeConf() MAC precedence: runtimeConfig > args.cni > CNI_ARGS", () => {
+  const env = "IgnoreUnknown=1;MAC=0a:00:00:00:00:01;K8S_POD_NAME=x";
+  assertEquals(loadBridgeConf(BASE, env).mac, "0a:00:00:00:00:01");
+  assertEquals(
+    loadBridgeConf({ ...BASE, args: { cni: { mac: "0A-00-00-00-00-02" } } }, env).mac,
+    "0a:00:00:00:00:02",
+  );
+  assertEquals(
+    loadBridgeConf({
+      ...BASE,
+      args: { cni: { mac: "0a:00:00:00:00:02" } },
+      runtimeConfig: { mac: "0a:00:00:00:00:03" },
+    }, env).mac,
+    "0a:00:00:00:00:03",
+  );
+});
+
+Deno.test("parseBridgeCniArgs() reproduces the reference's LoadArgs errors", () => {
+  assertEquals(
+    assertThrows(() => parseBridgeCniArgs("MAC"), CniError).msg,
+    'ARGS: invalid pair "MAC"',
+  );
+  assertEquals(
+    assertThrows(() => parseBridgeCniArgs("A=1;B=2"), CniError).msg,
+    'ARGS: unknown args ["A=1" "B=2"]',
+  );
+  assertEquals(parseBridgeCniArgs("IgnoreUnknown=true;A=1;MAC=x"), { mac: "x" });
+  assertEquals(assertThrows(() => parseBridgeCniArgs("=1"), CniError).code, 4);
+});
+
+Deno.test("loadBridgeConf() a bad CNI_ARGS MAC is code 4", () => {
+  const err = assertThrows(() => loadBridgeConf(BASE, "MAC=nope"), CniError);
+  assertEquals(err.code, 4);
+  assertEquals(err.msg, 'failed to load netconf: CNI_ARGS "MAC": invalid MAC address "nope"');
+});
+
+Deno.test("loadBridgeConf() keeps netconf dns only when a field is set", () => {
+  assertEquals(loadBridgeConf({ ...BASE, dns: {} }, "").dns, undefined);
+  assertEquals(loadBridgeConf({ ...BASE, dns: { domain: "x" } }, "").dns, { domain: "x" });
+});
