@@ -415,3 +415,77 @@ Deno.test("formatResult() prints like types.PrintResult (4 spaces, Go escaping)"
   );
   assertEquals(formatResult({ cniVersion: "1.0.0" }), '{\n    "cniVersion": "1.0.0"\n}');
 });
+
+// ---------------------------------------------------------------------------------------
+// The reference Go plugins as an oracle (host-local needs no root with a private dataDir)
+// ---------------------------------------------------------------------------------------
+
+const HOST_LOCAL = "/usr/lib/cni/host-local";
+const HAVE_HOST_LOCAL = (() => {
+  try {
+    return Deno.statSync(HOST_LOCAL).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+async function goHostLocal(version: string, dataDir: string, id: string): Promise<string> {
+  const conf = {
+    cniVersion: version,
+    name: "oracle",
+    type: "host-local",
+    ipam: {
+      type: "host-local",
+      dataDir,
+      ranges: [[{ subnet: "10.9.0.0/24" }], [{ subnet: "fd00:0:0:0::/64" }]],
+      routes: [{ dst: "0.0.0.0/0", gw: "10.9.0.254" }, { dst: "::/0" }],
+    },
+  };
+  const child = new Deno.Command(HOST_LOCAL, {
+    env: {
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: id,
+      CNI_NETNS: "/nonexistent",
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(JSON.stringify(conf)));
+  await w.close();
+  const out = await child.output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test({
+  name: "formatResult() reprints the Go plugin's 0.2.0 and 0.4.0 output byte for byte",
+  ignore: !HAVE_HOST_LOCAL,
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "denocni-oracle-" });
+    try {
+      for (const [i, version] of ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0"].entries()) {
+        const go = await goHostLocal(version, dir, `oracle${i}`);
+        assertEquals(formatResult(go), go, version);
+        assertEquals(formatResult(JSON.parse(go), version), go, version);
+      }
+      // 1.0.0: the plugins' vendored library predates libcni's `dns` dropping and key
+      // sorting, so compare the content instead of the bytes.
+      const go100 = await goHostLocal("1.0.0", dir, "oracle100");
+      const ours = JSON.parse(formatResult(go100));
+      const { dns, ...rest } = JSON.parse(go100);
+      assertEquals(dns, {});
+      assertEquals(ours, rest);
+      // Go's own down-conversion 1.0.0 -> 0.2.0 path gives what ours gives from its output
+      const go020 = JSON.parse(await goHostLocal("0.2.0", dir, "oracle020"));
+      const ours020 = convertResult(go100, "0.2.0") as { ip4: { routes: unknown } };
+      assertEquals(Object.keys(ours020), Object.keys(go020));
+      assertEquals(ours020.ip4.routes, go020.ip4.routes);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
