@@ -265,10 +265,11 @@ function ioError(action: string, err: unknown): CniError {
  * @example Opening a store
  * ```ts ignore
  * import { openDiskStore } from "./store.ts";
- * using_store: {
- *   const store = openDiskStore("/tmp/cni-data", "mynet");
- *   try { store.withLock(() => store.reserve("c1", "eth0", "10.0.0.2", "0")); }
- *   finally { store.close(); }
+ * const store = openDiskStore("/tmp/cni-data", "mynet");
+ * try {
+ *   store.withLock(() => store.reserve("c1", "eth0", "10.0.0.2", "0"));
+ * } finally {
+ *   store.close();
  * }
  * ```
  */
