@@ -1,0 +1,380 @@
+// Privileged netlink scenarios in throwaway namespaces, checked with `ip -j` as the oracle.
+import { assert, assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import {
+  addrAdd,
+  addrDel,
+  addrList,
+  bridgeVlanAdd,
+  bridgeVlanDel,
+  bridgeVlanList,
+  linkAddBridge,
+  linkAddVeth,
+  linkDel,
+  linkFind,
+  linkGet,
+  linkList,
+  LinkNotFoundError,
+  linkSetBrportFlags,
+  linkSetDown,
+  linkSetMac,
+  linkSetMaster,
+  linkSetMtu,
+  linkSetName,
+  linkSetNoMaster,
+  linkSetNsFd,
+  linkSetPromisc,
+  linkSetUp,
+  NetlinkError,
+  NetlinkInputError,
+  openNetlink,
+  routeAdd,
+  routeDel,
+  routeList,
+  routeReplace,
+} from "../netlink/mod.ts";
+import { NotNetnsError, openNetns } from "../netns/netns.ts";
+
+const ignore = !IS_ROOT;
+
+function suffix(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+}
+
+function run(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return text;
+}
+
+// deno-lint-ignore no-explicit-any
+function ipJson(ns: string, ...args: string[]): any[] {
+  const text = run("ip", ["-j", "-n", ns, ...args]);
+  return text.trim() === "" ? [] : JSON.parse(text);
+}
+
+function ownNetnsInode(): number {
+  return Deno.statSync("/proc/thread-self/ns/net").ino!;
+}
+
+/** Creates throwaway named namespaces (with `ip netns add`, an independent tool) for `fn`. */
+function withNamespaces(count: number, fn: (names: string[]) => void): void {
+  const names = Array.from({ length: count }, () => `dnl-${suffix()}`);
+  const made: string[] = [];
+  try {
+    for (const n of names) {
+      run("ip", ["netns", "add", n]);
+      made.push(n);
+    }
+    fn(names);
+  } finally {
+    for (const n of made) {
+      try {
+        run("ip", ["netns", "del", n]);
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+Deno.test({
+  name:
+    "netlink ops: two namespaces, veth across them, bridge port with hairpin, v4+v6, default routes",
+  ignore,
+  fn() {
+    const inodeBefore = ownNetnsInode();
+    const hostLinksBefore = run("ip", ["-j", "link", "show"]);
+    let names: string[] = [];
+    withNamespaces(2, (ns) => {
+      names = ns;
+      const [nsA, nsB] = ns as [string, string];
+      using sockA = openNetlink({ netns: `/run/netns/${nsA}` });
+      using sockB = openNetlink({ netns: `/run/netns/${nsB}` });
+      using handleB = openNetns(`/run/netns/${nsB}`);
+      const br = `br${suffix()}`;
+      const hv = `hv${suffix()}`;
+
+      // Fresh namespaces hold only lo, seen by the sockets (not the host's links).
+      assertEquals(linkList(sockA).map((l) => l.name), ["lo"]);
+      assertEquals(linkList(sockB).map((l) => l.name), ["lo"]);
+
+      linkAddBridge(sockA, { name: br, mtu: 1400 });
+      linkAddVeth(sockA, {
+        name: hv,
+        peerName: "eth0",
+        peerNetnsFd: handleB.fd,
+        mtu: 1400,
+        peerMac: "02:11:22:33:44:55",
+      });
+      linkSetMaster(sockA, { name: hv }, { name: br });
+      linkSetBrportFlags(sockA, { name: hv }, { hairpin: true });
+      linkSetUp(sockA, { name: br });
+      linkSetUp(sockA, { name: hv });
+      addrAdd(sockA, { name: br }, { address: "10.123.0.1/24", broadcast: true });
+      addrAdd(sockA, { name: br }, { address: "fd00:123::1/64", noDad: true });
+      linkSetUp(sockB, { name: "lo" });
+      linkSetUp(sockB, { name: "eth0" });
+      addrAdd(sockB, { name: "eth0" }, { address: "10.123.0.2/24", broadcast: true });
+      addrAdd(sockB, { name: "eth0" }, { address: "fd00:123::2/64", noDad: true });
+      routeAdd(sockB, { dst: "0.0.0.0/0", gw: "10.123.0.1" });
+      routeAdd(sockB, { dst: "::/0", gw: "fd00:123::1", link: { name: "eth0" } });
+
+      // Oracle: ip -j in namespace A.
+      const linksA = ipJson(nsA, "-d", "link", "show");
+      assertEquals(linksA.map((l) => l.ifname).sort(), [br, hv, "lo"].sort());
+      const brA = linksA.find((l) => l.ifname === br);
+      assertEquals(brA.linkinfo.info_kind, "bridge");
+      assertEquals(brA.mtu, 1400);
+      const hvA = linksA.find((l) => l.ifname === hv);
+      assertEquals(hvA.linkinfo.info_kind, "veth");
+      assertEquals(hvA.master, br);
+      assertEquals(hvA.mtu, 1400);
+      assertEquals(hvA.linkinfo.info_slave_kind, "bridge");
+      assertEquals(hvA.linkinfo.info_slave_data.hairpin, true);
+      assert(hvA.flags.includes("UP"));
+      const brAddrs = ipJson(nsA, "addr", "show", "dev", br)[0].addr_info
+        .filter((a: { scope: string }) => a.scope === "global")
+        .map((
+          a: { local: string; prefixlen: number; broadcast?: string },
+        ) => [a.local, a.prefixlen, a.broadcast ?? null]);
+      assertEquals(brAddrs, [["10.123.0.1", 24, "10.123.0.255"], ["fd00:123::1", 64, null]]);
+
+      // Oracle: ip -j in namespace B.
+      const linksB = ipJson(nsB, "-d", "link", "show");
+      assertEquals(linksB.map((l) => l.ifname).sort(), ["eth0", "lo"]);
+      const eth0 = linksB.find((l) => l.ifname === "eth0");
+      assertEquals(eth0.address, "02:11:22:33:44:55");
+      assertEquals(eth0.mtu, 1400);
+      assertEquals(eth0.linkinfo.info_kind, "veth");
+      const ethAddrs = ipJson(nsB, "addr", "show", "dev", "eth0")[0].addr_info
+        .filter((a: { scope: string }) => a.scope === "global")
+        .map((a: { local: string; prefixlen: number }) => `${a.local}/${a.prefixlen}`);
+      assertEquals(ethAddrs, ["10.123.0.2/24", "fd00:123::2/64"]);
+      const def4 = ipJson(nsB, "-4", "route", "show", "default");
+      assertEquals(def4.map((r) => [r.dst, r.gateway, r.dev]), [["default", "10.123.0.1", "eth0"]]);
+      const def6 = ipJson(nsB, "-6", "route", "show", "default");
+      assertEquals(def6.map((r) => [r.dst, r.gateway, r.dev]), [[
+        "default",
+        "fd00:123::1",
+        "eth0",
+      ]]);
+
+      // Our own view agrees with ip -j.
+      const ours = linkList(sockA);
+      for (const l of linksA) {
+        const o = ours.find((x) => x.index === l.ifindex)!;
+        assertEquals([o.name, o.mtu, o.mac], [l.ifname, l.mtu, l.address]);
+      }
+      const hvLink = linkGet(sockA, { name: hv });
+      assertEquals(hvLink.masterIndex, brA.ifindex);
+      assertEquals(hvLink.brport?.hairpin, true);
+      assertEquals(hvLink.kind, "veth");
+      assertEquals(typeof hvLink.netnsId, "number");
+      const eth0Ours = linkGet(sockB, { name: "eth0" });
+      assertEquals(eth0Ours.parentIndex, hvLink.index);
+      assertEquals(
+        addrList(sockB, { link: { name: "eth0" }, family: 4 }).map((a) => a.address),
+        ["10.123.0.2/24"],
+      );
+      const routesB = routeList(sockB, { family: 4 });
+      assertEquals(
+        routesB.filter((r) => r.dst === "0.0.0.0/0").map((r) => [r.gw, r.linkIndex]),
+        [["10.123.0.1", eth0Ours.index]],
+      );
+
+      // Delete everything: the veth's peer in B goes with it.
+      routeDel(sockB, { dst: "0.0.0.0/0" });
+      assertEquals(ipJson(nsB, "-4", "route", "show", "default"), []);
+      addrDel(sockA, { name: br }, { address: "10.123.0.1/24" });
+      linkDel(sockA, { name: hv });
+      linkDel(sockA, { name: br });
+      assertEquals(ipJson(nsA, "link", "show").map((l) => l.ifname), ["lo"]);
+      assertEquals(ipJson(nsB, "link", "show").map((l) => l.ifname), ["lo"]);
+    });
+    const listed = run("ip", ["netns", "list"]);
+    for (const n of names) assert(!listed.includes(n), `namespace ${n} left behind`);
+    assertEquals(ownNetnsInode(), inodeBefore);
+    // The host's links are untouched (same names and indexes).
+    const pick = (t: string) =>
+      JSON.parse(t).map((l: { ifindex: number; ifname: string }) => [l.ifindex, l.ifname]);
+    assertEquals(pick(run("ip", ["-j", "link", "show"])), pick(hostLinksBefore));
+  },
+});
+
+Deno.test({
+  name: "netlink ops: set mtu/mac/name/promisc/down/nomaster, move to netns, replace route",
+  ignore,
+  fn() {
+    withNamespaces(2, ([nsA, nsB]) => {
+      using sock = openNetlink({ netns: `/run/netns/${nsA!}` });
+      using sockB = openNetlink({ netns: `/run/netns/${nsB!}` });
+      using handleB = openNetns(`/run/netns/${nsB!}`);
+      linkAddBridge(sock, { name: "br0", mac: "02:00:00:00:aa:01" });
+      linkAddVeth(sock, { name: "va", peerName: "vb" });
+      linkSetPromisc(sock, { name: "va" }, true);
+      let va = ipJson(nsA!, "-d", "link", "show", "dev", "va")[0];
+      assertEquals([va.promiscuity, va.flags.includes("PROMISC")], [1, true]);
+      assertEquals(linkGet(sock, { name: "va" }).promisc, true);
+      linkSetPromisc(sock, { name: "va" }, false);
+      assertEquals(ipJson(nsA!, "-d", "link", "show", "dev", "va")[0].promiscuity, 0);
+      linkSetMaster(sock, { name: "va" }, { name: "br0" });
+      linkSetMtu(sock, { name: "va" }, 1280);
+      linkSetMac(sock, { name: "va" }, "02:00:00:00:aa:02");
+      va = ipJson(nsA!, "-d", "link", "show", "dev", "va")[0];
+      assertEquals([va.mtu, va.address, va.master], [1280, "02:00:00:00:aa:02", "br0"]);
+      assertEquals(ipJson(nsA!, "link", "show", "dev", "br0")[0].address, "02:00:00:00:aa:01");
+      linkSetNoMaster(sock, { name: "va" });
+      linkSetName(sock, { name: "va" }, "va-renamed");
+      va = ipJson(nsA!, "-d", "link", "show", "dev", "va-renamed")[0];
+      assertEquals([va.master, va.mtu], [undefined, 1280]);
+      assertEquals(linkFind(sock, { name: "va" }), undefined);
+
+      linkSetUp(sock, { name: "vb" });
+      assert(ipJson(nsA!, "link", "show", "dev", "vb")[0].flags.includes("UP"));
+      linkSetDown(sock, { name: "vb" });
+      assert(!ipJson(nsA!, "link", "show", "dev", "vb")[0].flags.includes("UP"));
+
+      linkSetNsFd(sock, { name: "vb" }, handleB.fd);
+      assertEquals(linkFind(sock, { name: "vb" }), undefined);
+      assertEquals(ipJson(nsB!, "link", "show", "dev", "vb")[0].ifname, "vb");
+
+      linkSetUp(sockB, { name: "vb" });
+      addrAdd(sockB, { name: "vb" }, { address: "10.124.0.2/24" });
+      routeAdd(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.1", metric: 10 });
+      routeReplace(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.9", metric: 10 });
+      routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 });
+      const r = ipJson(nsB!, "route", "show", "10.50.0.0/16");
+      assertEquals(r.map((x) => [x.gateway, x.metric]), [["10.124.0.9", 10]]);
+      const t = ipJson(nsB!, "route", "show", "table", "1000");
+      assertEquals(t.map((x) => [x.dst, x.dev, x.scope]), [["10.60.0.0/16", "vb", "link"]]);
+      assertEquals(routeList(sockB, { table: 1000 }).map((x) => x.dst), ["10.60.0.0/16"]);
+      const dup = assertThrows(
+        () => routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 }),
+        NetlinkError,
+      );
+      assertEquals(dup.code, "EEXIST");
+      routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 });
+      assertEquals(ipJson(nsB!, "route", "show", "table", "1000"), []);
+      const gone = assertThrows(
+        () => routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 }),
+        NetlinkError,
+      );
+      assertEquals(gone.code, "ESRCH");
+    });
+  },
+});
+
+Deno.test({
+  name: "netlink bad input: missing link, duplicate name, long name, non-namespace path",
+  ignore,
+  fn() {
+    withNamespaces(1, ([ns]) => {
+      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
+      const missing = assertThrows(() => linkGet(sock, { name: "nosuch0" }), LinkNotFoundError);
+      assertEquals(missing.message, 'link show "nosuch0": no such device (ENODEV)');
+      assertEquals([missing.errno, missing.code], [19, "ENODEV"]);
+      const delMissing = assertThrows(() => linkDel(sock, { index: 4242 }), LinkNotFoundError);
+      assertEquals(delMissing.message, 'link del "index 4242": no such device (ENODEV)');
+      assertThrows(
+        () => linkSetMaster(sock, { name: "lo" }, { name: "nobr0" }),
+        LinkNotFoundError,
+        'link set master "nobr0"',
+      );
+
+      linkAddVeth(sock, { name: "dup0", peerName: "dup1" });
+      const dup = assertThrows(() => linkAddBridge(sock, { name: "dup0" }), NetlinkError);
+      assert(dup.message.startsWith('link add "dup0": file exists (EEXIST)'), dup.message);
+      assertEquals([dup.errno, dup.code, dup.op, dup.target], [17, "EEXIST", "link add", "dup0"]);
+      const dupAddr = assertThrows(() => {
+        addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
+        addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
+      }, NetlinkError);
+      assertEquals(dupAddr.code, "EEXIST");
+      const noAddr = assertThrows(
+        () => addrDel(sock, { name: "dup0" }, { address: "10.125.9.9/24" }),
+        NetlinkError,
+      );
+      assertEquals(noAddr.code, "EADDRNOTAVAIL");
+      // The kernel's extended-ack text is appended.
+      assertEquals(noAddr.extack, "ipv4: Address not found");
+      assert(noAddr.message.endsWith(": ipv4: Address not found"), noAddr.message);
+      const notPort = assertThrows(
+        () => linkSetBrportFlags(sock, { name: "dup1" }, { hairpin: true }),
+        NetlinkError,
+      );
+      assertEquals(notPort.code, "EOPNOTSUPP");
+
+      const long = assertThrows(
+        () => linkAddVeth(sock, { name: "a-very-long-name0", peerName: "p0" }),
+        NetlinkInputError,
+      );
+      assertEquals(
+        long.message,
+        'link add "a-very-long-name0": invalid interface name: 17 bytes, at most 15 allowed (EINVAL)',
+      );
+      assertEquals(ipJson(ns!, "link", "show").map((l) => l.ifname).sort(), ["dup0", "dup1", "lo"]);
+    });
+    const notNs = assertThrows(() => openNetlink({ netns: "/etc/hostname" }), NotNetnsError);
+    assert(notNs.message.includes('"/etc/hostname" is not a network namespace'), notNs.message);
+    const absent = assertThrows(
+      () => openNetlink({ netns: `/run/netns/dnl-absent-${suffix()}` }),
+      NotNetnsError,
+    );
+    assert(absent.message.includes("does not exist"), absent.message);
+  },
+});
+
+Deno.test({
+  name: "openNetlink() without netns talks to the caller's namespace and leaves it unchanged",
+  ignore,
+  fn() {
+    const before = ownNetnsInode();
+    using sock = openNetlink();
+    assert(sock.portId > 0);
+    const ours = linkList(sock).map((l) => [l.index, l.name]).sort();
+    const ip = JSON.parse(run("ip", ["-j", "link", "show"]))
+      .map((l: { ifindex: number; ifname: string }) => [l.ifindex, l.ifname]).sort();
+    assertEquals(ours, ip);
+    sock.close();
+    assertEquals(sock.closed, true);
+    sock.close(); // idempotent
+    assertEquals(ownNetnsInode(), before);
+  },
+});
+
+Deno.test({
+  name: "bridgeVlanAdd()/bridgeVlanList()/bridgeVlanDel() on a vlan_filtering bridge",
+  ignore,
+  fn() {
+    withNamespaces(1, ([ns]) => {
+      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
+      try {
+        linkAddBridge(sock, { name: "vbr0", vlanFiltering: true, defaultPvid: 1 });
+      } catch (err) {
+        // Kernels built without CONFIG_BRIDGE_VLAN_FILTERING refuse the attribute, exactly
+        // as `ip link add ... type bridge vlan_filtering 1` is refused there.
+        assert(err instanceof NetlinkError && err.code === "EOPNOTSUPP", String(err));
+        return;
+      }
+      linkAddVeth(sock, { name: "vp0", peerName: "vp1" });
+      linkSetMaster(sock, { name: "vp0" }, { name: "vbr0" });
+      assertEquals(linkGet(sock, { name: "vbr0" }).bridge?.vlanFiltering, true);
+      bridgeVlanDel(sock, { name: "vp0" }, { vid: 1 });
+      bridgeVlanAdd(sock, { name: "vp0" }, { vid: 10, pvid: true, untagged: true });
+      bridgeVlanAdd(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
+      assertEquals(bridgeVlanList(sock, { name: "vp0" }), [
+        { vid: 10, pvid: true, untagged: true },
+        { vid: 20, pvid: false, untagged: false },
+        { vid: 21, pvid: false, untagged: false },
+        { vid: 22, pvid: false, untagged: false },
+      ]);
+      const oracle = JSON.parse(
+        run("bridge", ["-n", ns!, "-j", "vlan", "show", "dev", "vp0"]),
+      );
+      assertEquals(oracle[0].vlans.map((v: { vlan: number }) => v.vlan), [10, 20, 21, 22]);
+      bridgeVlanDel(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
+      assertEquals(bridgeVlanList(sock, { name: "vp0" }).map((v) => v.vid), [10]);
+    });
+  },
+});
