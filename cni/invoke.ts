@@ -396,7 +396,7 @@ export function execInvoker(options: ExecInvokerOptions = {}): Invoker {
  *
  * @example Running a built-in
  * ```ts ignore
- * import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
+ * // BUILTIN_PLUGINS: the registry from plugins/mod.ts, passed in by cli.ts
  * const inv = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/opt/cni/bin"] });
  * ```
  *
@@ -452,7 +452,7 @@ export interface SelectInvokerOptions extends ExecInvokerOptions {
  *
  * @example Reference binaries first
  * ```ts ignore
- * import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
+ * // BUILTIN_PLUGINS: the registry from plugins/mod.ts, passed in by cli.ts
  * const inv = selectInvoker({ mode: "fallback", registry: BUILTIN_PLUGINS, cniPath: ["/usr/lib/cni"] });
  * ```
  *
@@ -517,7 +517,7 @@ export interface DelegateOptions {
  *
  * @example In cli.ts, running a built-in plugin as a binary
  * ```ts ignore
- * import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
+ * // BUILTIN_PLUGINS: the registry from plugins/mod.ts, passed in by cli.ts
  * const delegate = createDelegate({ registry: BUILTIN_PLUGINS });
  * ```
  *

@@ -1,0 +1,76 @@
+/**
+ * The denocni program, multi-call: run as `cnitool` it is the CNI tool; run as `bridge`,
+ * `loopback` or `host-local` it is that CNI plugin. The personality comes from, in order:
+ * `DENOCNI_PERSONALITY`; the invoked name (a compiled binary or symlink named after it); the
+ * first argument when it is one of the names (`deno run cli.ts bridge`); else `cnitool`.
+ *
+ * This is the only file that reads `Deno.args`, `Deno.env` and stdin, and calls `Deno.exit`.
+ *
+ * @example Running cnitool from source
+ * ```sh
+ * NETCONFPATH=/etc/cni/net.d CNI_PATH=/opt/cni/bin deno run -A cli.ts add mynet /run/netns/x
+ * ```
+ *
+ * @module
+ */
+import process from "node:process";
+import { basename } from "node:path";
+
+/** The names this program answers to. */
+const PERSONALITIES = ["cnitool", "bridge", "loopback", "host-local"] as const;
+type Personality = typeof PERSONALITIES[number];
+
+function isPersonality(name: string | undefined): name is Personality {
+  return (PERSONALITIES as readonly (string | undefined)[]).includes(name);
+}
+
+function pick(args: string[]): { personality: Personality; args: string[] } {
+  const forced = Deno.env.get("DENOCNI_PERSONALITY");
+  if (isPersonality(forced)) return { personality: forced, args };
+  const invoked = basename(process.argv0 ?? "");
+  if (isPersonality(invoked)) return { personality: invoked, args };
+  if (isPersonality(args[0])) return { personality: args[0], args: args.slice(1) };
+  return { personality: "cnitool", args };
+}
+
+function write(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+}
+
+async function main(): Promise<number> {
+  const { personality, args } = pick([...Deno.args]);
+  const { BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
+  if (personality === "cnitool") {
+    const { runCnitool } = await import("./cmd/cnitool.ts");
+    return await runCnitool(args, {
+      env: Deno.env.toObject(),
+      registry: BUILTIN_PLUGINS,
+      stdout: (t) => write(Deno.stdout, t),
+      stderr: (t) => write(Deno.stderr, t),
+    });
+  }
+  const { needsStdin, runBuiltinPlugin } = await import("./cmd/plugin.ts");
+  const env = Deno.env.toObject();
+  const stdin = needsStdin(env) ? await readStdin() : new Uint8Array();
+  const out = await runBuiltinPlugin(personality, BUILTIN_PLUGINS, { env, stdin });
+  write(Deno.stdout, out.stdout);
+  write(Deno.stderr, out.stderr);
+  return out.exitCode;
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main();
+  } catch (err) {
+    write(Deno.stderr, `error: ${err instanceof Error ? err.message : String(err)}\n`);
+    code = 1;
+  }
+  Deno.exit(code);
+}

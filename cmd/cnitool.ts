@@ -1,0 +1,431 @@
+/**
+ * `cnitool`: run a network configuration against a network namespace, like the reference
+ * `cnitool` (`add|check|del|gc|status <network> <netns>`), plus `version`, `list` and
+ * `validate`. Handlers write through the given sinks and return exit codes; only `cli.ts`
+ * touches the process.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parseCapArgs, parseCniArgs } from "../cni/args.ts";
+import { DEFAULT_CACHE_DIR, listCachedAttachments } from "../cni/cache.ts";
+import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
+import { CniError, ErrorCode } from "../cni/errors.ts";
+import { splitCniPath } from "../cni/find.ts";
+import { type Invoker, parseBuiltinsMode, selectInvoker } from "../cni/invoke.ts";
+import {
+  addNetworkList,
+  checkNetworkList,
+  delNetworkList,
+  gcNetworkList,
+  getStatusNetworkList,
+  validateNetworkList,
+} from "../cni/libcni.ts";
+import type { PluginRegistry } from "../cni/plugin.ts";
+import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { goMarshal } from "../cni/_json.ts";
+
+/** Where a handler writes, and what it reads. */
+export interface CnitoolIo {
+  /** Environment variables (`NETCONFPATH`, `CNI_PATH`, ...). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Writes to stdout. */
+  stdout: (text: string) => void;
+  /** Writes to stderr. */
+  stderr: (text: string) => void;
+  /** Working directory for relative netns paths (default `Deno.cwd()`). */
+  cwd?: string;
+  /** Built-in plugins (for `--builtins`). */
+  registry: PluginRegistry;
+}
+
+/** Parsed global flags. */
+interface Flags {
+  ifname?: string | undefined;
+  builtins?: string | undefined;
+  timeout?: string | undefined;
+  "cache-dir"?: string | undefined;
+  verbose?: boolean | undefined;
+  help?: boolean | undefined;
+  all?: boolean | undefined;
+}
+
+/** What a command handler gets. */
+interface Ctx {
+  io: CnitoolIo;
+  flags: Flags;
+  positionals: string[];
+}
+
+/** One cnitool command. */
+export interface CommandSpec {
+  /** `cnitool <usage>`. */
+  usage: string;
+  /** One line. */
+  summary: string;
+  /** Required positional arguments. */
+  minArgs: number;
+  /** Maximum positional arguments. */
+  maxArgs: number;
+  /** The handler; returns the exit code. */
+  run(ctx: Ctx): Promise<number>;
+}
+
+/** A usage error: exit 2 with help. */
+class UsageError extends Error {
+  /**
+   * @param message What is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * The cnitool container ID of a netns path: `cnitool-` and the hex of the first 10 bytes of
+ * its SHA-512, as the reference derives it.
+ *
+ * @example Container ID
+ * ```ts
+ * import { cnitoolContainerId } from "./cnitool.ts";
+ * console.log(cnitoolContainerId("/var/run/netns/test").length); // 28
+ * ```
+ *
+ * @param netnsPath The absolute netns path.
+ * @returns `cnitool-` + 20 hex digits.
+ */
+export function cnitoolContainerId(netnsPath: string): string {
+  const digest = createHash("sha512").update(netnsPath).digest();
+  return `cnitool-${digest.subarray(0, 10).toString("hex")}`;
+}
+
+/**
+ * Parses a timeout: `500ms`, `2s`, `1m` or a bare number of seconds; `0` means none.
+ *
+ * @param text The value.
+ * @returns Milliseconds.
+ * @throws {UsageError} When it does not parse.
+ */
+function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) {
+    throw new UsageError(`invalid timeout ${JSON.stringify(text)}: expected e.g. 500ms, 10s, 2m`);
+  }
+  const n = Number(m[1]);
+  return Math.round(m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000);
+}
+
+function settings(ctx: Ctx) {
+  const env = ctx.io.env;
+  const confDir = env.NETCONFPATH || "/etc/cni/net.d";
+  const cniPath = splitCniPath(env.CNI_PATH);
+  let mode;
+  try {
+    mode = parseBuiltinsMode(ctx.flags.builtins ?? env.CNI_BUILTINS);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const timeoutText = ctx.flags.timeout ?? env.CNI_TIMEOUT ?? "";
+  const timeoutMs = timeoutText === "" ? 0 : parseTimeout(timeoutText);
+  const cacheDir = ctx.flags["cache-dir"] ?? (env.CNI_CACHE_DIR || DEFAULT_CACHE_DIR);
+  const pluginEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const invoker: Invoker = selectInvoker({
+    mode,
+    registry: ctx.io.registry,
+    cniPath,
+    env: pluginEnv,
+    stderr: ctx.io.stderr,
+    ...(timeoutMs > 0 && { timeoutMs }),
+  });
+  return { confDir, cniPath, invoker, cacheDir };
+}
+
+function loadList(ctx: Ctx, confDir: string): NetworkConfigList {
+  return loadConfList(confDir, ctx.positionals[0]!);
+}
+
+function runtimeOf(ctx: Ctx) {
+  const env = ctx.io.env;
+  const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
+  const ifName = ctx.flags.ifname || env.CNI_IFNAME || "eth0";
+  let args: [string, string][];
+  try {
+    args = parseCniArgs(env.CNI_ARGS ?? "");
+  } catch (err) {
+    throw new CniError(ErrorCode.InvalidEnvironmentVariables, (err as Error).message);
+  }
+  const capabilityArgs = env.CAP_ARGS ? parseCapArgs(env.CAP_ARGS) : {};
+  return {
+    containerId: cnitoolContainerId(netns),
+    netns,
+    ifName,
+    ...(args.length > 0 && { args }),
+    ...(Object.keys(capabilityArgs).length > 0 && { capabilityArgs }),
+  };
+}
+
+/** The command table; later commands (install, exec, netns, default-config) add entries. */
+export const COMMANDS: Record<string, CommandSpec> = {
+  add: {
+    usage: "add <network> <netns>",
+    summary: "Add the network's interface to a network namespace and print the result",
+    minArgs: 2,
+    maxArgs: 2,
+    async run(ctx) {
+      const s = settings(ctx);
+      const list = loadList(ctx, s.confDir);
+      const result = await addNetworkList(list, runtimeOf(ctx), s);
+      ctx.io.stdout(goMarshal(result, { indent: "    " }));
+      return 0;
+    },
+  },
+  check: {
+    usage: "check <network> <netns>",
+    summary: "Check the network's interface in a network namespace against the cached result",
+    minArgs: 2,
+    maxArgs: 2,
+    async run(ctx) {
+      const s = settings(ctx);
+      await checkNetworkList(loadList(ctx, s.confDir), runtimeOf(ctx), s);
+      return 0;
+    },
+  },
+  del: {
+    usage: "del <network> <netns>",
+    summary: "Remove the network's interface from a network namespace (idempotent)",
+    minArgs: 2,
+    maxArgs: 2,
+    async run(ctx) {
+      const s = settings(ctx);
+      await delNetworkList(loadList(ctx, s.confDir), runtimeOf(ctx), s);
+      return 0;
+    },
+  },
+  gc: {
+    usage: "gc <network> [<netns>] [--all]",
+    summary:
+      "Let the network's plugins release resources of attachments not in the cache (--all: DEL every cached attachment first, as the reference)",
+    minArgs: 1,
+    maxArgs: 2,
+    async run(ctx) {
+      const s = settings(ctx);
+      const list = loadList(ctx, s.confDir);
+      if (ctx.flags.all) {
+        await gcNetworkList(list, s);
+        return 0;
+      }
+      const cached = await listCachedAttachments(s.cacheDir);
+      const validAttachments = cached.filter((a) => a.networkName === list.name).map((a) => ({
+        containerID: a.containerId,
+        ifname: a.ifName,
+      }));
+      await gcNetworkList(list, { ...s, validAttachments });
+      return 0;
+    },
+  },
+  status: {
+    usage: "status <network> [<netns>]",
+    summary: "Ask the network's plugins whether they are ready for ADD",
+    minArgs: 1,
+    maxArgs: 2,
+    async run(ctx) {
+      const s = settings(ctx);
+      await getStatusNetworkList(loadList(ctx, s.confDir), s);
+      return 0;
+    },
+  },
+  version: {
+    usage: "version [<network>]",
+    summary: "Print cnitool's spec versions, or the VERSION answer of each plugin of a network",
+    minArgs: 0,
+    maxArgs: 2,
+    async run(ctx) {
+      if (ctx.positionals.length === 0) {
+        ctx.io.stdout(
+          `cnitool (denocni) CNI ${CURRENT_VERSION}\nCNI protocol versions supported: ${
+            SUPPORTED_VERSIONS.join(", ")
+          }\n`,
+        );
+        return 0;
+      }
+      const s = settings(ctx);
+      const list = loadList(ctx, s.confDir);
+      const out: Record<string, unknown> = {};
+      for (const p of list.plugins) out[p.network.type] = await s.invoker.version(p.network.type);
+      ctx.io.stdout(goMarshal(out, { indent: "    " }) + "\n");
+      return 0;
+    },
+  },
+  list: {
+    usage: "list",
+    summary: "List the networks in NETCONFPATH with their file and plugins, and files that fail",
+    minArgs: 0,
+    maxArgs: 0,
+    run(ctx) {
+      const s = settings(ctx);
+      const { networks, errors } = listNetworks(s.confDir);
+      if (networks.length === 0 && errors.length === 0) {
+        ctx.io.stdout(`no networks in ${s.confDir}\n`);
+      }
+      for (const n of networks) {
+        ctx.io.stdout(
+          `${n.name || "(unnamed)"}\t${n.file}\t${n.list.cniVersion}\t${
+            n.list.plugins.map((p) => p.network.type).join(",")
+          }\n`,
+        );
+      }
+      for (const e of errors) ctx.io.stdout(`(invalid)\t${e.file}\t${e.error.message}\n`);
+      return Promise.resolve(0);
+    },
+  },
+  validate: {
+    usage: "validate <network>",
+    summary: "Check that every plugin of a network exists and supports its version",
+    minArgs: 1,
+    maxArgs: 1,
+    async run(ctx) {
+      const s = settings(ctx);
+      const list = loadList(ctx, s.confDir);
+      const caps = await validateNetworkList(list, s);
+      ctx.io.stdout(
+        `network ${JSON.stringify(list.name)} is valid (version ${list.cniVersion}, plugins ${
+          list.plugins.map((p) => p.network.type).join(",")
+        }${caps.length ? `, capabilities ${caps.join(",")}` : ""})\n`,
+      );
+      return 0;
+    },
+  },
+};
+
+const OPTIONS = {
+  ifname: { type: "string", short: "i" },
+  builtins: { type: "string" },
+  timeout: { type: "string" },
+  "cache-dir": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+  all: { type: "boolean" },
+} as const;
+
+/**
+ * The help text: every command, or one command's usage.
+ *
+ * @param command A command name, or undefined for the overview.
+ * @returns The text.
+ */
+export function helpText(command?: string): string {
+  const common = `Options:
+  -i, --ifname NAME     interface name in the container (default: CNI_IFNAME or eth0)
+      --builtins MODE   fallback (binary on CNI_PATH wins), prefer (built-in first), never
+                        (default: CNI_BUILTINS or fallback)
+      --timeout T       kill a plugin running longer than T (500ms, 10s, 2m; CNI_TIMEOUT)
+      --cache-dir DIR   result cache directory (default: CNI_CACHE_DIR or /var/lib/cni)
+  -v, --verbose         show the cause of errors
+  -h, --help            show help
+
+Environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_IFNAME, CNI_ARGS, CAP_ARGS
+`;
+  const spec = command ? COMMANDS[command] : undefined;
+  if (spec) return `Usage: cnitool ${spec.usage}\n\n${spec.summary}.\n\n${common}`;
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(32)} ${c.summary}`);
+  return `cnitool: add, check, remove, gc or status network interfaces of a network namespace
+
+Usage: cnitool <command> [options] <args>
+
+Commands:
+${lines.join("\n")}
+
+${common}`;
+}
+
+function causeChain(err: unknown): string[] {
+  const out: string[] = [];
+  let cur = (err as { cause?: unknown })?.cause;
+  while (cur !== undefined && out.length < 10) {
+    if (cur instanceof AggregateError) {
+      for (const e of cur.errors) out.push(e instanceof Error ? e.message : String(e));
+      break;
+    }
+    out.push(cur instanceof Error ? `${cur.name}: ${cur.message}` : String(cur));
+    cur = (cur as { cause?: unknown })?.cause;
+  }
+  return out;
+}
+
+/**
+ * Runs cnitool with `argv` (without the program name).
+ *
+ * @example Listing networks
+ * ```ts ignore
+ * const code = await runCnitool(["list"], {
+ *   env: Deno.env.toObject(), registry: {},
+ *   stdout: (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)),
+ *   stderr: (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)),
+ * });
+ * ```
+ *
+ * @param argv The arguments.
+ * @param io Environment, output sinks, registry.
+ * @returns The exit code: 0 success, 1 runtime error (`error: <message>` on stderr), 2 usage
+ *   error (with help).
+ */
+export async function runCnitool(argv: readonly string[], io: CnitoolIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n\n${helpText()}`);
+    return 2;
+  }
+  const flags = parsed.values as Flags;
+  const [name, ...positionals] = parsed.positionals;
+  if (name === undefined || name === "help") {
+    const topic = positionals[0];
+    if (name === "help" || flags.help) {
+      io.stdout(helpText(topic));
+      return 0;
+    }
+    io.stderr(helpText());
+    return 2;
+  }
+  const spec = COMMANDS[name];
+  if (!spec) {
+    io.stderr(`error: unknown command ${JSON.stringify(name)}\n\n${helpText()}`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout(helpText(name));
+    return 0;
+  }
+  if (positionals.length < spec.minArgs || positionals.length > spec.maxArgs) {
+    io.stderr(
+      `error: ${name} takes ${
+        spec.minArgs === spec.maxArgs ? spec.minArgs : `${spec.minArgs} to ${spec.maxArgs}`
+      } argument(s), got ${positionals.length}\n\n${helpText(name)}`,
+    );
+    return 2;
+  }
+  try {
+    return await spec.run({ io, flags, positionals });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`error: ${err.message}\n\n${helpText(name)}`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`error: ${message.replaceAll("\n", "; ")}\n`);
+    if (flags.verbose) {
+      if (err instanceof CniError) io.stderr(`  code: ${err.code}\n`);
+      for (const c of causeChain(err)) io.stderr(`  caused by: ${c}\n`);
+      if (!(err instanceof CniError) && err instanceof Error && err.stack) {
+        io.stderr(`${err.stack}\n`);
+      }
+    }
+    return 1;
+  }
+}
