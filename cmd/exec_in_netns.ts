@@ -1,0 +1,157 @@
+/**
+ * `cnitool exec`: what the reference's `priv-net-run.sh` does, in one step and safely. It
+ * creates a fresh network namespace, ADDs the networks (all in the directory in file order, or
+ * the ones named, or the embedded default network when the directory has none), runs a command
+ * inside with stdin/stdout/stderr attached, then DELs in reverse order and deletes the
+ * namespace: also when the command fails, when an ADD fails halfway, and on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import { listNetworks, loadConfList, type NetworkConfigList, parseConfList } from "../cni/conf.ts";
+import { CniError } from "../cni/errors.ts";
+import type { Invoker } from "../cni/invoke.ts";
+import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
+import type { RuntimeConf } from "../cni/types.ts";
+import { netnsAdd, netnsDelete, spawnInNetns } from "../netns/mod.ts";
+import { defaultNetworkText } from "./default_network.ts";
+
+/** What to run, where, and with which networks. */
+export interface ExecRequest {
+  /** The command and its arguments. */
+  command: string[];
+  /** Directory of network configurations. */
+  netconfDir: string;
+  /** Networks to add by name; empty means all in the directory (or the default). */
+  networks: string[];
+  /** Interface name of the first network (default `eth0`); later ones are `eth<i>`. */
+  ifName?: string;
+  /** Runs the plugins. */
+  invoker: Invoker;
+  /** Result cache directory. */
+  cacheDir?: string;
+  /** `CNI_ARGS` pairs. */
+  args?: [string, string][];
+  /** Capability arguments (`CAP_ARGS`). */
+  capabilityArgs?: Record<string, unknown>;
+  /** Progress and cleanup problems. */
+  stderr: (text: string) => void;
+  /** Print each network's result to stderr. */
+  verbose?: boolean;
+}
+
+/** Signals that end the run with cleanup. */
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+
+/**
+ * The networks `exec` adds: the named ones, else every network in the directory in file
+ * order, else the embedded default.
+ *
+ * @param dir Configuration directory.
+ * @param names Network names (may be empty).
+ * @returns The lists, in the order to ADD them.
+ * @throws {CniError} When a named network is missing or invalid.
+ */
+export function networksForExec(dir: string, names: readonly string[]): NetworkConfigList[] {
+  if (names.length > 0) return names.map((n) => loadConfList(dir, n));
+  let found: NetworkConfigList[] = [];
+  try {
+    found = listNetworks(dir).networks.map((n) => n.list);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return found.length > 0 ? found : [parseConfList(defaultNetworkText(), "(embedded default)")];
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Runs the request and returns the command's exit code (128 + signal when it was killed, 1
+ * when setup failed).
+ *
+ * @param req The request.
+ * @returns Exit code.
+ * @throws {CniError} When the networks cannot be loaded (nothing is created then).
+ */
+export async function execInFreshNetns(req: ExecRequest): Promise<number> {
+  if (req.command.length === 0) throw new CniError(999, "exec needs a command after --");
+  const lists = networksForExec(req.netconfDir, req.networks);
+  const id = randomHex(8);
+  const nsName = `denocni-${id}`;
+  let signalled: Deno.Signal | undefined;
+  let child: Deno.ChildProcess | undefined;
+  const onSignal = (sig: Deno.Signal) => () => {
+    signalled ??= sig;
+    try {
+      child?.kill(sig);
+    } catch { /* already gone */ }
+  };
+  const listeners = SIGNALS.map((sig) => [sig, onSignal(sig)] as const);
+  for (const [sig, fn] of listeners) Deno.addSignalListener(sig, fn);
+
+  const added: [NetworkConfigList, RuntimeConf][] = [];
+  let exitCode = 1;
+  let nsPath: string | undefined;
+  try {
+    nsPath = netnsAdd(nsName);
+    const opts = { invoker: req.invoker, ...(req.cacheDir && { cacheDir: req.cacheDir }) };
+    for (const [i, list] of lists.entries()) {
+      if (signalled) break;
+      const rt: RuntimeConf = {
+        containerId: `denocni-exec-${id}`,
+        netns: nsPath,
+        ifName: i === 0 ? (req.ifName ?? "eth0") : `eth${i}`,
+        ...(req.args && req.args.length > 0 && { args: req.args }),
+        ...(req.capabilityArgs && { capabilityArgs: req.capabilityArgs }),
+      };
+      added.push([list, rt]); // DEL also what half-succeeded
+      const result = await addNetworkList(list, rt, opts);
+      if (req.verbose) req.stderr(`${list.name}: ${JSON.stringify(result)}\n`);
+    }
+    if (signalled) {
+      exitCode = 128 + SIGNAL_NUMBERS[signalled]!;
+    } else {
+      const [cmd, ...args] = req.command as [string, ...string[]];
+      try {
+        child = spawnInNetns(nsPath, cmd, {
+          args,
+          stdin: "inherit",
+          stdout: "inherit",
+          stderr: "inherit",
+        });
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) {
+          throw new CniError(999, `cannot run "${cmd}": command not found`);
+        }
+        throw err;
+      }
+      const status = await child.status;
+      exitCode = status.signal ? 128 + (SIGNAL_NUMBERS[status.signal] ?? 9) : status.code;
+    }
+  } finally {
+    const problems: string[] = [];
+    for (const [list, rt] of added.reverse()) {
+      try {
+        await delNetworkList(list, rt, {
+          invoker: req.invoker,
+          ...(req.cacheDir && { cacheDir: req.cacheDir }),
+        });
+      } catch (err) {
+        problems.push(`DEL of network "${list.name}": ${(err as Error).message}`);
+      }
+    }
+    if (nsPath) {
+      try {
+        netnsDelete(nsName);
+      } catch (err) {
+        problems.push(`deleting namespace "${nsName}": ${(err as Error).message}`);
+      }
+    }
+    for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
+    for (const p of problems) req.stderr(`warning: cleanup: ${p}\n`);
+  }
+  return exitCode;
+}
