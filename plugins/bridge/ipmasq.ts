@@ -101,9 +101,10 @@ export function nftInstanceComment(network: string, ifName: string, containerId:
 }
 
 function isNotExist(out: { code: number; stderr: string }): boolean {
-  return out.code === 1 &&
-    /does a matching rule exist|No chain\/target\/match|does not exist|No such file/i
-      .test(out.stderr);
+  return out.code !== 0 &&
+    /does a matching rule exist|No chain\/target\/match|does not exist|No such file/i.test(
+      out.stderr,
+    );
 }
 
 function iptablesFor(cidr: string): { cmd: string; multicast: string } {

@@ -291,10 +291,17 @@ export function ensureAddr(
     }
   }
   try {
-    if (link.mac) linkSetMac(host, ref, link.mac);
+    // A bridge whose last port went away reads 00:00:00:00:00:00 until a port joins; pin the
+    // MAC it has now instead (the reference fails here with EADDRNOTAVAIL).
+    const mac = validMac(link.mac) ? link.mac : linkGet(host, ref).mac;
+    if (validMac(mac)) linkSetMac(host, ref, mac);
   } catch (err) {
     throw fail(`could not set bridge's mac: ${errText(err)}`, err);
   }
+}
+
+function validMac(mac: string): boolean {
+  return mac !== "" && mac !== "00:00:00:00:00:00" && (parseInt(mac.slice(0, 2), 16) & 1) === 0;
 }
 
 /** As the Go netlink library: IPv4 addresses get the derived broadcast (below /31). */
