@@ -85,6 +85,17 @@ export interface RequestInit {
   attrs?: readonly Attr[];
 }
 
+/**
+ * A datagram transport replacing the socket's own `sendto` / `recvfrom`, for tests that script
+ * the kernel's side.
+ */
+export interface NetlinkTransport {
+  /** Sends one request datagram. */
+  send(bytes: Uint8Array): void;
+  /** Returns the next reply datagram. */
+  recv(): Uint8Array;
+}
+
 /** Options for {@linkcode openNetlink}. */
 export interface OpenNetlinkOptions {
   /** Namespace to open the socket in (a handle or a path); default: the caller's. */
@@ -137,6 +148,7 @@ export class NetlinkSocket {
   #portId: number;
   #seq: number;
   #buf: Uint8Array<ArrayBuffer> = new Uint8Array(64 * 1024);
+  #transport: NetlinkTransport | undefined;
   /** The namespace path it was opened in, if one was given. */
   readonly netnsPath: string | undefined;
 
@@ -146,9 +158,11 @@ export class NetlinkSocket {
    * @param fd The socket.
    * @param portId Its port id (from `getsockname`).
    * @param netnsPath The namespace path, for messages.
+   * @param transport Replaces the real send/receive (tests only); `fd` is then not used.
    */
-  constructor(fd: number, portId: number, netnsPath?: string) {
+  constructor(fd: number, portId: number, netnsPath?: string, transport?: NetlinkTransport) {
     this.#fd = fd;
+    this.#transport = transport;
     this.#portId = portId;
     this.#seq = Math.floor(Date.now() / 1000) >>> 0;
     this.netnsPath = netnsPath;
@@ -177,6 +191,7 @@ export class NetlinkSocket {
    * @throws {ErrnoError} When `sendto` fails.
    */
   send(bytes: Uint8Array): void {
+    if (this.#transport) return this.#transport.send(bytes);
     const data = new Uint8Array(bytes);
     const kernel = sockaddrNl(0, 0);
     for (let i = 1;; i++) {
@@ -197,6 +212,7 @@ export class NetlinkSocket {
    * @throws {ErrnoError} When `recvfrom` fails (`EAGAIN` after the receive timeout).
    */
   recvDatagram(): Uint8Array {
+    if (this.#transport) return this.#transport.recv();
     for (let i = 1;; i++) {
       try {
         const peek = recvfrom(this.fd, this.#buf, MSG_PEEK | MSG_TRUNC);
@@ -333,7 +349,7 @@ export class NetlinkSocket {
     if (this.#fd >= 0) {
       const fd = this.#fd;
       this.#fd = -1;
-      close(fd);
+      if (!this.#transport) close(fd);
     }
   }
 

@@ -1,0 +1,152 @@
+// Reply handling of NetlinkSocket against a scripted kernel (no real socket, no root).
+import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
+import { NetlinkSocket } from "./socket.ts";
+import type { NetlinkTransport } from "./socket.ts";
+import { cstringAttr, decodeHeader, encodeAttrs, encodeMessage } from "./codec.ts";
+import {
+  NLM_F_ACK,
+  NLM_F_ACK_TLVS,
+  NLM_F_CAPPED,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  RTM_GETLINK,
+  RTM_NEWLINK,
+} from "./constants.ts";
+import { DumpInterruptedError, LinkNotFoundError, NetlinkError } from "./errors.ts";
+
+const PORT = 4242;
+const CTX = { op: "link show", target: "all" };
+
+/** Builds the reply datagrams for one request (its seq, flags and 1-based number). */
+type Script = (seq: number, flags: number, n: number) => Uint8Array[];
+
+function scripted(script: Script): { sock: NetlinkSocket; requests: number[] } {
+  const queue: Uint8Array[] = [];
+  const requests: number[] = [];
+  const transport: NetlinkTransport = {
+    send(bytes) {
+      const [h] = decodeHeader(bytes, 0);
+      requests.push(h.flags);
+      queue.push(...script(h.seq, h.flags, requests.length));
+    },
+    recv() {
+      const d = queue.shift();
+      if (!d) throw new Error("scripted kernel has nothing more to say");
+      return d;
+    },
+  };
+  return { sock: new NetlinkSocket(-1, PORT, undefined, transport), requests };
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let off = 0;
+  for (const p of parts) (out.set(p, off), off += p.byteLength);
+  return out;
+}
+
+function newlink(seq: number, flags: number, pid = PORT): Uint8Array {
+  return encodeMessage({ type: RTM_NEWLINK, flags, seq, pid, body: new Uint8Array(16) });
+}
+
+function done(seq: number, flags = NLM_F_MULTI): Uint8Array {
+  return encodeMessage({ type: NLMSG_DONE, flags, seq, pid: PORT, body: new Uint8Array(4) });
+}
+
+function nlerr(seq: number, errno: number, extack?: string): Uint8Array {
+  const body = new Uint8Array(20);
+  const v = new DataView(body.buffer);
+  v.setInt32(0, -errno, true);
+  v.setUint32(4, 16, true);
+  v.setUint32(12, seq, true);
+  const tlvs = extack ? encodeAttrs([cstringAttr(1, extack)]) : new Uint8Array(0);
+  return encodeMessage({
+    type: NLMSG_ERROR,
+    flags: NLM_F_CAPPED | (extack ? NLM_F_ACK_TLVS : 0),
+    seq,
+    pid: PORT,
+    body: concat(body, tlvs),
+  });
+}
+
+Deno.test("NetlinkSocket.dump() follows NLM_F_MULTI across datagrams to NLMSG_DONE", () => {
+  const { sock, requests } = scripted((seq) => [
+    concat(newlink(seq, NLM_F_MULTI), newlink(seq, NLM_F_MULTI)),
+    concat(newlink(seq, NLM_F_MULTI), done(seq)),
+  ]);
+  assertEquals(sock.dump({ type: RTM_GETLINK }, CTX).length, 3);
+  assertEquals(requests, [NLM_F_REQUEST | NLM_F_DUMP]);
+});
+
+Deno.test("NetlinkSocket.dump() retries an NLM_F_DUMP_INTR dump and returns the clean one", () => {
+  const { sock, requests } = scripted((seq, _f, n) =>
+    n === 1
+      ? [
+        concat(
+          newlink(seq, NLM_F_MULTI | NLM_F_DUMP_INTR),
+          done(seq, NLM_F_MULTI | NLM_F_DUMP_INTR),
+        ),
+      ]
+      : [concat(newlink(seq, NLM_F_MULTI), newlink(seq, NLM_F_MULTI), done(seq))]
+  );
+  assertEquals(sock.dump({ type: RTM_GETLINK }, CTX).length, 2);
+  assertEquals(requests.length, 2);
+});
+
+Deno.test("NetlinkSocket.dump() gives up after 5 interrupted dumps with DumpInterruptedError", () => {
+  const { sock, requests } = scripted((seq) => [
+    concat(newlink(seq, NLM_F_MULTI), done(seq, NLM_F_MULTI | NLM_F_DUMP_INTR)),
+  ]);
+  const e = assertThrows(() => sock.dump({ type: RTM_GETLINK }, CTX), DumpInterruptedError);
+  assertEquals(e.attempts, 5);
+  assertEquals(requests.length, 5);
+});
+
+Deno.test("NetlinkSocket.request() skips stale sequence numbers and returns replies before the ACK", () => {
+  const { sock, requests } = scripted((seq) => [
+    concat(newlink(seq - 1, 0), nlerr(seq - 1, 17)),
+    concat(newlink(seq, 0), nlerr(seq, 0)),
+  ]);
+  const replies = sock.request({ type: RTM_GETLINK }, CTX);
+  assertEquals(replies.length, 1);
+  assertEquals(replies[0]!.header.type, RTM_NEWLINK);
+  assertEquals(requests, [NLM_F_REQUEST | NLM_F_ACK]);
+});
+
+Deno.test("NetlinkSocket.request() refuses a reply addressed to another port", () => {
+  const { sock } = scripted((seq) => [newlink(seq, 0, PORT + 1)]);
+  const e = assertThrows(() => sock.request({ type: RTM_GETLINK }, CTX), NetlinkError);
+  assertEquals(e.code, "EPROTO");
+  assertEquals(
+    e.message,
+    `link show "all": reply addressed to port ${PORT + 1}, this socket is port ${PORT} (EPROTO)`,
+  );
+});
+
+Deno.test("NetlinkSocket.request() turns errno + extack into typed errors", () => {
+  const { sock } = scripted((seq) => [nlerr(seq, 22, "Unknown device type")]);
+  const e = assertThrows(
+    () => sock.request({ type: RTM_NEWLINK }, { op: "link add", target: "x0" }),
+    NetlinkError,
+  );
+  assertEquals(e.message, 'link add "x0": invalid argument (EINVAL): Unknown device type');
+  const { sock: s2 } = scripted((seq) => [nlerr(seq, 19)]);
+  assertThrows(
+    () => s2.request({ type: RTM_GETLINK }, { op: "link show", target: "y0" }),
+    LinkNotFoundError,
+  );
+});
+
+Deno.test("NetlinkSocket.dump() surfaces an error in NLMSG_DONE", () => {
+  const { sock } = scripted((seq) => {
+    const d = done(seq);
+    new DataView(d.buffer).setInt32(16, -95, true);
+    return [d];
+  });
+  const e = assertThrows(() => sock.dump({ type: RTM_GETLINK }, CTX), NetlinkError);
+  assertEquals(e.code, "EOPNOTSUPP");
+});
