@@ -14,6 +14,8 @@ export class PluginNotFoundError extends CniError {
   readonly paths: readonly string[];
 
   /**
+   * Creates the error.
+   *
    * @param plugin The plugin type.
    * @param paths The directories searched.
    * @param msg The message.
