@@ -42,6 +42,8 @@ export class NetlinkError extends Error {
   readonly extack: string | undefined;
 
   /**
+   * Creates the error from what failed and why.
+   *
    * @param init What failed and why.
    */
   constructor(init: NetlinkErrorInit) {
@@ -61,6 +63,8 @@ export class NetlinkError extends Error {
 /** A link that does not exist (`ENODEV`). */
 export class LinkNotFoundError extends NetlinkError {
   /**
+   * Creates the error for a missing link.
+   *
    * @param op The operation that needed the link.
    * @param target The link name or `index N`.
    * @param extack The kernel's extended-ack text, if any.
@@ -74,6 +78,8 @@ export class LinkNotFoundError extends NetlinkError {
 /** Input refused before anything was sent (`EINVAL`): a bad name, address or option. */
 export class NetlinkInputError extends NetlinkError {
   /**
+   * Creates the error for input refused before sending.
+   *
    * @param op The operation.
    * @param target The offending value.
    * @param reason What is wrong with it.
@@ -89,6 +95,8 @@ export class DumpInterruptedError extends NetlinkError {
   /** How many times the dump was tried. */
   readonly attempts: number;
   /**
+   * Creates the error for a dump that never came out consistent.
+   *
    * @param op The dump operation (`"link list"`).
    * @param target What was dumped.
    * @param attempts How many times it was tried.
@@ -111,6 +119,8 @@ export class NetlinkDecodeError extends RangeError {
   /** Byte offset where decoding failed. */
   readonly offset: number;
   /**
+   * Creates the error for bytes that cannot be decoded.
+   *
    * @param what What was being decoded (`"nlmsghdr"`, `"attribute"`).
    * @param offset Where.
    * @param detail What was wrong.
