@@ -1,6 +1,6 @@
 // Reply handling of NetlinkSocket against a scripted kernel (no real socket, no root).
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import { NetlinkSocket } from "./socket.ts";
+import { NetlinkSocket, openNetlink } from "./socket.ts";
 import type { NetlinkTransport } from "./socket.ts";
 import { cstringAttr, decodeHeader, encodeAttrs, encodeMessage } from "./codec.ts";
 import {
@@ -17,6 +17,14 @@ import {
   RTM_NEWLINK,
 } from "./constants.ts";
 import { DumpInterruptedError, LinkNotFoundError, NetlinkError } from "./errors.ts";
+
+Deno.test({
+  name: "openNetlink() without --allow-ffi throws NotCapable untouched",
+  permissions: { ffi: false },
+  fn() {
+    assertThrows(() => openNetlink(), Deno.errors.NotCapable);
+  },
+});
 
 const PORT = 4242;
 const CTX = { op: "link show", target: "all" };
