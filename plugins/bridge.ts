@@ -157,6 +157,8 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     const result: Result = {
       cniVersion: conf.cniVersion,
       interfaces: [brIface, hostIface, ifaceEntry(pair.container, args.netns)],
+      // Go's current.Result always prints `"dns":{}`.
+      dns: {},
     };
     if (conf.macSpoofChk) {
       await setupSpoofCheck({

@@ -20,7 +20,9 @@ import {
   dropLinks,
   dropNatChain,
   dropNetns,
+  dropNewEmptyTables,
   dropNftRules,
+  firewallTables,
   ipAddrs,
   ipLink,
   ipRoutes,
@@ -46,6 +48,7 @@ async function vlanFilteringSupported(): Promise<boolean> {
   return out.code === 0;
 }
 const noVlan = IS_ROOT && !(await vlanFilteringSupported());
+const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
 
 /** One test's world: a namespace, a bridge name, a data dir, ids; all cleaned up. */
 interface World {
@@ -639,5 +642,17 @@ Deno.test({
         await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(w.net));
       }
     });
+  },
+});
+
+Deno.test({
+  name: "cleanup: firewall tables these tests created are removed when empty",
+  ignore,
+  async fn() {
+    await dropNewEmptyTables(tablesBefore);
+    const now = await firewallTables();
+    for (const t of ["inet cni_plugins_masquerade", "bridge nat"]) {
+      if (!tablesBefore.has(t)) assertEquals(now.has(t), false, t);
+    }
   },
 });

@@ -368,3 +368,38 @@ export function normaliseResult(result: unknown): unknown {
       .replace(/veth[0-9a-f]{8}/g, "<veth>"),
   );
 }
+
+/** Tables the masquerade and spoof-check code (or iptables-nft) may create. */
+const FIREWALL_TABLES: [string, string, string | undefined][] = [
+  ["ip", "nat", undefined],
+  ["ip6", "nat", undefined],
+  ["inet", "cni_plugins_masquerade", "masq_checks"],
+  ["bridge", "nat", "PREROUTING"],
+];
+
+/**
+ * Which of the firewall tables exist now.
+ *
+ * @returns `family name` keys.
+ */
+export async function firewallTables(): Promise<Set<string>> {
+  const out = await run("nft", ["list", "tables"]);
+  return new Set(out.stdout.split("\n").map((l) => l.replace(/^table /, "").trim()));
+}
+
+/**
+ * Deletes firewall tables that did not exist in `before` when they hold no rules of
+ * anybody's (for the masquerade and spoof-check tables: none in their per-rule chain).
+ *
+ * @param before The snapshot from {@linkcode firewallTables}.
+ */
+export async function dropNewEmptyTables(before: Set<string>): Promise<void> {
+  for (const [family, name, chain] of FIREWALL_TABLES) {
+    if (before.has(`${family} ${name}`)) continue;
+    const out = await run("nft", ["-j", "list", "table", family, name]);
+    if (out.code !== 0) continue;
+    const items = (JSON.parse(out.stdout) as { nftables: Record<string, any>[] }).nftables;
+    const busy = items.some((e) => e.rule && (chain === undefined || e.rule.chain === chain));
+    if (!busy) await run("nft", ["delete", "table", family, name]);
+  }
+}
