@@ -164,6 +164,7 @@ Deno.test({
         ],
         ips: [{ interface: 2, address: `10.251.${w.octet}.2/24`, gateway: gw }],
         routes: [{ dst: "0.0.0.0/0", gw }],
+        dns: {},
       });
       const [brIf, hostIf, contIf] = r.interfaces!;
       const brLink = await ipLink(w.br);

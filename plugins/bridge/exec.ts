@@ -26,6 +26,8 @@ export class ToolError extends Error {
   readonly stderr: string;
 
   /**
+   * Builds the error; the message reads like go-iptables': `running [argv]: exit status N: ...`.
+   *
    * @param argv Command line.
    * @param exitCode Exit status (-1: not started).
    * @param stderr Captured stderr, or why it could not start.
