@@ -18,11 +18,13 @@
 export {
   currentNetnsInode,
   isCurrentNetns,
+  isOwnNetns,
   NetnsHandle,
   netnsInode,
   NetnsNotFoundError,
   NotNetnsError,
   openNetns,
+  PROCESS_NETNS_PATH,
   returnToNetns,
   THREAD_NETNS_PATH,
   withNetns,

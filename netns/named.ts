@@ -41,6 +41,8 @@ export class NetnsError extends Error {
   /** The namespace path concerned (empty for a bad name). */
   readonly path: string;
   /**
+   * Creates the error.
+   *
    * @param message The full message (names the action and the value).
    * @param path The path concerned.
    * @param cause The underlying error, if any.

@@ -27,6 +27,13 @@ import {
 /** The path of the calling thread's own network namespace. */
 export const THREAD_NETNS_PATH = "/proc/thread-self/ns/net";
 
+/**
+ * The network namespace of the process's main thread. Not necessarily the JavaScript thread's:
+ * under `deno test` the JavaScript runs on another thread, so while switched (or even at rest)
+ * this may differ from {@linkcode THREAD_NETNS_PATH}.
+ */
+export const PROCESS_NETNS_PATH = "/proc/self/ns/net";
+
 /** Namespace kinds by their `CLONE_NEW*` value, for error messages. */
 const NS_KIND_NAMES: Readonly<Record<number, string>> = {
   [CLONE_NEWNS]: "mount",
@@ -44,6 +51,8 @@ export class NotNetnsError extends Error {
   /** The offending path. */
   readonly path: string;
   /**
+   * Creates the error.
+   *
    * @param path The path.
    * @param reason Why it was refused.
    * @param cause The underlying error, if any.
@@ -61,6 +70,8 @@ export class NotNetnsError extends Error {
  */
 export class NetnsNotFoundError extends NotNetnsError {
   /**
+   * Creates the error.
+   *
    * @param path The missing path.
    * @param action What was being done, e.g. `delete network namespace "x"`; prefixes the message.
    * @param cause The underlying error, if any.
@@ -79,6 +90,8 @@ export class NetnsHandle {
   readonly path: string;
 
   /**
+   * Wraps an open descriptor.
+   *
    * @param fd An open namespace file descriptor (owned from now on).
    * @param path Where it came from.
    */
@@ -258,4 +271,23 @@ export function netnsInode(ns: NetnsHandle | string): number {
  */
 export function isCurrentNetns(ns: NetnsHandle | string): boolean {
   return netnsInode(ns) === currentNetnsInode();
+}
+
+/**
+ * Whether a namespace is one this process lives in: the calling thread's current namespace or
+ * the process main thread's. Plugins refuse to act on such a `CNI_NETNS` (it would change the
+ * host's own interfaces) unless told otherwise.
+ *
+ * @example Guard before a destructive step
+ * ```ts ignore
+ * if (isOwnNetns(args.netns)) throw new Error("refusing to touch the host namespace");
+ * ```
+ *
+ * @param ns An open handle or a namespace path.
+ * @returns `true` when `ns` is the thread's or the process's network namespace.
+ * @throws {NotNetnsError} When `ns` is a path that is not a network namespace.
+ */
+export function isOwnNetns(ns: NetnsHandle | string): boolean {
+  const inode = netnsInode(ns);
+  return inode === currentNetnsInode() || inode === (Deno.statSync(PROCESS_NETNS_PATH).ino ?? 0);
 }

@@ -2,10 +2,12 @@ import { assert, assertEquals, assertThrows, IS_ROOT } from "../tests/helpers/as
 import {
   currentNetnsInode,
   isCurrentNetns,
+  isOwnNetns,
   netnsInode,
   NetnsNotFoundError,
   NotNetnsError,
   openNetns,
+  PROCESS_NETNS_PATH,
   THREAD_NETNS_PATH,
   withNetns,
 } from "./netns.ts";
@@ -115,4 +117,10 @@ Deno.test({
     "boom",
   );
   assertEquals(currentNetnsInode(), before);
+});
+
+Deno.test("isOwnNetns() is true for the thread's and the process's namespace paths", () => {
+  assert(isOwnNetns(THREAD_NETNS_PATH));
+  assert(isOwnNetns(PROCESS_NETNS_PATH));
+  assert(isOwnNetns(`/proc/${Deno.pid}/ns/net`));
 });

@@ -21,6 +21,8 @@ export class SysctlError extends Error {
   /** The key as given. */
   readonly key: string;
   /**
+   * Creates the error.
+   *
    * @param key The key.
    * @param message The full message.
    * @param cause The underlying error, if any.

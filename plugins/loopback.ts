@@ -1,21 +1,192 @@
 /**
- * Placeholder until the plugin lands: every verb fails with code 999.
+ * The `loopback` plugin (reference `plugins/main/loopback`): ADD brings `lo` up in the
+ * container's namespace and reports it, DEL brings it down, CHECK verifies it is up.
+ *
+ * Beyond the reference: ADD and DEL open the target namespace first and refuse (code 8) to act
+ * when it is this process's own namespace, unless `CNI_NETNS_OVERRIDE` is `1`/`true`; the
+ * reference's dispatcher only notices after DEL has already taken the host's `lo` down
+ * (plugins#714).
+ *
+ * @example In-process ADD
+ * ```ts ignore
+ * import { plugin } from "./loopback.ts";
+ * const result = await plugin.add(args, ctx);
+ * // { cniVersion: "1.1.0", interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox }],
+ * //   ips: [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }] }
+ * ```
  *
  * @module
  */
-import { CniError } from "../cni/errors.ts";
-import type { PluginFns } from "../cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { CniError, ErrorCode } from "../cni/errors.ts";
+import type { CmdArgs, PluginFns } from "../cni/plugin.ts";
+import { CURRENT_VERSION, type IPConfig, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { toCurrentResult } from "../cni/version.ts";
+import {
+  type Addr,
+  addrList,
+  linkGet,
+  linkSetDown,
+  linkSetUp,
+  openNetlink,
+} from "../netlink/mod.ts";
+import { isOwnNetns, type NetnsHandle, NetnsNotFoundError, openNetns } from "../netns/mod.ts";
 
-function notYet(): Promise<never> {
-  return Promise.reject(new CniError(999, "plugin not implemented yet"));
+/** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
+const LO = "lo";
+
+/** Code 8 of the reference skel: the target is the plugin's own namespace. */
+const CODE_OWN_NETNS = 8;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
-/** The plugin's functions. */
+/** Turns anything thrown into a CniError with the reference's code 999 and the text as msg. */
+function internal(err: unknown): CniError {
+  if (err instanceof CniError) return err;
+  return new CniError(ErrorCode.Internal, messageOf(err), { cause: err });
+}
+
+function overridden(args: CmdArgs): boolean {
+  const v = (args.netnsOverride ?? "").toLowerCase();
+  return v === "1" || v === "true";
+}
+
+/**
+ * Refuses to act on the plugin's own namespace, the calling thread's or the process's (checked
+ * before acting, unlike the reference).
+ */
+function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
+  if (!overridden(args) && isOwnNetns(ns)) {
+    throw new CniError(
+      CODE_OWN_NETNS,
+      "plugin's netns and netns from CNI_NETNS should not be the same",
+    );
+  }
+}
+
+/** `prevResult` in the current format, or undefined; errors worded as the reference's. */
+function prevResultOf(args: CmdArgs): Result | undefined {
+  const prev = args.config.prevResult as unknown;
+  if (prev === undefined || prev === null) return undefined;
+  if (typeof prev !== "object" || Array.isArray(prev)) {
+    throw new CniError(
+      ErrorCode.Internal,
+      "failed to parse prevResult: expected a JSON object",
+    );
+  }
+  // As libcni's ParsePrevResult: the prevResult is read in the config's version.
+  try {
+    return toCurrentResult({ ...prev, cniVersion: args.config.cniVersion });
+  } catch (err) {
+    throw new CniError(ErrorCode.Internal, `failed to parse prevResult: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+function isLoopbackAddr(a: Addr): boolean {
+  return a.family === 4 ? a.ip.split(".")[0] === "127" : a.ip === "::1";
+}
+
+/** The first address of a family, after checking that every one is a loopback address. */
+function firstLoopback(addrs: readonly Addr[]): string | undefined {
+  for (const a of addrs) {
+    if (!isLoopbackAddr(a)) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `loopback interface found with non-loopback address "${a.ip}"`,
+      );
+    }
+  }
+  return addrs[0]?.address;
+}
+
+function openTarget(path: string): NetnsHandle {
+  try {
+    return openNetns(path);
+  } catch (err) {
+    throw internal(err);
+  }
+}
+
+function addSync(args: CmdArgs): Result {
+  const prev = prevResultOf(args);
+  const addresses: string[] = [];
+  {
+    using ns = openTarget(args.netns);
+    refuseOwnNetns(ns, args);
+    try {
+      using sock = openNetlink({ netns: ns });
+      linkSetUp(sock, { name: LO });
+      const v4 = firstLoopback(addrList(sock, { link: { name: LO }, family: 4 }));
+      const v6 = firstLoopback(addrList(sock, { link: { name: LO }, family: 6 }));
+      if (v4 !== undefined) addresses.push(v4);
+      if (v6 !== undefined) addresses.push(v6);
+    } catch (err) {
+      throw internal(err);
+    }
+  }
+  if (prev) return prev;
+  const ips: IPConfig[] = addresses.map((address) => ({ interface: 0, address }));
+  return {
+    cniVersion: CURRENT_VERSION,
+    interfaces: [{ name: LO, mac: "00:00:00:00:00:00", sandbox: args.netns }],
+    ...(ips.length > 0 ? { ips } : {}),
+  };
+}
+
+function delSync(args: CmdArgs): void {
+  if (args.netns === "") return;
+  let ns: NetnsHandle;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo.
+    if (err instanceof NetnsNotFoundError) return;
+    throw internal(err);
+  }
+  try {
+    refuseOwnNetns(ns, args);
+    using sock = openNetlink({ netns: ns });
+    linkSetDown(sock, { name: LO });
+  } catch (err) {
+    throw internal(err);
+  } finally {
+    ns.close();
+  }
+}
+
+function checkSync(args: CmdArgs): void {
+  using ns = openTarget(args.netns);
+  let up: boolean;
+  try {
+    using sock = openNetlink({ netns: ns });
+    up = linkGet(sock, { name: LO }).up;
+  } catch (err) {
+    throw internal(err);
+  }
+  if (!up) throw new CniError(ErrorCode.Internal, "loopback interface is down");
+}
+
+/** Runs synchronous namespace work as a plugin verb (all of it on this thread, no await). */
+function verb<R>(fn: (args: CmdArgs) => R): (args: CmdArgs) => Promise<R> {
+  return (args) => {
+    try {
+      return Promise.resolve(fn(args));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
+/** The loopback plugin's functions (STATUS and GC are no-op successes, as at the reference HEAD). */
 export const plugin: PluginFns = {
-  add: notYet,
-  check: notYet,
-  del: notYet,
+  add: verb(addSync),
+  check: verb(checkSync),
+  del: verb(delSync),
+  status: () => Promise.resolve(),
+  gc: () => Promise.resolve(),
   supportedVersions: SUPPORTED_VERSIONS,
-  about: "placeholder",
+  about: "CNI loopback plugin denocni",
 };

@@ -5,6 +5,7 @@ import { assert, assertEquals, assertNotEquals, assertThrows, IS_ROOT } from "./
 import {
   currentNetnsInode,
   isCurrentNetns,
+  isOwnNetns,
   NETNS_RUN_DIR,
   netnsAdd,
   netnsCreateAt,
@@ -240,6 +241,10 @@ rootTest("withNetns() enters the namespace and returns after a throw", () => {
     assertEquals(err.message, "thrown inside");
     assertEquals(inside, target);
     assertEquals(currentNetnsInode(), HOST_INODE);
+    // Switched, the thread's namespace and the process's (main thread's) both count as own;
+    // the target is not own from outside.
+    assert(withNetns(path, () => isOwnNetns(path) && isOwnNetns("/proc/self/ns/net")));
+    assert(!isOwnNetns(path));
     // Nested: inner returns to the outer namespace, outer to the host.
     const other = uniqueName();
     try {
@@ -313,8 +318,13 @@ rootTest("sysctlSet()/sysctlGet() act inside the namespace and leave the host's 
   const hostDisable = Deno.readTextFileSync("/proc/sys/net/ipv6/conf/lo/disable_ipv6");
   try {
     const path = netnsAdd(name);
-    assertEquals(sysctlGet("net.ipv4.ip_forward", { netns: path }), "0");
-    const wanted = hostForward.trim() === "1" ? "0" : "1";
+    // A new namespace starts with the host's IPv4 forwarding (devconf_inherit_init_net=0).
+    const initial = sysctlGet("net.ipv4.ip_forward", { netns: path });
+    assertEquals(
+      initial,
+      ok("ip", ["netns", "exec", name, "sysctl", "-n", "net.ipv4.ip_forward"]).trim(),
+    );
+    const wanted = initial === "1" ? "0" : "1";
     sysctlSet("net.ipv4.ip_forward", wanted, { netns: path });
     assertEquals(sysctlGet("net/ipv4/ip_forward", { netns: path }), wanted);
     assertEquals(
@@ -375,6 +385,7 @@ rootTest("sysctlSet() with an invalid value reports the key and value", () => {
   const name = uniqueName();
   try {
     const path = netnsAdd(name);
+    const before = sysctlGet("net.ipv4.ip_forward", { netns: path });
     const err = assertThrows(
       () => sysctlSet("net.ipv4.ip_forward", "notanumber", { netns: path }),
       SysctlError,
@@ -383,7 +394,7 @@ rootTest("sysctlSet() with an invalid value reports the key and value", () => {
       err.message.startsWith('write "notanumber" to sysctl "net.ipv4.ip_forward": '),
       err.message,
     );
-    assertEquals(sysctlGet("net.ipv4.ip_forward", { netns: path }), "0");
+    assertEquals(sysctlGet("net.ipv4.ip_forward", { netns: path }), before);
   } finally {
     cleanupNs(name);
   }

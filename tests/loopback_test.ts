@@ -1,0 +1,392 @@
+// The loopback plugin in-process, in throwaway namespaces, with `ip -j` as the oracle and the
+// reference binary (/usr/lib/cni/loopback, Debian 1.1.1) side by side on a second namespace.
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  IS_ROOT,
+} from "./helpers/assert.ts";
+import { CniError } from "../cni/errors.ts";
+import type { CmdArgs, Delegate, PluginContext } from "../cni/plugin.ts";
+import type { CniCommand, NetConf } from "../cni/types.ts";
+import { convertResult } from "../cni/version.ts";
+import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
+import { plugin } from "../plugins/loopback.ts";
+
+const REFERENCE = "/usr/lib/cni/loopback";
+const HAVE_REFERENCE = (() => {
+  try {
+    return Deno.statSync(REFERENCE).isFile;
+  } catch {
+    return false;
+  }
+})();
+const HOST_INODE = IS_ROOT ? currentNetnsInode() : 0;
+
+function refuse(): Promise<never> {
+  return Promise.reject(new Error("loopback must not delegate"));
+}
+
+const NO_DELEGATE: Delegate = { add: refuse, check: refuse, del: refuse };
+const CTX: PluginContext = { delegate: NO_DELEGATE, env: {} };
+
+function conf(extra: Record<string, unknown> = {}, cniVersion = "1.0.0"): NetConf {
+  return { cniVersion, name: "lo-test", type: "loopback", ...extra };
+}
+
+function cmdArgs(
+  command: CniCommand,
+  netns: string,
+  config: NetConf = conf(),
+  extra: Partial<CmdArgs> = {},
+): CmdArgs {
+  return {
+    command,
+    containerId: "ctr-loopback-1",
+    netns,
+    ifName: "eth0",
+    args: "",
+    path: "/usr/lib/cni",
+    stdinData: new TextEncoder().encode(JSON.stringify(config)),
+    config,
+    ...extra,
+  };
+}
+
+function uniqueName(): string {
+  return `dclo-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+function ok(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
+  const dec = new TextDecoder();
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(out.stderr)}`);
+  return dec.decode(out.stdout);
+}
+
+interface IpAddrInfo {
+  family: string;
+  local: string;
+  prefixlen: number;
+  scope: string;
+}
+interface IpLink {
+  ifname: string;
+  flags: string[];
+  operstate: string;
+  "addr_info"?: IpAddrInfo[];
+}
+
+/** `ip -j -n NS addr show lo`, reduced to what the plugin decides. */
+function loState(ns: string): { flags: string[]; addrs: string[] } {
+  const [lo] = JSON.parse(ok("ip", ["-j", "-n", ns, "addr", "show", "lo"])) as IpLink[];
+  assert(lo, `no lo in ${ns}`);
+  return {
+    flags: [...lo.flags].sort(),
+    addrs: (lo["addr_info"] ?? []).map((a) => `${a.local}/${a.prefixlen} ${a.scope}`),
+  };
+}
+
+function hostLoFlags(): string[] {
+  const [lo] = JSON.parse(ok("ip", ["-j", "link", "show", "lo"])) as IpLink[];
+  return [...lo!.flags].sort();
+}
+
+/**
+ * Debian 1.1.1 (cni library 1.1.2) prints `"dns": {}` in 1.0.0 results; the newest library's
+ * `types100.Result.MarshalJSON` drops an empty `dns`, and we follow the newest.
+ */
+function dropEmptyDns(json: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (json === null) return null;
+  const { dns, ...rest } = json;
+  return dns && typeof dns === "object" && Object.keys(dns).length === 0 ? rest : json;
+}
+
+/** Runs the reference binary; returns its exit code and parsed stdout (or null when empty). */
+async function reference(
+  command: CniCommand,
+  netns: string,
+  config: NetConf,
+): Promise<{ code: number; json: Record<string, unknown> | null; stderr: string }> {
+  const child = new Deno.Command(REFERENCE, {
+    env: {
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: "ctr-loopback-1",
+      CNI_NETNS: netns,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(config)));
+  await writer.close();
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  return {
+    code: out.code,
+    json: text === "" ? null : JSON.parse(text),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** A privileged test with throwaway namespaces, the host left as it was. */
+function rootTest(
+  name: string,
+  fn: (ours: string, theirs: string, names: [string, string]) => Promise<void>,
+  opts: { reference?: boolean } = {},
+): void {
+  Deno.test({
+    name,
+    ignore: !IS_ROOT || (opts.reference === true && !HAVE_REFERENCE),
+  }, async () => {
+    const hostFlags = hostLoFlags();
+    const names: [string, string] = [uniqueName(), uniqueName()];
+    try {
+      const ours = netnsAdd(names[0]);
+      const theirs = netnsAdd(names[1]);
+      await fn(ours, theirs, names);
+    } finally {
+      for (const n of names) {
+        try {
+          netnsDelete(n);
+        } catch {
+          // not created
+        }
+      }
+      assertEquals(currentNetnsInode(), HOST_INODE, "test process namespace unchanged");
+      assertEquals(hostLoFlags(), hostFlags, "host lo untouched");
+    }
+  });
+}
+
+rootTest(
+  "loopback ADD brings lo up and reports it as the reference does",
+  async (ours, theirs, [a, b]) => {
+    assertEquals(loState(a).flags.includes("UP"), false);
+    const result = await plugin.add(cmdArgs("ADD", ours), CTX);
+    assertEquals(result, {
+      cniVersion: "1.1.0",
+      interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox: ours }],
+      ips: [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }],
+    });
+    assertEquals(loState(a), {
+      flags: ["LOOPBACK", "LOWER_UP", "UP"],
+      addrs: ["127.0.0.1/8 host", "::1/128 host"],
+    });
+
+    // The reference on the second namespace: same JSON (in 1.0.0) and the same kernel state.
+    const ref = await reference("ADD", theirs, conf());
+    assertEquals(ref.code, 0, ref.stderr);
+    const mine = convertResult(result, "1.0.0");
+    assertEquals(
+      JSON.parse(JSON.stringify(mine).replaceAll(ours, "NETNS")),
+      JSON.parse(JSON.stringify(dropEmptyDns(ref.json)).replaceAll(theirs, "NETNS")),
+    );
+    assertEquals(loState(a), loState(b));
+  },
+  { reference: true },
+);
+
+rootTest(
+  "loopback ADD with IPv6 disabled reports only 127.0.0.1/8, as the reference",
+  async (ours, theirs, [a, b]) => {
+    for (const n of [a, b]) {
+      ok("ip", ["netns", "exec", n, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"]);
+    }
+    const result = await plugin.add(cmdArgs("ADD", ours), CTX);
+    assertEquals(result.ips, [{ interface: 0, address: "127.0.0.1/8" }]);
+    assertEquals(loState(a).addrs, ["127.0.0.1/8 host"]);
+    if (HAVE_REFERENCE) {
+      const ref = await reference("ADD", theirs, conf());
+      assertEquals(ref.code, 0, ref.stderr);
+      assertEquals((ref.json as { ips: unknown }).ips, [{ interface: 0, address: "127.0.0.1/8" }]);
+      assertEquals(loState(a), loState(b));
+    }
+  },
+);
+
+rootTest("loopback ADD passes prevResult through unchanged", async (ours, theirs, [a, b]) => {
+  const prevResult = {
+    cniVersion: "1.0.0",
+    interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/run/netns/other" }],
+    ips: [{ interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" }],
+    routes: [{ dst: "0.0.0.0/0", gw: "10.1.2.1" }],
+    dns: { nameservers: ["10.1.2.1"] },
+  };
+  const config = conf({ prevResult });
+  const result = await plugin.add(cmdArgs("ADD", ours, config), CTX);
+  assertEquals(convertResult(result, "1.0.0"), prevResult);
+  assert(loState(a).flags.includes("UP"), "lo is still brought up");
+  if (HAVE_REFERENCE) {
+    const ref = await reference("ADD", theirs, config);
+    assertEquals(ref.code, 0, ref.stderr);
+    assertEquals(ref.json, prevResult);
+    assertEquals(loState(a), loState(b));
+  }
+});
+
+rootTest("loopback ADD with a 0.3.1 prevResult returns it in the current shape", async (ours) => {
+  const prevResult = {
+    cniVersion: "0.3.1",
+    ips: [{ version: "4", address: "10.1.2.3/24" }],
+  };
+  const config = conf({ prevResult }, "0.3.1");
+  const result = await plugin.add(cmdArgs("ADD", ours, config), CTX);
+  assertEquals(result.ips, [{ address: "10.1.2.3/24" }]);
+  assertEquals(convertResult(result, "0.3.1"), { ...prevResult, dns: {} });
+});
+
+rootTest(
+  "loopback ADD refuses a lo with a non-loopback address, as the reference",
+  async (ours, theirs, [a, b]) => {
+    for (const n of [a, b]) ok("ip", ["-n", n, "addr", "add", "10.9.8.7/32", "dev", "lo"]);
+    const err = await assertRejects(() => plugin.add(cmdArgs("ADD", ours), CTX), CniError);
+    assertEquals(err.toJSON(), {
+      code: 999,
+      msg: 'loopback interface found with non-loopback address "10.9.8.7"',
+    });
+    if (HAVE_REFERENCE) {
+      const ref = await reference("ADD", theirs, conf());
+      assertEquals(ref.code, 1);
+      assertEquals(ref.json, {
+        code: 999,
+        msg: 'loopback interface found with non-loopback address "10.9.8.7"',
+      });
+    }
+  },
+);
+
+rootTest(
+  "loopback ADD with a malformed prevResult fails with code 999 and sets nothing",
+  async (ours, _t, [a]) => {
+    const config = conf({ prevResult: { ips: [{ address: "not-an-ip" }] } });
+    const err = await assertRejects(() => plugin.add(cmdArgs("ADD", ours, config), CTX), CniError);
+    assertEquals(err.code, 999);
+    assertStringIncludes(err.msg, "failed to parse prevResult: ");
+    assertEquals(loState(a).flags.includes("UP"), false);
+  },
+);
+
+rootTest(
+  "loopback DEL brings lo down, is idempotent, and matches the reference",
+  async (ours, theirs, [a, b]) => {
+    await plugin.add(cmdArgs("ADD", ours), CTX);
+    await plugin.del(cmdArgs("DEL", ours), CTX);
+    assertEquals(loState(a).flags.includes("UP"), false);
+    await plugin.del(cmdArgs("DEL", ours), CTX);
+    assertEquals(loState(a).flags.includes("UP"), false);
+    if (HAVE_REFERENCE) {
+      assertEquals((await reference("ADD", theirs, conf())).code, 0);
+      const ref = await reference("DEL", theirs, conf());
+      assertEquals([ref.code, ref.json], [0, null]);
+      assertEquals(loState(a), loState(b));
+    }
+  },
+);
+
+rootTest("loopback DEL succeeds when the namespace is gone or not given", async (ours, _t, [a]) => {
+  await plugin.add(cmdArgs("ADD", ours), CTX);
+  netnsDelete(a);
+  assert(!netnsList().includes(a));
+  await plugin.del(cmdArgs("DEL", ours), CTX);
+  await plugin.del(cmdArgs("DEL", ""), CTX);
+  await plugin.del(cmdArgs("DEL", "/proc/999999999/ns/net"), CTX);
+});
+
+// The "own namespace" cases run with the test thread switched into a throwaway namespace (the
+// plugin's work is synchronous inside its verb), so a regression could only touch that one.
+rootTest(
+  "loopback DEL and ADD refuse the plugin's own namespace before acting",
+  async (ours, _t, [a]) => {
+    await plugin.add(cmdArgs("ADD", ours), CTX);
+    // Only paths that name the throwaway namespace here: never /proc/self/ns/net, which under
+    // `deno test` is the main thread's (the host's) namespace, not the switched JS thread's.
+    for (const path of ["/proc/thread-self/ns/net", ours]) {
+      const del = withNetns(ours, () => plugin.del(cmdArgs("DEL", path), CTX));
+      const err = await assertRejects(() => del, CniError);
+      assertEquals(err.toJSON(), {
+        code: 8,
+        msg: "plugin's netns and netns from CNI_NETNS should not be the same",
+      });
+      const add = withNetns(ours, () => plugin.add(cmdArgs("ADD", path), CTX));
+      assertEquals((await assertRejects(() => add, CniError)).code, 8);
+    }
+    assertEquals(loState(a).flags, ["LOOPBACK", "LOWER_UP", "UP"], "lo was not taken down");
+  },
+);
+
+rootTest(
+  "loopback DEL with CNI_NETNS_OVERRIDE acts on the own namespace",
+  async (ours, _t, [a]) => {
+    await plugin.add(cmdArgs("ADD", ours), CTX);
+    const args = cmdArgs("DEL", "/proc/thread-self/ns/net", conf(), { netnsOverride: "True" });
+    await withNetns(ours, () => plugin.del(args, CTX));
+    assertEquals(loState(a).flags, ["LOOPBACK"]);
+    const addArgs = cmdArgs("ADD", "/proc/thread-self/ns/net", conf(), { netnsOverride: "1" });
+    const result = await withNetns(ours, () => plugin.add(addArgs, CTX));
+    assertEquals(result.interfaces, [
+      { name: "lo", mac: "00:00:00:00:00:00", sandbox: "/proc/thread-self/ns/net" },
+    ]);
+    assertEquals(loState(a).flags, ["LOOPBACK", "LOWER_UP", "UP"]);
+  },
+);
+
+rootTest("loopback DEL of a path that is not a namespace fails with a clear message", async () => {
+  const file = Deno.makeTempFileSync({ prefix: "denocni-lo-" });
+  try {
+    const err = await assertRejects(() => plugin.del(cmdArgs("DEL", file), CTX), CniError);
+    assertEquals(err.toJSON(), {
+      code: 999,
+      msg: `"${file}" is not a network namespace: not a namespace file`,
+    });
+  } finally {
+    Deno.removeSync(file);
+  }
+});
+
+rootTest(
+  "loopback CHECK passes when lo is up and fails as the reference when it is down",
+  async (ours, theirs, [a, b]) => {
+    await plugin.add(cmdArgs("ADD", ours), CTX);
+    await plugin.check(cmdArgs("CHECK", ours), CTX);
+    ok("ip", ["-n", a, "link", "set", "lo", "down"]);
+    const err = await assertRejects(() => plugin.check(cmdArgs("CHECK", ours), CTX), CniError);
+    assertEquals(err.toJSON(), { code: 999, msg: "loopback interface is down" });
+    if (HAVE_REFERENCE) {
+      assertEquals((await reference("ADD", theirs, conf())).code, 0);
+      assertEquals((await reference("CHECK", theirs, conf())).code, 0);
+      ok("ip", ["-n", b, "link", "set", "lo", "down"]);
+      const ref = await reference("CHECK", theirs, conf());
+      assertEquals([ref.code, ref.json], [1, { code: 999, msg: "loopback interface is down" }]);
+      assertEquals(loState(a), loState(b));
+    }
+  },
+);
+
+rootTest("loopback CHECK of a missing namespace fails naming it", async (ours, _t, [a]) => {
+  netnsDelete(a);
+  const err = await assertRejects(() => plugin.check(cmdArgs("CHECK", ours), CTX), CniError);
+  assertEquals(err.toJSON(), {
+    code: 999,
+    msg: `network namespace "${ours}" does not exist`,
+  });
+});
+
+Deno.test("loopback STATUS and GC succeed with no output; VERSION lists every version", async () => {
+  await plugin.status!(cmdArgs("STATUS", "", conf({}, "1.1.0")), CTX);
+  await plugin.gc!(cmdArgs("GC", "", conf({}, "1.1.0")), CTX);
+  assertEquals(plugin.supportedVersions, [
+    "0.1.0",
+    "0.2.0",
+    "0.3.0",
+    "0.3.1",
+    "0.4.0",
+    "1.0.0",
+    "1.1.0",
+  ]);
+});
