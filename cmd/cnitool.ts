@@ -26,6 +26,12 @@ import {
 import type { PluginRegistry } from "../cni/plugin.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { goMarshal } from "../cni/_json.ts";
+import { versionGte } from "../cni/version.ts";
+import { defaultNetworkText } from "./default_network.ts";
+import { requirePrivileges } from "./privileges.ts";
+
+/** `CNI_PATH` when the environment has none (the reference cnitool has no default). */
+export const DEFAULT_CNI_PATH = "/opt/cni/bin";
 
 /** Where a handler writes, and what it reads. */
 export interface CnitoolIo {
@@ -50,6 +56,12 @@ interface Flags {
   verbose?: boolean | undefined;
   help?: boolean | undefined;
   all?: boolean | undefined;
+  dir?: string | undefined;
+  force?: boolean | undefined;
+  deno?: string | undefined;
+  bundle?: string | undefined;
+  "netconf-dir"?: string | undefined;
+  network?: string[] | undefined;
 }
 
 /** What a command handler gets. */
@@ -121,7 +133,7 @@ function parseTimeout(text: string): number {
 function settings(ctx: Ctx) {
   const env = ctx.io.env;
   const confDir = env.NETCONFPATH || "/etc/cni/net.d";
-  const cniPath = splitCniPath(env.CNI_PATH);
+  const cniPath = splitCniPath(env.CNI_PATH || DEFAULT_CNI_PATH);
   let mode;
   try {
     mode = parseBuiltinsMode(ctx.flags.builtins ?? env.CNI_BUILTINS);
@@ -149,10 +161,12 @@ function loadList(ctx: Ctx, confDir: string): NetworkConfigList {
   return loadConfList(confDir, ctx.positionals[0]!);
 }
 
-function runtimeOf(ctx: Ctx) {
+/** `CNI_ARGS` and `CAP_ARGS` from the environment, parsed. */
+function runtimeArgs(ctx: Ctx): {
+  args?: [string, string][];
+  capabilityArgs?: Record<string, unknown>;
+} {
   const env = ctx.io.env;
-  const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
-  const ifName = ctx.flags.ifname || env.CNI_IFNAME || "eth0";
   let args: [string, string][];
   try {
     args = parseCniArgs(env.CNI_ARGS ?? "");
@@ -161,12 +175,15 @@ function runtimeOf(ctx: Ctx) {
   }
   const capabilityArgs = env.CAP_ARGS ? parseCapArgs(env.CAP_ARGS) : {};
   return {
-    containerId: cnitoolContainerId(netns),
-    netns,
-    ifName,
     ...(args.length > 0 && { args }),
     ...(Object.keys(capabilityArgs).length > 0 && { capabilityArgs }),
   };
+}
+
+function runtimeOf(ctx: Ctx) {
+  const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
+  const ifName = ctx.flags.ifname || ctx.io.env.CNI_IFNAME || "eth0";
+  return { containerId: cnitoolContainerId(netns), netns, ifName, ...runtimeArgs(ctx) };
 }
 
 /** The command table; later commands (install, exec, netns, default-config) add entries. */
@@ -179,6 +196,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     async run(ctx) {
       const s = settings(ctx);
       const list = loadList(ctx, s.confDir);
+      requirePrivileges("cnitool add");
       const result = await addNetworkList(list, runtimeOf(ctx), s);
       ctx.io.stdout(goMarshal(result, { indent: "    " }));
       return 0;
@@ -191,7 +209,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     maxArgs: 2,
     async run(ctx) {
       const s = settings(ctx);
-      await checkNetworkList(loadList(ctx, s.confDir), runtimeOf(ctx), s);
+      const list = loadList(ctx, s.confDir);
+      if (!versionGte(list.cniVersion, "0.4.0")) {
+        // libcni refuses CHECK below 0.4.0; cnitool reports that and succeeds, as there is
+        // nothing the spec lets it check for such a network.
+        ctx.io.stderr(
+          `note: network ${JSON.stringify(list.name)} has cniVersion ${list.cniVersion}; ` +
+            `CHECK exists from 0.4.0 on, so there is nothing to check\n`,
+        );
+        return 0;
+      }
+      requirePrivileges("cnitool check");
+      await checkNetworkList(list, runtimeOf(ctx), s);
       return 0;
     },
   },
@@ -202,7 +231,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     maxArgs: 2,
     async run(ctx) {
       const s = settings(ctx);
-      await delNetworkList(loadList(ctx, s.confDir), runtimeOf(ctx), s);
+      const list = loadList(ctx, s.confDir);
+      requirePrivileges("cnitool del");
+      await delNetworkList(list, runtimeOf(ctx), s);
       return 0;
     },
   },
@@ -300,6 +331,70 @@ export const COMMANDS: Record<string, CommandSpec> = {
       return 0;
     },
   },
+  install: {
+    usage: "install [--dir DIR] [--force] [--deno PATH]",
+    summary:
+      "Install cnitool, bridge, loopback and host-local into a CNI bin dir (default /opt/cni/bin)",
+    minArgs: 0,
+    maxArgs: 0,
+    async run(ctx) {
+      const { installPlugins } = await import("./install_plugins.ts");
+      const report = await installPlugins({
+        ...(ctx.flags.dir !== undefined && { dir: ctx.flags.dir }),
+        ...(ctx.flags.force !== undefined && { force: ctx.flags.force }),
+        ...(ctx.flags.deno !== undefined && { deno: ctx.flags.deno }),
+        ...(ctx.flags.bundle !== undefined && { bundle: ctx.flags.bundle }),
+      });
+      ctx.io.stdout(`installed (${report.mode}) into ${report.dir}:\n`);
+      for (const e of report.entries) ctx.io.stdout(`  ${e}\n`);
+      return 0;
+    },
+  },
+  exec: {
+    usage: "exec [--netconf-dir DIR] [--network NAME]... [-i IF] -- CMD [ARGS...]",
+    summary:
+      "Run CMD in a fresh network namespace joined to the networks (default: all in the dir, else the embedded default), then clean up",
+    minArgs: 1,
+    maxArgs: Infinity,
+    async run(ctx) {
+      const s = settings(ctx);
+      requirePrivileges("cnitool exec");
+      const { execInFreshNetns } = await import("./exec_in_netns.ts");
+      const rt = runtimeArgs(ctx);
+      return await execInFreshNetns({
+        command: ctx.positionals,
+        netconfDir: ctx.flags["netconf-dir"] ?? s.confDir,
+        networks: ctx.flags.network ?? [],
+        ...(ctx.flags.ifname && { ifName: ctx.flags.ifname }),
+        invoker: s.invoker,
+        cacheDir: s.cacheDir,
+        ...rt,
+        stderr: ctx.io.stderr,
+        ...(ctx.flags.verbose && { verbose: true }),
+      });
+    },
+  },
+  netns: {
+    usage: "netns add|del|list|exec [NAME] [-- CMD [ARGS...]]",
+    summary: "Manage named network namespaces in /run/netns, as ip netns does",
+    minArgs: 1,
+    maxArgs: Infinity,
+    async run(ctx) {
+      if (ctx.positionals[0] !== "list") requirePrivileges(`cnitool netns ${ctx.positionals[0]}`);
+      const { runNetnsCommand } = await import("./netns_admin.ts");
+      return await runNetnsCommand(ctx.positionals, ctx.io.stdout);
+    },
+  },
+  "default-config": {
+    usage: "default-config",
+    summary: "Print the embedded default network that exec uses when no network is configured",
+    minArgs: 0,
+    maxArgs: 0,
+    run(ctx) {
+      ctx.io.stdout(defaultNetworkText());
+      return Promise.resolve(0);
+    },
+  },
 };
 
 const OPTIONS = {
@@ -310,6 +405,12 @@ const OPTIONS = {
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   all: { type: "boolean" },
+  dir: { type: "string" },
+  force: { type: "boolean" },
+  deno: { type: "string" },
+  bundle: { type: "string" },
+  "netconf-dir": { type: "string" },
+  network: { type: "string", multiple: true },
 } as const;
 
 /**
@@ -325,14 +426,24 @@ export function helpText(command?: string): string {
                         (default: CNI_BUILTINS or fallback)
       --timeout T       kill a plugin running longer than T (500ms, 10s, 2m; CNI_TIMEOUT)
       --cache-dir DIR   result cache directory (default: CNI_CACHE_DIR or /var/lib/cni)
+      --netconf-dir DIR exec: configuration directory (default: NETCONFPATH)
+      --network NAME    exec: network to join (repeatable; default: all, else the default)
+      --dir DIR         install: target directory (default /opt/cni/bin)
+      --force           install: replace entries that are not denocni's
+      --deno PATH       install: Deno binary the launchers run (default: this one)
+      --bundle FILE     install: bundle to install (default: this program's, or built)
   -v, --verbose         show the cause of errors
   -h, --help            show help
 
-Environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_IFNAME, CNI_ARGS, CAP_ARGS
+Environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH (default /opt/cni/bin), CNI_IFNAME, CNI_ARGS, CAP_ARGS
 `;
   const spec = command ? COMMANDS[command] : undefined;
   if (spec) return `Usage: cnitool ${spec.usage}\n\n${spec.summary}.\n\n${common}`;
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(32)} ${c.summary}`);
+  const lines = Object.values(COMMANDS).map((c) =>
+    c.usage.length < 32
+      ? `  ${c.usage.padEnd(32)} ${c.summary}`
+      : `  ${c.usage}\n  ${"".padEnd(32)} ${c.summary}`
+  );
   return `cnitool: add, check, remove, gc or status network interfaces of a network namespace
 
 Usage: cnitool <command> [options] <args>

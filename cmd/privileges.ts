@@ -5,6 +5,7 @@
  * @module
  */
 import { CniError } from "../cni/errors.ts";
+import { capgetEffective } from "../ffi/mod.ts";
 
 /** `CAP_NET_ADMIN` bit number from `<linux/capability.h>`. */
 export const CAP_NET_ADMIN = 12;
@@ -12,15 +13,12 @@ export const CAP_NET_ADMIN = 12;
 export const CAP_SYS_ADMIN = 21;
 
 /**
- * Reads the effective capability set of this process from `/proc/self/status`.
+ * The effective capability set of the calling thread (`capget(2)`).
  *
- * @param statusText The file's text (for tests); read from /proc when absent.
- * @returns The `CapEff` mask.
+ * @returns The mask.
  */
-export function effectiveCapabilities(statusText?: string): bigint {
-  const text = statusText ?? Deno.readTextFileSync("/proc/self/status");
-  const match = /^CapEff:\s*([0-9a-f]+)$/m.exec(text);
-  return match ? BigInt(`0x${match[1]}`) : 0n;
+export function effectiveCapabilities(): bigint {
+  return capgetEffective();
 }
 
 /**

@@ -50,6 +50,14 @@ export const LIBC_SYMBOLS = {
   gettid: { parameters: [], result: "i32" },
   /** uid_t geteuid(void) */
   geteuid: { parameters: [], result: "u32" },
+  /** ssize_t read(int fd, void *buf, size_t count) */
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** ssize_t write(int fd, const void *buf, size_t count) */
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int fstat(int fd, struct stat *statbuf) */
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /** int capget(cap_user_header_t hdrp, cap_user_data_t datap) */
+  capget: { parameters: ["buffer", "buffer"], result: "i32" },
   /** int kill(pid_t pid, int sig) */
   kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

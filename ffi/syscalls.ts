@@ -394,3 +394,140 @@ export function geteuid(): number {
 export function kill(pid: number, signal: number): void {
   check(libc().kill(pid, signal), "kill");
 }
+
+/** `_LINUX_CAPABILITY_VERSION_3` from `<linux/capability.h>`. */
+export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+/**
+ * `capget(2)` for the calling thread: its effective capability set.
+ *
+ * @returns The effective capabilities as a 64-bit mask.
+ * @throws {ErrnoError} On failure.
+ */
+export function capgetEffective(): bigint {
+  const header = new Uint8Array(8);
+  new DataView(header.buffer).setUint32(0, LINUX_CAPABILITY_VERSION_3, true);
+  const data = new Uint8Array(24); // two struct __user_cap_data_struct { effective, permitted, inheritable }
+  check(libc().capget(header, data), "capget");
+  const view = new DataView(data.buffer);
+  return (BigInt(view.getUint32(12, true)) << 32n) | BigInt(view.getUint32(0, true));
+}
+
+/** `O_WRONLY` from `<fcntl.h>`. */
+export const O_WRONLY = 1;
+
+/**
+ * `read(2)`, retried on `EINTR`.
+ *
+ * @param fd File descriptor.
+ * @param buf Buffer to fill.
+ * @returns Bytes read (0 at end of file).
+ * @throws {ErrnoError} On failure.
+ */
+export function read(fd: number, buf: Uint8Array<ArrayBuffer>): number {
+  for (;;) {
+    const n = Number(libc().read(fd, buf, BigInt(buf.byteLength)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== EINTR) throw new ErrnoError("read", e);
+  }
+}
+
+/**
+ * `write(2)`, retried on `EINTR`.
+ *
+ * @param fd File descriptor.
+ * @param data Bytes to write.
+ * @returns Bytes written.
+ * @throws {ErrnoError} On failure.
+ */
+export function write(fd: number, data: Uint8Array<ArrayBuffer>): number {
+  for (;;) {
+    const n = Number(libc().write(fd, data, BigInt(data.byteLength)));
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== EINTR) throw new ErrnoError("write", e);
+  }
+}
+
+/**
+ * `fstat(2)`, reduced to the fields callers use.
+ *
+ * @param fd File descriptor.
+ * @returns Device and inode numbers.
+ * @throws {ErrnoError} On failure.
+ */
+export function fstat(fd: number): { dev: bigint; ino: bigint } {
+  const buf = new Uint8Array(256); // struct stat is 144 bytes on x86_64, 128 on aarch64
+  check(libc().fstat(fd, buf), "fstat");
+  const view = new DataView(buf.buffer);
+  return { dev: view.getBigUint64(0, true), ino: view.getBigUint64(8, true) };
+}
+
+/**
+ * Reads a whole (small, virtual) file through libc: `/proc` files that Deno's permission
+ * model reserves for `--allow-all` are readable this way with `--allow-ffi`.
+ *
+ * @param path File path.
+ * @returns Its text.
+ * @throws {ErrnoError} On failure; the message names the path.
+ */
+export function readFileText(path: string): string {
+  const fd = open(path, O_RDONLY);
+  try {
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = read(fd, buf);
+      if (n === 0) break;
+      chunks.push(buf.slice(0, n));
+    }
+    const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return new TextDecoder().decode(out);
+  } finally {
+    close(fd);
+  }
+}
+
+/**
+ * Writes text to an existing (virtual) file through libc, as `/proc/sys` writes need.
+ *
+ * @param path File path.
+ * @param text The text.
+ * @throws {ErrnoError} On failure; the message names the path.
+ */
+export function writeFileText(path: string, text: string): void {
+  const fd = open(path, O_WRONLY);
+  try {
+    const bytes = new TextEncoder().encode(text);
+    try {
+      write(fd, bytes);
+    } catch (err) {
+      if (err instanceof ErrnoError) throw new ErrnoError("write", err.errno, `write "${path}"`);
+      throw err;
+    }
+  } finally {
+    close(fd);
+  }
+}
+
+/**
+ * The inode number of a path (following links), through libc.
+ *
+ * @param path File path, e.g. `/proc/thread-self/ns/net`.
+ * @returns The inode number.
+ * @throws {ErrnoError} On failure.
+ */
+export function inodeOf(path: string): number {
+  const fd = open(path, O_RDONLY);
+  try {
+    return Number(fstat(fd).ino);
+  } finally {
+    close(fd);
+  }
+}

@@ -17,6 +17,8 @@ import {
   close,
   ErrnoError,
   errnoText,
+  fstat,
+  inodeOf,
   ioctl,
   NS_GET_NSTYPE,
   O_RDONLY,
@@ -243,7 +245,7 @@ export function withNetns<T>(ns: NetnsHandle | string, fn: () => T): T {
  * @returns The namespace inode.
  */
 export function currentNetnsInode(): number {
-  return Deno.statSync(THREAD_NETNS_PATH).ino ?? 0;
+  return inodeOf(THREAD_NETNS_PATH);
 }
 
 /**
@@ -258,7 +260,7 @@ export function netnsInode(ns: NetnsHandle | string): number {
     using handle = openNetns(ns);
     return netnsInode(handle);
   }
-  return Deno.statSync(`/proc/self/fd/${ns.fd}`).ino ?? 0;
+  return Number(fstat(ns.fd).ino);
 }
 
 /**
@@ -289,5 +291,5 @@ export function isCurrentNetns(ns: NetnsHandle | string): boolean {
  */
 export function isOwnNetns(ns: NetnsHandle | string): boolean {
   const inode = netnsInode(ns);
-  return inode === currentNetnsInode() || inode === (Deno.statSync(PROCESS_NETNS_PATH).ino ?? 0);
+  return inode === currentNetnsInode() || inode === inodeOf(PROCESS_NETNS_PATH);
 }

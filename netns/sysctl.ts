@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ErrnoError, readFileText, writeFileText } from "../ffi/mod.ts";
 import { type NetnsHandle, withNetns } from "./netns.ts";
 
 /** Root of the sysctl tree. */
@@ -76,9 +77,10 @@ function inNetns<T>(opts: SysctlOptions, fn: () => T): T {
 
 function failure(key: string, action: string, err: unknown): SysctlError {
   let why: string;
-  if (err instanceof Deno.errors.NotFound) why = "no such key";
-  else if (err instanceof Deno.errors.PermissionDenied) why = "permission denied";
-  else why = err instanceof Error ? err.message : String(err);
+  if (err instanceof ErrnoError && err.code === "ENOENT") why = "no such key";
+  else if (err instanceof ErrnoError && (err.code === "EACCES" || err.code === "EPERM")) {
+    why = `permission denied (${err.code})`;
+  } else why = err instanceof Error ? err.message : String(err);
   return new SysctlError(key, `${action} sysctl "${key}": ${why}`, err);
 }
 
@@ -102,7 +104,7 @@ export function sysctlGet(key: string, opts: SysctlOptions = {}): string {
   const path = sysctlPath(key);
   return inNetns(opts, () => {
     try {
-      return Deno.readTextFileSync(path).replace(/\n$/, "");
+      return readFileText(path).replace(/\n$/, "");
     } catch (err) {
       throw failure(key, "read", err);
     }
@@ -129,7 +131,7 @@ export function sysctlSet(key: string, value: string, opts: SysctlOptions = {}):
   const path = sysctlPath(key);
   inNetns(opts, () => {
     try {
-      Deno.writeTextFileSync(path, value);
+      writeFileText(path, value);
     } catch (err) {
       throw failure(key, `write "${value}" to`, err);
     }
@@ -158,13 +160,13 @@ export function sysctlEnsure(key: string, value: string, opts: SysctlOptions = {
   return inNetns(opts, () => {
     let current: string;
     try {
-      current = Deno.readTextFileSync(path);
+      current = readFileText(path);
     } catch (err) {
       throw failure(key, "read", err);
     }
     if (normalise(current) === normalise(value)) return false;
     try {
-      Deno.writeTextFileSync(path, value);
+      writeFileText(path, value);
     } catch (err) {
       throw failure(key, `write "${value}" to`, err);
     }

@@ -1,0 +1,189 @@
+// The product as a newcomer meets it: the README demo, `cnitool exec` cleanup on every path,
+// `cnitool install` entries exec'd the way runtimes do, and the compile task's module graph.
+// Kernel-changing runs happen inside tests/helpers/sandbox.ts (own netns + tmpfs /run, /var/lib).
+import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
+import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
+
+const PERMS = "--allow-ffi --allow-read --allow-write --allow-env --allow-run";
+const CLI = `"$DENO" run --quiet ${PERMS} cli.ts`;
+
+/** Builds the bundle outside the sandbox (the first `deno bundle` fetches esbuild from npm). */
+async function buildBundle(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "bundle"],
+    cwd: REPO,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  return `${REPO}/dist/denocni.js`;
+}
+
+function seedConflist(name: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    cniVersion: "1.0.0",
+    name,
+    plugins: [
+      {
+        type: "bridge",
+        bridge: `br-${name}`.slice(0, 15),
+        isGateway: true,
+        ipMasq: true,
+        ipam: {
+          type: "host-local",
+          ranges: [[{ subnet: "10.23.0.0/24" }]],
+          routes: [{ dst: "0.0.0.0/0" }],
+        },
+        ...extra,
+      },
+      { type: "loopback" },
+    ],
+  });
+}
+
+Deno.test({
+  name: "deno task demo prints eth0 in 10.22.0.0/16 and lo up, and leaves nothing behind",
+  ignore: !IS_ROOT,
+  async fn() {
+    const run = await inSandbox(`"$DENO" task --quiet demo; echo "rc=$?"\n${LEFTOVERS_SCRIPT}`);
+    assertMatch(run.stdout, /rc=0\n/, run.stderr);
+    assertMatch(run.stdout, /^\d+: eth0@if\d+: <[^>]*\bUP\b[^>]*>/m);
+    assertMatch(run.stdout, /^\s+inet 10\.22\.\d+\.\d+\/16 .*eth0$/m);
+    assertMatch(run.stdout, /^1: lo: <LOOPBACK,UP,LOWER_UP>/m);
+    assertMatch(run.stdout, /^\s+inet 127\.0\.0\.1\/8 scope host lo$/m);
+    assertEquals(leftovers(run.stdout), NOTHING_LEFT);
+  },
+});
+
+Deno.test({
+  name: "cnitool exec returns the command's exit code and cleans up after it fails",
+  ignore: !IS_ROOT,
+  async fn() {
+    const run = await inSandbox(
+      `mkdir -p /run/conf && echo '${seedConflist("xfail")}' > /run/conf/10-x.conflist
+${CLI} exec --netconf-dir /run/conf -- sh -c 'ip -o -4 addr show eth0; exit 3'; echo "rc=$?"
+${LEFTOVERS_SCRIPT}`,
+    );
+    assertMatch(run.stdout, /eth0\s+inet 10\.23\.0\.\d+\/24/, run.stderr);
+    assertMatch(run.stdout, /rc=3\n/);
+    assertEquals(leftovers(run.stdout), NOTHING_LEFT);
+  },
+});
+
+Deno.test({
+  name: "cnitool exec undoes the first network when the second one's ADD fails",
+  ignore: !IS_ROOT,
+  async fn() {
+    const bad = JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "broken",
+      plugins: [{ type: "no-such-plugin" }],
+    });
+    const run = await inSandbox(
+      `mkdir -p /run/conf && echo '${seedConflist("xhalf")}' > /run/conf/10-a.conflist
+echo '${bad}' > /run/conf/20-b.conflist
+CNI_PATH=/nonexistent ${CLI} exec --netconf-dir /run/conf -- true; echo "rc=$?"
+${LEFTOVERS_SCRIPT}`,
+    );
+    assertMatch(run.stdout, /rc=1\n/, run.stderr);
+    assertMatch(run.stderr, /^error: .*no-such-plugin/m);
+    assertEquals(run.stderr.split("\n").filter((l) => l.startsWith("    at ")), []);
+    assertEquals(leftovers(run.stdout), NOTHING_LEFT);
+  },
+});
+
+Deno.test({
+  name: "cnitool exec cleans up on SIGTERM and exits 143",
+  ignore: !IS_ROOT,
+  async fn() {
+    const run = await inSandbox(
+      `mkdir -p /run/conf && echo '${seedConflist("xterm")}' > /run/conf/10-x.conflist
+${CLI} exec --netconf-dir /run/conf -- sleep 60 &
+pid=$!
+for i in $(seq 1 200); do
+  pgrep -x sleep >/dev/null && break
+  sleep 0.1
+done
+ip -o link show type veth | grep -q veth && echo "veth-present"
+kill -TERM $pid; wait $pid; echo "rc=$?"
+${LEFTOVERS_SCRIPT}`,
+    );
+    assertMatch(run.stdout, /veth-present\n/, run.stderr);
+    assertMatch(run.stdout, /rc=143\n/);
+    assertEquals(leftovers(run.stdout), NOTHING_LEFT);
+  },
+});
+
+Deno.test({
+  name: "cnitool install entries work as plugins with only CNI_* and a minimal PATH",
+  ignore: !IS_ROOT,
+  async fn() {
+    const conf = JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "inst",
+      type: "bridge",
+      bridge: "br-inst",
+      isGateway: true,
+      ipam: { type: "host-local", subnet: "10.24.0.0/24", dataDir: "/run/ipam" },
+    });
+    const plugin = (cmd: string) =>
+      `env -i PATH=/usr/bin:/bin CNI_COMMAND=${cmd} CNI_CONTAINERID=c1 ` +
+      `CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 CNI_PATH=/run/bin /run/bin/bridge < /run/conf.json`;
+    const bundle = await buildBundle();
+    const run = await inSandbox(
+      `echo '${conf}' > /run/conf.json
+${CLI} install --dir /run/bin --bundle ${bundle} >/dev/null; echo "install-rc=$?"
+ls /run/bin | tr '\n' ' '; echo
+echo "== version"
+env -i PATH=/usr/bin:/bin CNI_COMMAND=VERSION /run/bin/loopback </dev/null
+echo; echo "== add"
+ip netns add c1
+${plugin("ADD")}; echo; echo "add-rc=$?"
+echo "== ipaddr"; ip -n c1 -o -4 addr show eth0
+${plugin("DEL")}; echo "del-rc=$?"
+ip netns del c1
+echo "== foreign"
+rm /run/bin/host-local && echo '#!/bin/sh' > /run/bin/host-local
+${CLI} install --dir /run/bin --bundle ${bundle}; echo "reinstall-rc=$?"
+head -1 /run/bin/host-local`,
+    );
+    assertMatch(run.stdout, /install-rc=0\n/, run.stderr);
+    assertMatch(run.stdout, /bridge cnitool denocni\.js host-local loopback/);
+    const version = run.stdout.split("== version\n")[1]!.split("\n== add")[0]!;
+    assertEquals(JSON.parse(version).supportedVersions.includes("1.1.0"), true);
+    const add = JSON.parse(run.stdout.split("== add\n")[1]!.split("\nadd-rc=")[0]!);
+    assertEquals(add.cniVersion, "1.0.0");
+    assertEquals(add.interfaces[0].name, "br-inst");
+    assertMatch(add.ips[0].address, /^10\.24\.0\.\d+\/24$/);
+    assertMatch(run.stdout, /== ipaddr\n.*eth0\s+inet 10\.24\.0\.\d+\/24/);
+    assertMatch(run.stdout, /del-rc=0\n/);
+    assertMatch(run.stdout, /reinstall-rc=1\n#!\/bin\/sh\n/);
+    assertMatch(
+      run.stderr,
+      /^error: refusing to replace files that are not denocni's: .*host-local/m,
+    );
+  },
+});
+
+Deno.test("deno task compile packs the whole module graph (stand-in runtime via DENORT_BIN)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocni-compile-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["compile", "--no-check", ...PERMS.split(" "), `--output=${dir}/denocni`, "cli.ts"],
+      cwd: REPO,
+      env: { DENORT_BIN: Deno.execPath(), NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert(out.success, text);
+    const embedded = ["cli.ts", "bridge.ts", "loopback.ts", "allocator.ts", "skel.ts"]
+      .concat(["libcni.ts", "ops.ts", "libc.ts", "cmd/", "zod/"]);
+    for (const file of embedded) {
+      assert(text.includes(file), `compiled binary embeds ${file}:\n${text}`);
+    }
+    assert((await Deno.stat(`${dir}/denocni`)).size > 1_000_000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
