@@ -73,6 +73,8 @@ export class CniError extends Error {
   cniVersion: string | undefined;
 
   /**
+   * Creates a CNI error with a code, a short message and optional details.
+   *
    * @param code CNI error code (1-7, 11, 50, 51, 100+, 999).
    * @param msg Short message, sentence case, no final period.
    * @param options Details, cause and version.
@@ -108,6 +110,8 @@ export class ConfigNotFoundError extends CniError {
   readonly network: string;
 
   /**
+   * Creates the error for a network name that no file in `dir` defines (code 7).
+   *
    * @param dir The directory searched.
    * @param network The network name.
    * @param options Details (e.g. files that failed to load) and cause.

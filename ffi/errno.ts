@@ -117,6 +117,8 @@ export class ErrnoError extends Error {
   readonly syscall: string;
 
   /**
+   * Creates the error for a call that returned -1 with `errno` set.
+   *
    * @param syscall The failed call.
    * @param errno The errno number it set.
    * @param context Optional words on what was being done (`"open \"/run/netns/x\""`).
