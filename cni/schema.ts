@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import * as z from "./_zod.ts";
 
 // ---------------------------------------------------------------------------------------
 // IP addresses and CIDRs (Go semantics)

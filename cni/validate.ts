@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
+import type * as z from "./_zod.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 
 /** The structured parts of a zod issue that the wording uses. */

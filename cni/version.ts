@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type * as z from "zod/mini";
+import type * as z from "./_zod.ts";
 import { goMarshal } from "./_json.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import {

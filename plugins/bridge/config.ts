@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import * as z from "../../cni/_zod.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";

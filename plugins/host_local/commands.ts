@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as z from "zod/mini";
+import * as z from "../../cni/_zod.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import {
