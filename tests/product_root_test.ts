@@ -101,7 +101,8 @@ Deno.test({
 ${CLI} exec --netconf-dir /run/conf -- sleep 60 &
 pid=$!
 for i in $(seq 1 200); do
-  pgrep -x sleep >/dev/null && break
+  ns=$(ls /run/netns 2>/dev/null | head -1)
+  [ -n "$ns" ] && [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && break
   sleep 0.1
 done
 ip -o link show type veth | grep -q veth && echo "veth-present"
