@@ -1,15 +1,250 @@
 /**
- * denocni: the Container Network Interface for Deno.
+ * denocni: the Container Network Interface (CNI 1.1) for Deno. This module is the library: it
+ * loads network configurations, runs plugin chains the way libcni does (ADD, CHECK, DEL, GC,
+ * STATUS with the result cache), converts results between CNI versions, and ships the
+ * `bridge`, `loopback` and `host-local` plugins so they can run in-process, without spawning
+ * binaries. Plugins on disk (any vendor's) run through the exec invoker as a runtime would.
  *
- * @example Raising a CNI error
+ * Kernel work (namespaces, links, addresses, routes) goes through libc and rtnetlink, so a
+ * program that attaches networks needs `--allow-ffi` and root; loading configurations and
+ * converting results need neither.
+ *
+ * @example Load a network list and convert a result to an older CNI version
  * ```ts
- * import { CniError, ErrorCode } from "./mod.ts";
- * const err = new CniError(ErrorCode.InvalidNetworkConfig, "missing field \"type\"");
- * console.log(err.code); // 7
+ * import { convertResult, parseConfList } from "./mod.ts";
+ *
+ * const list = parseConfList(
+ *   JSON.stringify({
+ *     cniVersion: "1.0.0",
+ *     name: "lo-only",
+ *     plugins: [{ type: "loopback" }],
+ *   }),
+ * );
+ * console.log(list.name, list.plugins.length); // lo-only 1
+ *
+ * const old = convertResult({
+ *   cniVersion: "1.0.0",
+ *   interfaces: [{ name: "eth0", mac: "0a:58:0a:16:00:02" }],
+ *   ips: [{ address: "10.22.0.2/16", gateway: "10.22.0.1", interface: 0 }],
+ * }, "0.2.0");
+ * console.log(JSON.stringify(old));
+ * // {"cniVersion":"0.2.0","ip4":{"ip":"10.22.0.2/16","gateway":"10.22.0.1"},"dns":{}}
+ * ```
+ *
+ * @example Attach the built-in loopback plugin to a namespace, in-process (root)
+ * ```ts ignore
+ * import {
+ *   addNetworkList,
+ *   BUILTIN_PLUGINS,
+ *   delNetworkList,
+ *   inProcessInvoker,
+ *   netnsAdd,
+ *   netnsDelete,
+ *   parseConfList,
+ * } from "./mod.ts";
+ *
+ * const list = parseConfList('{"cniVersion":"1.1.0","name":"lo","plugins":[{"type":"loopback"}]}');
+ * // Skel requires CNI_PATH; in-process it is only used when a plugin delegates by exec.
+ * const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/opt/cni/bin"] });
+ * const netns = netnsAdd("demo");
+ * const rt = { containerId: "demo", netns, ifName: "lo" };
+ * try {
+ *   console.log(await addNetworkList(list, rt, { invoker }));
+ *   await delNetworkList(list, rt, { invoker });
+ * } finally {
+ *   netnsDelete("demo");
+ * }
  * ```
  *
  * @module
  */
+
+// Errors
 export { asCniError, CniError, ConfigNotFoundError, ErrorCode } from "./cni/errors.ts";
 export type { CniErrorJson, CniErrorOptions } from "./cni/errors.ts";
 export { ErrnoError } from "./ffi/errno.ts";
+export { PluginNotFoundError } from "./cni/find.ts";
+
+// Spec types
+export { CURRENT_VERSION, SUPPORTED_VERSIONS } from "./cni/types.ts";
+export type {
+  CniCommand,
+  DNS,
+  Interface,
+  IPConfig,
+  NetConf,
+  Result,
+  Route,
+  RuntimeConf,
+} from "./cni/types.ts";
+
+// Versions and result conversion
+export {
+  checkCommandVersion,
+  checkCompatible,
+  commandMinVersion,
+  compareVersions,
+  convertResult,
+  decodeVersion,
+  decodeVersionInfo,
+  formatResult,
+  LEGACY_VERSIONS,
+  negotiateVersion,
+  parseResult,
+  parseVersion,
+  pluginSupports,
+  toCurrentResult,
+  versionGt,
+  versionGte,
+  versionInfoJson,
+  versionsStartingFrom,
+} from "./cni/version.ts";
+export type { ParseResultOptions, VersionInfo } from "./cni/version.ts";
+
+// Configuration
+export {
+  buildPluginConfig,
+  confFiles,
+  confListFromConf,
+  confListFromConfFile,
+  confListFromFile,
+  injectConf,
+  injectRuntimeConfig,
+  listNetworks,
+  loadConfList,
+  parseConf,
+  parseConfList,
+  pluginConfsFromDir,
+  selectConfigVersion,
+} from "./cni/conf.ts";
+export type {
+  ConfFileError,
+  NetworkConfigList,
+  NetworkEntry,
+  ParseConfOptions,
+  PluginConfig,
+} from "./cni/conf.ts";
+
+// CNI_* variables and CNI_ARGS
+export {
+  argsToEnv,
+  CAP_ARGS,
+  CNI_ARGS,
+  CNI_COMMAND,
+  CNI_CONTAINERID,
+  CNI_IFNAME,
+  CNI_NETNS,
+  CNI_NETNS_OVERRIDE,
+  CNI_PATH,
+  DEFAULT_IFNAME,
+  DEFAULT_NETCONFPATH,
+  formatCniArgs,
+  NETCONFPATH,
+  parseCapArgs,
+  parseCniArgs,
+  parsePluginArgs,
+} from "./cni/args.ts";
+
+// Writing plugins: the contract and skel
+export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
+export {
+  formatErrorJson,
+  formatVersionInfo,
+  runPlugin,
+  validateContainerId,
+  validateInterfaceName,
+  validateNetworkName,
+} from "./cni/skel.ts";
+export type { SkelIo, SkelOptions, SkelOutput } from "./cni/skel.ts";
+
+// Running plugins: invokers
+export { findInPath, splitCniPath } from "./cni/find.ts";
+export {
+  BUILTINS_MODES,
+  createDelegate,
+  execInvoker,
+  inProcessInvoker,
+  parseAddOutput,
+  parseBuiltinsMode,
+  pluginEnv,
+  pluginError,
+  selectInvoker,
+} from "./cni/invoke.ts";
+export type {
+  BuiltinsMode,
+  DelegateOptions,
+  ExecInvokerOptions,
+  InProcessInvokerOptions,
+  InvokeArgs,
+  Invoker,
+  InvokerOptions,
+  RawOutcome,
+  SelectInvokerOptions,
+} from "./cni/invoke.ts";
+
+// libcni: network list operations
+export {
+  addNetworkList,
+  checkNetworkList,
+  delNetworkList,
+  gcNetworkList,
+  getStatusNetworkList,
+  getVersionInfo,
+  validateNetworkList,
+} from "./cni/libcni.ts";
+export type {
+  AddOptions,
+  GcAttachment,
+  LibcniOptions,
+  ListPlugin,
+  NetworkList,
+  Runtime,
+} from "./cni/libcni.ts";
+
+// Result cache
+export {
+  CACHE_KIND_V1,
+  cacheFilePath,
+  DEFAULT_CACHE_DIR,
+  deleteCacheEntry,
+  formatCacheEntry,
+  listCachedAttachments,
+  readCachedResult,
+  readCacheEntry,
+  writeCacheEntry,
+} from "./cni/cache.ts";
+export type { AttachmentKey, CachedAttachment, CacheEntryJson, CacheWrite } from "./cni/cache.ts";
+
+// Built-in plugins
+export { BUILTIN_PLUGINS } from "./plugins/mod.ts";
+
+// Network namespaces
+export {
+  NetnsHandle,
+  NetnsNotFoundError,
+  NotNetnsError,
+  openNetns,
+  withNetns,
+} from "./netns/netns.ts";
+export {
+  NETNS_RUN_DIR,
+  netnsAdd,
+  netnsDelete,
+  NetnsError,
+  netnsList,
+  netnsPath,
+} from "./netns/named.ts";
+export { outputInNetnsSync, spawnInNetns } from "./netns/spawn.ts";
+
+// Running a command in a fresh namespace (`cnitool exec`) and the embedded default network
+export { execInFreshNetns, networksForExec } from "./cmd/exec_in_netns.ts";
+export type { ExecRequest } from "./cmd/exec_in_netns.ts";
+export {
+  DEFAULT_BRIDGE,
+  DEFAULT_NETWORK_NAME,
+  DEFAULT_SUBNET,
+  defaultNetworkConfig,
+  defaultNetworkText,
+} from "./cmd/default_network.ts";
+export { cnitoolContainerId } from "./cmd/cnitool.ts";
+export { missingCapabilities, requirePrivileges } from "./cmd/privileges.ts";

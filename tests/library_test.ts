@@ -1,0 +1,375 @@
+// The library surface: mod.ts exports, deno doc --lint, deno publish --dry-run, doc examples,
+// and mod.ts imported by URL from a separate `deno run` with no deno.json.
+import { join, relative } from "node:path";
+import * as lib from "../mod.ts";
+import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+
+const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DENO = Deno.execPath();
+const IMPORT_REGEXP = /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm;
+const DYN_IMPORT_REGEXP = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
+const PRODUCT_DIRS = ["cni", "cmd", "ffi", "netlink", "netns", "plugins"];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function deno(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const out = await new Deno.Command(DENO, {
+    args,
+    cwd: options.cwd ?? REPO,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function sh(cmd: string, ...args: string[]): Promise<Run> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function rand(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(4)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function* productFiles(dir: string): Generator<string> {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* productFiles(path);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield path;
+  }
+}
+
+function allProductFiles(): string[] {
+  const files = [join(REPO, "mod.ts"), join(REPO, "cli.ts")];
+  for (const d of PRODUCT_DIRS) files.push(...productFiles(join(REPO, d)));
+  return files;
+}
+
+Deno.test("mod.ts is a doc comment plus explicit named re-exports of public files", () => {
+  const text = Deno.readTextFileSync(join(REPO, "mod.ts"));
+  assert(text.trimStart().startsWith("/**"), "mod.ts starts with its doc comment");
+  assertStringIncludes(text, "@module");
+  assertStringIncludes(text, "@example");
+  assert(!/export\s*\*/.test(text), "mod.ts never uses export *");
+  const code = text.replace(/\/\*\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  // Only export statements (no logic).
+  for (const stmt of code.split(";").map((s) => s.trim()).filter((s) => s !== "")) {
+    assert(/^export (type )?\{[^}]*\} from "\.\/[^"]+"$/.test(stmt), `not a re-export: ${stmt}`);
+  }
+  for (const m of code.matchAll(/from "(\.\/[^"]+)"/g)) {
+    const spec = m[1]!;
+    assert(!spec.split("/").some((part) => part.startsWith("_")), `private file: ${spec}`);
+    assert(!spec.endsWith("_test.ts") && !spec.startsWith("./tests/"), `test file: ${spec}`);
+  }
+});
+
+Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and netns", () => {
+  const functions = [
+    "asCniError",
+    "convertResult",
+    "toCurrentResult",
+    "parseResult",
+    "versionInfoJson",
+    "parseConfList",
+    "parseConf",
+    "loadConfList",
+    "listNetworks",
+    "confFiles",
+    "buildPluginConfig",
+    "parseCniArgs",
+    "formatCniArgs",
+    "execInvoker",
+    "inProcessInvoker",
+    "selectInvoker",
+    "createDelegate",
+    "addNetworkList",
+    "checkNetworkList",
+    "delNetworkList",
+    "gcNetworkList",
+    "getStatusNetworkList",
+    "validateNetworkList",
+    "getVersionInfo",
+    "readCachedResult",
+    "writeCacheEntry",
+    "runPlugin",
+    "netnsAdd",
+    "netnsDelete",
+    "openNetns",
+    "withNetns",
+    "execInFreshNetns",
+    "defaultNetworkConfig",
+    "cnitoolContainerId",
+  ];
+  const exported = lib as unknown as Record<string, unknown>;
+  for (const name of functions) {
+    assertEquals(typeof exported[name], "function", `${name} is exported`);
+  }
+  assertEquals(lib.CURRENT_VERSION, "1.1.0");
+  assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), ["bridge", "host-local", "loopback"]);
+  assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
+  assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);
+  assertEquals(lib.ErrorCode.InvalidNetworkConfig, 7);
+});
+
+Deno.test("product code imports only relative, node: and npm: specifiers (URL imports work)", () => {
+  const bad: string[] = [];
+  for (const file of allProductFiles()) {
+    const text = Deno.readTextFileSync(file);
+    const specs = [...text.matchAll(IMPORT_REGEXP), ...text.matchAll(DYN_IMPORT_REGEXP)]
+      .map((m) => m[1]!);
+    for (const spec of specs) {
+      if (!/^(\.{1,2}\/|node:|npm:)/.test(spec)) bad.push(`${relative(REPO, file)}: "${spec}"`);
+    }
+  }
+  assertEquals(bad, [], "bare specifiers need deno.json's import map and break URL imports");
+  // The one npm: specifier carries the same version range as deno.json's map.
+  const config = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
+  const zod = Deno.readTextFileSync(join(REPO, "cni/_zod.ts"));
+  assertStringIncludes(zod, `"${config.imports["zod/mini"]}"`);
+});
+
+Deno.test("deno doc --lint passes for every export of deno.json", async () => {
+  const config = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
+  const entries = Object.values(config.exports as Record<string, string>);
+  assert(entries.includes("./mod.ts"));
+  const out = await deno(["doc", "--lint", ...entries]);
+  assertEquals(out.code, 0, out.stdout + out.stderr);
+  assertStringIncludes(out.stdout + out.stderr, `Checked ${entries.length} file`);
+});
+
+Deno.test("deno publish --dry-run passes and packs no tests, benches or build output", async () => {
+  const out = await deno(["publish", "--dry-run", "--allow-dirty"]);
+  const text = out.stdout + out.stderr;
+  assertEquals(out.code, 0, text);
+  assertStringIncludes(text, "Dry run complete");
+  const files = [...text.matchAll(/file:\/\/(\S+)/g)].map((m) => relative(REPO, m[1]!));
+  for (const f of ["mod.ts", "cni/_zod.ts", "cni/libcni.ts", "plugins/loopback.ts", "LICENSE"]) {
+    assert(files.includes(f), `package holds ${f}: ${files.join(" ")}`);
+  }
+  const unwanted = files.filter((f) =>
+    f.endsWith("_test.ts") || /^(tests|bench|dist|scripts|deploy)\//.test(f)
+  );
+  assertEquals(unwanted, []);
+});
+
+Deno.test("deno test --doc runs the examples in mod.ts", async () => {
+  const out = await deno(["test", "--doc", "--allow-read", "mod.ts"]);
+  const text = out.stdout + out.stderr;
+  assertEquals(out.code, 0, text);
+  // The first example runs; the root-only one is `ignore`d (type-checked below).
+  assert(/\b1 passed \| 0 failed\b/.test(text), text);
+});
+
+Deno.test("the ignored (root-only) examples in mod.ts type-check", async () => {
+  const text = Deno.readTextFileSync(join(REPO, "mod.ts"));
+  const blocks = [...text.matchAll(/```ts ignore\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!.replace(/^ \* ?/gm, ""));
+  assertEquals(blocks.length, 1);
+  const dir = await Deno.makeTempDir({ prefix: "denocni-libdoc-" });
+  try {
+    const modUrl = new URL("../mod.ts", import.meta.url).href;
+    const file = join(dir, "example.ts");
+    await Deno.writeTextFile(file, blocks[0]!.replaceAll('"./mod.ts"', JSON.stringify(modUrl)));
+    const out = await deno(["check", `--config=${join(REPO, "deno.json")}`, file]);
+    assertEquals(out.code, 0, out.stdout + out.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Serves the repository's files read-only over HTTP on 127.0.0.1. */
+function serveRepo(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (path.split("/").includes("..") || !path.endsWith(".ts")) {
+      return new Response("not found", { status: 404 });
+    }
+    try {
+      const body = await Deno.readFile(join(REPO, path));
+      return new Response(body, { headers: { "content-type": "application/typescript" } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+}
+
+const RESULT_1_0_0 = {
+  cniVersion: "1.0.0",
+  interfaces: [{ name: "eth0", mac: "0a:58:0a:16:00:02", sandbox: "/var/run/netns/x" }],
+  ips: [
+    { address: "10.22.0.2/16", gateway: "10.22.0.1", interface: 0 },
+    { address: "fd00::2/64", gateway: "fd00::1", interface: 0 },
+  ],
+  routes: [{ dst: "0.0.0.0/0", gw: "10.22.0.1" }],
+  dns: { nameservers: ["10.22.0.1"] },
+};
+
+function urlScript(base: string): string {
+  return `
+import {
+  addNetworkList,
+  BUILTIN_PLUGINS,
+  checkNetworkList,
+  convertResult,
+  inProcessInvoker,
+  parseConfList,
+} from "${base}/mod.ts";
+
+const [netns, cacheDir, name] = Deno.args;
+const list = parseConfList(JSON.stringify({
+  cniVersion: "1.0.0",
+  name,
+  plugins: [{ type: "loopback" }],
+}), "url-import test");
+const old = convertResult(${JSON.stringify(RESULT_1_0_0)}, "0.2.0");
+const back = convertResult(JSON.stringify(old), "1.0.0");
+const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/usr/lib/cni"] });
+const rt = { containerId: "lib-url-test", netns, ifName: "lo" };
+const added = await addNetworkList(list, rt, { invoker, cacheDir });
+await checkNetworkList(list, rt, { invoker, cacheDir });
+console.log(JSON.stringify({
+  list: { name: list.name, cniVersion: list.cniVersion, types: list.plugins.map((p) => p.network.type) },
+  old,
+  back,
+  added,
+}));
+`;
+}
+
+/** Drops the modules this test's server put in Deno's remote-module cache (one port each run). */
+async function forgetRemoteModules(port: number): Promise<void> {
+  const info = JSON.parse((await deno(["info", "--json"])).stdout);
+  for (const cache of [info.modulesCache, info.typescriptCache]) {
+    if (typeof cache !== "string") continue;
+    await Deno.remove(join(cache, "http", `127.0.0.1_PORT${port}`), { recursive: true })
+      .catch(() => {});
+  }
+}
+
+async function referenceLoopbackAdd(netnsPath: string, name: string): Promise<unknown> {
+  const child = new Deno.Command("/usr/lib/cni/loopback", {
+    env: {
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "lib-url-ref",
+      CNI_NETNS: netnsPath,
+      CNI_IFNAME: "lo",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(
+    new TextEncoder().encode(JSON.stringify({ cniVersion: "1.0.0", name, type: "loopback" })),
+  );
+  await writer.close();
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert(out.success, `reference loopback ADD: ${text}${new TextDecoder().decode(out.stderr)}`);
+  return JSON.parse(text);
+}
+
+Deno.test({
+  name: "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
+  ignore: !IS_ROOT,
+  async fn() {
+    const id = rand();
+    const ns = `libu-${id}`;
+    const refNs = `libr-${id}`;
+    const name = `liburl-${id}`;
+    const tmp = await Deno.makeTempDir({ prefix: "denocni-lib-" });
+    const server = serveRepo();
+    const made: string[] = [];
+    try {
+      for (const n of [ns, refNs]) {
+        const r = await sh("ip", "netns", "add", n);
+        assertEquals(r.code, 0, r.stderr);
+        made.push(n);
+      }
+      const port = server.addr.port;
+      const script = join(tmp, "use_denocni.ts");
+      await Deno.writeTextFile(script, urlScript(`http://127.0.0.1:${port}`));
+      const cacheDir = join(tmp, "cache");
+      const out = await deno([
+        "run",
+        "--no-config",
+        "--no-lock",
+        `--allow-import=127.0.0.1:${port}`,
+        "--allow-ffi",
+        "--allow-read",
+        `--allow-write=${tmp}`,
+        "--allow-env",
+        script,
+        `/run/netns/${ns}`,
+        cacheDir,
+        name,
+      ], { cwd: tmp });
+      assertEquals(out.code, 0, out.stdout + out.stderr);
+      const got = JSON.parse(out.stdout);
+
+      assertEquals(got.list, { name, cniVersion: "1.0.0", types: ["loopback"] });
+      // 0.2.0 keeps the first address of each family and its gateway, and the routes by family.
+      assertEquals(got.old, {
+        cniVersion: "0.2.0",
+        ip4: {
+          ip: "10.22.0.2/16",
+          gateway: "10.22.0.1",
+          routes: [{ dst: "0.0.0.0/0", gw: "10.22.0.1" }],
+        },
+        ip6: { ip: "fd00::2/64", gateway: "fd00::1" },
+        dns: { nameservers: ["10.22.0.1"] },
+      });
+      // And back: interfaces are gone (0.2.0 has none), addresses, routes and DNS survive.
+      assertEquals(got.back, {
+        cniVersion: "1.0.0",
+        ips: [
+          { address: "10.22.0.2/16", gateway: "10.22.0.1" },
+          { address: "fd00::2/64", gateway: "fd00::1" },
+        ],
+        routes: [{ dst: "0.0.0.0/0", gw: "10.22.0.1" }],
+        dns: { nameservers: ["10.22.0.1"] },
+      });
+
+      // The in-process loopback result equals the reference plugin's, sandbox aside. The
+      // reference 1.1.1 (cni library 1.1.2) prints an empty `"dns": {}` that the newest
+      // library's types100 marshalling drops, as ours does (see tests/loopback_test.ts).
+      const ref = await referenceLoopbackAdd(`/run/netns/${refNs}`, name) as {
+        interfaces: { sandbox: string }[];
+        dns?: Record<string, unknown>;
+      };
+      assertEquals(ref.interfaces[0]?.sandbox, `/run/netns/${refNs}`);
+      ref.interfaces[0]!.sandbox = `/run/netns/${ns}`;
+      assertEquals(ref.dns, {});
+      delete ref.dns;
+      assertEquals(got.added, ref);
+      assertEquals(got.added.ips.map((ip: { address: string }) => ip.address)[0], "127.0.0.1/8");
+
+      // Kernel state, read with ip(8): lo is up in the namespace.
+      const link = await sh("ip", "-j", "-n", ns, "link", "show", "lo");
+      assertEquals(link.code, 0, link.stderr);
+      const [lo] = JSON.parse(link.stdout) as { flags: string[]; operstate: string }[];
+      assert(lo?.flags.includes("UP"), `lo flags: ${link.stdout}`);
+      // libcni cached the result under the reference name.
+      const cached = JSON.parse(
+        await Deno.readTextFile(join(cacheDir, "results", `${name}-lib-url-test-lo`)),
+      );
+      assertEquals(cached.result, got.added);
+    } finally {
+      await server.shutdown();
+      for (const n of made) await sh("ip", "netns", "delete", n);
+      await Deno.remove(tmp, { recursive: true });
+      await forgetRemoteModules(server.addr.port);
+    }
+  },
+});
