@@ -188,3 +188,43 @@ Deno.test("deno task compile packs the whole module graph (stand-in runtime via 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "without CAP_NET_ADMIN/CAP_SYS_ADMIN kernel commands stop first with one line",
+  ignore: !IS_ROOT,
+  async fn() {
+    for (
+      const args of [
+        ["exec", "--", "true"],
+        ["netns", "add", "denocni-nopriv"],
+        ["add", "mynet", "/run/netns/none"],
+      ]
+    ) {
+      const out = await new Deno.Command("setpriv", {
+        args: [
+          "--bounding-set",
+          "-net_admin,-sys_admin",
+          Deno.execPath(),
+          "run",
+          "--quiet",
+          ...PERMS.split(" "),
+          "cli.ts",
+          ...args,
+        ],
+        cwd: REPO,
+        env: { NO_COLOR: "1", NETCONFPATH: `${REPO}/tests/fixtures/conf/good` },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 1, stderr);
+      assertMatch(
+        stderr,
+        /^error: cnitool (exec|netns add|add) needs root \(CAP_NET_ADMIN and CAP_SYS_ADMIN missing\): run it with sudo\n$/,
+      );
+    }
+    const names = await new Deno.Command("ip", { args: ["netns", "list"], stdout: "piped" })
+      .output();
+    assert(!new TextDecoder().decode(names.stdout).includes("denocni-nopriv"));
+  },
+});
