@@ -8,7 +8,7 @@
 import { runPlugin, type SkelOutput } from "../cni/skel.ts";
 import { createDelegate, parseBuiltinsMode } from "../cni/invoke.ts";
 import type { PluginRegistry } from "../cni/plugin.ts";
-import { isCurrentNetns } from "../netns/netns.ts";
+import { isOwnNetns } from "../netns/netns.ts";
 
 /**
  * Whether `CNI_COMMAND` in `env` needs stdin read (not for VERSION or a missing command, so
@@ -65,5 +65,5 @@ export async function runBuiltinPlugin(
     env: io.env,
     ...(timeout > 0 && { timeoutMs: timeout }),
   });
-  return runPlugin(fns, io, { delegate, isOwnNetns: (path) => isCurrentNetns(path) });
+  return runPlugin(fns, io, { delegate, isOwnNetns: (path) => isOwnNetns(path) });
 }
