@@ -120,6 +120,26 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   assertEquals(lib.ErrorCode.InvalidNetworkConfig, 7);
 });
 
+Deno.test("importing mod.ts and parsing a config need no permissions", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocni-libperm-" });
+  try {
+    const file = join(dir, "noperm.ts");
+    const modUrl = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import * as lib from ${JSON.stringify(modUrl)};\n` +
+        `console.log(lib.CURRENT_VERSION, lib.parseConfList('{"cniVersion":"1.0.0","name":"n",` +
+        `"plugins":[{"type":"loopback"}]}').plugins.length);\n`,
+    );
+    // No --allow-* flag at all: any read, env, ffi or net access at import would fail.
+    const out = await deno(["run", "--no-prompt", `--config=${join(REPO, "deno.json")}`, file]);
+    assertEquals(out.code, 0, out.stdout + out.stderr);
+    assertEquals(out.stdout, "1.1.0 1\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("product code imports only relative, node: and npm: specifiers (URL imports work)", () => {
   const bad: string[] = [];
   for (const file of allProductFiles()) {
