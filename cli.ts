@@ -13,8 +13,7 @@
  *
  * @module
  */
-import process from "node:process";
-import { basename } from "node:path";
+import { basename } from "./cni/_path.ts";
 
 /** The names this program answers to. */
 const PERSONALITIES = ["cnitool", "bridge", "loopback", "host-local"] as const;
@@ -24,9 +23,11 @@ function isPersonality(name: string | undefined): name is Personality {
   return (PERSONALITIES as readonly (string | undefined)[]).includes(name);
 }
 
-function pick(args: string[]): { personality: Personality; args: string[] } {
+async function pick(args: string[]): Promise<{ personality: Personality; args: string[] }> {
   const forced = Deno.env.get("DENOCNI_PERSONALITY");
   if (isPersonality(forced)) return { personality: forced, args };
+  // node:process loads the Node compatibility layer: only when the variable did not decide.
+  const { default: process } = await import("node:process");
   const invoked = basename(process.argv0 ?? "");
   if (isPersonality(invoked)) return { personality: invoked, args };
   if (isPersonality(args[0])) return { personality: args[0], args: args.slice(1) };
@@ -44,7 +45,7 @@ async function readStdin(): Promise<Uint8Array> {
 }
 
 async function main(): Promise<number> {
-  const { personality, args } = pick([...Deno.args]);
+  const { personality, args } = await pick([...Deno.args]);
   const { BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
   if (personality === "cnitool") {
     const { runCnitool } = await import("./cmd/cnitool.ts");

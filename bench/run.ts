@@ -353,12 +353,21 @@ async function hostLocal(r: Run, size: Size, samples: Samples, notes: string[]) 
   const inv = invokers(r);
   const octet = freeOctet(r);
   const network = `dnb-${r.id}-hl`;
-  const dirs = { one: join(r.tmp, "hl-1"), many: join(r.tmp, "hl-many") };
-  writeLeases(dirs.one, network, octet, 1);
+  // One data dir per mode and size: modes never see each other's writes (ours keeps an owner
+  // index that a foreign write invalidates, which a real node using one stack never does).
+  const dirs = {} as Record<"one" | "many", Record<RunMode, string>>;
   const t0 = performance.now();
-  writeLeases(dirs.many, network, octet, size.leases);
-  log(`  wrote ${size.leases} leases in ${(performance.now() - t0).toFixed(0)} ms`);
-  notes.push(`host-local: ${size.leases} lease files in the reference format in a /16`);
+  for (const which of ["one", "many"] as const) {
+    dirs[which] = {} as Record<RunMode, string>;
+    for (const m of MODES) {
+      dirs[which][m] = join(r.tmp, `hl-${which}-${m}`);
+      writeLeases(dirs[which][m], network, octet, which === "one" ? 1 : size.leases);
+    }
+  }
+  log(`  wrote 3 x ${size.leases} leases in ${(performance.now() - t0).toFixed(0)} ms`);
+  notes.push(
+    `host-local: ${size.leases} lease files in the reference format in a /16, one data dir per mode`,
+  );
   const [nsPath] = makeNamespaces(r, "hl", 1);
   try {
     const conf = (dataDir: string) =>
@@ -371,7 +380,7 @@ async function hostLocal(r: Run, size: Size, samples: Samples, notes: string[]) 
     for (let i = -1; i < size.hlIterations; i++) {
       for (const which of ["one", "many"] as const) {
         for (const m of MODES) {
-          const stdin = conf(dirs[which]);
+          const stdin = conf(dirs[which][m]);
           const args = {
             containerId: `dnb-${r.id}-hl-${m}-${i + 1}`,
             netns: nsPath!,

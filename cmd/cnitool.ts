@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { sha512Hex } from "../cni/_sha512.ts";
+import { resolve } from "../cni/_path.ts";
 import { parseCapArgs, parseCniArgs } from "../cni/args.ts";
 import { DEFAULT_CACHE_DIR, listCachedAttachments } from "../cni/cache.ts";
 import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
@@ -110,8 +109,7 @@ class UsageError extends Error {
  * @returns `cnitool-` + 20 hex digits.
  */
 export function cnitoolContainerId(netnsPath: string): string {
-  const digest = createHash("sha512").update(netnsPath).digest();
-  return `cnitool-${digest.subarray(0, 10).toString("hex")}`;
+  return `cnitool-${sha512Hex(netnsPath).slice(0, 20)}`;
 }
 
 /**
@@ -488,6 +486,7 @@ function causeChain(err: unknown): string[] {
 export async function runCnitool(argv: readonly string[], io: CnitoolIo): Promise<number> {
   let parsed;
   try {
+    const { parseArgs } = await import("node:util");
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     io.stderr(`error: ${(err as Error).message}\n\n${helpText()}`);

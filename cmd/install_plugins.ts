@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 
 /** The names installed, one per personality. */

@@ -5,10 +5,25 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { Buffer } from "node:buffer";
+import { join } from "./_path.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import { goMarshal, sortKeysDeep } from "./_json.ts";
+
+function toBase64(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
+
+function fromBase64(text: string): Uint8Array {
+  // As lenient as Buffer.from(text, "base64"): URL alphabet accepted, other characters ignored.
+  let clean = text.replaceAll("-", "+").replaceAll("_", "/").replace(/[^A-Za-z0-9+/]/g, "");
+  if (clean.length % 4 === 1) clean = clean.slice(0, -1);
+  const bin = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, "="));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
 
 /** libcni's default cache directory. */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni";
@@ -115,7 +130,7 @@ export function formatCacheEntry(entry: CacheWrite): string {
   const json: CacheEntryJson = {
     kind: CACHE_KIND_V1,
     containerId: entry.containerId,
-    config: Buffer.from(entry.config).toString("base64"),
+    config: toBase64(entry.config),
     ifName: entry.ifName,
     networkName: entry.networkName,
   };
@@ -177,9 +192,7 @@ function decodeEntry(data: Uint8Array): CachedAttachment | null {
     networkName: typeof e.networkName === "string" ? e.networkName : "",
     containerId: typeof e.containerId === "string" ? e.containerId : "",
     ifName: typeof e.ifName === "string" ? e.ifName : "",
-    config: typeof e.config === "string"
-      ? new Uint8Array(Buffer.from(e.config, "base64"))
-      : new Uint8Array(),
+    config: typeof e.config === "string" ? fromBase64(e.config) : new Uint8Array(),
     netns: typeof e.netns === "string" ? e.netns : "",
     cniArgs: Array.isArray(e.cniArgs)
       ? e.cniArgs.filter((p): p is [string, string] =>

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "./_path.ts";
 import { goMarshal } from "./_json.ts";
 import { CniError, ConfigNotFoundError, ErrorCode } from "./errors.ts";
 import { confListSchema, flagValue, pluginConfSchema } from "./schema.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "./_path.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 
 /** A plugin binary could not be found (or its name is unusable). */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha512Hex } from "../../cni/_sha512.ts";
 import { runTool, runToolOk, ToolError } from "./exec.ts";
 import { formatCidr, formatIp, networkOf, parseCidr } from "./ipaddr.ts";
 
@@ -22,10 +22,6 @@ const NFT_MAX_COMMENT = 128;
 
 /** A masquerade backend name. */
 export type IPMasqBackend = "iptables" | "nftables";
-
-function sha512Hex(text: string): string {
-  return createHash("sha512").update(text).digest("hex");
-}
 
 /**
  * The iptables chain for a container on a network (`utils.FormatChainName`).

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../../cni/_path.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { close, flock, LOCK_EX, LOCK_UN, O_CREAT, O_RDONLY, open } from "../../ffi/mod.ts";
 import { parseIP } from "./ip.ts";
