@@ -19,7 +19,7 @@
  */
 import { asCniError, CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../cni/plugin.ts";
-import { type Interface, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { CURRENT_VERSION, type Interface, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { toCurrentResult } from "../cni/version.ts";
 import {
   addrList,
@@ -155,7 +155,9 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     const brIface = ifaceEntry(bridge);
     const hostIface = ifaceEntry(pair.host);
     const result: Result = {
-      cniVersion: conf.cniVersion,
+      // The current (1.1.0) shape, labelled as such: skel converts it to the config's
+      // version (a 1.x shape labelled 0.4.0 would print "version":"", labelled 0.2.0 no IPs).
+      cniVersion: CURRENT_VERSION,
       interfaces: [brIface, hostIface, ifaceEntry(pair.container, args.netns)],
       // Go's current.Result always prints `"dns":{}`.
       dns: {},
