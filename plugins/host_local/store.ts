@@ -339,17 +339,18 @@ export function openDiskStore(
       buckets.set(b, lines);
     }
     Deno.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
-    for (let i = 0; i < BUCKETS; i++) {
-      const b = `b${i.toString(16).padStart(2, "0")}`;
-      const lines = buckets.get(b);
-      if (lines) Deno.writeTextFileSync(join(indexDir, b), lines.join("\n") + "\n");
-      else {
-        try {
-          Deno.removeSync(join(indexDir, b));
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+    // Remove only bucket files that exist (a failed remove per absent bucket cost 256 thrown
+    // NotFound errors per rebuild).
+    for (const e of Deno.readDirSync(indexDir)) {
+      if (!/^b[0-9a-f]{2}$/.test(e.name) || buckets.has(e.name)) continue;
+      try {
+        Deno.removeSync(join(indexDir, e.name));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
       }
+    }
+    for (const [b, lines] of buckets) {
+      Deno.writeTextFileSync(join(indexDir, b), lines.join("\n") + "\n");
     }
     trackedRanges = new Set(rangeIds);
     indexValid = true;
