@@ -66,6 +66,8 @@ export interface Machine {
 
 /** The whole benchmark report (also the JSON written under bench/results/). */
 export interface Report {
+  /** Random run ID: every namespace, bridge and network of the run carries it. */
+  runId: string;
   /** ISO date of the run. */
   date: string;
   /** `tiny` or `full`. */

@@ -70,7 +70,7 @@ const SIZES: Record<string, Size> = {
     batch: 100,
     batchReps: 1,
     leases: 60_000,
-    hlIterations: 15,
+    hlIterations: 10,
     memRuns: 3,
   },
 };
@@ -614,6 +614,7 @@ export async function runBench(size: Size): Promise<Report> {
     }];
   });
   return {
+    runId: r.id,
     date: new Date().toISOString(),
     size: size.name,
     machine: machine(),

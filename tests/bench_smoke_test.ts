@@ -1,0 +1,58 @@
+// Runs the side-by-side benchmark once at its tiny size: it must finish, produce every row in
+// all three modes, see distinct addresses, and leave nothing behind. No timing assertions.
+import { join } from "node:path";
+import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function text(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test({
+  name: "bench/run.ts --size tiny produces the full table and cleans up",
+  ignore: !IS_ROOT,
+  async fn() {
+    const tmp = Deno.makeTempDirSync({ prefix: "denocni-bench-smoke-" });
+    try {
+      const out = join(tmp, "report.json");
+      const res = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", join(ROOT, "bench", "run.ts"), "--size", "tiny", "--out", out],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(res.stdout);
+      assertEquals(res.code, 0, new TextDecoder().decode(res.stderr));
+      const report = JSON.parse(Deno.readTextFileSync(out));
+      assertEquals(report.size, "tiny");
+      assert(stdout.includes("reference Go") && stdout.includes("targets:"), stdout);
+      const ids = report.rows.map((r: { id: string }) => r.id);
+      for (const id of ["add", "del", "add_masq", "del_masq", "seq_add", "par8_add", "hl_add_1"]) {
+        assert(ids.includes(id), `row ${id} missing: ${ids}`);
+        const row = report.rows.find((r: { id: string }) => r.id === id);
+        for (const mode of ["ref", "exec", "inproc"]) {
+          assert(row.cells[mode]?.n >= 1, `${id}: no ${mode} samples`);
+          assert(row.cells[mode].median > 0, `${id}: ${mode} median`);
+        }
+      }
+      for (const id of ["start", "floor", "peak_rss", "hl_add_many"]) assert(ids.includes(id), id);
+      for (const mode of ["ref", "exec", "inproc"]) {
+        assert(
+          report.notes.some((n: string) => n.startsWith(`${mode}: 4 ADDs 8 at a time, 4 distinct`)),
+          JSON.stringify(report.notes),
+        );
+      }
+      assert(!report.notes.some((n: string) => n.startsWith("cleanup")), report.notes.join("\n"));
+      const id: string = report.runId;
+      assert(/^[0-9a-f]{4}$/.test(id), id);
+      assert(!text("ip", ["netns", "list"]).includes(`dnb-${id}`), "namespaces left behind");
+      assert(!text("ip", ["-o", "link", "show"]).includes(`dnb${id}`), "bridges left behind");
+      const nat = text("iptables", ["-w", "-t", "nat", "-S"]);
+      assert(!nat.includes(`dnb-${id}`), "iptables rules left behind");
+    } finally {
+      Deno.removeSync(tmp, { recursive: true });
+    }
+  },
+});
