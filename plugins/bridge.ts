@@ -129,6 +129,20 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const undo: Undo[] = [];
   let success = false;
   try {
+    // Beyond the reference (which runs IPAM after creating the bridge and veth): IPAM first,
+    // so a bad IPAM config or an exhausted range fails before anything is created; a later
+    // failure releases the lease like any other undo step.
+    let ipam: Result | undefined;
+    if (isL3) {
+      ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
+      undo.push(async () => {
+        try {
+          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
+        } catch (err) {
+          logStderr(`failed to release IPAM lease: ${errText(err)}`);
+        }
+      });
+    }
     const bridge = ensureBridge(s.host, {
       name: conf.brName,
       mtu: conf.mtu,
@@ -177,15 +191,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         }
       });
     }
-    if (isL3) {
-      const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-        } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
-        }
-      });
+    if (ipam) {
       result.ips = ipam.ips ?? [];
       if (ipam.routes && ipam.routes.length > 0) result.routes = ipam.routes;
       if (ipam.dns) result.dns = ipam.dns;

@@ -1,0 +1,304 @@
+// deno-lint-ignore-file no-explicit-any -- JSON from ip oracles is read loosely in tests
+/**
+ * Our exec'd bridge (the bundle launcher, with our host-local) against the reference
+ * /usr/lib/cni/bridge (Debian 1.1.1, with its host-local) for the same configs at several
+ * `cniVersion`s: the printed result is the same text (key order, indentation) after replacing
+ * names, MACs and paths, and the kernel state is the same. Then bad input through the exec'd
+ * path: the spec error JSON on stdout, code 7 naming the field, exit 1, nothing created.
+ *
+ * Where Debian 1.1.1 differs from the newest reference, the newest is followed: 1.1.1 prints
+ * `"dns":{}` in 1.x results, the newest library (1.x results round-trip through a map)
+ * omits an empty dns and prints 1.x keys sorted (`types100.Result.MarshalJSON` goes through a
+ * map), 1.1.1 in struct order; 0.3.x/0.4.0 results keep `"dns":{}` and struct order in both.
+ */
+import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
+import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import {
+  dropLinks,
+  dropNatChain,
+  dropNetns,
+  dropNewEmptyTables,
+  firewallTables,
+  ipAddrs,
+  ipLink,
+  ipRoutes,
+  makeNetns,
+  natRules,
+  normaliseResult,
+  rand,
+  REF_DIR,
+  run,
+  sh,
+  type TestNetns,
+} from "./helpers/bridge_env.ts";
+import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+
+const ignore = !IS_ROOT;
+const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+
+interface Side {
+  ns: TestNetns;
+  br: string;
+  dataDir: string;
+}
+
+async function makeSide(): Promise<Side> {
+  return {
+    ns: await makeNetns("tpy"),
+    br: `tpy${rand(8)}`,
+    dataDir: await Deno.makeTempDir({ prefix: "tparity-" }),
+  };
+}
+
+async function dropSide(s: Side): Promise<void> {
+  await dropNetns(s.ns);
+  await dropLinks(s.br);
+  await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
+}
+
+function env(s: Side, command: string, cid: string, path: string): CniEnv {
+  return { command, containerId: cid, netns: s.ns.path, ifName: "eth0", path };
+}
+
+function confFor(
+  s: Side,
+  net: string,
+  version: string,
+  extra: Record<string, unknown>,
+  ipam?: unknown,
+) {
+  return {
+    cniVersion: version,
+    name: net,
+    type: "bridge",
+    bridge: s.br,
+    ...extra,
+    ...(ipam !== undefined && { ipam: { ...(ipam as object), dataDir: s.dataDir } }),
+  };
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}
+
+/** The printed result with the side's names replaced, re-printed (key order kept). */
+function normText(text: string, s: Side, version: string, reference: boolean): string {
+  const obj = JSON.parse(text.replaceAll(s.br, "<br>").replaceAll(s.ns.path, "<netns>"));
+  // Debian 1.1.1 prints "dns":{} for 1.x results; the newest reference omits it.
+  if (reference && version.startsWith("1.") && obj.dns && Object.keys(obj.dns).length === 0) {
+    delete obj.dns;
+  }
+  const norm = normaliseResult(obj);
+  // 1.1.1 prints 1.x results in struct field order; the newest (types100 MarshalJSON through a
+  // map) in sorted key order, as we do. 0.x results keep struct order in both.
+  return JSON.stringify(reference && version.startsWith("1.") ? sortKeys(norm) : norm, null, 4);
+}
+
+async function kernelState(s: Side, net: string, cid: string) {
+  const eth0 = await ipLink("eth0", s.ns.name);
+  const ports = JSON.parse(await sh("ip", "-j", "-d", "link", "show", "master", s.br)) as any[];
+  const br = await ipLink(s.br);
+  return {
+    bridge: { addrs: await ipAddrs(s.br), mtu: br?.mtu, up: br?.operstate },
+    eth0: eth0 && {
+      addrs: await ipAddrs("eth0", s.ns.name),
+      mtu: eth0.mtu,
+      up: eth0.operstate,
+      promisc: (eth0.flags as string[]).includes("PROMISC"),
+    },
+    routes: await ipRoutes(s.ns.name),
+    ports: ports.map((p) => ({
+      mtu: p.mtu,
+      hairpin: p.linkinfo?.info_slave_data?.hairpin,
+    })),
+    nat: (await natRules(ipMasqChainName(net, cid))).map((l) =>
+      l.replaceAll(ipMasqChainName(net, cid), "<chain>").replaceAll(cid, "<cid>")
+    ).sort(),
+  };
+}
+
+const CASES: [string, Record<string, unknown>, unknown][] = [
+  ["gateway + ipMasq, legacy subnet form, routes", { isGateway: true, ipMasq: true }, {
+    type: "host-local",
+    subnet: "10.254.96.0/24",
+    routes: [{ dst: "0.0.0.0/0" }, { dst: "10.98.0.0/16", gw: "10.254.96.254" }],
+  }],
+  ["default gateway, dual stack, mtu", { isDefaultGateway: true, mtu: 1380 }, {
+    type: "host-local",
+    ranges: [[{ subnet: "10.254.97.0/24", rangeStart: "10.254.97.10" }], [{
+      subnet: "fd54:97::/64",
+    }]],
+  }],
+  ["no gateway, hairpin", { hairpinMode: true }, {
+    type: "host-local",
+    ranges: [[{ subnet: "10.254.98.0/24", gateway: "10.254.98.254" }]],
+  }],
+  ["L2 only, promisc", { promiscMode: true }, undefined],
+];
+
+for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
+  for (const [title, extra, ipam] of CASES) {
+    Deno.test({
+      name: `exec'd bridge prints the reference 1.1.1 result (cniVersion ${version}): ${title}`,
+      ignore,
+      async fn() {
+        const dir = await launcherDir();
+        const net = `tpy-${rand(6)}`;
+        // Own container IDs: the masquerade chain name derives from network + ID.
+        const cid = `cpy${rand(12)}`;
+        const refCid = `cpy${rand(12)}`;
+        const ours = await makeSide();
+        const theirs = await makeSide();
+        try {
+          const ourConf = JSON.stringify(confFor(ours, net, version, extra, ipam));
+          const refConf = JSON.stringify(confFor(theirs, net, version, extra, ipam));
+          const a = await execPluginBinary(`${dir}/bridge`, env(ours, "ADD", cid, dir), ourConf);
+          assertEquals(a.code, 0, a.stdout + a.stderr);
+          const ourState = await kernelState(ours, net, cid);
+          const b = await execPluginBinary(
+            `${REF_DIR}/bridge`,
+            env(theirs, "ADD", refCid, REF_DIR),
+            refConf,
+          );
+          assertEquals(b.code, 0, b.stdout + b.stderr);
+          assertEquals(
+            normText(a.stdout, ours, version, false),
+            normText(b.stdout, theirs, version, true),
+          );
+          assertEquals(ourState, await kernelState(theirs, net, refCid));
+          assertEquals(JSON.parse(a.stdout).cniVersion, version);
+          if (extra.ipMasq) assertEquals(ourState.nat.length, 4);
+          // DEL through each.
+          const d = await execPluginBinary(`${dir}/bridge`, env(ours, "DEL", cid, dir), ourConf);
+          assertEquals(d.code, 0, d.stdout + d.stderr);
+          const e = await execPluginBinary(
+            `${REF_DIR}/bridge`,
+            env(theirs, "DEL", refCid, REF_DIR),
+            refConf,
+          );
+          assertEquals(e.code, 0, e.stdout + e.stderr);
+          for (const s of [ours, theirs]) {
+            assertEquals(await ipLink("eth0", s.ns.name), undefined);
+            assertEquals(JSON.parse(await sh("ip", "-j", "link", "show", "master", s.br)), []);
+          }
+          assertEquals(await natRules(ipMasqChainName(net, cid)), []);
+          assertEquals(await natRules(ipMasqChainName(net, refCid)), []);
+        } finally {
+          await dropSide(ours);
+          await dropSide(theirs);
+          await dropNatChain(ipMasqChainName(net, cid));
+          await dropNatChain(ipMasqChainName(net, refCid));
+        }
+      },
+    });
+  }
+}
+
+Deno.test({
+  name: "exec'd bridge prints the reference 1.1.1 result for cniVersion 0.2.0 (ip4 form)",
+  ignore,
+  async fn() {
+    const dir = await launcherDir();
+    const net = `tpy-${rand(6)}`;
+    const cid = `cpy${rand(12)}`;
+    const ours = await makeSide();
+    const theirs = await makeSide();
+    const ipam = { type: "host-local", subnet: "10.254.99.0/24", routes: [{ dst: "0.0.0.0/0" }] };
+    try {
+      const a = await execPluginBinary(
+        `${dir}/bridge`,
+        env(ours, "ADD", cid, dir),
+        JSON.stringify(confFor(ours, net, "0.2.0", { isGateway: true }, ipam)),
+      );
+      const b = await execPluginBinary(
+        `${REF_DIR}/bridge`,
+        env(theirs, "ADD", cid, REF_DIR),
+        JSON.stringify(confFor(theirs, net, "0.2.0", { isGateway: true }, ipam)),
+      );
+      assertEquals(a.code, 0, a.stdout + a.stderr);
+      assertEquals(b.code, 0, b.stdout + b.stderr);
+      assertEquals(
+        normText(a.stdout, ours, "0.2.0", false),
+        normText(b.stdout, theirs, "0.2.0", true),
+      );
+      assertEquals(JSON.parse(a.stdout).ip4.ip, "10.254.99.2/24");
+      assertEquals(await kernelState(ours, net, cid), await kernelState(theirs, net, cid));
+    } finally {
+      await dropSide(ours);
+      await dropSide(theirs);
+    }
+  },
+});
+
+const BAD: [string, Record<string, unknown>, string][] = [
+  ["mtu as a string", { mtu: "1500" }, "mtu"],
+  ["isGateway as a string", { isGateway: "yes" }, "isGateway"],
+  ["hairpinMode as a number", { hairpinMode: 1 }, "hairpinMode"],
+  ["ipMasqBackend unknown", { ipMasq: true, ipMasqBackend: "ebpf" }, "ipMasqBackend"],
+  ["vlan out of range", { vlan: 5000 }, "vlan"],
+  ["ipam.ranges not a list", { ipam: { type: "host-local", ranges: "10.0.0.0/24" } }, "ranges"],
+  ["ipam.subnet not a CIDR", { ipam: { type: "host-local", subnet: "10.254.100.0" } }, "subnet"],
+];
+
+for (const [title, extra, field] of BAD) {
+  Deno.test({
+    name: `exec'd bridge refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
+    ignore,
+    async fn() {
+      const dir = await launcherDir();
+      const s = await makeSide();
+      const net = `tpy-${rand(6)}`;
+      const cid = `cpy${rand(12)}`;
+      const conf = {
+        cniVersion: "1.0.0",
+        name: net,
+        type: "bridge",
+        bridge: s.br,
+        ipam: { type: "host-local", subnet: "10.254.100.0/24", dataDir: s.dataDir },
+        ...extra,
+      };
+      if ((extra.ipam as any)?.type) (conf.ipam as any).dataDir = s.dataDir;
+      try {
+        const out = await execPluginBinary(
+          `${dir}/bridge`,
+          env(s, "ADD", cid, dir),
+          JSON.stringify(conf),
+        );
+        assertEquals(out.code, 1, out.stdout + out.stderr);
+        const err = JSON.parse(out.stdout);
+        // The reference's types.Error prints code, msg and details only (no cniVersion).
+        assertEquals(Object.keys(err).filter((k) => k !== "details"), [
+          "code",
+          "msg",
+        ]);
+        assertEquals(err.code, 7, out.stdout);
+        assertStringIncludes(`${err.msg} ${err.details ?? ""}`, field);
+        assert(!/\n\s+at /.test(out.stdout + out.stderr), "a stack trace was printed");
+        // Nothing created: no bridge, no interface in the namespace, no lease, no rule.
+        assertEquals((await run("ip", ["link", "show", s.br])).code, 1);
+        assertEquals(
+          (JSON.parse(await sh("ip", "-n", s.ns.name, "-j", "link", "show")) as any[]).map((l) =>
+            l.ifname
+          ),
+          ["lo"],
+        );
+        assertEquals([...Deno.readDirSync(s.dataDir)], []);
+        assertEquals(await natRules(ipMasqChainName(net, cid)), []);
+      } finally {
+        await dropSide(s);
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "cleanup: firewall tables the parity tests created are removed when empty",
+  ignore,
+  async fn() {
+    await dropNewEmptyTables(tablesBefore);
+  },
+});
