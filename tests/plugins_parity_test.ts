@@ -11,6 +11,7 @@
  * omits an empty dns and prints 1.x keys sorted (`types100.Result.MarshalJSON` goes through a
  * map), 1.1.1 in struct order; 0.3.x/0.4.0 results keep `"dns":{}` and struct order in both.
  */
+import { formatResult } from "../cni/version.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
 import {
@@ -172,6 +173,28 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
           assertEquals(ourState, await kernelState(theirs, net, refCid));
           assertEquals(JSON.parse(a.stdout).cniVersion, version);
           if (extra.ipMasq) assertEquals(ourState.nat.length, 4);
+          if (version !== "0.3.1") {
+            // CHECK with the printed result as prevResult, in the config's version, both ways.
+            for (
+              const [bin, s, id, path, conf, prev] of [
+                [`${dir}/bridge`, ours, cid, dir, ourConf, a.stdout],
+                [`${REF_DIR}/bridge`, theirs, refCid, REF_DIR, refConf, b.stdout],
+              ] as const
+            ) {
+              const withPrev = JSON.stringify({
+                ...JSON.parse(conf),
+                prevResult: JSON.parse(prev),
+              });
+              const c = await execPluginBinary(bin, env(s, "CHECK", id, path), withPrev);
+              if (ipam === undefined && bin.startsWith(REF_DIR)) {
+                // The reference delegates IPAM CHECK unconditionally, so L2 CHECK always fails
+                // (plugins.md §1.9, also at HEAD); ours skips IPAM in L2 mode.
+                assertEquals(JSON.parse(c.stdout).msg, "no plugin name provided");
+                continue;
+              }
+              assertEquals(c, { code: 0, stdout: "", stderr: "" });
+            }
+          }
           // DEL through each.
           const d = await execPluginBinary(`${dir}/bridge`, env(ours, "DEL", cid, dir), ourConf);
           assertEquals(d.code, 0, d.stdout + d.stderr);
@@ -234,6 +257,78 @@ Deno.test({
   },
 });
 
+for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
+  Deno.test({
+    name:
+      `exec'd host-local and loopback print the reference 1.1.1 results (cniVersion ${version})`,
+    ignore,
+    async fn() {
+      const dir = await launcherDir();
+      const ours = await makeSide();
+      const theirs = await makeSide();
+      const cid = `cpy${rand(12)}`;
+      try {
+        const ipam = (s: Side) =>
+          JSON.stringify({
+            cniVersion: version,
+            name: "tpy-ipam",
+            type: "host-local",
+            ipam: {
+              type: "host-local",
+              dataDir: s.dataDir,
+              ...(version === "0.2.0"
+                ? { subnet: "10.254.101.0/24", routes: [{ dst: "0.0.0.0/0" }] }
+                : {
+                  ranges: [[{ subnet: "10.254.101.0/24" }], [{ subnet: "fd54:101::/64" }]],
+                  routes: [{ dst: "0.0.0.0/0" }, { dst: "10.97.0.0/16", gw: "10.254.101.9" }],
+                }),
+            },
+          });
+        const lo = JSON.stringify({ cniVersion: version, name: "tpy-lo", type: "loopback" });
+        for (const [name, conf] of [["host-local", ipam], ["loopback", () => lo]] as const) {
+          const a = await execPluginBinary(
+            `${dir}/${name}`,
+            env(ours, "ADD", cid, dir),
+            conf(ours),
+          );
+          const b = await execPluginBinary(
+            `${REF_DIR}/${name}`,
+            env(theirs, "ADD", cid, REF_DIR),
+            conf(theirs),
+          );
+          assertEquals(a.code, 0, a.stdout + a.stderr);
+          assertEquals(b.code, 0, b.stdout + b.stderr);
+          // The reference loopback (1.1.1 and HEAD) labels its 1.x-shaped result with the
+          // config's version, so for 0.x it prints no ips[].version (0.3.x/0.4.0) or 1.x keys
+          // under a 0.2.0 label; ours converts properly. Compare against the reference's result
+          // converted the way it should have been.
+          const refText = name === "loopback" && !version.startsWith("1.")
+            ? formatResult({ ...JSON.parse(b.stdout), cniVersion: "1.0.0" }, version)
+            : b.stdout;
+          assertEquals(
+            normText(a.stdout, ours, version, false),
+            normText(refText, theirs, version, true),
+            name,
+          );
+          const d = await execPluginBinary(
+            `${dir}/${name}`,
+            env(ours, "DEL", cid, dir),
+            conf(ours),
+          );
+          assertEquals(d, { code: 0, stdout: "", stderr: "" });
+        }
+        // Real outcomes: our lease was released, lo is down again in our namespace.
+        const leases = [...Deno.readDirSync(`${ours.dataDir}/tpy-ipam`)].map((e) => e.name);
+        assertEquals(leases.filter((n) => /^(10\.|fd54)/.test(n)), []);
+        assert(!(await ipLink("lo", ours.ns.name))?.flags.includes("UP"));
+      } finally {
+        await dropSide(ours);
+        await dropSide(theirs);
+      }
+    },
+  });
+}
+
 const BAD: [string, Record<string, unknown>, string][] = [
   ["mtu as a string", { mtu: "1500" }, "mtu"],
   ["isGateway as a string", { isGateway: "yes" }, "isGateway"],
@@ -288,6 +383,50 @@ for (const [title, extra, field] of BAD) {
         );
         assertEquals([...Deno.readDirSync(s.dataDir)], []);
         assertEquals(await natRules(ipMasqChainName(net, cid)), []);
+      } finally {
+        await dropSide(s);
+      }
+    },
+  });
+}
+
+const BAD_OTHERS: [string, string, Record<string, unknown>, string][] = [
+  ["host-local", "rangeStart outside the subnet", {
+    ipam: { type: "host-local", subnet: "10.254.102.0/24", rangeStart: "10.254.103.5" },
+  }, "rangeStart"],
+  ["host-local", "routes not a list", {
+    ipam: { type: "host-local", subnet: "10.254.102.0/24", routes: { dst: "0.0.0.0/0" } },
+  }, "routes"],
+  ["host-local", "dataDir as a number", {
+    ipam: { type: "host-local", subnet: "10.254.102.0/24", dataDir: 5 },
+  }, "dataDir"],
+];
+
+for (const [name, title, extra, field] of BAD_OTHERS) {
+  Deno.test({
+    name: `exec'd ${name} refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
+    ignore,
+    async fn() {
+      const dir = await launcherDir();
+      const s = await makeSide();
+      const conf: Record<string, any> = {
+        cniVersion: "1.0.0",
+        name: "tpy-bad",
+        type: name,
+        ...extra,
+      };
+      if (conf.ipam && typeof conf.ipam.dataDir !== "number") conf.ipam.dataDir = s.dataDir;
+      try {
+        const out = await execPluginBinary(
+          `${dir}/${name}`,
+          env(s, "ADD", `cpy${rand(12)}`, dir),
+          JSON.stringify(conf),
+        );
+        assertEquals(out.code, 1, out.stdout + out.stderr);
+        const err = JSON.parse(out.stdout);
+        assertEquals(err.code, 7, out.stdout);
+        assertStringIncludes(`${err.msg} ${err.details ?? ""}`, field);
+        assertEquals([...Deno.readDirSync(s.dataDir)], []);
       } finally {
         await dropSide(s);
       }
