@@ -13,19 +13,21 @@
 import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
 import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
+import { ipMasqChainName, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {
   dropLinks,
   dropNatChain,
   dropNetns,
   dropNewEmptyTables,
+  dropNftRules,
   firewallTables,
   ipAddrs,
   ipLink,
   ipRoutes,
   makeNetns,
   natRules,
+  nftRules,
   normaliseResult,
   rand,
   run,
@@ -137,6 +139,9 @@ async function bridgeState(s: Side, net: string, cid: string): Promise<Record<st
       operstate: p.operstate,
     })),
     nat: (await natRules(ipMasqChainName(net, cid))).sort(),
+    nftMasq: (await nftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(net)))
+      .map((r) => r.comment),
+    nftSpoof: (await nftRules("bridge", "nat", "PREROUTING", `macspoofchk-${cid}-eth0`)).length,
     nat6: (await natRules(ipMasqChainName(net, cid), true)).sort(),
     leases: await leaseFiles(s.dataDir),
   };
@@ -194,6 +199,14 @@ const BRIDGE_CASES: [string, Record<string, unknown>, Record<string, unknown>][]
     gateway: "10.253.12.254",
     routes: [{ dst: "10.99.0.0/16" }],
   }],
+  ["nftables masquerade, macspoofchk", {
+    isGateway: true,
+    ipMasq: true,
+    ipMasqBackend: "nftables",
+    macspoofchk: true,
+  }, {
+    subnet: "10.253.14.0/24",
+  }],
 ];
 
 for (const [title, extra, ipam] of BRIDGE_CASES) {
@@ -234,7 +247,11 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
         assertEquals((a!.afterAdd as any).eth0.operstate, "UP");
         assertEquals((a!.afterDel as any).nsLinks, ["lo"]);
         assertEquals((a!.afterDel as any).ports, []);
-        if (extra.ipMasq) assertEquals((a!.afterAdd as any).nat.length, 4);
+        if (extra.ipMasq && !extra.ipMasqBackend) assertEquals((a!.afterAdd as any).nat.length, 4);
+        if (extra.ipMasqBackend) assertEquals((a!.afterAdd as any).nftMasq.length, 1);
+        if (extra.macspoofchk) assertEquals((a!.afterAdd as any).nftSpoof, 1);
+        assertEquals((a!.afterDel as any).nftMasq, []);
+        assertEquals((a!.afterDel as any).nftSpoof, 0);
         assertEquals((a!.afterDel as any).nat, []);
         assertEquals(a!.check, { ok: null });
         assertEquals(a!.del, { ok: null });
@@ -244,6 +261,8 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
       } finally {
         for (const s of sides) await dropSide(s);
         await dropNatChain(ipMasqChainName(net, cid));
+        await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(net));
+        await dropNftRules("bridge", "nat", "PREROUTING", `macspoofchk-${cid}-`);
       }
     },
   });
