@@ -43,3 +43,17 @@ Deno.test("product code never runs ip, nsenter, bridge or unshare binaries", () 
   }
   assertEquals(hits, []);
 });
+
+Deno.test("deno fmt --check and deno lint are clean", async () => {
+  for (const args of [["fmt", "--check"], ["lint"]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    assertEquals([args.join(" "), out.code], [args.join(" "), 0], text.slice(0, 2000));
+  }
+});
