@@ -10,74 +10,16 @@
  * @module
  */
 import * as z from "./_zod.ts";
+import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.ts";
 
 // ---------------------------------------------------------------------------------------
 // IP addresses and CIDRs (Go semantics)
 // ---------------------------------------------------------------------------------------
 
-const IPV4_PART_REGEXP = /^(?:0|[1-9][0-9]{0,2})$/;
-const HEX_GROUP_REGEXP = /^[0-9a-fA-F]{1,4}$/;
 const DECIMAL_REGEXP = /^[0-9]+/;
 
 /** Regex for container IDs and network names (`pkg/utils`): `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`. */
 export const NAME_REGEXP: RegExp = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
-
-function parseIPv4Bytes(s: string): number[] | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!IPV4_PART_REGEXP.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
-  }
-  return out;
-}
-
-function parseIPv6Bytes(s: string): number[] | undefined {
-  if (s.includes("%")) return undefined; // zones are rejected by net.ParseIP
-  let head = s;
-  let tail = "";
-  const dbl = s.indexOf("::");
-  if (dbl >= 0) {
-    if (s.indexOf("::", dbl + 1) >= 0) return undefined;
-    head = s.slice(0, dbl);
-    tail = s.slice(dbl + 2);
-  }
-  const groups = (text: string, allowV4: boolean): number[] | undefined => {
-    if (text === "") return [];
-    const parts = text.split(":");
-    const out: number[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (allowV4 && i === parts.length - 1 && p.includes(".")) {
-        const v4 = parseIPv4Bytes(p);
-        if (!v4) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!HEX_GROUP_REGEXP.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const h = groups(head, dbl < 0);
-  const t = dbl >= 0 ? groups(tail, true) : [];
-  if (!h || !t) return undefined;
-  let words: number[];
-  if (dbl >= 0) {
-    const fill = 8 - h.length - t.length;
-    if (fill < 1) return undefined;
-    words = [...h, ...new Array<number>(fill).fill(0), ...t];
-  } else {
-    if (h.length !== 8) return undefined;
-    words = h;
-  }
-  const bytes: number[] = [];
-  for (const w of words) bytes.push(w >> 8, w & 0xff);
-  return bytes;
-}
 
 /** A parsed IP address: always 16 bytes (IPv4 stored IPv4-mapped, like Go's `net.IP`). */
 export interface IpAddr {
@@ -101,7 +43,7 @@ export interface IpAddr {
 export function parseIp(s: string): IpAddr | undefined {
   if (s.includes(":")) {
     const b = parseIPv6Bytes(s);
-    return b ? { bytes: Uint8Array.from(b), parsedAs4: false } : undefined;
+    return b ? { bytes: b, parsedAs4: false } : undefined;
   }
   const v4 = parseIPv4Bytes(s);
   if (!v4) return undefined;
@@ -120,9 +62,7 @@ export function parseIp(s: string): IpAddr | undefined {
  * @returns Whether it is IPv4.
  */
 export function isIPv4(ip: IpAddr): boolean {
-  const b = ip.bytes;
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
+  return isIPv4Mapped(ip.bytes);
 }
 
 /**
@@ -135,27 +75,7 @@ export function isIPv4(ip: IpAddr): boolean {
 export function formatIp(ip: IpAddr): string {
   const b = ip.bytes;
   if (isIPv4(ip)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) return words.map((w) => w.toString(16)).join(":");
-  const left = words.slice(0, bestStart).map((w) => w.toString(16)).join(":");
-  const right = words.slice(bestStart + bestLen).map((w) => w.toString(16)).join(":");
-  return `${left}::${right}`;
+  return formatIPv6(b);
 }
 
 /** A parsed CIDR: the address with host bits kept, and its prefix length. */

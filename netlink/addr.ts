@@ -19,6 +19,7 @@ import {
 } from "./constants.ts";
 import { decodeAttrs, findAttr, readString, readU32 } from "./codec.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
+import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "./ip_text.ts";
 
 /** An address family as users write it. */
 export type IpFamily = 4 | 6;
@@ -110,57 +111,6 @@ export function afOf(family: IpFamily): number {
   return family === 4 ? AF_INET : AF_INET6;
 }
 
-const V4_REGEXP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HEX_GROUP_REGEXP = /^[0-9a-fA-F]{1,4}$/;
-
-function parseV4(text: string): Uint8Array | undefined {
-  const m = V4_REGEXP.exec(text);
-  if (!m) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    const n = Number(part);
-    if (n > 255 || (part.length > 1 && part.startsWith("0"))) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseV6(text: string): Uint8Array | undefined {
-  let head = text;
-  let tail4: Uint8Array | undefined;
-  const lastColon = text.lastIndexOf(":");
-  if (text.includes(".")) {
-    tail4 = parseV4(text.slice(lastColon + 1));
-    if (!tail4) return undefined;
-    head = text.slice(0, lastColon + 1) + "0:0";
-  }
-  const dbl = head.indexOf("::");
-  if (dbl !== head.lastIndexOf("::")) return undefined;
-  const split = (s: string): string[] => (s === "" ? [] : s.split(":"));
-  let groups: string[];
-  if (dbl >= 0) {
-    const left = split(head.slice(0, dbl));
-    const right = split(head.slice(dbl + 2));
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) return undefined;
-    groups = [...left, ...Array<string>(fill).fill("0"), ...right];
-  } else {
-    groups = head.split(":");
-  }
-  if (groups.length !== 8) return undefined;
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    const g = groups[i]!;
-    if (!HEX_GROUP_REGEXP.test(g)) return undefined;
-    const n = parseInt(g, 16);
-    out[i * 2] = n >> 8;
-    out[i * 2 + 1] = n & 0xff;
-  }
-  if (tail4) out.set(tail4, 12);
-  return out;
-}
-
 /**
  * Parses an IPv4 or IPv6 address.
  *
@@ -170,9 +120,9 @@ function parseV6(text: string): Uint8Array | undefined {
  * @throws {NetlinkInputError} When it is neither.
  */
 export function parseIp(text: string, op = "parse address"): IpAddress {
-  const v4 = parseV4(text);
+  const v4 = parseIPv4Bytes(text);
   if (v4) return { family: 4, bytes: v4 };
-  const v6 = text.includes(":") ? parseV6(text) : undefined;
+  const v6 = parseIPv6Bytes(text);
   if (v6) return { family: 6, bytes: v6 };
   throw new NetlinkInputError(op, text, "invalid IP address");
 }
@@ -211,32 +161,9 @@ export function formatIp(bytes: Uint8Array): string {
   if (bytes.byteLength !== 16) {
     throw new NetlinkDecodeError("IP address", 0, `${bytes.byteLength} bytes, need 4 or 16`);
   }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // IPv4-mapped ::ffff:a.b.c.d
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${Array.from(bytes.subarray(12)).join(".")}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart === -1) return hex.join(":");
-  const left = hex.slice(0, bestStart).join(":");
-  const right = hex.slice(bestStart + bestLen).join(":");
-  return `${left}::${right}`;
+  // iproute2 prints IPv4-mapped addresses as ::ffff:a.b.c.d
+  if (isIPv4Mapped(bytes)) return `::ffff:${Array.from(bytes.subarray(12)).join(".")}`;
+  return formatIPv6(bytes);
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../../netlink/ip_text.ts";
 
 /** A parsed address: 4 or 16 bytes. */
 export interface IpAddr {
@@ -20,64 +21,6 @@ export interface IpCidr extends IpAddr {
   prefixLen: number;
 }
 
-const IPV4_REGEXP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HEX_GROUP_REGEXP = /^[0-9a-fA-F]{1,4}$/;
-
-function parseV4(text: string): Uint8Array | null {
-  const m = IPV4_REGEXP.exec(text);
-  if (!m) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = m[i + 1]!;
-    if (part.length > 1 && part.startsWith("0")) return null;
-    const n = Number(part);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseV6(text: string): Uint8Array | null {
-  if (!text.includes(":")) return null;
-  let head = text;
-  let tail = "";
-  const dbl = text.indexOf("::");
-  if (dbl >= 0) {
-    if (text.indexOf("::", dbl + 1) >= 0) return null;
-    head = text.slice(0, dbl);
-    tail = text.slice(dbl + 2);
-  }
-  const groups = (part: string): number[] | null => {
-    if (part === "") return [];
-    const out: number[] = [];
-    const pieces = part.split(":");
-    for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i]!;
-      if (i === pieces.length - 1 && p.includes(".")) {
-        const v4 = parseV4(p);
-        if (!v4) return null;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!HEX_GROUP_REGEXP.test(p)) return null;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const h = groups(head);
-  const t = groups(tail);
-  if (!h || !t) return null;
-  if (dbl < 0 && h.length !== 8) return null;
-  if (dbl >= 0 && h.length + t.length > 7) return null;
-  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  return out;
-}
-
 /**
  * Parses an IPv4 or IPv6 address.
  *
@@ -91,14 +34,12 @@ function parseV6(text: string): Uint8Array | null {
  * ```
  */
 export function parseIp(text: string): IpAddr | null {
-  const v4 = parseV4(text);
+  const v4 = parseIPv4Bytes(text);
   if (v4) return { family: 4, bytes: v4 };
-  const v6 = parseV6(text);
+  const v6 = parseIPv6Bytes(text);
   if (!v6) return null;
   // An IPv4-mapped IPv6 address is IPv4 to Go (To4() != nil).
-  if (v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) {
-    return { family: 4, bytes: v6.slice(12) };
-  }
+  if (isIPv4Mapped(v6)) return { family: 4, bytes: v6.slice(12) };
   return { family: 6, bytes: v6 };
 }
 
@@ -140,26 +81,7 @@ export function parseCidr(text: string): IpCidr | null {
 export function formatIp(ip: IpAddr): string {
   const b = ip.bytes;
   if (ip.family === 4) return Array.from(b).join(".");
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
+  return formatIPv6(b);
 }
 
 /**

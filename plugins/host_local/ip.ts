@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../../netlink/ip_text.ts";
 
 /** An IP address: family and value (32 or 128 bits). */
 export interface IP {
@@ -21,9 +22,6 @@ export interface Cidr {
   readonly prefix: number;
 }
 
-const V4_REGEXP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HEX_GROUP_REGEXP = /^[0-9a-fA-F]{1,4}$/;
-
 /**
  * The bit width of a family.
  *
@@ -34,60 +32,19 @@ export function bitsOf(family: 4 | 6): number {
   return family === 4 ? 32 : 128;
 }
 
-function parseV4(text: string): bigint | undefined {
-  const m = V4_REGEXP.exec(text);
-  if (!m) return undefined;
+function toBigint(bytes: Uint8Array): bigint {
   let value = 0n;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    if (part.length > 1 && part.startsWith("0")) return undefined; // Go refuses leading zeros
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
-  }
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   return value;
 }
 
-function parseV6(text: string): bigint | undefined {
-  if (text.length < 2) return undefined;
-  let groups: number[];
-  let tail = text;
-  // An embedded dotted quad takes the last 32 bits.
-  let v4: bigint | undefined;
-  const lastColon = tail.lastIndexOf(":");
-  if (lastColon >= 0 && tail.indexOf(".", lastColon) > lastColon) {
-    v4 = parseV4(tail.slice(lastColon + 1));
-    if (v4 === undefined) return undefined;
-    tail = tail.slice(0, lastColon + 1);
-    // Keep a trailing ':' only when it is part of '::'.
-    if (tail.endsWith(":") && !tail.endsWith("::")) tail = tail.slice(0, -1);
+function toBytes(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(value & 0xffn);
+    value >>= 8n;
   }
-  const want = v4 === undefined ? 8 : 6;
-  const dbl = tail.indexOf("::");
-  if (dbl >= 0 && tail.indexOf("::", dbl + 1) >= 0) return undefined;
-  const parseGroups = (part: string): number[] | undefined => {
-    if (part === "") return [];
-    const out: number[] = [];
-    for (const g of part.split(":")) {
-      if (!HEX_GROUP_REGEXP.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  if (dbl >= 0) {
-    const head = parseGroups(tail.slice(0, dbl));
-    const rest = parseGroups(tail.slice(dbl + 2));
-    if (!head || !rest || head.length + rest.length >= want) return undefined;
-    groups = [...head, ...new Array<number>(want - head.length - rest.length).fill(0), ...rest];
-  } else {
-    const all = parseGroups(tail);
-    if (!all || all.length !== want) return undefined;
-    groups = all;
-  }
-  let value = 0n;
-  for (const g of groups) value = (value << 16n) | BigInt(g);
-  if (v4 !== undefined) value = (value << 32n) | v4;
-  return value;
+  return out;
 }
 
 /**
@@ -104,13 +61,13 @@ function parseV6(text: string): bigint | undefined {
  */
 export function parseIP(text: string): IP | undefined {
   if (text.includes(":")) {
-    const value = parseV6(text);
-    if (value === undefined) return undefined;
-    if (value >> 32n === 0xffffn) return { family: 4, value: value & 0xffffffffn };
-    return { family: 6, value };
+    const bytes = parseIPv6Bytes(text);
+    if (bytes === undefined) return undefined;
+    if (isIPv4Mapped(bytes)) return { family: 4, value: toBigint(bytes.subarray(12)) };
+    return { family: 6, value: toBigint(bytes) };
   }
-  const value = parseV4(text);
-  return value === undefined ? undefined : { family: 4, value };
+  const bytes = parseIPv4Bytes(text);
+  return bytes === undefined ? undefined : { family: 4, value: toBigint(bytes) };
 }
 
 /**
@@ -125,26 +82,7 @@ export function formatIP(ip: IP): string {
     const v = ip.value;
     return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join(".");
   }
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]) => g.map((n) => n.toString(16)).join(":");
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+  return formatIPv6(toBytes(ip.value, 16));
 }
 
 /**
