@@ -592,20 +592,29 @@ function from040To020(m: ModelRich, to: string): Model020 {
   return out;
 }
 
-/** 0.3.x/0.4.0 -> 1.x (`types100.convertFrom04x`). */
-function from040To100(m: ModelRich, to: string): ModelRich {
-  const out: ModelRich = { family: "100", cniVersion: to, dns: copyDns(m.dns), routes: [] };
-  if (m.interfaces) {
-    out.interfaces = m.interfaces.map((i) => {
-      const o: IfaceModel = { name: i.name };
-      setIf(o, "mac", i.mac);
-      setIf(o, "sandbox", i.sandbox);
-      return o;
-    });
-  }
+/** Interfaces copied field by field (the 0.3.x-1.x shape is the same for both). */
+function copyInterfaces(m: ModelRich): IfaceModel[] | undefined {
+  return m.interfaces?.map((i) => {
+    const o: IfaceModel = { name: i.name };
+    setIf(o, "mac", i.mac);
+    setIf(o, "sandbox", i.sandbox);
+    return o;
+  });
+}
+
+/**
+ * Between the 0.3.x/0.4.0 and 1.x families (`types100.convertFrom04x` / `convertTo04x`): the
+ * same fields, except that 0.3.x/0.4.0 addresses carry a `version` ("4"/"6") and 1.x ones do not.
+ */
+function between040And100(m: ModelRich, to: string, family: "040" | "100"): ModelRich {
+  const out: ModelRich = { family, cniVersion: to, dns: copyDns(m.dns), routes: [] };
+  const interfaces = copyInterfaces(m);
+  if (interfaces) out.interfaces = interfaces;
   if (m.ips) {
     out.ips = m.ips.map((ip) => {
-      const o: IpModel = { address: ip.address };
+      const o: IpModel = family === "040"
+        ? { version: familyOfAddress(ip.address), address: ip.address }
+        : { address: ip.address };
       setIf(o, "interface", ip.interface);
       setIf(o, "gateway", ip.gateway);
       return o;
@@ -615,27 +624,14 @@ function from040To100(m: ModelRich, to: string): ModelRich {
   return out;
 }
 
+/** 0.3.x/0.4.0 -> 1.x (`types100.convertFrom04x`). */
+function from040To100(m: ModelRich, to: string): ModelRich {
+  return between040And100(m, to, "100");
+}
+
 /** 1.x -> 0.3.x/0.4.0 (`types100.convertTo04x`). */
 function from100To040(m: ModelRich, to: string): ModelRich {
-  const out: ModelRich = { family: "040", cniVersion: to, dns: copyDns(m.dns), routes: [] };
-  if (m.interfaces) {
-    out.interfaces = m.interfaces.map((i) => {
-      const o: IfaceModel = { name: i.name };
-      setIf(o, "mac", i.mac);
-      setIf(o, "sandbox", i.sandbox);
-      return o;
-    });
-  }
-  if (m.ips) {
-    out.ips = m.ips.map((ip) => {
-      const o: IpModel = { version: familyOfAddress(ip.address), address: ip.address };
-      setIf(o, "interface", ip.interface);
-      setIf(o, "gateway", ip.gateway);
-      return o;
-    });
-  }
-  for (const r of m.routes ?? []) out.routes!.push(copyRoute(r));
-  return out;
+  return between040And100(m, to, "040");
 }
 
 function relabel<M extends Model>(m: M, to: string): M {
