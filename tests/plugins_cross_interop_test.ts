@@ -16,43 +16,22 @@ import { selectInvoker } from "../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {
-  dropLinks,
-  dropNetns,
+  dropSide,
   ipAddrs,
   ipLink,
   ipRoutes,
-  makeNetns,
+  makeSide,
   normaliseResult,
   rand,
   REF_DIR,
   sh,
-  type TestNetns,
+  type TestSide,
 } from "./helpers/bridge_env.ts";
 import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
 
 const ignore = !IS_ROOT;
 
-interface Side {
-  ns: TestNetns;
-  br: string;
-  dataDir: string;
-  cid: string;
-}
-
-async function makeSide(): Promise<Side> {
-  return {
-    ns: await makeNetns("tci"),
-    br: `tci${rand(8)}`,
-    dataDir: await Deno.makeTempDir({ prefix: "tcross-" }),
-    cid: `cci${rand(12)}`,
-  };
-}
-
-async function dropSide(s: Side): Promise<void> {
-  await dropNetns(s.ns);
-  await dropLinks(s.br);
-  await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
-}
+type Side = TestSide;
 
 function confFor(s: Side, net: string, version: string, ipamType = "host-local") {
   return {
@@ -160,8 +139,8 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
-      const side = await makeSide();
-      const ref = await makeSide();
+      const side = await makeSide("tci");
+      const ref = await makeSide("tci");
       const path = `${dir}:${REF_DIR}`;
       const conf = JSON.stringify(confFor(side, net, version));
       try {
@@ -208,8 +187,8 @@ for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
-      const side = await makeSide();
-      const ref = await makeSide();
+      const side = await makeSide("tci");
+      const ref = await makeSide("tci");
       // A CNI_PATH holding the reference host-local under the IPAM type's name only.
       const ipamDir = await Deno.makeTempDir({ prefix: "tcross-ipam-" });
       await Deno.symlink(`${REF_DIR}/host-local`, `${ipamDir}/${ipamType}`);
@@ -256,8 +235,8 @@ Deno.test({
   ignore,
   async fn() {
     const net = `tci-${rand(6)}`;
-    const side = await makeSide();
-    const ref = await makeSide();
+    const side = await makeSide("tci");
+    const ref = await makeSide("tci");
     const ipamDir = await Deno.makeTempDir({ prefix: "tcross-ipam-" });
     await Deno.symlink(`${REF_DIR}/host-local`, `${ipamDir}/ref-host-local`);
     const inv = selectInvoker({

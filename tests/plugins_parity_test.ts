@@ -15,47 +15,28 @@ import { formatResult } from "../cni/version.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
 import {
-  dropLinks,
   dropNatChain,
-  dropNetns,
   dropNewEmptyTables,
+  dropSide,
   firewallTables,
   ipAddrs,
   ipLink,
   ipRoutes,
-  makeNetns,
+  makeSide,
   natRules,
   normaliseResult,
   rand,
   REF_DIR,
   run,
   sh,
-  type TestNetns,
+  type TestSide,
 } from "./helpers/bridge_env.ts";
 import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
 
 const ignore = !IS_ROOT;
 const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
 
-interface Side {
-  ns: TestNetns;
-  br: string;
-  dataDir: string;
-}
-
-async function makeSide(): Promise<Side> {
-  return {
-    ns: await makeNetns("tpy"),
-    br: `tpy${rand(8)}`,
-    dataDir: await Deno.makeTempDir({ prefix: "tparity-" }),
-  };
-}
-
-async function dropSide(s: Side): Promise<void> {
-  await dropNetns(s.ns);
-  await dropLinks(s.br);
-  await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
-}
+type Side = TestSide;
 
 function env(s: Side, command: string, cid: string, path: string): CniEnv {
   return { command, containerId: cid, netns: s.ns.path, ifName: "eth0", path };
@@ -152,8 +133,8 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
         // Own container IDs: the masquerade chain name derives from network + ID.
         const cid = `cpy${rand(12)}`;
         const refCid = `cpy${rand(12)}`;
-        const ours = await makeSide();
-        const theirs = await makeSide();
+        const ours = await makeSide("tpy");
+        const theirs = await makeSide("tpy");
         try {
           const ourConf = JSON.stringify(confFor(ours, net, version, extra, ipam));
           const refConf = JSON.stringify(confFor(theirs, net, version, extra, ipam));
@@ -228,8 +209,8 @@ Deno.test({
     const dir = await launcherDir();
     const net = `tpy-${rand(6)}`;
     const cid = `cpy${rand(12)}`;
-    const ours = await makeSide();
-    const theirs = await makeSide();
+    const ours = await makeSide("tpy");
+    const theirs = await makeSide("tpy");
     const ipam = { type: "host-local", subnet: "10.254.99.0/24", routes: [{ dst: "0.0.0.0/0" }] };
     try {
       const a = await execPluginBinary(
@@ -264,8 +245,8 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
     ignore,
     async fn() {
       const dir = await launcherDir();
-      const ours = await makeSide();
-      const theirs = await makeSide();
+      const ours = await makeSide("tpy");
+      const theirs = await makeSide("tpy");
       const cid = `cpy${rand(12)}`;
       try {
         const ipam = (s: Side) =>
@@ -345,7 +326,7 @@ for (const [title, extra, field] of BAD) {
     ignore,
     async fn() {
       const dir = await launcherDir();
-      const s = await makeSide();
+      const s = await makeSide("tpy");
       const net = `tpy-${rand(6)}`;
       const cid = `cpy${rand(12)}`;
       const conf = {
@@ -408,7 +389,7 @@ for (const [name, title, extra, field] of BAD_OTHERS) {
     ignore,
     async fn() {
       const dir = await launcherDir();
-      const s = await makeSide();
+      const s = await makeSide("tpy");
       const conf: Record<string, any> = {
         cniVersion: "1.0.0",
         name: "tpy-bad",

@@ -16,23 +16,22 @@ import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { ipMasqChainName, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {
-  dropLinks,
   dropNatChain,
-  dropNetns,
   dropNewEmptyTables,
   dropNftRules,
+  dropSide,
   firewallTables,
   ipAddrs,
   ipLink,
   ipRoutes,
-  makeNetns,
+  makeSide,
   natRules,
   nftRules,
   normaliseResult,
   rand,
   run,
   sh,
-  type TestNetns,
+  type TestSide,
 } from "./helpers/bridge_env.ts";
 import { errorObject, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
 
@@ -57,26 +56,7 @@ async function invokers(): Promise<{ inproc: Invoker; exec: Invoker; dir: string
   };
 }
 
-/** One side of the comparison. */
-interface Side {
-  ns: TestNetns;
-  br: string;
-  dataDir: string;
-}
-
-async function makeSide(): Promise<Side> {
-  return {
-    ns: await makeNetns("tpp"),
-    br: `tpp${rand(8)}`,
-    dataDir: await Deno.makeTempDir({ prefix: "tpaths-" }),
-  };
-}
-
-async function dropSide(s: Side): Promise<void> {
-  await dropNetns(s.ns);
-  await dropLinks(s.br);
-  await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
-}
+type Side = TestSide;
 
 /** Replaces the side's own names in any JSON-able value, then MACs and veth names. */
 function norm(value: unknown, s: Side): unknown {
@@ -221,7 +201,7 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
       const traces: unknown[] = [];
       try {
         for (const inv of [inproc, exec]) {
-          const s = await makeSide();
+          const s = await makeSide("tpp");
           sides.push(s);
           const conf = {
             cniVersion: "1.1.0",
@@ -278,7 +258,7 @@ Deno.test({
     const traces: unknown[] = [];
     try {
       for (const inv of [inproc, exec]) {
-        const s = await makeSide();
+        const s = await makeSide("tpp");
         sides.push(s);
         const conf = { cniVersion: "1.1.0", name: "tpp-lo", type: "loopback" };
         const state = async () => {
@@ -324,7 +304,7 @@ Deno.test({
     const traces: unknown[] = [];
     try {
       for (const inv of [inproc, exec]) {
-        const s = await makeSide();
+        const s = await makeSide("tpp");
         sides.push(s);
         const conf = {
           cniVersion: "1.1.0",

@@ -403,3 +403,41 @@ export async function dropNewEmptyTables(before: Set<string>): Promise<void> {
     if (!busy) await run("nft", ["delete", "table", family, name]);
   }
 }
+
+/** One side of a side-by-side test: its namespace, bridge, data dir and container ID. */
+export interface TestSide {
+  /** The container namespace. */
+  ns: TestNetns;
+  /** A test-unique bridge name. */
+  br: string;
+  /** A fresh host-local data dir. */
+  dataDir: string;
+  /** A test-unique container ID. */
+  cid: string;
+}
+
+/**
+ * Makes a side with names starting with `prefix` (3 letters).
+ *
+ * @param prefix Name prefix.
+ * @returns The side.
+ */
+export async function makeSide(prefix: string): Promise<TestSide> {
+  return {
+    ns: await makeNetns(prefix),
+    br: `${prefix}${rand(8)}`,
+    dataDir: await Deno.makeTempDir({ prefix: `${prefix}-data-` }),
+    cid: `c${prefix}${rand(12)}`,
+  };
+}
+
+/**
+ * Removes what {@linkcode makeSide} made (namespace, bridge, data dir).
+ *
+ * @param s The side.
+ */
+export async function dropSide(s: TestSide): Promise<void> {
+  await dropNetns(s.ns);
+  await dropLinks(s.br);
+  await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
+}
