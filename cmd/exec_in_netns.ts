@@ -12,7 +12,8 @@ import { CniError } from "../cni/errors.ts";
 import type { Invoker } from "../cni/invoke.ts";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import type { RuntimeConf } from "../cni/types.ts";
-import { netnsAdd, netnsDelete, spawnInNetns } from "../netns/mod.ts";
+import { netnsAdd, netnsDelete } from "../netns/mod.ts";
+import { exitCodeForSignal, exitCodeOf, spawnAttached } from "./attached.ts";
 import { defaultNetworkText } from "./default_network.ts";
 
 /** What to run, where, and with which networks. */
@@ -41,7 +42,6 @@ export interface ExecRequest {
 
 /** Signals that end the run with cleanup. */
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
 /**
  * The networks `exec` adds: the named ones, else every network in the directory in file
@@ -112,24 +112,10 @@ export async function execInFreshNetns(req: ExecRequest): Promise<number> {
       if (req.verbose) req.stderr(`${list.name}: ${JSON.stringify(result)}\n`);
     }
     if (signalled) {
-      exitCode = 128 + SIGNAL_NUMBERS[signalled]!;
+      exitCode = exitCodeForSignal(signalled);
     } else {
-      const [cmd, ...args] = req.command as [string, ...string[]];
-      try {
-        child = spawnInNetns(nsPath, cmd, {
-          args,
-          stdin: "inherit",
-          stdout: "inherit",
-          stderr: "inherit",
-        });
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) {
-          throw new CniError(999, `cannot run "${cmd}": command not found`);
-        }
-        throw err;
-      }
-      const status = await child.status;
-      exitCode = status.signal ? 128 + (SIGNAL_NUMBERS[status.signal] ?? 9) : status.code;
+      child = spawnAttached(nsPath, req.command);
+      exitCode = exitCodeOf(await child.status);
     }
   } finally {
     const problems: string[] = [];

@@ -5,7 +5,8 @@
  * @module
  */
 import { CniError } from "../cni/errors.ts";
-import { netnsAdd, netnsDelete, netnsList, netnsPath, spawnInNetns } from "../netns/mod.ts";
+import { netnsAdd, netnsDelete, netnsList, netnsPath } from "../netns/mod.ts";
+import { exitCodeOf, spawnAttached } from "./attached.ts";
 
 /**
  * Runs one `netns` sub-command.
@@ -38,24 +39,8 @@ export async function runNetnsCommand(
         return 0;
       case "exec": {
         const ns = netnsPath(needName());
-        const [cmd, ...cmdArgs] = rest;
-        if (!cmd) throw new CniError(999, "netns exec needs a command after the name");
-        let child: Deno.ChildProcess;
-        try {
-          child = spawnInNetns(ns, cmd, {
-            args: cmdArgs,
-            stdin: "inherit",
-            stdout: "inherit",
-            stderr: "inherit",
-          });
-        } catch (err) {
-          if (err instanceof Deno.errors.NotFound) {
-            throw new CniError(999, `cannot run "${cmd}": command not found`);
-          }
-          throw err;
-        }
-        const status = await child.status;
-        return status.signal ? 128 + 15 : status.code;
+        if (rest.length === 0) throw new CniError(999, "netns exec needs a command after the name");
+        return exitCodeOf(await spawnAttached(ns, rest).status);
       }
       default:
         throw new CniError(999, `unknown netns command "${sub ?? ""}" (add, del, list, exec)`);
