@@ -184,7 +184,7 @@ function runtimeOf(ctx: Ctx) {
   return { containerId: cnitoolContainerId(netns), netns, ifName, ...runtimeArgs(ctx) };
 }
 
-/** The command table; later commands (install, exec, netns, default-config) add entries. */
+/** The command table: name to usage, arity and handler. */
 export const COMMANDS: Record<string, CommandSpec> = {
   add: {
     usage: "add <network> <netns>",
