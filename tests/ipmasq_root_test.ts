@@ -8,6 +8,7 @@
 import { CniError } from "../cni/errors.ts";
 import { runTool, type ToolRunner } from "../plugins/bridge/exec.ts";
 import {
+  gcIPMasq,
   ipMasqChainName,
   nftInstanceComment,
   setupIPMasq,
@@ -324,5 +325,25 @@ Deno.test({
     assert(out.addTools.length >= n && out.addTools.length <= 3 * n, out.addTools.join(" "));
     assertEquals(out.delTools.filter((t) => t === "nft").length, n);
     assert(out.delTools.length >= 2 * n && out.delTools.length <= 4 * n, out.delTools.join(" "));
+  },
+});
+
+Deno.test({
+  name: "gcIPMasq() iptables: one read and one restore remove the stale containers' rules",
+  ignore,
+  async fn() {
+    await withFw(async (fw) => {
+      const keep = { ...IDS, containerId: "tmqkeep1" };
+      await setupIPMasq("iptables", ["10.217.0.2/24"], IDS, { run: fw.run });
+      await setupIPMasq("iptables", ["10.217.0.3/24"], keep, { run: fw.run });
+      const kept = (await fw.nat()).filter((l) => l.includes("tmqkeep1") || l.startsWith("-N"))
+        .filter((l) => !l.includes(CHAIN));
+      fw.take();
+      await gcIPMasq(IDS.network, [{ containerID: keep.containerId, ifname: "eth0" }], {
+        run: fw.run,
+      });
+      assertEquals(fw.take(), ["ip6tables", "iptables", "iptables-restore", "nft"]);
+      assertEquals(await fw.nat(), [...POLICIES, ...kept]);
+    });
   },
 });

@@ -8,6 +8,12 @@
  * - nftables: table `inet cni_plugins_masquerade`, chains `masq_checks` and `postrouting`,
  *   one rule per IP commented `<h16(net)>-<h16(if:id)>, net: ..., if: ..., id: ...`.
  *
+ * Each tool run is a process of several milliseconds, so the iptables side does not run one
+ * per rule as the reference does: an ADD or DEL sends its whole change as one atomic
+ * `iptables-restore --noflush` per address family, written for the usual state (nothing yet
+ * on ADD, what ADD made on DEL). If the kernel refuses it, nothing was applied; then one
+ * `iptables -S` shows the real state and one restore applies just the difference.
+ *
  * @module
  */
 import { sha512Hex } from "../../cni/_sha512.ts";
@@ -21,6 +27,7 @@ import {
   restoreLine,
   restoreNat,
   ruleKey,
+  ruleTokens,
 } from "./nat_table.ts";
 
 /** The nftables table of the masquerade backend. */
@@ -185,7 +192,7 @@ function referencesTo(snap: NatSnapshot, chain: string): number {
   let n = 0;
   for (const keys of snap.rules.values()) {
     for (const key of keys) {
-      const t = key.split("\0");
+      const t = ruleTokens(key);
       for (let i = 0; i < t.length - 1; i++) {
         if ((t[i] === "-j" || t[i] === "-g") && t[i + 1] === chain) n++;
       }
@@ -528,7 +535,7 @@ function staleJumps(
 ): Map<string, IpCidr[]> {
   const stale = new Map<string, IpCidr[]>();
   for (const key of snap.rules.get("POSTROUTING") ?? []) {
-    const t = key.split("\0");
+    const t = ruleTokens(key);
     if (t.length !== 8 || t[0] !== "-s" || t[4] !== "--comment" || t[6] !== "-j") continue;
     const m = IPT_COMMENT_REGEXP.exec(t[5]!);
     if (!m) continue;

@@ -79,6 +79,16 @@ export function ruleKey(spec: RuleSpec): string {
 }
 
 /**
+ * The tokens of a rule key (the inverse of {@linkcode ruleKey}, addresses normalised).
+ *
+ * @param key A key from {@linkcode ruleKey} or a snapshot.
+ * @returns The rule tokens after `-A <chain>`.
+ */
+export function ruleTokens(key: string): string[] {
+  return key.split("\0");
+}
+
+/**
  * Parses `iptables -t nat -S` output.
  *
  * @param text The listing.

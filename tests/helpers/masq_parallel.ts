@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- prints its JSON report for the test that runs it
 /**
  * Run inside tests/helpers/sandbox.ts (own netns, tmpfs /run and /var/lib): N in-process
  * ADDs of one bridge network with ipMasq at once, then the N DELs at once. Prints one JSON
