@@ -1,10 +1,12 @@
 /**
  * Running the firewall tools (`iptables`, `ip6tables`, `nft`) the way the reference plugins
  * do: one process per call, stdin for `nft -f -` transactions, exit status and stderr kept for
- * the error message.
+ * the error message. Every run can be observed ({@linkcode observeToolRuns}) so tests count the
+ * processes an operation costs.
  *
  * @module
  */
+import { CniError, ErrorCode } from "../../cni/errors.ts";
 
 /** What a tool run produced. */
 export interface ToolOutput {
@@ -16,8 +18,18 @@ export interface ToolOutput {
   stderr: string;
 }
 
-/** A firewall tool failed (non-zero exit) or could not be started. */
-export class ToolError extends Error {
+/** Runs one tool process; {@linkcode runTool} is the real one, tests may wrap it. */
+export type ToolRunner = (
+  cmd: string,
+  args: readonly string[],
+  options?: { stdin?: string },
+) => Promise<ToolOutput>;
+
+/**
+ * A firewall tool failed (non-zero exit) or could not be started: a `CniError` with code 999
+ * whose message names the command line.
+ */
+export class ToolError extends CniError {
   /** The command line that ran. */
   readonly argv: readonly string[];
   /** Exit status, or -1 when the tool could not be started. */
@@ -35,7 +47,7 @@ export class ToolError extends Error {
    */
   constructor(argv: readonly string[], exitCode: number, stderr: string, cause?: unknown) {
     const what = exitCode < 0 ? "could not start" : `exit status ${exitCode}`;
-    super(`running [${argv.join(" ")}]: ${what}: ${stderr.trim()}`, { cause });
+    super(ErrorCode.Internal, `running [${argv.join(" ")}]: ${what}: ${stderr.trim()}`, { cause });
     this.name = "ToolError";
     this.argv = argv;
     this.exitCode = exitCode;
@@ -44,6 +56,26 @@ export class ToolError extends Error {
 }
 
 const decoder = new TextDecoder();
+const observers = new Set<(argv: readonly string[]) => void>();
+
+/**
+ * Calls `listener` with the command line of every tool process {@linkcode runTool} starts
+ * from now on, until the returned handle is disposed.
+ *
+ * @param listener Gets `[cmd, ...args]` of each run.
+ * @returns A handle whose `[Symbol.dispose]()` stops the observation.
+ *
+ * @example Counting processes
+ * ```ts ignore
+ * import { observeToolRuns } from "./exec.ts";
+ * const seen: string[][] = [];
+ * using _watch = observeToolRuns((argv) => seen.push([...argv]));
+ * ```
+ */
+export function observeToolRuns(listener: (argv: readonly string[]) => void): Disposable {
+  observers.add(listener);
+  return { [Symbol.dispose]: () => observers.delete(listener) };
+}
 
 /**
  * Runs a tool and returns its output whatever the exit status.
@@ -60,6 +92,7 @@ export async function runTool(
   options: { stdin?: string } = {},
 ): Promise<ToolOutput> {
   const argv = [cmd, ...args];
+  for (const listener of observers) listener(argv);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(cmd, {

@@ -8,11 +8,27 @@
  * - nftables: table `inet cni_plugins_masquerade`, chains `masq_checks` and `postrouting`,
  *   one rule per IP commented `<h16(net)>-<h16(if:id)>, net: ..., if: ..., id: ...`.
  *
+ * Each tool run is a process of several milliseconds, so the iptables side does not run one
+ * per rule as the reference does: an ADD or DEL sends its whole change as one atomic
+ * `iptables-restore --noflush` per address family, written for the usual state (nothing yet
+ * on ADD, what ADD made on DEL). If the kernel refuses it, nothing was applied; then one
+ * `iptables -S` shows the real state and one restore applies just the difference.
+ *
  * @module
  */
 import { sha512Hex } from "../../cni/_sha512.ts";
-import { runTool, runToolOk, ToolError } from "./exec.ts";
-import { formatCidr, formatIp, networkOf, parseCidr } from "./ipaddr.ts";
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { runTool, ToolError, type ToolRunner } from "./exec.ts";
+import { formatCidr, formatIp, type IpCidr, networkOf, parseCidr } from "./ipaddr.ts";
+import {
+  type IptablesCmd,
+  type NatSnapshot,
+  readNat,
+  restoreLine,
+  restoreNat,
+  ruleKey,
+  ruleTokens,
+} from "./nat_table.ts";
 
 /** The nftables table of the masquerade backend. */
 export const NFT_MASQ_TABLE = "cni_plugins_masquerade";
@@ -96,93 +112,208 @@ export function nftInstanceComment(network: string, ifName: string, containerId:
   return comment.slice(0, NFT_MAX_COMMENT);
 }
 
-function isNotExist(out: { code: number; stderr: string }): boolean {
-  return out.code !== 0 &&
-    /does a matching rule exist|No chain\/target\/match|does not exist|No such file/i.test(
-      out.stderr,
-    );
+/** Options of the masquerade operations. */
+export interface IPMasqOptions {
+  /** Runs each tool process (default: {@linkcode runTool}); tests wrap it to count or redirect. */
+  run?: ToolRunner;
 }
 
-function iptablesFor(cidr: string): { cmd: string; multicast: string } {
-  return parseCidr(cidr)?.family === 6
-    ? { cmd: "ip6tables", multicast: "ff00::/8" }
-    : { cmd: "iptables", multicast: "224.0.0.0/4" };
+/** What one iptables tool (`iptables` or `ip6tables`) does for one container. */
+interface IptablesJob {
+  cmd: IptablesCmd;
+  multicast: string;
+  cidrs: IpCidr[];
 }
 
-async function iptables(cmd: string, args: string[]) {
-  return await runTool(cmd, ["--wait", ...args]);
-}
-
-async function appendUnique(cmd: string, chain: string, rule: string[]): Promise<void> {
-  const check = await iptables(cmd, ["-t", "nat", "-C", chain, ...rule]);
-  if (check.code === 0) return;
-  const out = await iptables(cmd, ["-t", "nat", "-A", chain, ...rule]);
-  if (out.code !== 0) {
-    throw new ToolError([cmd, "--wait", "-t", "nat", "-A", chain, ...rule], out.code, out.stderr);
+/** The container's addresses grouped by tool, in their order (v4 job first when present). */
+function iptablesJobs(cidrs: readonly string[]): IptablesJob[] {
+  const v4: IpCidr[] = [];
+  const v6: IpCidr[] = [];
+  for (const text of cidrs) {
+    const c = parseCidr(text);
+    if (c) (c.family === 6 ? v6 : v4).push(c);
   }
+  const jobs: IptablesJob[] = [];
+  if (v4.length > 0) jobs.push({ cmd: "iptables", multicast: "224.0.0.0/4", cidrs: v4 });
+  if (v6.length > 0) jobs.push({ cmd: "ip6tables", multicast: "ff00::/8", cidrs: v6 });
+  return jobs;
 }
 
-/** Chains of the nat table per tool, listed once per process when needed. */
-async function natChains(cmd: string): Promise<Set<string>> {
-  const text = await runToolOk(cmd, ["--wait", "-t", "nat", "-S"]);
-  const chains = new Set<string>();
-  for (const line of text.split("\n")) {
-    const m = /^-[NP] (\S+)/.exec(line);
-    if (m) chains.add(m[1]!);
+function commentSpec(comment: string): string[] {
+  return ["-m", "comment", "--comment", comment];
+}
+
+/** `-s <ip>/32 ... -j <chain>`: the POSTROUTING jump of one address. */
+function jumpSpec(ip: IpCidr, chain: string, comment: string): string[] {
+  return ["-s", `${formatIp(ip)}/${ip.bytes.length * 8}`, ...commentSpec(comment), "-j", chain];
+}
+
+/**
+ * The `nat` commands that give a container its masquerade, as the reference's
+ * create-chain-if-missing plus append-if-missing sequence would leave it: `-N <chain>`, then
+ * per address `-d <net/len> ACCEPT`, `! -d <multicast> MASQUERADE` (once) and the POSTROUTING
+ * jump `-s <ip>`, each only when `snap` lacks it.
+ *
+ * @param snap The table as read, or `undefined` for a container that has nothing yet.
+ * @param chain The container's chain ({@linkcode ipMasqChainName}).
+ * @param comment The rule comment ({@linkcode ipMasqComment}).
+ * @param job Tool, multicast range and the addresses of that family.
+ * @returns `iptables-restore` lines (empty when everything is in place).
+ */
+export function iptablesSetupLines(
+  snap: NatSnapshot | undefined,
+  chain: string,
+  comment: string,
+  job: { multicast: string; cidrs: readonly IpCidr[] },
+): string[] {
+  const lines: string[] = [];
+  if (!snap?.chains.has(chain)) lines.push(restoreLine("-N", chain));
+  const present = new Map<string, Set<string>>([
+    [chain, new Set(snap?.rules.get(chain))],
+    ["POSTROUTING", new Set(snap?.rules.get("POSTROUTING"))],
+  ]);
+  const want = (target: string, spec: string[]) => {
+    const have = present.get(target)!;
+    const key = ruleKey(spec);
+    if (have.has(key)) return;
+    have.add(key);
+    lines.push(restoreLine("-A", target, spec));
+  };
+  for (const c of job.cidrs) {
+    want(chain, ["-d", formatCidr(networkOf(c)), ...commentSpec(comment), "-j", "ACCEPT"]);
+    want(chain, ["!", "-d", job.multicast, ...commentSpec(comment), "-j", "MASQUERADE"]);
+    want("POSTROUTING", jumpSpec(c, chain, comment));
   }
-  return chains;
+  return lines;
 }
 
-async function setupIptables(cidrs: readonly string[], network: string, cid: string) {
-  const chain = ipMasqChainName(network, cid);
-  const comment = ipMasqComment(network, cid);
-  for (const cidr of cidrs) {
-    const { cmd, multicast } = iptablesFor(cidr);
-    const parsed = parseCidr(cidr)!;
-    let chains: Set<string>;
-    try {
-      chains = await natChains(cmd);
-    } catch (err) {
-      throw new Error(`failed to list chains: ${(err as Error).message}`, { cause: err });
-    }
-    if (!chains.has(chain)) {
-      const out = await iptables(cmd, ["-t", "nat", "-N", chain]);
-      if (out.code !== 0 && !/already exists/i.test(out.stderr)) {
-        throw new ToolError([cmd, "--wait", "-t", "nat", "-N", chain], out.code, out.stderr);
+/** How many rules of the snapshot jump or go to `chain`. */
+function referencesTo(snap: NatSnapshot, chain: string): number {
+  let n = 0;
+  for (const keys of snap.rules.values()) {
+    for (const key of keys) {
+      const t = ruleTokens(key);
+      for (let i = 0; i < t.length - 1; i++) {
+        if ((t[i] === "-j" || t[i] === "-g") && t[i + 1] === chain) n++;
       }
     }
-    const c = ["-m", "comment", "--comment", comment];
-    await appendUnique(cmd, chain, ["-d", cidr, "-j", "ACCEPT", ...c]);
-    await appendUnique(cmd, chain, ["!", "-d", multicast, "-j", "MASQUERADE", ...c]);
-    await appendUnique(cmd, "POSTROUTING", ["-s", formatIp(parsed), "-j", chain, ...c]);
   }
+  return n;
 }
 
-async function teardownIptables(cidrs: readonly string[], network: string, cid: string) {
+/**
+ * The `nat` commands that remove a container's masquerade: every POSTROUTING jump of its
+ * addresses that exists (`-s <ip>`, and the `-s <ip/len>` form of older plugins), then the
+ * chain's flush and delete when it exists and nothing else jumps to it (another interface
+ * of the same container on the same network shares the chain; the reference would flush it
+ * and fail).
+ *
+ * @param snap The table as read, or `undefined` to assume the state ADD leaves.
+ * @param chain The container's chain.
+ * @param comment The rule comment.
+ * @param cidrs The container addresses of this tool's family.
+ * @returns `iptables-restore` lines (empty when nothing is there).
+ */
+export function iptablesTeardownLines(
+  snap: NatSnapshot | undefined,
+  chain: string,
+  comment: string,
+  cidrs: readonly IpCidr[],
+): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  if (!snap) {
+    for (const c of cidrs) {
+      const spec = jumpSpec(c, chain, comment);
+      if (seen.has(ruleKey(spec))) continue;
+      seen.add(ruleKey(spec));
+      lines.push(restoreLine("-D", "POSTROUTING", spec));
+    }
+    return [...lines, restoreLine("-F", chain), restoreLine("-X", chain)];
+  }
+  const post = snap.rules.get("POSTROUTING") ?? [];
+  let deleted = 0;
+  for (const c of cidrs) {
+    const old = ["-s", formatCidr(networkOf(c)), ...commentSpec(comment), "-j", chain];
+    for (const spec of [jumpSpec(c, chain, comment), old]) {
+      const key = ruleKey(spec);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const k of post) {
+        if (k !== key) continue;
+        lines.push(restoreLine("-D", "POSTROUTING", spec));
+        deleted++;
+      }
+    }
+  }
+  if (snap.chains.has(chain) && referencesTo(snap, chain) === deleted) {
+    lines.push(restoreLine("-F", chain), restoreLine("-X", chain));
+  }
+  return lines;
+}
+
+/**
+ * Brings one tool's `nat` table to what `plan` asks for in as few processes as the state
+ * allows: with `optimistic`, first the restore that fits the usual state (one process);
+ * when that is refused (nothing applied), read the table and restore just the difference,
+ * reading again and retrying once if the table changed in between.
+ */
+async function converge(
+  cmd: IptablesCmd,
+  plan: (snap: NatSnapshot | undefined) => string[],
+  optimistic: boolean,
+  run: ToolRunner,
+): Promise<void> {
+  if (optimistic && (await restoreNat(cmd, plan(undefined), { run })) === undefined) return;
+  let failure: Error | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const snap = await readNat(cmd, { run });
+    failure = await restoreNat(cmd, plan(snap), { run });
+    if (failure === undefined) return;
+  }
+  throw failure!;
+}
+
+async function setupIptables(
+  cidrs: readonly string[],
+  network: string,
+  cid: string,
+  run: ToolRunner,
+): Promise<void> {
   const chain = ipMasqChainName(network, cid);
   const comment = ipMasqComment(network, cid);
-  const c = ["-m", "comment", "--comment", comment];
-  const errors: string[] = [];
-  const run = async (cmd: string, args: string[]) => {
-    const out = await iptables(cmd, args);
-    if (out.code !== 0 && !isNotExist(out)) {
-      errors.push(new ToolError([cmd, "--wait", ...args], out.code, out.stderr).message);
-    }
-  };
-  const tools = new Set<string>();
-  for (const cidr of cidrs) {
-    const parsed = parseCidr(cidr);
-    if (!parsed) continue;
-    const { cmd } = iptablesFor(cidr);
-    tools.add(cmd);
-    await run(cmd, ["-t", "nat", "-D", "POSTROUTING", "-s", formatIp(parsed), "-j", chain, ...c]);
-    await run(cmd, ["-t", "nat", "-D", "POSTROUTING", "-s", cidr, "-j", chain, ...c]);
-  }
-  for (const cmd of tools) {
-    await run(cmd, ["-t", "nat", "-F", chain]);
-    await run(cmd, ["-t", "nat", "-X", chain]);
-  }
-  if (errors.length > 0) throw new Error(errors.join("; "));
+  const results = await Promise.allSettled(
+    iptablesJobs(cidrs).map((job) =>
+      converge(job.cmd, (snap) => iptablesSetupLines(snap, chain, comment, job), true, run)
+    ),
+  );
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+}
+
+async function teardownIptables(
+  cidrs: readonly string[],
+  network: string,
+  cid: string,
+  options: { run: ToolRunner; optimistic: boolean },
+): Promise<void> {
+  const chain = ipMasqChainName(network, cid);
+  const comment = ipMasqComment(network, cid);
+  const results = await Promise.allSettled(
+    iptablesJobs(cidrs).map((job) =>
+      converge(
+        job.cmd,
+        (snap) => iptablesTeardownLines(snap, chain, comment, job.cidrs),
+        options.optimistic,
+        options.run,
+      )
+    ),
+  );
+  const errors = results.flatMap((r) => r.status === "rejected" ? [errText(r.reason)] : []);
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** One rule of `masq_checks` as `nft -j` lists it. */
@@ -191,15 +322,14 @@ interface NftRule {
   comment?: string;
 }
 
-async function nftMasqRules(prefix: string): Promise<NftRule[]> {
-  const out = await runTool("nft", ["-j", "list", "chain", "inet", NFT_MASQ_TABLE, NFT_MASQ_CHAIN]);
+const NFT_LIST_MASQ = ["-j", "list", "chain", "inet", NFT_MASQ_TABLE, NFT_MASQ_CHAIN];
+
+/** The `masq_checks` rules whose comment starts with `prefix`: one `nft -j list chain`. */
+async function nftMasqRules(prefix: string, run: ToolRunner): Promise<NftRule[]> {
+  const out = await run("nft", NFT_LIST_MASQ);
   if (out.code !== 0) {
     if (/No such file or directory|does not exist/i.test(out.stderr)) return [];
-    throw new ToolError(
-      ["nft", "-j", "list", "chain", "inet", NFT_MASQ_TABLE, NFT_MASQ_CHAIN],
-      out.code,
-      out.stderr,
-    );
+    throw new ToolError(["nft", ...NFT_LIST_MASQ], out.code, out.stderr);
   }
   const parsed = JSON.parse(out.stdout) as { nftables?: { rule?: NftRule }[] };
   return (parsed.nftables ?? []).flatMap((e) =>
@@ -246,22 +376,33 @@ export function nftMasqSetupScript(
   return lines.join("\n") + "\n";
 }
 
-async function setupNft(cidrs: readonly string[], network: string, ifName: string, cid: string) {
-  const stale = await nftMasqRules(nftInstanceHash(network, ifName, cid));
+async function setupNft(
+  cidrs: readonly string[],
+  ids: { network: string; ifName: string; containerId: string },
+  run: ToolRunner,
+): Promise<void> {
+  const { network, ifName, containerId } = ids;
+  const stale = await nftMasqRules(nftInstanceHash(network, ifName, containerId), run);
   const script = nftMasqSetupScript(
     cidrs,
-    nftInstanceComment(network, ifName, cid),
+    nftInstanceComment(network, ifName, containerId),
     stale.map((r) => r.handle),
   );
-  await runToolOk("nft", ["-f", "-"], { stdin: script });
+  await runOk(run, "nft", ["-f", "-"], script);
 }
 
-async function deleteNftRules(rules: readonly NftRule[]): Promise<void> {
+/** Deletes rules of `masq_checks` by handle: one `nft -f -`, none when there are none. */
+async function deleteNftRules(rules: readonly NftRule[], run: ToolRunner): Promise<void> {
   if (rules.length === 0) return;
   const script =
     rules.map((r) => `delete rule inet ${NFT_MASQ_TABLE} ${NFT_MASQ_CHAIN} handle ${r.handle}`)
       .join("\n") + "\n";
-  await runToolOk("nft", ["-f", "-"], { stdin: script });
+  await runOk(run, "nft", ["-f", "-"], script);
+}
+
+async function runOk(run: ToolRunner, cmd: string, args: string[], stdin: string): Promise<void> {
+  const out = await run(cmd, args, { stdin });
+  if (out.code !== 0) throw new ToolError([cmd, ...args], out.code, out.stderr);
 }
 
 let iptablesSupported: Promise<boolean> | undefined;
@@ -308,103 +449,158 @@ export async function resolveIPMasqBackend(
 /**
  * Installs masquerade for an attachment's addresses (`SetupIPMasqForNetworks`).
  *
+ * iptables: one `iptables-restore --noflush` per address family when the container has no
+ * rules yet; otherwise that restore is refused as a whole and the table is read
+ * (`iptables -S`) and only the missing rules are restored (nothing when all are there).
+ * nftables: one `nft -j list chain` for the attachment's old rules and one `nft -f -`.
+ * With no backend configured, iptables is tried first and the reference's support checks
+ * only run when it fails.
+ *
  * @param backend Configured backend (`undefined`: automatic).
  * @param cidrs Container addresses with prefix, as in the result (`10.22.0.5/16`).
  * @param ids Network name, container interface name and container ID.
+ * @param options `run`: the tool runner.
  * @returns When the rules are in place.
- * @throws {ToolError} When a tool fails.
+ * @throws {ToolError} Code 999 naming the tool command that failed.
  */
 export async function setupIPMasq(
   backend: IPMasqBackend | undefined,
   cidrs: readonly string[],
   ids: { network: string; ifName: string; containerId: string },
+  options: IPMasqOptions = {},
 ): Promise<void> {
-  const which = await resolveIPMasqBackend(backend);
-  if (which === "iptables") await setupIptables(cidrs, ids.network, ids.containerId);
-  else await setupNft(cidrs, ids.network, ids.ifName, ids.containerId);
+  const run = options.run ?? runTool;
+  if (backend === "nftables") return await setupNft(cidrs, ids, run);
+  if (backend === "iptables" || iptablesSupported !== undefined) {
+    if ((await resolveIPMasqBackend(backend)) === "nftables") {
+      return await setupNft(cidrs, ids, run);
+    }
+    return await setupIptables(cidrs, ids.network, ids.containerId, run);
+  }
+  try {
+    await setupIptables(cidrs, ids.network, ids.containerId, run);
+  } catch (err) {
+    if ((await resolveIPMasqBackend(undefined)) === "iptables") throw err;
+    await setupNft(cidrs, ids, run);
+  }
 }
 
 /**
- * Removes an attachment's masquerade with both backends (`TeardownIPMasqForNetworks`).
- * Missing rules are fine; errors of a backend the host does not support are ignored.
+ * Removes an attachment's masquerade with both backends at once
+ * (`TeardownIPMasqForNetworks`). Missing rules are fine; errors of a backend the host does
+ * not support are ignored.
+ *
+ * iptables: one `iptables-restore --noflush` per address family deleting the jumps and the
+ * chain ADD made; when refused (something is missing or differs), one `iptables -S` and a
+ * restore of what is there. nftables: one `nft -j list chain` and, when the attachment has
+ * rules, one `nft -f -`.
  *
  * @param cidrs Container addresses with prefix (needed by iptables only).
  * @param ids Network name, container interface name and container ID.
+ * @param options `run`: the tool runner; `backend`: the configured backend, a hint that
+ * lets the iptables side read first instead of guessing when it is `"nftables"`.
  * @returns When done.
- * @throws {Error} The supported backends' errors, joined.
+ * @throws {CniError} Code 999 with the supported backends' errors, joined.
  */
 export async function teardownIPMasq(
   cidrs: readonly string[],
   ids: { network: string; ifName: string; containerId: string },
+  options: IPMasqOptions & { backend?: IPMasqBackend | undefined } = {},
 ): Promise<void> {
+  const run = options.run ?? runTool;
+  const [ipt, nft] = await Promise.allSettled([
+    teardownIptables(cidrs, ids.network, ids.containerId, {
+      run,
+      optimistic: options.backend !== "nftables",
+    }),
+    nftMasqRules(nftInstanceHash(ids.network, ids.ifName, ids.containerId), run)
+      .then((rules) => deleteNftRules(rules, run)),
+  ]);
   const errors: string[] = [];
-  try {
-    await teardownIptables(cidrs, ids.network, ids.containerId);
-  } catch (err) {
-    if (await supportsIptables()) errors.push((err as Error).message);
-  }
-  try {
-    await deleteNftRules(
-      await nftMasqRules(nftInstanceHash(ids.network, ids.ifName, ids.containerId)),
-    );
-  } catch (err) {
-    if (await supportsNftables()) errors.push((err as Error).message);
-  }
-  if (errors.length > 0) throw new Error(errors.join("; "));
+  if (ipt.status === "rejected" && (await supportsIptables())) errors.push(errText(ipt.reason));
+  if (nft.status === "rejected" && (await supportsNftables())) errors.push(errText(nft.reason));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-const IPT_JUMP_REGEXP =
-  /^-A POSTROUTING -s (\S+) -m comment --comment "name: \\"(.*?)\\" id: \\"(.*?)\\"" -j (CNI-[0-9a-f]{24})$/;
+const IPT_COMMENT_REGEXP = /^name: ("(?:[^"\\]|\\.)*") id: ("(?:[^"\\]|\\.)*")$/;
+
+/**
+ * The POSTROUTING jumps of `network` whose container is not kept, by container ID: the jump
+ * must carry the reference comment and go to that container's chain.
+ */
+function staleJumps(
+  snap: NatSnapshot,
+  network: string,
+  keepIds: ReadonlySet<string>,
+): Map<string, IpCidr[]> {
+  const stale = new Map<string, IpCidr[]>();
+  for (const key of snap.rules.get("POSTROUTING") ?? []) {
+    const t = ruleTokens(key);
+    if (t.length !== 8 || t[0] !== "-s" || t[4] !== "--comment" || t[6] !== "-j") continue;
+    const m = IPT_COMMENT_REGEXP.exec(t[5]!);
+    if (!m) continue;
+    let net: unknown, cid: unknown;
+    try {
+      net = JSON.parse(m[1]!);
+      cid = JSON.parse(m[2]!);
+    } catch {
+      continue;
+    }
+    if (net !== network || typeof cid !== "string" || keepIds.has(cid)) continue;
+    if (t[7] !== ipMasqChainName(network, cid)) continue;
+    const src = parseCidr(t[1]!);
+    if (!src) continue;
+    stale.set(cid, [...(stale.get(cid) ?? []), src]);
+  }
+  return stale;
+}
 
 /**
  * Removes masquerade rules of a network whose attachments are not in `valid` (GC). For nft
  * the comment names the attachment; for iptables the POSTROUTING jump's comment names the
- * container, and its chain is removed when no valid attachment has that container ID.
+ * container, and its chain is removed when no valid attachment has that container ID (one
+ * read and one restore per address family).
  *
  * @param network Network name.
  * @param valid The valid attachments (`cni.dev/valid-attachments`).
+ * @param options `run`: the tool runner.
  * @returns When done.
- * @throws {Error} Tool failures of supported backends, joined.
+ * @throws {CniError} Code 999 with the tool failures of supported backends, joined.
  */
 export async function gcIPMasq(
   network: string,
   valid: readonly { containerID: string; ifname: string }[],
+  options: IPMasqOptions = {},
 ): Promise<void> {
+  const run = options.run ?? runTool;
   const errors: string[] = [];
   if (await supportsNftables()) {
     try {
       const keep = new Set(valid.map((a) => nftInstanceComment(network, a.ifname, a.containerID)));
-      const rules = await nftMasqRules(nftNetworkHash(network) + "-");
-      await deleteNftRules(rules.filter((r) => !keep.has(r.comment ?? "")));
+      const rules = await nftMasqRules(nftNetworkHash(network) + "-", run);
+      await deleteNftRules(rules.filter((r) => !keep.has(r.comment ?? "")), run);
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(errText(err));
     }
   }
   if (await supportsIptables()) {
     const keepIds = new Set(valid.map((a) => a.containerID));
-    for (const cmd of ["iptables", "ip6tables"]) {
+    const plan = (snap: NatSnapshot | undefined) =>
+      [...staleJumps(snap!, network, keepIds)].flatMap(([cid, sources]) =>
+        iptablesTeardownLines(
+          snap,
+          ipMasqChainName(network, cid),
+          ipMasqComment(network, cid),
+          sources,
+        )
+      );
+    for (const cmd of ["iptables", "ip6tables"] as const) {
       try {
-        const out = await runToolOk(cmd, ["--wait", "-t", "nat", "-S", "POSTROUTING"]);
-        const stale = new Map<string, string[]>();
-        for (const line of out.split("\n")) {
-          const m = IPT_JUMP_REGEXP.exec(line.trim());
-          if (!m || m[2] !== network || keepIds.has(m[3]!)) continue;
-          if (m[4] !== ipMasqChainName(network, m[3]!)) continue;
-          const list = stale.get(m[3]!) ?? [];
-          list.push(m[1]!);
-          stale.set(m[3]!, list);
-        }
-        for (const [cid, sources] of stale) {
-          await teardownIptables(
-            sources.map((s) => (s.includes("/") ? s : `${s}/32`)),
-            network,
-            cid,
-          );
-        }
+        await converge(cmd, plan, false, run);
       } catch (err) {
-        errors.push((err as Error).message);
+        errors.push(errText(err));
       }
     }
   }
-  if (errors.length > 0) throw new Error(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }

@@ -5,9 +5,14 @@
  * `cni-br-iface-<id>-<if>` and `...-mac` that drop frames from the host port whose source MAC
  * is not the container's. Every rule carries the comment `macspoofchk-<id>-<if>`.
  *
+ * Process cost: set-up is one `nft -j -f -` (the reference's two transactions, declare and
+ * fill, sent as one batch: the same end state, atomically); teardown is one `nft -j list
+ * chain` of PREROUTING plus one transaction deleting the jump and both chains.
+ *
  * @module
  */
-import { runTool, runToolOk, ToolError } from "./exec.ts";
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { runTool, ToolError, type ToolRunner } from "./exec.ts";
 
 const TABLE = "nat";
 const FAMILY = "bridge";
@@ -50,14 +55,15 @@ function rule(chainName: string, expr: unknown[], comment: string): Record<strin
 }
 
 /**
- * The two JSON transactions of the set-up (tables and chains, then the rules).
+ * The set-up as one JSON batch: declare the table and the three chains (the reference's
+ * first transaction), then flush both per-attachment chains and add the rules (its second).
  *
  * @param ids The attachment.
- * @returns `[declare, rules]` as `nft -j -f -` input objects.
+ * @returns The `nft -j -f -` input object.
  */
-export function spoofCheckSetupTransactions(ids: SpoofCheckIds): [unknown, unknown] {
+export function spoofCheckSetupTransaction(ids: SpoofCheckIds): { nftables: unknown[] } {
   const n = spoofCheckNames(ids.containerId, ids.ifName);
-  const declare = {
+  return {
     nftables: [
       { add: { table: { family: FAMILY, name: TABLE } } },
       {
@@ -73,10 +79,6 @@ export function spoofCheckSetupTransactions(ids: SpoofCheckIds): [unknown, unkno
       },
       { add: { chain: chain(n.ifaceChain) } },
       { add: { chain: chain(n.macChain) } },
-    ],
-  };
-  const rules = {
-    nftables: [
       { flush: { chain: chain(n.ifaceChain) } },
       { flush: { chain: chain(n.macChain) } },
       {
@@ -105,78 +107,89 @@ export function spoofCheckSetupTransactions(ids: SpoofCheckIds): [unknown, unkno
       { add: { rule: rule(n.macChain, [{ drop: null }], n.comment) } },
     ],
   };
-  return [declare, rules];
 }
 
-async function applyJson(doc: unknown): Promise<void> {
-  await runToolOk("nft", ["-j", "-f", "-"], { stdin: JSON.stringify(doc) });
+const NFT_JSON = ["-j", "-f", "-"];
+
+/** Runs one `nft -j -f -` batch; `undefined` on success, else the failure. */
+async function applyJson(doc: unknown, run: ToolRunner): Promise<ToolError | undefined> {
+  const out = await run("nft", NFT_JSON, { stdin: JSON.stringify(doc) });
+  return out.code === 0 ? undefined : new ToolError(["nft", ...NFT_JSON], out.code, out.stderr);
+}
+
+function isNoEntry(err: ToolError): boolean {
+  return /No such file or directory/i.test(err.stderr);
 }
 
 /**
- * Installs the spoof check for an attachment.
+ * Installs the spoof check for an attachment: one `nft -j -f -`.
  *
  * @param ids The attachment.
+ * @param options `run`: the tool runner (default: spawn it).
  * @returns When installed.
- * @throws {Error} `failed to setup spoof-check: ...`.
+ * @throws {CniError} Code 999, `failed to setup spoof-check: ...` naming the nft command.
  */
-export async function setupSpoofCheck(ids: SpoofCheckIds): Promise<void> {
-  const [declare, rules] = spoofCheckSetupTransactions(ids);
-  try {
-    await applyJson(declare);
-    await applyJson(rules);
-  } catch (err) {
-    throw new Error(`failed to setup spoof-check: ${(err as Error).message}`, { cause: err });
+export async function setupSpoofCheck(
+  ids: SpoofCheckIds,
+  options: { run?: ToolRunner } = {},
+): Promise<void> {
+  const err = await applyJson(spoofCheckSetupTransaction(ids), options.run ?? runTool);
+  if (err) {
+    throw new CniError(ErrorCode.Internal, `failed to setup spoof-check: ${err.message}`, {
+      cause: err,
+    });
   }
 }
 
 /**
- * Removes an attachment's spoof check: the PREROUTING jump found by its comment (reading only
- * that chain), then both per-attachment chains. Missing pieces are not errors.
+ * Removes an attachment's spoof check: reads only the PREROUTING chain to find the jump by
+ * its comment, then deletes the jump and both per-attachment chains in one transaction.
+ * Missing pieces are not errors: when that transaction is refused because a chain is
+ * absent, the pieces are deleted one by one.
  *
  * @param containerId Container ID.
  * @param ifName Container interface name.
+ * @param options `run`: the tool runner (default: spawn it).
  * @returns When removed.
- * @throws {Error} When nft fails for another reason than absence.
+ * @throws {CniError} Code 999 when nft fails for another reason than absence.
  */
-export async function teardownSpoofCheck(containerId: string, ifName: string): Promise<void> {
+export async function teardownSpoofCheck(
+  containerId: string,
+  ifName: string,
+  options: { run?: ToolRunner } = {},
+): Promise<void> {
+  const run = options.run ?? runTool;
   const n = spoofCheckNames(containerId, ifName);
   const errors: string[] = [];
-  const list = await runTool("nft", ["-j", "list", "chain", FAMILY, TABLE, BASE_CHAIN]);
+  const listArgs = ["-j", "list", "chain", FAMILY, TABLE, BASE_CHAIN];
+  const list = await run("nft", listArgs);
+  let handles: number[] = [];
   if (list.code === 0) {
     const parsed = JSON.parse(list.stdout) as {
       nftables?: { rule?: { chain?: string; handle: number; comment?: string } }[];
     };
-    const handles = (parsed.nftables ?? []).flatMap((e) =>
+    handles = (parsed.nftables ?? []).flatMap((e) =>
       e.rule && e.rule.chain === BASE_CHAIN && e.rule.comment === n.comment ? [e.rule.handle] : []
     );
-    if (handles.length > 0) {
-      try {
-        await applyJson({
-          nftables: handles.map((handle) => ({
-            delete: { rule: { family: FAMILY, table: TABLE, chain: BASE_CHAIN, handle } },
-          })),
-        });
-      } catch (err) {
-        errors.push(`failed to delete iface match rule: ${(err as Error).message}`);
-      }
-    }
   } else if (!/No such file or directory/i.test(list.stderr)) {
-    errors.push(
-      new ToolError(
-        ["nft", "-j", "list", "chain", FAMILY, TABLE, BASE_CHAIN],
-        list.code,
-        list.stderr,
-      )
-        .message,
-    );
+    errors.push(new ToolError(["nft", ...listArgs], list.code, list.stderr).message);
   }
-  for (const name of [n.ifaceChain, n.macChain]) {
-    const out = await runTool("nft", ["-j", "-f", "-"], {
-      stdin: JSON.stringify({ nftables: [{ delete: { chain: chain(name) } }] }),
-    });
-    if (out.code !== 0 && !/No such file or directory/i.test(out.stderr)) {
-      errors.push(`failed to delete regular chains: ${out.stderr.trim()}`);
+  const deleteRules = handles.map((handle) => ({
+    delete: { rule: { family: FAMILY, table: TABLE, chain: BASE_CHAIN, handle } },
+  }));
+  const deleteChains = [n.ifaceChain, n.macChain].map((name) => ({
+    delete: { chain: chain(name) },
+  }));
+  if (await applyJson({ nftables: [...deleteRules, ...deleteChains] }, run)) {
+    // Refused as a whole (a piece is absent, or nft failed): the pieces one by one.
+    if (deleteRules.length > 0) {
+      const err = await applyJson({ nftables: deleteRules }, run);
+      if (err) errors.push(`failed to delete iface match rule: ${err.message}`);
+    }
+    for (const del of deleteChains) {
+      const err = await applyJson({ nftables: [del] }, run);
+      if (err && !isNoEntry(err)) errors.push(`failed to delete regular chains: ${err.message}`);
     }
   }
-  if (errors.length > 0) throw new Error(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/helpers/assert.ts";
-import { spoofCheckNames, spoofCheckSetupTransactions } from "./spoofcheck.ts";
+import { spoofCheckNames, spoofCheckSetupTransaction } from "./spoofcheck.ts";
 
 Deno.test("spoofCheckNames() follows the reference naming", () => {
   assertEquals(spoofCheckNames("abc", "eth0"), {
@@ -10,13 +10,22 @@ Deno.test("spoofCheckNames() follows the reference naming", () => {
   });
 });
 
-Deno.test("spoofCheckSetupTransactions() declares then fills the chains", () => {
-  const [declare, rules] = spoofCheckSetupTransactions({
+Deno.test("spoofCheckSetupTransaction() declares then fills the chains in one batch", () => {
+  const batch = spoofCheckSetupTransaction({
     containerId: "abc",
     ifName: "eth0",
     hostIface: "veth01020304",
     mac: "0a:00:00:00:00:01",
-  }) as [{ nftables: unknown[] }, { nftables: unknown[] }];
+  });
+  assertEquals(batch.nftables.length, 10);
+  const declare = { nftables: batch.nftables.slice(0, 4) };
+  const rules = { nftables: batch.nftables.slice(4) };
+  assertEquals(declare.nftables.map((c) => Object.keys((c as { add: object }).add)[0]), [
+    "table",
+    "chain",
+    "chain",
+    "chain",
+  ]);
   assertEquals(declare.nftables[1], {
     add: {
       chain: {
