@@ -43,6 +43,7 @@ import {
   NLM_F_ACK,
   NLM_F_DUMP,
   NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -105,6 +106,13 @@ export function netlinkStats(): NetlinkStats {
   return { ...stats };
 }
 
+/** Probes of {@linkcode NetlinkSocket.requestUntilGone} sent back to back before pacing them. */
+const PROBES_AT_ONCE = 8;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Background completions still running (sends whose kernel work is not finished). */
 const pending = new Set<Promise<unknown>>();
 
@@ -155,8 +163,11 @@ export interface RequestInit {
  * the kernel's side.
  */
 export interface NetlinkTransport {
-  /** Sends one request datagram. */
-  send(bytes: Uint8Array): void;
+  /**
+   * Sends one request datagram. A promise is awaited when the send is a background one
+   * ({@linkcode NetlinkSocket.requestUntilGone}), as a kernel that takes long to return.
+   */
+  send(bytes: Uint8Array): void | Promise<void>;
   /** Returns the next reply datagram. */
   recv(): Uint8Array;
 }
@@ -216,6 +227,11 @@ class ReplyTooLargeError extends NetlinkError {
 /** Whether a request type only reads (`RTM_GET*`), so it may be sent again. */
 function isGet(type: number): boolean {
   return type >= 16 && type % 4 === 2;
+}
+
+/** Flags of a request: a read-only one is answered by its reply, others by an ACK. */
+function requestFlags(get: boolean): number {
+  return get ? NLM_F_REQUEST : NLM_F_REQUEST | NLM_F_ACK;
 }
 
 function trySetsockopt(fd: number, level: number, name: number, value: number): boolean {
@@ -281,7 +297,10 @@ export class NetlinkSocket {
    */
   send(bytes: Uint8Array): void {
     this.#usable();
-    if (this.#transport) return this.#transport.send(bytes);
+    if (this.#transport) {
+      void this.#transport.send(bytes);
+      return;
+    }
     const data = new Uint8Array(bytes);
     const kernel = sockaddrNl(0, 0);
     for (let i = 1;; i++) {
@@ -406,7 +425,9 @@ export class NetlinkSocket {
   }
 
   /**
-   * Sends a request with `NLM_F_ACK` and waits for the ACK.
+   * Sends a request and waits for its answer: the ACK (`NLM_F_ACK` is set), or for a read-only
+   * `RTM_GET*` request the one answer message, which ends the exchange (no ACK is asked for:
+   * one datagram less to read).
    *
    * @param init The request.
    * @param ctx What it is about, for errors.
@@ -415,18 +436,20 @@ export class NetlinkSocket {
    *   for `ENODEV`), with the extended-ack text when there is one.
    */
   request(init: RequestInit, ctx: RequestContext): NlMessage[] {
+    const get = isGet(init.type);
     for (let attempt = 1;; attempt++) {
       try {
-        return this.#collectAck(this.#sendRequest(init, NLM_F_REQUEST | NLM_F_ACK, ctx), ctx);
+        return this.#collectAck(this.#sendRequest(init, requestFlags(get), ctx), ctx, get);
       } catch (err) {
         // A reply too large for the buffer is lost; a read-only request is simply asked again.
-        if (err instanceof ReplyTooLargeError && isGet(init.type) && attempt < 2) continue;
+        if (err instanceof ReplyTooLargeError && get && attempt < 2) continue;
         throw err;
       }
     }
   }
 
-  #collectAck(seq: number, ctx: RequestContext): NlMessage[] {
+  /** Reads the answer to `seq`: up to the ACK, or with `answerEnds` up to the answer. */
+  #collectAck(seq: number, ctx: RequestContext, answerEnds: boolean): NlMessage[] {
     const out: NlMessage[] = [];
     for (const m of this.#replies(seq, ctx)) {
       if (m.header.type === NLMSG_ERROR) {
@@ -434,8 +457,13 @@ export class NetlinkSocket {
         if (e.error === 0) return out;
         throw kernelError(ctx, -e.error, e.extack?.msg);
       }
-      if (m.header.type === NLMSG_NOOP || m.header.type === NLMSG_DONE) continue;
+      if (m.header.type === NLMSG_NOOP) continue;
+      if (m.header.type === NLMSG_DONE) {
+        if (answerEnds) return out;
+        continue;
+      }
       out.push(m);
+      if (answerEnds && !(m.header.flags & NLM_F_MULTI)) return out;
     }
     throw protocolError(ctx, "reply stream ended without an ACK");
   }
@@ -523,7 +551,10 @@ export class NetlinkSocket {
       if (err instanceof LinkNotFoundError) return true; // already gone: what was asked for
       throw err;
     });
-    for (;;) {
+    for (let probes = 1;; probes++) {
+      // A probe waits on the rtnl lock while the kernel unlists; one that does not (the request
+      // not started yet) is repeated at once, and after a few, at a timer's pace.
+      if (probes > PROBES_AT_ONCE) await delay(1);
       stats.probes++;
       const probed = this.#sendInBackground(probe, ctx).then(() => false, (err) => {
         if (err instanceof LinkNotFoundError) return true;
@@ -538,17 +569,18 @@ export class NetlinkSocket {
   #sendInBackground(init: RequestInit, ctx: RequestContext): Promise<NlMessage[]> {
     this.#usable();
     const seq = this.#nextSeq();
-    const msg = this.#encode(init, NLM_F_REQUEST | NLM_F_ACK, seq);
+    const get = isGet(init.type);
+    const msg = this.#encode(init, requestFlags(get), seq);
     this.#inflight.set(seq, []);
     stats.roundTrips++;
     stats.offThread++;
     const sent = this.#transport
-      ? Promise.resolve().then(() => (this.#transport!.send(msg), msg.byteLength))
+      ? Promise.resolve().then(async () => (await this.#transport!.send(msg), msg.byteLength))
       : sendtoOffThread(this.#fd, new Uint8Array(msg), sockaddrNl(0, 0));
     const done = sent.then((n) => {
       // errno of the worker thread is lost: send again here to learn it (nothing was sent).
       if (n < 0) this.#sendEncoded(msg, ctx);
-      return this.#collectAck(seq, ctx);
+      return this.#collectAck(seq, ctx, get);
     }).finally(() => {
       this.#inflight.delete(seq);
       pending.delete(done);
