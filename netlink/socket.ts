@@ -296,6 +296,11 @@ export class NetlinkSocket {
    * @throws {ErrnoError} When `sendto` fails.
    */
   send(bytes: Uint8Array): void {
+    this.#open();
+    this.#send(bytes);
+  }
+
+  #send(bytes: Uint8Array): void {
     this.#usable();
     if (this.#transport) {
       void this.#transport.send(bytes);
@@ -325,6 +330,11 @@ export class NetlinkSocket {
    *   `EMSGSIZE` when the datagram did not fit.
    */
   recvDatagram(): Uint8Array {
+    this.#open();
+    return this.#recv();
+  }
+
+  #recv(): Uint8Array {
     this.#usable();
     if (this.#transport) {
       stats.datagrams++;
@@ -351,6 +361,12 @@ export class NetlinkSocket {
     }
   }
 
+  /** For callers: refuses once `close()` was called. */
+  #open(): void {
+    if (this.#closed) throw new Error("netlink socket is closed");
+  }
+
+  /** For the socket's own reads and writes: refuses once the descriptor is released. */
   #usable(): void {
     if (this.#released) throw new Error("netlink socket is closed");
   }
@@ -374,7 +390,7 @@ export class NetlinkSocket {
 
   #sendEncoded(msg: Uint8Array, ctx: RequestContext): void {
     try {
-      this.send(msg);
+      this.#send(msg);
     } catch (err) {
       if (err instanceof ErrnoError) throw kernelError(ctx, err.errno);
       throw err;
@@ -395,7 +411,7 @@ export class NetlinkSocket {
     for (;;) {
       let datagram: Uint8Array;
       try {
-        datagram = this.recvDatagram();
+        datagram = this.#recv();
       } catch (err) {
         if (err instanceof ErrnoError && err.errno === EAGAIN) {
           throw protocolError(ctx, `no reply from the kernel in ${RECV_TIMEOUT_SECONDS} s`);
@@ -436,6 +452,7 @@ export class NetlinkSocket {
    *   for `ENODEV`), with the extended-ack text when there is one.
    */
   request(init: RequestInit, ctx: RequestContext): NlMessage[] {
+    this.#open();
     const get = isGet(init.type);
     for (let attempt = 1;; attempt++) {
       try {
@@ -479,6 +496,7 @@ export class NetlinkSocket {
    * @throws {DumpInterruptedError} When every attempt was interrupted.
    */
   dump(init: RequestInit, ctx: RequestContext): NlMessage[] {
+    this.#open();
     for (let attempt = 1; attempt <= DUMP_ATTEMPTS; attempt++) {
       const seq = this.#sendRequest(init, NLM_F_REQUEST | NLM_F_DUMP, ctx);
       const out: NlMessage[] = [];
@@ -547,6 +565,7 @@ export class NetlinkSocket {
     probe: RequestInit,
     ctx: RequestContext,
   ): Promise<void> {
+    this.#open();
     const acked = this.#sendInBackground(init, ctx).then(() => true, (err) => {
       if (err instanceof LinkNotFoundError) return true; // already gone: what was asked for
       throw err;
@@ -555,6 +574,10 @@ export class NetlinkSocket {
       // A probe waits on the rtnl lock while the kernel unlists; one that does not (the request
       // not started yet) is repeated at once, and after a few, at a timer's pace.
       if (probes > PROBES_AT_ONCE) await delay(1);
+      if (this.#released) { // closed meanwhile and every reply read: the ACK has come
+        await acked;
+        return;
+      }
       stats.probes++;
       const probed = this.#sendInBackground(probe, ctx).then(() => false, (err) => {
         if (err instanceof LinkNotFoundError) return true;

@@ -214,7 +214,9 @@ Deno.test("NetlinkSocket.requestUntilGone() resolves once the probe sees ENODEV,
   const { sock, finish, sent } = slowDelete(0, true);
   let acked = false;
   await sock.requestUntilGone(DELLINK, PROBE, DEL_CTX);
-  sock.close();
+  sock.close(); // the descriptor stays open for the ACK still to come
+  assertEquals(sock.closed, true);
+  assertThrows(() => sock.request(PROBE, CTX), Error, "netlink socket is closed");
   assertEquals(sent, [RTM_DELLINK, RTM_GETLINK]);
   const drained = pendingKernelWork().then(() => acked = true);
   await Promise.resolve();
