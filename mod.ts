@@ -41,6 +41,7 @@
  *   netnsAdd,
  *   netnsDelete,
  *   parseConfList,
+ *   pendingKernelWork,
  * } from "./mod.ts";
  *
  * const list = parseConfList('{"cniVersion":"1.1.0","name":"lo","plugins":[{"type":"loopback"}]}');
@@ -51,6 +52,7 @@
  * try {
  *   console.log(await addNetworkList(list, rt, { invoker }));
  *   await delNetworkList(list, rt, { invoker });
+ *   await pendingKernelWork(); // the kernel's last cleanup after a DEL (e.g. of a veth)
  * } finally {
  *   netnsDelete("demo");
  * }
@@ -218,6 +220,11 @@ export type { AttachmentKey, CachedAttachment, CacheEntryJson, CacheWrite } from
 // Built-in plugins
 export { BUILTIN_PLUGINS } from "./plugins/mod.ts";
 
+// Kernel work still finishing after a call returned (an in-process DEL returns once the veth
+// is gone), and counters of netlink work
+export { netlinkStats, pendingKernelWork } from "./netlink/socket.ts";
+export type { NetlinkStats } from "./netlink/socket.ts";
+
 // Network namespaces
 export {
   NetnsHandle,
@@ -226,6 +233,7 @@ export {
   openNetns,
   withNetns,
 } from "./netns/netns.ts";
+export type { WithNetnsOptions } from "./netns/netns.ts";
 export {
   NETNS_RUN_DIR,
   netnsAdd,

@@ -9,6 +9,7 @@ import { runPlugin, type SkelOutput } from "../cni/skel.ts";
 import { createDelegate, parseBuiltinsMode } from "../cni/invoke.ts";
 import type { PluginRegistry } from "../cni/plugin.ts";
 import { isOwnNetns } from "../netns/netns.ts";
+import { pendingKernelWork } from "../netlink/socket.ts";
 
 /**
  * Whether `CNI_COMMAND` in `env` needs stdin read (not for VERSION or a missing command, so
@@ -65,5 +66,9 @@ export async function runBuiltinPlugin(
     env: io.env,
     ...(timeout > 0 && { timeoutMs: timeout }),
   });
-  return runPlugin(fns, io, { delegate, isOwnNetns: (path) => isOwnNetns(path) });
+  const out = await runPlugin(fns, io, { delegate, isOwnNetns: (path) => isOwnNetns(path) });
+  // A DEL returns once the veth is gone; as a process, also wait for the kernel's last
+  // cleanup of it, as the reference plugin does, before the caller sees the exit.
+  await pendingKernelWork();
+  return out;
 }

@@ -2,8 +2,12 @@
  * The one `Deno.dlopen` of the code base: the libc symbols that denocni needs, opened lazily
  * on first use so that plugin start-up does not pay for it.
  *
- * None of the symbols is `nonblocking`: `setns`, `unshare` and errno are per thread, and the
- * calls must run on the JavaScript thread that asked for them.
+ * Every symbol but one runs on the JavaScript thread that asked for it (`setns`, `unshare` and
+ * errno are per thread). The exception is `sendto_nonblocking`: the same `sendto`, run on a
+ * Deno worker thread and returning a promise, for netlink requests whose kernel work goes on
+ * long after their effect is visible (a link's teardown). A socket acts in the namespace it
+ * was created in, so the worker thread's namespace does not matter; errno is that thread's
+ * and cannot be read, so callers redo a failed call synchronously to learn it.
  *
  * @module
  */
@@ -22,6 +26,13 @@ export const LIBC_SYMBOLS = {
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   /** ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen) */
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  /** `sendto` again, run off the JavaScript thread (see the module doc); errno is unreadable. */
+  sendto_nonblocking: {
+    name: "sendto",
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+    nonblocking: true,
+  },
   /** ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags) */
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   /** ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr, socklen_t *addrlen) */

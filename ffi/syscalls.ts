@@ -194,6 +194,36 @@ export function sendto(
 }
 
 /**
+ * `sendto(2)` run on a Deno worker thread instead of the JavaScript thread, for a send the
+ * kernel may take long to return from while the JavaScript thread has other work. The
+ * buffers are kept alive until the call returns. errno belongs to the worker thread and is
+ * lost: on `-1`, redo the call with {@linkcode sendto} to learn why (nothing was sent).
+ *
+ * @param fd Socket.
+ * @param data Bytes to send.
+ * @param addr Packed destination address, or `null` for a connected socket.
+ * @param flags `MSG_*` flags.
+ * @returns Bytes sent, or `-1` on failure.
+ */
+export async function sendtoOffThread(
+  fd: number,
+  data: Uint8Array<ArrayBuffer>,
+  addr: Uint8Array<ArrayBuffer> | null,
+  flags = 0,
+): Promise<number> {
+  const n = await libc().sendto_nonblocking(
+    fd,
+    data,
+    BigInt(data.byteLength),
+    flags,
+    addr,
+    addr?.byteLength ?? 0,
+  );
+  // Referenced after the await, so neither buffer is collected while the kernel reads it.
+  return data.byteLength >= 0 && (addr === null || addr.byteLength >= 0) ? Number(n) : -1;
+}
+
+/**
  * `recvfrom(2)`.
  *
  * @param fd Socket.

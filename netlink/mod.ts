@@ -24,6 +24,7 @@ export {
   linkAddDummy,
   linkAddVeth,
   linkDel,
+  linkDelBackground,
   linkFind,
   linkGet,
   linkList,
@@ -49,8 +50,8 @@ export type {
   RouteSpec,
   VethOptions,
 } from "./ops.ts";
-export { NetlinkSocket, openNetlink } from "./socket.ts";
-export type { OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
+export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
+export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
 export {
   DumpInterruptedError,
   LinkNotFoundError,

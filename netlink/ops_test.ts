@@ -20,6 +20,7 @@ import { decodeMessages, encodeMessage } from "./codec.ts";
 import type { NlMessage } from "./codec.ts";
 import {
   NLM_F_CREATE,
+  NLM_F_ECHO,
   NLM_F_EXCL,
   RTM_DELROUTE,
   RTM_GETLINK,
@@ -101,7 +102,7 @@ Deno.test("linkAddVeth() puts IFLA_NET_NS_FD and the peer MAC inside the peer", 
   );
 });
 
-Deno.test("linkAddVeth() sends RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL", () => {
+Deno.test("linkAddVeth() sends RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO", () => {
   let flags = -1;
   let type = -1;
   const { sock } = fakeSocket((init) => {
@@ -111,7 +112,7 @@ Deno.test("linkAddVeth() sends RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL", () =
   });
   linkAddVeth(sock, { name: "v0", peerName: "v1" });
   assertEquals(type, RTM_NEWLINK);
-  assertEquals(flags, NLM_F_CREATE | NLM_F_EXCL);
+  assertEquals(flags, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
 });
 
 Deno.test("linkAddBridge() encodes vlan_filtering and vlan_default_pvid in IFLA_INFO_DATA", () => {

@@ -1,6 +1,6 @@
 // Reply handling of NetlinkSocket against a scripted kernel (no real socket, no root).
-import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import { NetlinkSocket, openNetlink } from "./socket.ts";
+import { assertEquals, assertRejects, assertThrows } from "../tests/helpers/assert.ts";
+import { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 import type { NetlinkTransport } from "./socket.ts";
 import { cstringAttr, decodeHeader, encodeAttrs, encodeMessage } from "./codec.ts";
 import {
@@ -13,6 +13,7 @@ import {
   NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
+  RTM_DELLINK,
   RTM_GETLINK,
   RTM_NEWLINK,
 } from "./constants.ts";
@@ -119,10 +120,25 @@ Deno.test("NetlinkSocket.request() skips stale sequence numbers and returns repl
     concat(newlink(seq - 1, 0), nlerr(seq - 1, 17)),
     concat(newlink(seq, 0), nlerr(seq, 0)),
   ]);
-  const replies = sock.request({ type: RTM_GETLINK }, CTX);
+  const replies = sock.request({ type: RTM_NEWLINK }, CTX);
   assertEquals(replies.length, 1);
   assertEquals(replies[0]!.header.type, RTM_NEWLINK);
   assertEquals(requests, [NLM_F_REQUEST | NLM_F_ACK]);
+});
+
+Deno.test("NetlinkSocket.request() asks no ACK of a GET: its one answer ends the exchange", () => {
+  const { sock, requests } = scripted((seq) => [
+    concat(newlink(seq - 1, 0), nlerr(seq - 1, 17)),
+    newlink(seq, 0),
+  ]);
+  const replies = sock.request({ type: RTM_GETLINK }, CTX);
+  assertEquals(replies.length, 1);
+  assertEquals(replies[0]!.header.type, RTM_NEWLINK);
+  assertEquals(requests, [NLM_F_REQUEST]);
+  const before = netlinkStats();
+  sock.request({ type: RTM_GETLINK }, CTX);
+  assertEquals(netlinkStats().datagrams - before.datagrams, 2); // the stale one, then the answer
+  assertEquals(netlinkStats().roundTrips - before.roundTrips, 1);
 });
 
 Deno.test("NetlinkSocket.request() refuses a reply addressed to another port", () => {
@@ -157,4 +173,75 @@ Deno.test("NetlinkSocket.dump() surfaces an error in NLMSG_DONE", () => {
   });
   const e = assertThrows(() => sock.dump({ type: RTM_GETLINK }, CTX), NetlinkError);
   assertEquals(e.code, "EOPNOTSUPP");
+});
+
+/**
+ * A scripted kernel for background requests: RTM_DELLINK is answered with `delErrno` only when
+ * the test calls `finish()` (a kernel still tearing the link down); RTM_GETLINK probes are
+ * answered at once, with ENODEV once `gone` is set.
+ */
+function slowDelete(delErrno: number, gone: boolean) {
+  const queue: Uint8Array[] = [];
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => finish = resolve);
+  const sent: number[] = [];
+  const transport: NetlinkTransport = {
+    send(bytes) {
+      const [h] = decodeHeader(bytes, 0);
+      sent.push(h.type);
+      if (h.type === RTM_GETLINK) {
+        queue.push(gone ? nlerr(h.seq, 19) : newlink(h.seq, 0));
+        return;
+      }
+      return finished.then(() => {
+        queue.push(nlerr(h.seq, delErrno));
+      });
+    },
+    recv() {
+      const d = queue.shift();
+      if (!d) throw new Error("scripted kernel has nothing more to say");
+      return d;
+    },
+  };
+  return { sock: new NetlinkSocket(-1, PORT, undefined, transport), finish, sent };
+}
+
+const DEL_CTX = { op: "link del", target: "index 7" };
+const DELLINK = { type: RTM_DELLINK, body: new Uint8Array(16) };
+const PROBE = { type: RTM_GETLINK, body: new Uint8Array(16) };
+
+Deno.test("NetlinkSocket.requestUntilGone() resolves once the probe sees ENODEV, before the ACK", async () => {
+  const { sock, finish, sent } = slowDelete(0, true);
+  let acked = false;
+  await sock.requestUntilGone(DELLINK, PROBE, DEL_CTX);
+  sock.close(); // the descriptor stays open for the ACK still to come
+  assertEquals(sock.closed, true);
+  assertThrows(() => sock.request(PROBE, CTX), Error, "netlink socket is closed");
+  assertEquals(sent, [RTM_DELLINK, RTM_GETLINK]);
+  const drained = pendingKernelWork().then(() => acked = true);
+  await Promise.resolve();
+  assertEquals(acked, false); // the ACK is still to come
+  finish();
+  await drained;
+  assertEquals(acked, true);
+});
+
+Deno.test("NetlinkSocket.requestUntilGone() rejects with the kernel's error from the ACK", async () => {
+  const { sock, finish } = slowDelete(1, false); // EPERM; the link stays
+  const p = sock.requestUntilGone(DELLINK, PROBE, DEL_CTX);
+  await Promise.resolve();
+  finish();
+  const e = await assertRejects(() => p, NetlinkError);
+  assertEquals(e.message, 'link del "index 7": operation not permitted (EPERM)');
+  sock.close();
+  await pendingKernelWork();
+});
+
+Deno.test("NetlinkSocket.requestUntilGone() takes an ENODEV ACK as gone", async () => {
+  const { sock, finish } = slowDelete(19, false);
+  const p = sock.requestUntilGone(DELLINK, PROBE, DEL_CTX);
+  finish();
+  await p;
+  sock.close();
+  await pendingKernelWork();
 });

@@ -197,6 +197,15 @@ export function returnToNetns(original: number): void {
   }
 }
 
+/** Options of {@linkcode withNetns}. */
+export interface WithNetnsOptions {
+  /**
+   * An open handle of the calling thread's current namespace, to return to: saves opening
+   * {@linkcode THREAD_NETNS_PATH} when the caller holds one already.
+   */
+  returnTo?: NetnsHandle;
+}
+
 /**
  * Runs a synchronous function inside a network namespace, then returns the thread to its own
  * namespace, also when `fn` throws. If returning fails the process stops.
@@ -209,13 +218,18 @@ export function returnToNetns(original: number): void {
  *
  * @param ns An open handle or a namespace path.
  * @param fn Synchronous work (no `await`, no async Deno APIs).
+ * @param options `returnTo`: a handle of the thread's current namespace, if the caller has one.
  * @returns What `fn` returns.
  * @throws {NotNetnsError} When `ns` is a path that is not a network namespace.
  */
-export function withNetns<T>(ns: NetnsHandle | string, fn: () => T): T {
+export function withNetns<T>(
+  ns: NetnsHandle | string,
+  fn: () => T,
+  options: WithNetnsOptions = {},
+): T {
   const target = typeof ns === "string" ? openNetns(ns) : ns;
   try {
-    const original = open(THREAD_NETNS_PATH, O_RDONLY);
+    const original = options.returnTo?.fd ?? open(THREAD_NETNS_PATH, O_RDONLY);
     try {
       setns(target.fd, CLONE_NEWNET);
       try {
@@ -224,7 +238,7 @@ export function withNetns<T>(ns: NetnsHandle | string, fn: () => T): T {
         returnToNetns(original);
       }
     } finally {
-      close(original);
+      if (!options.returnTo) close(original);
     }
   } finally {
     if (typeof ns === "string") target.close();

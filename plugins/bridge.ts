@@ -25,6 +25,7 @@ import {
   addrList,
   type Link,
   linkDel,
+  linkDelBackground,
   linkFind,
   linkGet,
   linkSetUp,
@@ -96,7 +97,7 @@ function openSession(netnsPath: string): Session {
     opened.push(hostNs);
     const host = openNetlink();
     opened.push(host);
-    const container = openNetlink({ netns: containerNs });
+    const container = openNetlink({ netns: containerNs, returnTo: hostNs });
     return { hostNs, containerNs, host, container };
   } catch (err) {
     for (const h of opened.reverse()) h.close();
@@ -203,8 +204,9 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         ifName: args.ifName,
         enableDad: conf.enableDad,
         hasV6: result.ips.some((ip) => parseCidr(ip.address)?.family === 6),
+        returnTo: s.hostNs,
       });
-      await configureIface(s.container, args.ifName, result);
+      await configureIface(s.container, pair.container, result);
       if (conf.isGateway) {
         let vlanIface: Link | undefined;
         for (const info of [gws.v4, gws.v6]) {
@@ -355,7 +357,9 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
             })
             .map((a) => a.address);
           try {
-            linkDel(sock, { index: link.index });
+            // Returns once the veth pair is gone; the kernel's last cleanup of it goes on in
+            // the background (pendingKernelWork() waits for it).
+            await linkDelBackground(sock, { index: link.index });
           } catch (err) {
             throw new CniError(
               ErrorCode.Internal,

@@ -118,9 +118,12 @@ function addSync(args: CmdArgs): Result {
     refuseOwnNetns(ns, args);
     try {
       using sock = openNetlink({ netns: ns });
-      linkSetUp(sock, { name: LO });
-      const v4 = firstLoopback(addrList(sock, { link: { name: LO }, family: 4 }));
-      const v6 = firstLoopback(addrList(sock, { link: { name: LO }, family: 6 }));
+      // Three round trips: the link (its index), up unless it is, both families' addresses.
+      const lo = linkGet(sock, { name: LO });
+      if (!lo.up) linkSetUp(sock, { index: lo.index });
+      const addrs = addrList(sock, { link: { index: lo.index } });
+      const v4 = firstLoopback(addrs.filter((a) => a.family === 4));
+      const v6 = firstLoopback(addrs.filter((a) => a.family === 6));
       if (v4 !== undefined) addresses.push(v4);
       if (v6 !== undefined) addresses.push(v6);
     } catch (err) {

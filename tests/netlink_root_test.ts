@@ -1,5 +1,5 @@
 // Privileged netlink scenarios in throwaway namespaces, checked with `ip -j` as the oracle.
-import { assert, assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows, IS_ROOT } from "./helpers/assert.ts";
 import {
   addrAdd,
   addrDel,
@@ -10,6 +10,7 @@ import {
   linkAddBridge,
   linkAddVeth,
   linkDel,
+  linkDelBackground,
   linkFind,
   linkGet,
   linkList,
@@ -26,7 +27,9 @@ import {
   linkSetUp,
   NetlinkError,
   NetlinkInputError,
+  netlinkStats,
   openNetlink,
+  pendingKernelWork,
   routeAdd,
   routeDel,
   routeList,
@@ -379,5 +382,93 @@ Deno.test({
       bridgeVlanDel(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
       assertEquals(bridgeVlanList(sock, { name: "vp0" }).map((v) => v.vid), [10]);
     });
+  },
+});
+
+Deno.test({
+  name: "linkDelBackground() returns with both veth ends gone; the kernel finishes after",
+  ignore,
+  async fn() {
+    const [nsA, nsB] = [`dnl-${suffix()}`, `dnl-${suffix()}`];
+    run("ip", ["netns", "add", nsA]);
+    try {
+      run("ip", ["netns", "add", nsB]);
+      using sockA = openNetlink({ netns: `/run/netns/${nsA}` });
+      using handleB = openNetns(`/run/netns/${nsB}`);
+      linkAddBridge(sockA, { name: "br0" });
+      linkSetUp(sockA, { name: "br0" });
+      const host = linkAddVeth(sockA, {
+        name: "vh0",
+        peerName: "eth0",
+        peerNetnsFd: handleB.fd,
+        up: true,
+        master: { name: "br0" },
+      });
+      // The echo is this end before it joined the bridge; its parent is the peer's index.
+      assertEquals(host?.name, "vh0");
+      assertEquals(host?.up, true);
+      const eth0 = ipJson(nsB, "link", "show", "dev", "eth0")[0];
+      assertEquals(host?.parentIndex, eth0.ifindex);
+      assertEquals(ipJson(nsA, "link", "show", "dev", "vh0")[0].master, "br0");
+      {
+        using sockB = openNetlink({ netns: handleB });
+        linkSetUp(sockB, { name: "eth0" });
+        addrAdd(sockB, { name: "eth0" }, { address: "10.99.0.2/24" });
+        const before = netlinkStats();
+        await linkDelBackground(sockB, { name: "eth0" });
+        const after = netlinkStats();
+        // Gone at once, both ends, though the kernel may still be tearing them down.
+        assertEquals(ipJson(nsB, "link", "show").map((l) => l.ifname), ["lo"]);
+        assertEquals(ipJson(nsA, "link", "show").map((l) => l.ifname).sort(), ["br0", "lo"]);
+        assertEquals(after.offThread - before.offThread, 1 + after.probes - before.probes);
+        // Deleting what is gone is no error (unlike linkDel).
+        await linkDelBackground(sockB, { name: "eth0" });
+      } // sockB is closed here; its descriptor once the kernel has answered
+      await pendingKernelWork();
+    } finally {
+      await pendingKernelWork();
+      for (const n of [nsA, nsB]) {
+        new Deno.Command("ip", { args: ["netns", "del", n] }).outputSync();
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "linkDelBackground() surfaces the kernel's refusal (lo cannot be deleted: EOPNOTSUPP)",
+  ignore,
+  async fn() {
+    const ns = `dnl-${suffix()}`;
+    run("ip", ["netns", "add", ns]);
+    try {
+      using sock = openNetlink({ netns: `/run/netns/${ns}` });
+      const e = await assertRejects(() => linkDelBackground(sock, { name: "lo" }), NetlinkError);
+      assertEquals(e.code, "EOPNOTSUPP");
+      assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
+    } finally {
+      await pendingKernelWork();
+      run("ip", ["netns", "del", ns]);
+    }
+  },
+});
+
+Deno.test({
+  name: "linkDelBackground() calls overlap: 8 veths deleted at once are all gone",
+  ignore,
+  async fn() {
+    const ns = `dnl-${suffix()}`;
+    run("ip", ["netns", "add", ns]);
+    try {
+      using sock = openNetlink({ netns: `/run/netns/${ns}` });
+      for (let i = 0; i < 8; i++) linkAddVeth(sock, { name: `va${i}`, peerName: `vb${i}` });
+      assertEquals(ipJson(ns, "link", "show").length, 17);
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) => linkDelBackground(sock, { name: `va${i}` })),
+      );
+      assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
+    } finally {
+      await pendingKernelWork();
+      run("ip", ["netns", "del", ns]);
+    }
   },
 });

@@ -23,20 +23,13 @@ import {
   linkGet,
   linkSetBrportFlags,
   linkSetMac,
-  linkSetMaster,
   linkSetPromisc,
   linkSetUp,
   NetlinkError,
   type NetlinkSocket,
   routeAdd,
 } from "../../netlink/mod.ts";
-import {
-  type NetnsHandle,
-  sysctlEnsure,
-  sysctlGet,
-  sysctlSet,
-  withNetns,
-} from "../../netns/mod.ts";
+import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { cidrContains, formatCidr, parseCidr, parseIp } from "./ipaddr.ts";
 
 /** `IFA_F_DADFAILED`. */
@@ -54,18 +47,6 @@ function errText(err: unknown): string {
 
 function isErrno(err: unknown, code: string): boolean {
   return err instanceof NetlinkError && err.code === code;
-}
-
-/**
- * Writes a sysctl in the current namespace, ignoring failures (the reference ignores them).
- * Only writes when the value differs.
- */
-function trySysctl(key: string, value: string): void {
-  try {
-    sysctlEnsure(key, value);
-  } catch {
-    // the reference ignores these errors
-  }
 }
 
 /**
@@ -104,13 +85,15 @@ export function ensureBridge(
   } catch (err) {
     throw wrap(`could not set promiscuous mode on "${opts.name}": ${errText(err)}`, err);
   }
-  trySysctl(`net/ipv6/conf/${opts.name}/accept_ra`, "0");
+  // A write costs less than a read here, and rewriting the same value changes nothing.
+  trySysctlSet(`net/ipv6/conf/${opts.name}/accept_ra`, "0");
+  const changed = (opts.promisc && !existing.promisc) || !existing.up;
   try {
     if (!existing.up) linkSetUp(host, { index: existing.index });
   } catch (err) {
     throw wrap(errText(err), err);
   }
-  return linkGet(host, { index: existing.index });
+  return changed ? linkGet(host, { index: existing.index }) : existing;
 }
 
 /** Random `veth` + 8 lower-case hex digits (`ip.RandomVethName`). */
@@ -148,31 +131,41 @@ export interface SetupVethOptions {
 }
 
 /**
- * Creates the veth pair from inside the container namespace with the peer placed straight in
- * the host, sets the host end up (`accept_ra=0`), attaches it to the bridge with the hairpin,
- * isolation and VLAN settings (`setupVeth` + `ip.SetupVeth`). A random host name that already
- * exists is retried (up to 10 names), checked in the host namespace.
+ * Creates the veth pair (`setupVeth` + `ip.SetupVeth`) in one request from the host side: the
+ * host end with a random name, up and a port of the bridge, the container end (`ifName`, the
+ * MAC if given) straight in the container namespace, both with the MTU. Then `accept_ra=0` on
+ * the host end, the hairpin and isolation flags when either is on (a new port has both off),
+ * and the VLAN settings. A random host name that already exists is retried (up to 10 names).
  *
- * @param sockets Host and container sockets, host netns handle and the bridge.
+ * @param sockets Host and container sockets, container netns handle and the bridge.
  * @param opts Names, MTU, MAC, port settings.
- * @returns Both ends as read after the changes.
+ * @returns Both ends: the host end as created (its MAC is read again by the caller once the
+ *   port is up), the container end as read after creation.
  * @throws {CniError} Code 999 with the reference's messages.
  */
 export function setupVeth(
-  sockets: { host: NetlinkSocket; container: NetlinkSocket; hostNs: NetnsHandle; bridge: Link },
+  sockets: {
+    host: NetlinkSocket;
+    container: NetlinkSocket;
+    containerNs: NetnsHandle;
+    bridge: Link;
+  },
   opts: SetupVethOptions,
 ): VethPair {
-  const { host, container, hostNs, bridge } = sockets;
+  const { host, container, containerNs, bridge } = sockets;
   let peerName = "";
+  let hostLink: Link | undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     peerName = randomVethName();
     try {
-      linkAddVeth(container, {
-        name: opts.ifName,
-        peerName,
-        peerNetnsFd: hostNs.fd,
+      hostLink = linkAddVeth(host, {
+        name: peerName,
+        peerName: opts.ifName,
+        peerNetnsFd: containerNs.fd,
+        up: true,
+        master: { index: bridge.index },
         ...(opts.mtu > 0 && { mtu: opts.mtu }),
-        ...(opts.mac && { mac: opts.mac }),
+        ...(opts.mac && { peerMac: opts.mac }),
       });
       break;
     } catch (err) {
@@ -188,32 +181,33 @@ export function setupVeth(
       throw fail(`failed to make veth pair: ${errText(err)}`, err);
     }
   }
-  let hostLink: Link;
-  try {
-    hostLink = linkGet(host, { name: peerName });
-  } catch (err) {
-    throw fail(`failed to lookup "${peerName}": ${errText(err)}`, err);
+  if (!hostLink) {
+    try {
+      hostLink = linkGet(host, { name: peerName });
+    } catch (err) {
+      throw fail(`failed to lookup "${peerName}": ${errText(err)}`, err);
+    }
   }
   const hostRef = { index: hostLink.index };
-  try {
-    linkSetUp(host, hostRef);
-  } catch (err) {
-    throw fail(`failed to set "${peerName}" up: ${errText(err)}`, err);
-  }
   trySysctlSet(`net/ipv6/conf/${peerName}/accept_ra`, "0");
-  try {
-    linkSetMaster(host, hostRef, { index: bridge.index });
-  } catch (err) {
-    throw fail(`failed to connect "${peerName}" to bridge ${bridge.name}: ${errText(err)}`, err);
-  }
-  try {
-    linkSetBrportFlags(host, hostRef, { hairpin: opts.hairpin, isolated: opts.isolated });
-  } catch (err) {
-    throw fail(`failed to setup hairpin mode / isolation for ${peerName}: ${errText(err)}`, err);
+  if (opts.hairpin || opts.isolated) {
+    try {
+      linkSetBrportFlags(host, hostRef, { hairpin: opts.hairpin, isolated: opts.isolated });
+    } catch (err) {
+      throw fail(`failed to setup hairpin mode / isolation for ${peerName}: ${errText(err)}`, err);
+    }
   }
   setupPortVlans(host, hostLink, opts);
-  const containerLink = linkGet(container, { name: opts.ifName });
-  return { host: linkGet(host, hostRef), container: containerLink };
+  let containerLink: Link;
+  try {
+    containerLink = linkGet(
+      container,
+      hostLink.parentIndex ? { index: hostLink.parentIndex } : { name: opts.ifName },
+    );
+  } catch (err) {
+    throw fail(`failed to lookup "${opts.ifName}": ${errText(err)}`, err);
+  }
+  return { host: hostLink, container: containerLink };
 }
 
 function trySysctlSet(key: string, value: string): void {
@@ -338,7 +332,12 @@ export function ensureVlanInterface(
   if (found) return found;
   let pair: VethPair;
   try {
-    pair = setupVeth({ ...sockets, container: sockets.host }, {
+    pair = setupVeth({
+      host: sockets.host,
+      container: sockets.host,
+      containerNs: sockets.hostNs,
+      bridge: sockets.bridge,
+    }, {
       ifName: name,
       mtu: sockets.bridge.mtu,
       hairpin: false,
@@ -364,23 +363,26 @@ export function ensureVlanInterface(
  * namespace switch for all of them.
  *
  * @param ns Container namespace.
- * @param opts Interface name, whether DAD is enabled, whether IPv6 addresses follow.
+ * @param opts Interface name, whether DAD is enabled, whether IPv6 addresses follow, and a
+ *   handle of the calling thread's namespace to return to, if the caller holds one.
  * @returns When done.
  * @throws {CniError} When IPv6 cannot be enabled (fatal in the reference).
  */
 export function containerSysctls(
   ns: NetnsHandle,
-  opts: { ifName: string; enableDad: boolean; hasV6: boolean },
+  opts: { ifName: string; enableDad: boolean; hasV6: boolean; returnTo?: NetnsHandle },
 ): void {
   withNetns(ns, () => {
+    // Plain writes, as the reference: a new interface rarely has these values already, and a
+    // write costs less than a read.
     const conf = `net/ipv6/conf/${opts.ifName}`;
     if (opts.enableDad) {
-      trySysctl(`${conf}/enhanced_dad`, "1");
-      trySysctl(`${conf}/accept_dad`, "1");
+      trySysctlSet(`${conf}/enhanced_dad`, "1");
+      trySysctlSet(`${conf}/accept_dad`, "1");
     } else {
-      trySysctl(`${conf}/accept_dad`, "0");
+      trySysctlSet(`${conf}/accept_dad`, "0");
     }
-    trySysctl(`net/ipv4/conf/${opts.ifName}/arp_notify`, "1");
+    trySysctlSet(`net/ipv4/conf/${opts.ifName}/arp_notify`, "1");
     if (!opts.hasV6) return;
     for (const iface of ["lo", opts.ifName]) {
       const key = `net/ipv6/conf/${iface}/disable_ipv6`;
@@ -401,11 +403,11 @@ export function containerSysctls(
       }
     }
     try {
-      sysctlEnsure(`${conf}/keep_addr_on_down`, "1");
+      sysctlSet(`${conf}/keep_addr_on_down`, "1");
     } catch (err) {
       throw fail(`failed to set sysctl "${conf}/keep_addr_on_down": ${errText(err)}`, err);
     }
-  });
+  }, opts.returnTo ? { returnTo: opts.returnTo } : {});
 }
 
 function sleep(ms: number): Promise<void> {
@@ -422,24 +424,19 @@ function ipcText(ipc: IPConfig): string {
  * {@linkcode containerSysctls}.
  *
  * @param container Container-namespace socket.
- * @param ifName The container interface.
+ * @param link The container interface, as read after its creation.
  * @param result The result (interfaces and ips with indexes).
  * @returns When done.
  * @throws {CniError} Code 999 with the reference's messages.
  */
 export async function configureIface(
   container: NetlinkSocket,
-  ifName: string,
+  link: Link,
   result: Result,
 ): Promise<void> {
   const interfaces = result.interfaces ?? [];
   if (interfaces.length === 0) throw fail("no interfaces to configure");
-  let link: Link;
-  try {
-    link = linkGet(container, { name: ifName });
-  } catch (err) {
-    throw fail(`failed to lookup "${ifName}": ${errText(err)}`, err);
-  }
+  const ifName = link.name;
   const ref = { index: link.index };
   let v4gw: string | undefined;
   let v6gw: string | undefined;

@@ -10,6 +10,7 @@ import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../../cni/types.ts";
 import { createDelegate } from "../../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
+import { pendingKernelWork } from "../../netlink/socket.ts";
 
 /** Where the reference plugins are. */
 export const REF_DIR = "/usr/lib/cni";
@@ -170,11 +171,13 @@ export async function makeNetns(prefix = "tbns"): Promise<TestNetns> {
 }
 
 /**
- * Deletes a named namespace (ignores absence).
+ * Waits for kernel work an in-process DEL left running (see `pendingKernelWork`), then deletes
+ * a named namespace (ignores absence).
  *
  * @param ns The namespace.
  */
 export async function dropNetns(ns: TestNetns): Promise<void> {
+  await pendingKernelWork();
   await run("ip", ["netns", "del", ns.name]);
 }
 
