@@ -336,43 +336,75 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const isL3 = conf.ipamType !== "";
   const errors: string[] = [];
   let cidrs: string[] = [];
-  if (args.netns !== "") {
-    let ns: NetnsHandle | undefined;
-    try {
-      ns = openNetns(args.netns);
-    } catch (err) {
-      if (!isMissingPath(err)) {
-        throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
-      }
-    }
-    if (ns) {
-      try {
-        using sock = openNetlink({ netns: ns });
-        const link = linkFind(sock, { name: args.ifName });
-        if (link) {
-          cidrs = addrList(sock, { link: { index: link.index } })
-            .filter((a) => {
-              const ip = parseIp(a.ip);
-              return ip !== null && isGlobalUnicast(ip);
-            })
-            .map((a) => a.address);
-          try {
-            // Returns once the veth pair is gone; the kernel's last cleanup of it goes on in
-            // the background (pendingKernelWork() waits for it).
-            await linkDelBackground(sock, { index: link.index });
-          } catch (err) {
-            throw new CniError(
-              ErrorCode.Internal,
-              `failed to delete "${args.ifName}": ${errText(err)}`,
-              { cause: err },
-            );
-          }
-        }
-      } finally {
-        ns.close();
-      }
-    }
+  // The firewall teardown runs other programs (iptables-restore, nft) that spend most of their
+  // time waiting for the kernel: start it as soon as the addresses are known and let it overlap
+  // the link and IPAM work.
+  const firewall: Promise<void>[] = [];
+  if (conf.macSpoofChk) {
+    firewall.push(
+      teardownSpoofCheck(args.containerId, args.ifName).catch((err) => logStderr(errText(err))),
+    );
   }
+  let masqStarted = false;
+  const startMasqTeardown = () => {
+    if (!isL3 || !conf.ipMasq || masqStarted) return;
+    masqStarted = true;
+    // Beyond the reference (plugins#810): without the link, use the cached/prev result.
+    if (cidrs.length === 0) cidrs = prevResultCidrs(conf);
+    firewall.push(
+      teardownIPMasq(
+        cidrs,
+        { network: conf.name, ifName: args.ifName, containerId: args.containerId },
+        { backend: conf.ipMasqBackend },
+      ).catch((err) => {
+        errors.push(errText(err));
+      }),
+    );
+  };
+  try {
+    if (args.netns !== "") {
+      let ns: NetnsHandle | undefined;
+      try {
+        ns = openNetns(args.netns);
+      } catch (err) {
+        if (!isMissingPath(err)) {
+          throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+        }
+      }
+      if (ns) {
+        try {
+          using sock = openNetlink({ netns: ns });
+          const link = linkFind(sock, { name: args.ifName });
+          if (link) {
+            cidrs = addrList(sock, { link: { index: link.index } })
+              .filter((a) => {
+                const ip = parseIp(a.ip);
+                return ip !== null && isGlobalUnicast(ip);
+              })
+              .map((a) => a.address);
+            startMasqTeardown();
+            try {
+              // Returns once the veth pair is gone; the kernel's last cleanup of it goes on in
+              // the background (pendingKernelWork() waits for it).
+              await linkDelBackground(sock, { index: link.index });
+            } catch (err) {
+              throw new CniError(
+                ErrorCode.Internal,
+                `failed to delete "${args.ifName}": ${errText(err)}`,
+                { cause: err },
+              );
+            }
+          }
+        } finally {
+          ns.close();
+        }
+      }
+    }
+  } catch (err) {
+    await Promise.all(firewall); // never leave a firewall tool running behind a failed DEL
+    throw err;
+  }
+  startMasqTeardown();
   if (isL3) {
     try {
       await ctx.delegate.del(conf.ipamType, args.stdinData, args);
@@ -380,26 +412,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
       errors.push(errText(err));
     }
   }
-  if (conf.macSpoofChk) {
-    try {
-      await teardownSpoofCheck(args.containerId, args.ifName);
-    } catch (err) {
-      logStderr(errText(err));
-    }
-  }
-  if (isL3 && conf.ipMasq) {
-    // Beyond the reference (plugins#810): without the link, use the cached/prev result.
-    if (cidrs.length === 0) cidrs = prevResultCidrs(conf);
-    try {
-      await teardownIPMasq(cidrs, {
-        network: conf.name,
-        ifName: args.ifName,
-        containerId: args.containerId,
-      });
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
+  await Promise.all(firewall);
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
