@@ -144,6 +144,26 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         }
       });
     }
+    // The masquerade rules only need the addresses: start their tool (a process that mostly
+    // waits on the kernel) now and let it overlap the link work; awaited before the result.
+    let masq: Promise<void> | undefined;
+    if (ipam && conf.ipMasq && (ipam.ips ?? []).length > 0) {
+      const cidrs = ipam.ips!.map((ip) => ip.address);
+      const ids = { network: conf.name, ifName: args.ifName, containerId: args.containerId };
+      const pending = setupIPMasq(conf.ipMasqBackend, cidrs, ids).catch((err) => {
+        throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+      });
+      pending.catch(() => {}); // observed below or by the undo step
+      masq = pending;
+      undo.push(async () => {
+        await pending.catch(() => {});
+        try {
+          await teardownIPMasq(cidrs, ids);
+        } catch (err) {
+          logStderr(errText(err));
+        }
+      });
+    }
     const bridge = ensureBridge(s.host, {
       name: conf.brName,
       mtu: conf.mtu,
@@ -260,22 +280,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
           }
         }
       }
-      if (conf.ipMasq) {
-        const cidrs = result.ips.map((ip) => ip.address);
-        const ids = { network: conf.name, ifName: args.ifName, containerId: args.containerId };
-        undo.push(async () => {
-          try {
-            await teardownIPMasq(cidrs, ids);
-          } catch (err) {
-            logStderr(errText(err));
-          }
-        });
-        try {
-          await setupIPMasq(conf.ipMasqBackend, cidrs, ids);
-        } catch (err) {
-          throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
-        }
-      }
+      if (masq) await masq;
     } else if (!conf.disableContainerInterface) {
       try {
         linkSetUp(s.container, { index: pair.container.index });

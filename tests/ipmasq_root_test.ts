@@ -347,3 +347,18 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "a failed ADD with ipMasq removes the masquerade rules it started and the lease",
+  ignore,
+  async fn() {
+    const run = await inSandbox(
+      `"$DENO" run --quiet -A tests/helpers/masq_rollback.ts tmqrb tmqrbbr`,
+    );
+    assertEquals(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { error: string; natAfter: string[]; leases: string[] };
+    assert(out.error.includes("tmqrbbr"), out.error);
+    assertEquals(out.natAfter, POLICIES);
+    assertEquals(out.leases, []);
+  },
+});
