@@ -4,7 +4,8 @@
  * `DENOCNI_PERSONALITY`; the invoked name (a compiled binary or symlink named after it); the
  * first argument when it is one of the names (`deno run cli.ts bridge`); else `cnitool`.
  *
- * This is the only file that reads `Deno.args`, `Deno.env` and stdin, and calls `Deno.exit`.
+ * This is the only file that reads `Deno.args`, `Deno.env` and stdin, and ends the process
+ * (`Deno.exitCode` on success, `Deno.exit` on failure).
  *
  * @example Running cnitool from source
  * ```sh
@@ -73,5 +74,12 @@ if (import.meta.main) {
     write(Deno.stderr, `error: ${err instanceof Error ? err.message : String(err)}\n`);
     code = 1;
   }
-  Deno.exit(code);
+  // Success exits by letting the event loop drain, not by Deno.exit: Deno stores the V8 code
+  // cache of the main module only on a natural exit, and without it every plugin start
+  // recompiles the whole program. Nothing is left pending after a successful call (signal
+  // listeners removed, timers cleared, every pipe read to the end). A failure exits at once:
+  // a timed-out plugin's grandchild may still hold a pipe open, and a bounding timer would
+  // load the runtime's timer module on every start (setTimeout costs ~5 ms when first used).
+  if (code === 0) Deno.exitCode = 0;
+  else Deno.exit(code);
 }
