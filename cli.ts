@@ -47,7 +47,7 @@ async function readStdin(): Promise<Uint8Array> {
 
 async function main(): Promise<number> {
   const { personality, args } = await pick([...Deno.args]);
-  const { BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
+  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
   if (personality === "cnitool") {
     const { runCnitool } = await import("./cmd/cnitool.ts");
     return await runCnitool(args, {
@@ -60,7 +60,10 @@ async function main(): Promise<number> {
   const { needsStdin, runBuiltinPlugin } = await import("./cmd/plugin.ts");
   const env = Deno.env.toObject();
   const stdin = needsStdin(env) ? await readStdin() : new Uint8Array();
-  const out = await runBuiltinPlugin(personality, BUILTIN_PLUGINS, { env, stdin });
+  const out = await runBuiltinPlugin(personality, { env, stdin }, {
+    registry: BUILTIN_PLUGINS,
+    about: BUILTIN_ABOUT,
+  });
   write(Deno.stdout, out.stdout);
   write(Deno.stderr, out.stderr);
   return out.exitCode;

@@ -13,6 +13,7 @@
  */
 import * as z from "./_zod.ts";
 import { lazy } from "./_lazy.ts";
+import { NAME_REGEXP } from "./types.ts";
 import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -21,8 +22,7 @@ import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../net
 
 const DECIMAL_REGEXP = /^[0-9]+/;
 
-/** Regex for container IDs and network names (`pkg/utils`): `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`. */
-export const NAME_REGEXP: RegExp = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
+export { NAME_REGEXP };
 
 /** A parsed IP address: always 16 bytes (IPv4 stored IPv4-mapped, like Go's `net.IP`). */
 export interface IpAddr {

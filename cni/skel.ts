@@ -8,16 +8,18 @@
  */
 import { CniError, ErrorCode } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginContext, PluginFns } from "./plugin.ts";
-import type { CniCommand, NetConf, Result } from "./types.ts";
-import { NAME_REGEXP } from "./schema.ts";
 import {
-  checkCommandVersion,
-  convertResult,
-  decodeVersion,
-  toCurrentResult,
-  versionInfoJson,
-} from "./version.ts";
+  type CniCommand,
+  CURRENT_VERSION,
+  NAME_REGEXP,
+  type NetConf,
+  type Result,
+} from "./types.ts";
 import { goMarshal } from "./_json.ts";
+
+// version.ts (result parsing and conversion) brings in zod: it is imported by the calls that
+// need it, so that answering VERSION or printing the about text loads no schema code.
+type VersionModule = typeof import("./version.ts");
 
 /** What a plugin process gets. */
 export interface SkelIo {
@@ -207,7 +209,9 @@ export function formatErrorJson(err: CniError): string {
  * @returns The text.
  */
 export function formatVersionInfo(supported: readonly string[]): string {
-  return goMarshal(versionInfoJson(supported)) + "\n";
+  // The shape of version.ts `versionInfoJson` (Go skel's PluginInfo), built here so that
+  // VERSION does not load version.ts.
+  return goMarshal({ cniVersion: CURRENT_VERSION, supportedVersions: [...supported] }) + "\n";
 }
 
 function parseStdinConfig(stdin: Uint8Array): Record<string, unknown> {
@@ -247,7 +251,11 @@ function noDelegate(type: string): Promise<never> {
   );
 }
 
-function prepareConfig(conf: Record<string, unknown>, version: string): NetConf {
+function prepareConfig(
+  conf: Record<string, unknown>,
+  version: string,
+  toCurrentResult: VersionModule["toCurrentResult"],
+): NetConf {
   const out = { ...conf, cniVersion: version } as NetConf;
   if (conf.prevResult !== undefined && conf.prevResult !== null) {
     const prev = conf.prevResult;
@@ -287,6 +295,9 @@ async function dispatch(
   if (!known.includes(command)) {
     throw new CniError(ErrorCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${command}`);
   }
+  const { checkCommandVersion, convertResult, decodeVersion, toCurrentResult } = await import(
+    "./version.ts"
+  );
   const version = decodeVersion(raw);
   checkCommandVersion(command as CniCommand, version, { supported: fns.supportedVersions });
 
@@ -316,7 +327,7 @@ async function dispatch(
     args: env.args,
     path: env.path,
     stdinData: io.stdin,
-    config: prepareConfig(raw, version),
+    config: prepareConfig(raw, version, toCurrentResult),
   };
   if (env.netnsOverride !== "") args.netnsOverride = env.netnsOverride;
   const ctx: PluginContext = {
