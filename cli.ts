@@ -41,8 +41,24 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
   while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
 }
 
+// Plain reads, not `new Response(Deno.stdin.readable)`: the stream and fetch classes are
+// loaded lazily by the runtime, and loading them costs a plugin ~4 ms at start.
 async function readStdin(): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  for (let n = await Deno.stdin.read(buf); n !== null; n = await Deno.stdin.read(buf)) {
+    chunks.push(buf.slice(0, n));
+    total += n;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
