@@ -541,8 +541,16 @@ function parseModel(value: unknown, version: string): Model {
 // Results: conversions (pkg/types/{020,040,100})
 // ---------------------------------------------------------------------------------------
 
+// Models are built fresh by parseModel and only read after a conversion, so copies need not
+// be deep; plain copies also keep structuredClone (a runtime module loaded on first use) off
+// the plugin path.
 function copyDns(d: DnsModel): DnsModel {
-  return structuredClone(d);
+  const out: DnsModel = {};
+  if (d.nameservers) out.nameservers = [...d.nameservers];
+  if (d.domain !== undefined) out.domain = d.domain;
+  if (d.search) out.search = [...d.search];
+  if (d.options) out.options = [...d.options];
+  return out;
 }
 
 function copyRoute(r: RouteModel): RouteModel {
@@ -638,9 +646,7 @@ function from100To040(m: ModelRich, to: string): ModelRich {
 }
 
 function relabel<M extends Model>(m: M, to: string): M {
-  const copy = structuredClone(m);
-  copy.cniVersion = to;
-  return copy;
+  return { ...m, cniVersion: to, dns: copyDns(m.dns) };
 }
 
 function convertModel(m: Model, toVersion: string): Model {
