@@ -251,32 +251,56 @@ function noDelegate(type: string): Promise<never> {
   );
 }
 
+/**
+ * The config the plugin gets: `cniVersion` defaulted, and `prevResult` in the current shape.
+ * The conversion runs when the plugin first reads `prevResult` (the property then becomes
+ * plain data): a plugin that never reads it (loopback or host-local on DEL) does not pay for
+ * result parsing, and, like the reference's skel, does not fail on a prevResult it ignores.
+ * A plugin that reads a bad one gets code 6 `could not parse prevResult` from the read.
+ */
 function prepareConfig(
   conf: Record<string, unknown>,
   version: string,
   toCurrentResult: VersionModule["toCurrentResult"],
 ): NetConf {
   const out = { ...conf, cniVersion: version } as NetConf;
-  if (conf.prevResult !== undefined && conf.prevResult !== null) {
-    const prev = conf.prevResult;
-    if (typeof prev !== "object" || Array.isArray(prev)) {
-      throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-        details: "expected a JSON object",
-      });
-    }
-    const labelled = { ...(prev as Record<string, unknown>) };
-    if (labelled.cniVersion === undefined || labelled.cniVersion === "") {
-      labelled.cniVersion = version;
-    }
-    try {
-      out.prevResult = toCurrentResult(labelled) as unknown as Record<string, unknown>;
-    } catch (err) {
-      throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-        details: err instanceof Error ? err.message : String(err),
-        cause: err,
-      });
-    }
+  const prev = conf.prevResult;
+  if (prev === undefined || prev === null) return out;
+  if (typeof prev !== "object" || Array.isArray(prev)) {
+    throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
+      details: "expected a JSON object",
+    });
   }
+  const settle = (value: unknown): void => {
+    Object.defineProperty(out, "prevResult", {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  };
+  Object.defineProperty(out, "prevResult", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const labelled = { ...(prev as Record<string, unknown>) };
+      if (labelled.cniVersion === undefined || labelled.cniVersion === "") {
+        labelled.cniVersion = version;
+      }
+      let converted: Result;
+      try {
+        converted = toCurrentResult(labelled);
+      } catch (err) {
+        throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
+          details: err instanceof Error ? err.message : String(err),
+          cause: err,
+        });
+      }
+      settle(converted);
+      return converted;
+    },
+    set: settle,
+  });
   return out;
 }
 
@@ -364,9 +388,10 @@ async function dispatch(
  * reads the `CNI_*` variables from `io.env` (all missing ones reported at once, code 4),
  * prints the about text when `CNI_COMMAND` is unset, answers VERSION, checks the stdin config
  * (code 6 when not JSON, 7 for a missing or bad `name`), checks its `cniVersion` against the
- * plugin's supported versions (code 1; CHECK needs 0.4.0, GC and STATUS 1.1.0), converts
- * `prevResult` to the current result shape, calls the plugin and converts its result to the
- * config's version. Errors become the spec's error JSON on stdout with exit code 1: a
+ * plugin's supported versions (code 1; CHECK needs 0.4.0, GC and STATUS 1.1.0), calls the
+ * plugin with `prevResult` in the current result shape (converted when the plugin first reads
+ * it; code 6 from that read when it does not parse) and converts its result to the config's
+ * version. Errors become the spec's error JSON on stdout with exit code 1: a
  * `CniError` keeps its code, anything else becomes code 999 with its message in `details`.
  *
  * @example VERSION
