@@ -204,17 +204,11 @@ export const ifNameSchema = lazy(() =>
   )
 );
 
-function optInt() {
-  return z.optional(z.nullable(z.int()));
-}
-
-function optString() {
-  return z.optional(z.nullable(z.string()));
-}
-
-function optStrings() {
-  return z.optional(z.nullable(z.array(z.string())));
-}
+// Shared by every schema below (a zod schema is immutable, so one instance serves every
+// field): fewer constructions when a result schema is first built.
+const optInt = lazy(() => z.optional(z.nullable(z.int())));
+const optString = lazy(() => z.optional(z.nullable(z.string())));
+const optStrings = lazy(() => z.optional(z.nullable(z.array(z.string()))));
 
 /** `dns` in results and configs (all optional). */
 export const dnsSchema = lazy(() =>

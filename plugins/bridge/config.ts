@@ -80,11 +80,9 @@ const bridgeSchema = lazy(() => {
   const bool = z.optional(z.boolean());
   const strings = z.optional(z.array(z.string()));
 
-  const trunk = z.looseObject({
-    id: z.optional(z.nullable(z.int())),
-    minID: z.optional(z.nullable(z.int())),
-    maxID: z.optional(z.nullable(z.int())),
-  });
+  const optInt = z.optional(z.nullable(z.int()));
+  const optString = z.optional(z.string());
+  const trunk = z.looseObject({ id: optInt, minID: optInt, maxID: optInt });
 
   const macString = z.string().check(
     z.refine((s) => s === "" || MAC_REGEXP.test(s), "invalid MAC address"),
@@ -94,10 +92,12 @@ const bridgeSchema = lazy(() => {
     ),
   );
 
+  const withMac = z.looseObject({ mac: z.optional(macString) });
+
   return z.looseObject({
     cniVersion: z.string(),
     name: z.string(),
-    type: z.optional(z.string()),
+    type: optString,
     bridge: z.optional(
       z.string().check(
         z.refine(
@@ -132,17 +132,17 @@ const bridgeSchema = lazy(() => {
     macspoofchk: bool,
     disableContainerInterface: bool,
     portIsolation: bool,
-    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
+    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
     dns: z.optional(z.nullable(z.looseObject({
       nameservers: strings,
-      domain: z.optional(z.string()),
+      domain: optString,
       search: strings,
       options: strings,
     }))),
     args: z.optional(z.nullable(z.looseObject({
-      cni: z.optional(z.nullable(z.looseObject({ mac: z.optional(macString) }))),
+      cni: z.optional(z.nullable(withMac)),
     }))),
-    runtimeConfig: z.optional(z.nullable(z.looseObject({ mac: z.optional(macString) }))),
+    runtimeConfig: z.optional(z.nullable(withMac)),
     prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
     "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
       containerID: z.string(),

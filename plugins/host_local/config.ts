@@ -81,13 +81,17 @@ function cidrText(what: string) {
   );
 }
 
-function rangeSchema() {
-  return z.object({
+function rangeFields() {
+  return {
     subnet: cidrText("subnet"),
     rangeStart: z.optional(ipText("rangeStart")),
     rangeEnd: z.optional(ipText("rangeEnd")),
     gateway: z.optional(ipText("gateway")),
-  });
+  };
+}
+
+function rangeSchema(fields: ReturnType<typeof rangeFields>) {
+  return z.object(fields);
 }
 
 /** The whole config as host-local reads it (built on first use, not at import). */
@@ -97,26 +101,31 @@ const netSchema = lazy(() => {
       error: "invalid IP: expected an address or address/prefix",
     }),
   );
-  const rangeSets = z.array(z.array(rangeSchema()));
+  // Instances shared between fields (zod schemas are immutable): fewer constructions.
+  const range = rangeFields();
+  const rangeSets = z.array(z.array(rangeSchema(range)));
+  const requestedIps = z.optional(z.array(ipMaybeCidr));
+  const optInt = z.optional(z.int());
+  const optString = z.optional(z.string());
   const route = z.object({
     dst: cidrText("dst"),
     gw: z.optional(ipText("gw")),
-    mtu: z.optional(z.int()),
-    advmss: z.optional(z.int()),
-    priority: z.optional(z.int()),
-    table: z.optional(z.int()),
-    scope: z.optional(z.int()),
+    mtu: optInt,
+    advmss: optInt,
+    priority: optInt,
+    table: optInt,
+    scope: optInt,
   });
   const ipam = z.object({
-    type: z.optional(z.string()),
-    subnet: z.optional(z.string()),
-    rangeStart: z.optional(ipText("rangeStart")),
-    rangeEnd: z.optional(ipText("rangeEnd")),
-    gateway: z.optional(ipText("gateway")),
+    type: optString,
+    subnet: optString,
+    rangeStart: range.rangeStart,
+    rangeEnd: range.rangeEnd,
+    gateway: range.gateway,
     ranges: z.optional(rangeSets),
     routes: z.optional(z.array(route)),
-    dataDir: z.optional(z.string()),
-    resolvConf: z.optional(z.string()),
+    dataDir: optString,
+    resolvConf: optString,
   });
   return z.object({
     name: z.string().check(
@@ -124,14 +133,14 @@ const netSchema = lazy(() => {
         error: "invalid network name: must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$",
       }),
     ),
-    cniVersion: z.optional(z.string()),
+    cniVersion: optString,
     ipam: z.optional(ipam),
     runtimeConfig: z.optional(z.object({
       ipRanges: z.optional(rangeSets),
-      ips: z.optional(z.array(ipMaybeCidr)),
+      ips: requestedIps,
     })),
     args: z.optional(z.object({
-      cni: z.optional(z.object({ ips: z.optional(z.array(ipMaybeCidr)) })),
+      cni: z.optional(z.object({ ips: requestedIps })),
     })),
   });
 });
