@@ -4,7 +4,8 @@
  * `DENOCNI_PERSONALITY`; the invoked name (a compiled binary or symlink named after it); the
  * first argument when it is one of the names (`deno run cli.ts bridge`); else `cnitool`.
  *
- * This is the only file that reads `Deno.args`, `Deno.env` and stdin, and calls `Deno.exit`.
+ * This is the only file that reads `Deno.args`, `Deno.env` and stdin, and ends the process
+ * (`Deno.exitCode` on success, `Deno.exit` on failure).
  *
  * @example Running cnitool from source
  * ```sh
@@ -40,13 +41,29 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
   while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
 }
 
+// Plain reads, not `new Response(Deno.stdin.readable)`: the stream and fetch classes are
+// loaded lazily by the runtime, and loading them costs a plugin ~4 ms at start.
 async function readStdin(): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  for (let n = await Deno.stdin.read(buf); n !== null; n = await Deno.stdin.read(buf)) {
+    chunks.push(buf.slice(0, n));
+    total += n;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
   const { personality, args } = await pick([...Deno.args]);
-  const { BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
+  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
   if (personality === "cnitool") {
     const { runCnitool } = await import("./cmd/cnitool.ts");
     return await runCnitool(args, {
@@ -59,7 +76,10 @@ async function main(): Promise<number> {
   const { needsStdin, runBuiltinPlugin } = await import("./cmd/plugin.ts");
   const env = Deno.env.toObject();
   const stdin = needsStdin(env) ? await readStdin() : new Uint8Array();
-  const out = await runBuiltinPlugin(personality, BUILTIN_PLUGINS, { env, stdin });
+  const out = await runBuiltinPlugin(personality, { env, stdin }, {
+    registry: BUILTIN_PLUGINS,
+    about: BUILTIN_ABOUT,
+  });
   write(Deno.stdout, out.stdout);
   write(Deno.stderr, out.stderr);
   return out.exitCode;
@@ -73,5 +93,12 @@ if (import.meta.main) {
     write(Deno.stderr, `error: ${err instanceof Error ? err.message : String(err)}\n`);
     code = 1;
   }
-  Deno.exit(code);
+  // Success exits by letting the event loop drain, not by Deno.exit: Deno stores the V8 code
+  // cache of the main module only on a natural exit, and without it every plugin start
+  // recompiles the whole program. Nothing is left pending after a successful call (signal
+  // listeners removed, timers cleared, every pipe read to the end). A failure exits at once:
+  // a timed-out plugin's grandchild may still hold a pipe open, and a bounding timer would
+  // load the runtime's timer module on every start (setTimeout costs ~5 ms when first used).
+  if (code === 0) Deno.exitCode = 0;
+  else Deno.exit(code);
 }

@@ -3,13 +3,14 @@
  * personalities of `cli.ts`): skel over the given environment and stdin, with a delegate
  * that runs built-in IPAM in-process and other types from `CNI_PATH`.
  *
+ * VERSION and the about text are answered from the plugin's {@linkcode PluginAbout} alone:
+ * neither the plugin's module nor the invoker, netns or schema code is loaded for them.
+ *
  * @module
  */
 import { runPlugin, type SkelOutput } from "../cni/skel.ts";
-import { createDelegate, parseBuiltinsMode } from "../cni/invoke.ts";
-import type { PluginRegistry } from "../cni/plugin.ts";
-import { isOwnNetns } from "../netns/netns.ts";
-import { pendingKernelWork } from "../netlink/socket.ts";
+import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
+import type { PluginAbout } from "../plugins/mod.ts";
 
 /**
  * Whether `CNI_COMMAND` in `env` needs stdin read (not for VERSION or a missing command, so
@@ -23,26 +24,49 @@ export function needsStdin(env: Readonly<Record<string, string | undefined>>): b
   return command !== "" && command !== "VERSION";
 }
 
+/** Options for {@linkcode runBuiltinPlugin}. */
+export interface BuiltinPluginOptions {
+  /** The built-in plugins. */
+  registry: PluginRegistry;
+  /**
+   * What each plugin answers to VERSION and prints as its about text; a plugin listed here
+   * is not loaded for those.
+   */
+  about?: Readonly<Record<string, PluginAbout>>;
+}
+
+function notLoaded(): Promise<never> {
+  return Promise.reject(new Error("the plugin was not loaded for VERSION"));
+}
+
+/** A stand-in with the plugin's VERSION answer and about text (skel calls nothing else). */
+function aboutOnly(about: PluginAbout): PluginFns {
+  return { ...about, add: notLoaded, check: notLoaded, del: notLoaded };
+}
+
 /**
  * Runs built-in plugin `name` for one call.
  *
  * @example As cli.ts does it
  * ```ts ignore
- * import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
- * const out = await runBuiltinPlugin("loopback", BUILTIN_PLUGINS, { env: Deno.env.toObject(), stdin });
+ * import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "../plugins/mod.ts";
+ * const out = await runBuiltinPlugin("loopback", { env: Deno.env.toObject(), stdin }, {
+ *   registry: BUILTIN_PLUGINS,
+ *   about: BUILTIN_ABOUT,
+ * });
  * ```
  *
- * @param name The plugin type (a key of `registry`).
- * @param registry The built-in plugins.
+ * @param name The plugin type (a key of `options.registry`).
  * @param io Environment and stdin.
+ * @param options The registry, and what the plugins answer to VERSION.
  * @returns What to print and the exit code.
  */
 export async function runBuiltinPlugin(
   name: string,
-  registry: PluginRegistry,
   io: { env: Record<string, string>; stdin: Uint8Array },
+  options: BuiltinPluginOptions,
 ): Promise<SkelOutput> {
-  const load = registry[name];
+  const load = options.registry[name];
   if (!load) {
     return {
       stdout: JSON.stringify({ code: 999, msg: `no built-in plugin named "${name}"` }, null, 4),
@@ -50,7 +74,15 @@ export async function runBuiltinPlugin(
       exitCode: 1,
     };
   }
-  const fns = await load();
+  const about = options.about?.[name];
+  if (about && !needsStdin(io.env)) return runPlugin(aboutOnly(about), io);
+  const [fns, { createDelegate, parseBuiltinsMode }, { isOwnNetns }, { pendingKernelWork }] =
+    await Promise.all([
+      load(),
+      import("../cni/invoke.ts"),
+      import("../netns/netns.ts"),
+      import("../netlink/socket.ts"),
+    ]);
   let mode: ReturnType<typeof parseBuiltinsMode> = "prefer";
   if (io.env.CNI_BUILTINS) {
     try {
@@ -61,7 +93,7 @@ export async function runBuiltinPlugin(
   }
   const timeout = Number(io.env.CNI_TIMEOUT_MS ?? "");
   const delegate = createDelegate({
-    registry,
+    registry: options.registry,
     mode,
     env: io.env,
     ...(timeout > 0 && { timeoutMs: timeout }),

@@ -155,7 +155,7 @@ function checkSupported(version: string, what: string, options: ParseConfOptions
 }
 
 function pluginFromObject(obj: unknown, what: string, bytes: Uint8Array): PluginConfig {
-  parseWith(pluginConfSchema, obj, { what });
+  parseWith(pluginConfSchema(), obj, { what });
   // validated; the object itself is kept so unknown keys reach the plugin untouched
   return { network: obj as NetConf, bytes };
 }
@@ -200,7 +200,7 @@ export function parseConfList(
 ): NetworkConfigList {
   const what = `error parsing configuration list${where(source)}`;
   const raw = parseJsonObject(toText(input), what);
-  const top = parseWith(confListSchema, raw, {
+  const top = parseWith(confListSchema(), raw, {
     what: `invalid configuration list${where(source)}`,
   });
   const cniVersion = selectConfigVersion(top.cniVersion ?? "", top.cniVersions);

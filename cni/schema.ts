@@ -4,12 +4,16 @@
  * rely on, which follows Go's `net.ParseIP` / `net.ParseCIDR` (and `IPNet.String()` for the
  * canonical text, host bits kept) so that re-serialised addresses match the reference.
  *
- * Validate through `parseWith()` from `validate.ts` so that failures become `CniError`s
+ * Each schema is a function that builds it on first call and returns the same one after
+ * (`lazy`), so importing this module builds none: a plugin answering VERSION never pays for
+ * zod. Validate through `parseWith()` from `validate.ts` so that failures become `CniError`s
  * naming the bad field.
  *
  * @module
  */
 import * as z from "./_zod.ts";
+import { lazy } from "./_lazy.ts";
+import { NAME_REGEXP } from "./types.ts";
 import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -18,8 +22,7 @@ import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../net
 
 const DECIMAL_REGEXP = /^[0-9]+/;
 
-/** Regex for container IDs and network names (`pkg/utils`): `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`. */
-export const NAME_REGEXP: RegExp = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
+export { NAME_REGEXP };
 
 /** A parsed IP address: always 16 bytes (IPv4 stored IPv4-mapped, like Go's `net.IP`). */
 export interface IpAddr {
@@ -141,124 +144,154 @@ export function canonicalIp(s: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------
-// Small reusable schemas
+// Small reusable schemas (each built on first call)
 // ---------------------------------------------------------------------------------------
 
 /** A string that is a valid IP address (Go `net.ParseIP`). */
-export const ipSchema = z.string().check(
-  z.refine((s) => parseIp(s) !== undefined, { error: "invalid IP address" }),
+export const ipSchema = lazy(() =>
+  z.string().check(
+    z.refine((s) => parseIp(s) !== undefined, { error: "invalid IP address" }),
+  )
 );
 
 /** A string that is a valid CIDR (Go `net.ParseCIDR`, host bits allowed). */
-export const cidrSchema = z.string().check(
-  z.refine((s) => parseCidr(s) !== undefined, { error: "invalid CIDR address" }),
+export const cidrSchema = lazy(() =>
+  z.string().check(
+    z.refine((s) => parseCidr(s) !== undefined, { error: "invalid CIDR address" }),
+  )
 );
 
 /** A network name (`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`). */
-export const networkNameSchema = z.string().check(
-  z.minLength(1, { error: "missing network name" }),
-  z.regex(NAME_REGEXP, { error: "invalid characters found in network name" }),
+export const networkNameSchema = lazy(() =>
+  z.string().check(
+    z.minLength(1, { error: "missing network name" }),
+    z.regex(NAME_REGEXP, { error: "invalid characters found in network name" }),
+  )
 );
 
 /** A container ID (same charset as network names). */
-export const containerIdSchema = z.string().check(
-  z.minLength(1, { error: "missing containerID" }),
-  z.regex(NAME_REGEXP, { error: "invalid characters in containerID" }),
+export const containerIdSchema = lazy(() =>
+  z.string().check(
+    z.minLength(1, { error: "missing containerID" }),
+    z.regex(NAME_REGEXP, { error: "invalid characters in containerID" }),
+  )
 );
 
 /** A plugin type: a binary name, without path separators. */
-export const pluginTypeSchema = z.string().check(
-  z.minLength(1, { error: "missing 'type'" }),
-  z.refine((s) => !s.includes("/") && !s.includes("\\"), {
-    error: "must not contain path separators",
-  }),
+export const pluginTypeSchema = lazy(() =>
+  z.string().check(
+    z.minLength(1, { error: "missing 'type'" }),
+    z.refine((s) => !s.includes("/") && !s.includes("\\"), {
+      error: "must not contain path separators",
+    }),
+  )
 );
 
 /**
  * An interface name as `pkg/utils.ValidateInterfaceName` accepts it: 1-15 bytes, not `.` or
  * `..`, no `/`, `:` or whitespace.
  */
-export const ifNameSchema = z.string().check(
-  z.minLength(1, { error: "interface name is empty" }),
-  z.refine((s) => new TextEncoder().encode(s).length <= 15, {
-    error: "interface name is too long",
-  }),
-  z.refine((s) => s !== "." && s !== "..", { error: "interface name is . or .." }),
-  z.refine((s) => !/[/:\s]/u.test(s), {
-    error: "interface name contains / or : or whitespace characters",
-  }),
+export const ifNameSchema = lazy(() =>
+  z.string().check(
+    z.minLength(1, { error: "interface name is empty" }),
+    z.refine((s) => new TextEncoder().encode(s).length <= 15, {
+      error: "interface name is too long",
+    }),
+    z.refine((s) => s !== "." && s !== "..", { error: "interface name is . or .." }),
+    z.refine((s) => !/[/:\s]/u.test(s), {
+      error: "interface name contains / or : or whitespace characters",
+    }),
+  )
 );
 
-const optInt = z.optional(z.nullable(z.int()));
-const optString = z.optional(z.nullable(z.string()));
-const optStrings = z.optional(z.nullable(z.array(z.string())));
+// Shared by every schema below (a zod schema is immutable, so one instance serves every
+// field): fewer constructions when a result schema is first built.
+const optInt = lazy(() => z.optional(z.nullable(z.int())));
+const optString = lazy(() => z.optional(z.nullable(z.string())));
+const optStrings = lazy(() => z.optional(z.nullable(z.array(z.string()))));
 
 /** `dns` in results and configs (all optional). */
-export const dnsSchema = z.object({
-  nameservers: optStrings,
-  domain: optString,
-  search: optStrings,
-  options: optStrings,
-});
+export const dnsSchema = lazy(() =>
+  z.object({
+    nameservers: optStrings(),
+    domain: optString(),
+    search: optStrings(),
+    options: optStrings(),
+  })
+);
 
 /** A result route (`types.Route`): `dst` required, the 1.1.0 extras optional. */
-export const routeSchema = z.object({
-  dst: z.string(),
-  gw: optString,
-  mtu: optInt,
-  advmss: optInt,
-  priority: optInt,
-  table: optInt,
-  scope: optInt,
-});
+export const routeSchema = lazy(() =>
+  z.object({
+    dst: z.string(),
+    gw: optString(),
+    mtu: optInt(),
+    advmss: optInt(),
+    priority: optInt(),
+    table: optInt(),
+    scope: optInt(),
+  })
+);
 
 /** 0.1.0 / 0.2.0 `ip4` / `ip6` objects. */
-export const ipConfig020Schema = z.object({
-  ip: z.string(),
-  gateway: optString,
-  routes: z.optional(z.nullable(z.array(routeSchema))),
-});
+export const ipConfig020Schema = lazy(() =>
+  z.object({
+    ip: z.string(),
+    gateway: optString(),
+    routes: z.optional(z.nullable(z.array(routeSchema()))),
+  })
+);
 
 /** A 0.1.0 / 0.2.0 result. */
-export const result020Schema = z.object({
-  cniVersion: optString,
-  ip4: z.optional(z.nullable(ipConfig020Schema)),
-  ip6: z.optional(z.nullable(ipConfig020Schema)),
-  dns: z.optional(z.nullable(dnsSchema)),
-});
+export const result020Schema = lazy(() =>
+  z.object({
+    cniVersion: optString(),
+    ip4: z.optional(z.nullable(ipConfig020Schema())),
+    ip6: z.optional(z.nullable(ipConfig020Schema())),
+    dns: z.optional(z.nullable(dnsSchema())),
+  })
+);
 
 /** A result interface (1.x superset; 0.3.x/0.4.0 readers ignore the extras). */
-export const interfaceSchema = z.object({
-  name: optString,
-  mac: optString,
-  mtu: optInt,
-  sandbox: optString,
-  socketPath: optString,
-  pciID: optString,
-});
+export const interfaceSchema = lazy(() =>
+  z.object({
+    name: optString(),
+    mac: optString(),
+    mtu: optInt(),
+    sandbox: optString(),
+    socketPath: optString(),
+    pciID: optString(),
+  })
+);
 
 /** A result address (`ips[]`), with the 0.3.x/0.4.0 `version` field optional. */
-export const ipConfigSchema = z.object({
-  version: optString,
-  interface: optInt,
-  address: z.string(),
-  gateway: optString,
-});
+export const ipConfigSchema = lazy(() =>
+  z.object({
+    version: optString(),
+    interface: optInt(),
+    address: z.string(),
+    gateway: optString(),
+  })
+);
 
 /** A 0.3.0 - 1.1.0 result. */
-export const resultSchema = z.object({
-  cniVersion: optString,
-  interfaces: z.optional(z.nullable(z.array(interfaceSchema))),
-  ips: z.optional(z.nullable(z.array(ipConfigSchema))),
-  routes: z.optional(z.nullable(z.array(routeSchema))),
-  dns: z.optional(z.nullable(dnsSchema)),
-});
+export const resultSchema = lazy(() =>
+  z.object({
+    cniVersion: optString(),
+    interfaces: z.optional(z.nullable(z.array(interfaceSchema()))),
+    ips: z.optional(z.nullable(z.array(ipConfigSchema()))),
+    routes: z.optional(z.nullable(z.array(routeSchema()))),
+    dns: z.optional(z.nullable(dnsSchema())),
+  })
+);
 
 /** A VERSION answer (`pkg/version.PluginDecoder`). */
-export const versionInfoSchema = z.object({
-  cniVersion: optString,
-  supportedVersions: optStrings,
-});
+export const versionInfoSchema = lazy(() =>
+  z.object({
+    cniVersion: optString(),
+    supportedVersions: optStrings(),
+  })
+);
 
 // ---------------------------------------------------------------------------------------
 // Network configuration
@@ -268,14 +301,16 @@ export const versionInfoSchema = z.object({
  * A libcni-style boolean flag: a JSON boolean or the string `"true"` / `"false"` in any
  * letter case (`disableCheck`, `disableGC`, `loadOnlyInlinedPlugins`).
  */
-export const flagSchema = z.union([
-  z.boolean(),
-  z.string().check(
-    z.refine((s) => s.toLowerCase() === "true" || s.toLowerCase() === "false", {
-      error: 'expected a boolean or "true"/"false"',
-    }),
-  ),
-]);
+export const flagSchema = lazy(() =>
+  z.union([
+    z.boolean(),
+    z.string().check(
+      z.refine((s) => s.toLowerCase() === "true" || s.toLowerCase() === "false", {
+        error: 'expected a boolean or "true"/"false"',
+      }),
+    ),
+  ])
+);
 
 /** Reads a {@linkcode flagSchema} value as a boolean (absent is false). */
 export function flagValue(v: boolean | string | undefined): boolean {
@@ -283,37 +318,43 @@ export function flagValue(v: boolean | string | undefined): boolean {
 }
 
 /** The top level of a configuration list (`.conflist`); plugins are checked one by one. */
-export const confListSchema = z.looseObject({
-  name: networkNameSchema,
-  cniVersion: z.optional(z.string()),
-  cniVersions: z.optional(z.array(z.string())),
-  disableCheck: z.optional(flagSchema),
-  disableGC: z.optional(flagSchema),
-  loadOnlyInlinedPlugins: z.optional(flagSchema),
-  plugins: z.optional(z.array(z.unknown())),
-});
+export const confListSchema = lazy(() =>
+  z.looseObject({
+    name: networkNameSchema(),
+    cniVersion: z.optional(z.string()),
+    cniVersions: z.optional(z.array(z.string())),
+    disableCheck: z.optional(flagSchema()),
+    disableGC: z.optional(flagSchema()),
+    loadOnlyInlinedPlugins: z.optional(flagSchema()),
+    plugins: z.optional(z.array(z.unknown())),
+  })
+);
 
 /**
  * A plugin configuration object: `type` required, the protocol keys typed, every other key
  * kept untouched (`looseObject`).
  */
-export const pluginConfSchema = z.looseObject({
-  type: z.string().check(z.minLength(1, { error: "missing 'type'" })),
-  name: z.optional(z.string()),
-  cniVersion: z.optional(z.string()),
-  capabilities: z.optional(z.record(z.string(), z.boolean())),
-  ipam: z.optional(z.looseObject({ type: z.optional(z.string()) })),
-  dns: z.optional(dnsSchema),
-  args: z.optional(z.record(z.string(), z.unknown())),
-  runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
-});
+export const pluginConfSchema = lazy(() =>
+  z.looseObject({
+    type: z.string().check(z.minLength(1, { error: "missing 'type'" })),
+    name: z.optional(z.string()),
+    cniVersion: z.optional(z.string()),
+    capabilities: z.optional(z.record(z.string(), z.boolean())),
+    ipam: z.optional(z.looseObject({ type: z.optional(z.string()) })),
+    dns: z.optional(dnsSchema()),
+    args: z.optional(z.record(z.string(), z.unknown())),
+    runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
+  })
+);
 
 /** A runtime configuration (libcni `RuntimeConf`). */
-export const runtimeConfSchema = z.object({
-  containerId: z.string(),
-  netns: z.string(),
-  ifName: z.string(),
-  args: z.optional(z.array(z.tuple([z.string(), z.string()]))),
-  capabilityArgs: z.optional(z.record(z.string(), z.unknown())),
-  cacheDir: z.optional(z.string()),
-});
+export const runtimeConfSchema = lazy(() =>
+  z.object({
+    containerId: z.string(),
+    netns: z.string(),
+    ifName: z.string(),
+    args: z.optional(z.array(z.tuple([z.string(), z.string()]))),
+    capabilityArgs: z.optional(z.record(z.string(), z.unknown())),
+    cacheDir: z.optional(z.string()),
+  })
+);

@@ -8,16 +8,18 @@
  */
 import { CniError, ErrorCode } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginContext, PluginFns } from "./plugin.ts";
-import type { CniCommand, NetConf, Result } from "./types.ts";
-import { NAME_REGEXP } from "./schema.ts";
 import {
-  checkCommandVersion,
-  convertResult,
-  decodeVersion,
-  toCurrentResult,
-  versionInfoJson,
-} from "./version.ts";
+  type CniCommand,
+  CURRENT_VERSION,
+  NAME_REGEXP,
+  type NetConf,
+  type Result,
+} from "./types.ts";
 import { goMarshal } from "./_json.ts";
+
+// version.ts (result parsing and conversion) brings in zod: it is imported by the calls that
+// need it, so that answering VERSION or printing the about text loads no schema code.
+type VersionModule = typeof import("./version.ts");
 
 /** What a plugin process gets. */
 export interface SkelIo {
@@ -207,7 +209,9 @@ export function formatErrorJson(err: CniError): string {
  * @returns The text.
  */
 export function formatVersionInfo(supported: readonly string[]): string {
-  return goMarshal(versionInfoJson(supported)) + "\n";
+  // The shape of version.ts `versionInfoJson` (Go skel's PluginInfo), built here so that
+  // VERSION does not load version.ts.
+  return goMarshal({ cniVersion: CURRENT_VERSION, supportedVersions: [...supported] }) + "\n";
 }
 
 function parseStdinConfig(stdin: Uint8Array): Record<string, unknown> {
@@ -247,28 +251,56 @@ function noDelegate(type: string): Promise<never> {
   );
 }
 
-function prepareConfig(conf: Record<string, unknown>, version: string): NetConf {
+/**
+ * The config the plugin gets: `cniVersion` defaulted, and `prevResult` in the current shape.
+ * The conversion runs when the plugin first reads `prevResult` (the property then becomes
+ * plain data): a plugin that never reads it (loopback or host-local on DEL) does not pay for
+ * result parsing, and, like the reference's skel, does not fail on a prevResult it ignores.
+ * A plugin that reads a bad one gets code 6 `could not parse prevResult` from the read.
+ */
+function prepareConfig(
+  conf: Record<string, unknown>,
+  version: string,
+  toCurrentResult: VersionModule["toCurrentResult"],
+): NetConf {
   const out = { ...conf, cniVersion: version } as NetConf;
-  if (conf.prevResult !== undefined && conf.prevResult !== null) {
-    const prev = conf.prevResult;
-    if (typeof prev !== "object" || Array.isArray(prev)) {
-      throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-        details: "expected a JSON object",
-      });
-    }
-    const labelled = { ...(prev as Record<string, unknown>) };
-    if (labelled.cniVersion === undefined || labelled.cniVersion === "") {
-      labelled.cniVersion = version;
-    }
-    try {
-      out.prevResult = toCurrentResult(labelled) as unknown as Record<string, unknown>;
-    } catch (err) {
-      throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-        details: err instanceof Error ? err.message : String(err),
-        cause: err,
-      });
-    }
+  const prev = conf.prevResult;
+  if (prev === undefined || prev === null) return out;
+  if (typeof prev !== "object" || Array.isArray(prev)) {
+    throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
+      details: "expected a JSON object",
+    });
   }
+  const settle = (value: unknown): void => {
+    Object.defineProperty(out, "prevResult", {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  };
+  Object.defineProperty(out, "prevResult", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const labelled = { ...(prev as Record<string, unknown>) };
+      if (labelled.cniVersion === undefined || labelled.cniVersion === "") {
+        labelled.cniVersion = version;
+      }
+      let converted: Result;
+      try {
+        converted = toCurrentResult(labelled);
+      } catch (err) {
+        throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
+          details: err instanceof Error ? err.message : String(err),
+          cause: err,
+        });
+      }
+      settle(converted);
+      return converted;
+    },
+    set: settle,
+  });
   return out;
 }
 
@@ -287,6 +319,9 @@ async function dispatch(
   if (!known.includes(command)) {
     throw new CniError(ErrorCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${command}`);
   }
+  const { checkCommandVersion, convertResult, decodeVersion, toCurrentResult } = await import(
+    "./version.ts"
+  );
   const version = decodeVersion(raw);
   checkCommandVersion(command as CniCommand, version, { supported: fns.supportedVersions });
 
@@ -316,7 +351,7 @@ async function dispatch(
     args: env.args,
     path: env.path,
     stdinData: io.stdin,
-    config: prepareConfig(raw, version),
+    config: prepareConfig(raw, version, toCurrentResult),
   };
   if (env.netnsOverride !== "") args.netnsOverride = env.netnsOverride;
   const ctx: PluginContext = {
@@ -353,9 +388,10 @@ async function dispatch(
  * reads the `CNI_*` variables from `io.env` (all missing ones reported at once, code 4),
  * prints the about text when `CNI_COMMAND` is unset, answers VERSION, checks the stdin config
  * (code 6 when not JSON, 7 for a missing or bad `name`), checks its `cniVersion` against the
- * plugin's supported versions (code 1; CHECK needs 0.4.0, GC and STATUS 1.1.0), converts
- * `prevResult` to the current result shape, calls the plugin and converts its result to the
- * config's version. Errors become the spec's error JSON on stdout with exit code 1: a
+ * plugin's supported versions (code 1; CHECK needs 0.4.0, GC and STATUS 1.1.0), calls the
+ * plugin with `prevResult` in the current result shape (converted when the plugin first reads
+ * it; code 6 from that read when it does not parse) and converts its result to the config's
+ * version. Errors become the spec's error JSON on stdout with exit code 1: a
  * `CniError` keeps its code, anything else becomes code 999 with its message in `details`.
  *
  * @example VERSION

@@ -216,6 +216,45 @@ Deno.test("runPlugin() hands the plugin prevResult in the current shape", async 
   assertEquals(calls[0]?.config.name, "net");
 });
 
+Deno.test("runPlugin() converts prevResult when the plugin reads it, not before", async () => {
+  const bad = { cniVersion: "1.0.0", ips: [{ address: "not-a-cidr" }] };
+  const delEnv = { ...ADD_ENV, CNI_COMMAND: "DEL" };
+  // A plugin that ignores prevResult (loopback, host-local on DEL) is not failed by it.
+  const ignored = await runPlugin(fakePlugin(), {
+    env: delEnv,
+    stdin: conf({ cniVersion: "1.0.0", prevResult: bad }),
+  });
+  assertEquals(ignored, { stdout: "", stderr: "", exitCode: 0 });
+  // One that reads it gets code 6, as when skel converted it up front.
+  const reader = fakePlugin({
+    del: (args) => {
+      void args.config.prevResult;
+      return Promise.resolve();
+    },
+  });
+  const read = await runPlugin(reader, {
+    env: delEnv,
+    stdin: conf({ cniVersion: "1.0.0", prevResult: bad }),
+  });
+  assertEquals(read.exitCode, 1);
+  assertEquals(JSON.parse(read.stdout).code, 6);
+  assertEquals(JSON.parse(read.stdout).msg, "could not parse prevResult");
+  // A good one reads as plain data, the same object on every read, and can be replaced.
+  const calls: CmdArgs[] = [];
+  await runPlugin(fakePlugin({}, calls), {
+    env: delEnv,
+    stdin: conf({ cniVersion: "1.0.0", prevResult: { ips: [{ address: "10.1.0.5/16" }] } }),
+  });
+  const config = calls[0]!.config;
+  assert(config.prevResult === config.prevResult);
+  assertEquals(JSON.parse(JSON.stringify(config)).prevResult, {
+    cniVersion: "1.1.0",
+    ips: [{ address: "10.1.0.5/16" }],
+  });
+  config.prevResult = { replaced: true };
+  assertEquals(config.prevResult, { replaced: true });
+});
+
 Deno.test("runPlugin() maps errors: CniError kept, anything else code 999 with details", async () => {
   const typed = await runPlugin(
     fakePlugin({ add: () => Promise.reject(new CniError(11, "busy", { details: "later" })) }),

@@ -19,6 +19,9 @@ export const SUPPORTED_VERSIONS: readonly string[] = [
   "1.1.0",
 ];
 
+/** Container IDs and network names (`pkg/utils`): `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`. */
+export const NAME_REGEXP: RegExp = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
+
 /** The CNI verbs. */
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION" | "GC" | "STATUS";
 

@@ -307,7 +307,7 @@ export function versionInfoJson(
 export function decodeVersionInfo(json: unknown): VersionInfo {
   const what = "decoding version info";
   const value = toJsonValue(json, what);
-  const info = parseWith(versionInfoSchema, value ?? {}, {
+  const info = parseWith(versionInfoSchema(), value ?? {}, {
     what,
     code: ErrorCode.DecodingFailure,
   });
@@ -456,7 +456,7 @@ function setIf<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] 
   if (value !== undefined) obj[key] = value;
 }
 
-function dnsModel(d: z.infer<typeof dnsSchema> | null | undefined): DnsModel {
+function dnsModel(d: z.infer<ReturnType<typeof dnsSchema>> | null | undefined): DnsModel {
   const out: DnsModel = {};
   if (!d) return out;
   setIf(out, "nameservers", d.nameservers ?? undefined);
@@ -466,7 +466,10 @@ function dnsModel(d: z.infer<typeof dnsSchema> | null | undefined): DnsModel {
   return out;
 }
 
-function routeModel(r: z.infer<typeof routeSchema>, path: (string | number)[]): RouteModel {
+function routeModel(
+  r: z.infer<ReturnType<typeof routeSchema>>,
+  path: (string | number)[],
+): RouteModel {
   const out: RouteModel = { dst: cidrField(r.dst, [...path, "dst"]) };
   setIf(out, "gw", ipField(r.gw, [...path, "gw"]));
   if (r.mtu) out.mtu = r.mtu;
@@ -486,9 +489,9 @@ function parseModel(value: unknown, version: string): Model {
     );
   }
   if (family === "020") {
-    const r = parseWith(result020Schema, value, { what: WHAT_RESULT, code: 6 });
+    const r = parseWith(result020Schema(), value, { what: WHAT_RESULT, code: 6 });
     const ip = (
-      c: z.infer<typeof result020Schema>["ip4"],
+      c: z.infer<ReturnType<typeof result020Schema>>["ip4"],
       key: string,
     ): Ip020Model | undefined => {
       if (!c) return undefined;
@@ -506,7 +509,7 @@ function parseModel(value: unknown, version: string): Model {
     setIf(m, "ip6", ip(r.ip6, "ip6"));
     return m;
   }
-  const r = parseWith(resultSchema, value, { what: WHAT_RESULT, code: 6 });
+  const r = parseWith(resultSchema(), value, { what: WHAT_RESULT, code: 6 });
   const m: ModelRich = { family, cniVersion: version, dns: dnsModel(r.dns) };
   if (r.interfaces) {
     m.interfaces = r.interfaces.map((i) => {
@@ -538,8 +541,16 @@ function parseModel(value: unknown, version: string): Model {
 // Results: conversions (pkg/types/{020,040,100})
 // ---------------------------------------------------------------------------------------
 
+// Models are built fresh by parseModel and only read after a conversion, so copies need not
+// be deep; plain copies also keep structuredClone (a runtime module loaded on first use) off
+// the plugin path.
 function copyDns(d: DnsModel): DnsModel {
-  return structuredClone(d);
+  const out: DnsModel = {};
+  if (d.nameservers) out.nameservers = [...d.nameservers];
+  if (d.domain !== undefined) out.domain = d.domain;
+  if (d.search) out.search = [...d.search];
+  if (d.options) out.options = [...d.options];
+  return out;
 }
 
 function copyRoute(r: RouteModel): RouteModel {
@@ -635,9 +646,7 @@ function from100To040(m: ModelRich, to: string): ModelRich {
 }
 
 function relabel<M extends Model>(m: M, to: string): M {
-  const copy = structuredClone(m);
-  copy.cniVersion = to;
-  return copy;
+  return { ...m, cniVersion: to, dns: copyDns(m.dns) };
 }
 
 function convertModel(m: Model, toVersion: string): Model {

@@ -1,14 +1,33 @@
 /**
  * The built-in plugins by CNI type name, each imported only when first used so that a plugin
- * process loads just the code it runs.
+ * process loads just the code it runs, and what each says about itself (VERSION answer, about
+ * text) so that those answers need no plugin code at all.
  *
  * @module
  */
-import type { PluginRegistry } from "../cni/plugin.ts";
+import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
+import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /** Built-in plugins: `bridge`, `loopback` and `host-local`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
+};
+
+/** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
+export type PluginAbout = Pick<PluginFns, "supportedVersions" | "about">;
+
+/**
+ * The `supportedVersions` and `about` of each built-in plugin, equal to its `PluginFns`
+ * fields (a test checks it), so that a plugin process answers VERSION without loading the
+ * plugin's module.
+ */
+export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
+  bridge: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI bridge plugin denocni" },
+  loopback: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI loopback plugin denocni" },
+  "host-local": {
+    supportedVersions: SUPPORTED_VERSIONS,
+    about: "CNI host-local plugin (denocni)",
+  },
 };

@@ -7,6 +7,7 @@
  * @module
  */
 import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
@@ -74,77 +75,80 @@ function isIfName(name: string): boolean {
   return bytes >= 1 && bytes <= 15 && name !== "." && name !== ".." && IFNAME_REGEXP.test(name);
 }
 
-const BOOL = z.optional(z.boolean());
-const STRINGS = z.optional(z.array(z.string()));
+/** The netconf schema (built on first use: importing the plugin builds no schema). */
+const bridgeSchema = lazy(() => {
+  const bool = z.optional(z.boolean());
+  const strings = z.optional(z.array(z.string()));
 
-const TRUNK_SCHEMA = z.looseObject({
-  id: z.optional(z.nullable(z.int())),
-  minID: z.optional(z.nullable(z.int())),
-  maxID: z.optional(z.nullable(z.int())),
-});
+  const optInt = z.optional(z.nullable(z.int()));
+  const optString = z.optional(z.string());
+  const trunk = z.looseObject({ id: optInt, minID: optInt, maxID: optInt });
 
-const MAC_STRING = z.string().check(
-  z.refine((s) => s === "" || MAC_REGEXP.test(s), "invalid MAC address"),
-  z.refine(
-    (s) => s === "" || !MAC_REGEXP.test(s) || (parseInt(s.slice(0, 2), 16) & 1) === 0,
-    "MAC address must be unicast (first octet even)",
-  ),
-);
+  const macString = z.string().check(
+    z.refine((s) => s === "" || MAC_REGEXP.test(s), "invalid MAC address"),
+    z.refine(
+      (s) => s === "" || !MAC_REGEXP.test(s) || (parseInt(s.slice(0, 2), 16) & 1) === 0,
+      "MAC address must be unicast (first octet even)",
+    ),
+  );
 
-const BRIDGE_SCHEMA = z.looseObject({
-  cniVersion: z.string(),
-  name: z.string(),
-  type: z.optional(z.string()),
-  bridge: z.optional(
-    z.string().check(
-      z.refine(
-        isIfName,
-        "must be a valid interface name (1-15 bytes, no '/', ':' or whitespace)",
+  const withMac = z.looseObject({ mac: z.optional(macString) });
+
+  return z.looseObject({
+    cniVersion: z.string(),
+    name: z.string(),
+    type: optString,
+    bridge: z.optional(
+      z.string().check(
+        z.refine(
+          isIfName,
+          "must be a valid interface name (1-15 bytes, no '/', ':' or whitespace)",
+        ),
       ),
     ),
-  ),
-  isGateway: BOOL,
-  isDefaultGateway: BOOL,
-  forceAddress: BOOL,
-  ipMasq: BOOL,
-  ipMasqBackend: z.optional(z.nullable(z.enum(["iptables", "nftables"]))),
-  mtu: z.optional(
-    z.int().check(
-      z.refine(
-        (n) => n === 0 || (n >= 68 && n <= 65535),
-        "must be 0 (kernel default) or between 68 and 65535",
+    isGateway: bool,
+    isDefaultGateway: bool,
+    forceAddress: bool,
+    ipMasq: bool,
+    ipMasqBackend: z.optional(z.nullable(z.enum(["iptables", "nftables"]))),
+    mtu: z.optional(
+      z.int().check(
+        z.refine(
+          (n) => n === 0 || (n >= 68 && n <= 65535),
+          "must be 0 (kernel default) or between 68 and 65535",
+        ),
       ),
     ),
-  ),
-  hairpinMode: BOOL,
-  promiscMode: BOOL,
-  vlan: z.optional(
-    z.int().check(
-      z.refine((n) => n >= 0 && n <= 4094, "invalid VLAN ID (must be between 0 and 4094)"),
+    hairpinMode: bool,
+    promiscMode: bool,
+    vlan: z.optional(
+      z.int().check(
+        z.refine((n) => n >= 0 && n <= 4094, "invalid VLAN ID (must be between 0 and 4094)"),
+      ),
     ),
-  ),
-  vlanTrunk: z.optional(z.nullable(z.array(TRUNK_SCHEMA))),
-  preserveDefaultVlan: BOOL,
-  enabledad: BOOL,
-  macspoofchk: BOOL,
-  disableContainerInterface: BOOL,
-  portIsolation: BOOL,
-  ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
-  dns: z.optional(z.nullable(z.looseObject({
-    nameservers: STRINGS,
-    domain: z.optional(z.string()),
-    search: STRINGS,
-    options: STRINGS,
-  }))),
-  args: z.optional(z.nullable(z.looseObject({
-    cni: z.optional(z.nullable(z.looseObject({ mac: z.optional(MAC_STRING) }))),
-  }))),
-  runtimeConfig: z.optional(z.nullable(z.looseObject({ mac: z.optional(MAC_STRING) }))),
-  prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
-  "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
-    containerID: z.string(),
-    ifname: z.string(),
-  })))),
+    vlanTrunk: z.optional(z.nullable(z.array(trunk))),
+    preserveDefaultVlan: bool,
+    enabledad: bool,
+    macspoofchk: bool,
+    disableContainerInterface: bool,
+    portIsolation: bool,
+    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
+    dns: z.optional(z.nullable(z.looseObject({
+      nameservers: strings,
+      domain: optString,
+      search: strings,
+      options: strings,
+    }))),
+    args: z.optional(z.nullable(z.looseObject({
+      cni: z.optional(z.nullable(withMac)),
+    }))),
+    runtimeConfig: z.optional(z.nullable(withMac)),
+    prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+    "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
+      containerID: z.string(),
+      ifname: z.string(),
+    })))),
+  });
 });
 
 /**
@@ -262,7 +266,7 @@ function dnsSet(dns: DNS | undefined): boolean {
  * ```
  */
 export function loadBridgeConf(config: unknown, cniArgs: string): BridgeConf {
-  const raw = parseWith(BRIDGE_SCHEMA, config, { what: "failed to load netconf" });
+  const raw = parseWith(bridgeSchema(), config, { what: "failed to load netconf" });
   const problems: string[] = [];
   let vids: number[] = [];
   if (raw.vlanTrunk) {

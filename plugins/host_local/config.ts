@@ -8,6 +8,7 @@
  * @module
  */
 import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf, Route } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
@@ -80,61 +81,71 @@ function cidrText(what: string) {
   );
 }
 
-const IP_MAYBE_CIDR = z.string().check(
-  z.refine((v) => parseIPMaybeCidr(v) !== undefined, {
-    error: "invalid IP: expected an address or address/prefix",
-  }),
-);
+function rangeFields() {
+  return {
+    subnet: cidrText("subnet"),
+    rangeStart: z.optional(ipText("rangeStart")),
+    rangeEnd: z.optional(ipText("rangeEnd")),
+    gateway: z.optional(ipText("gateway")),
+  };
+}
 
-const RANGE_SCHEMA = z.object({
-  subnet: cidrText("subnet"),
-  rangeStart: z.optional(ipText("rangeStart")),
-  rangeEnd: z.optional(ipText("rangeEnd")),
-  gateway: z.optional(ipText("gateway")),
-});
+function rangeSchema(fields: ReturnType<typeof rangeFields>) {
+  return z.object(fields);
+}
 
-const RANGE_SETS_SCHEMA = z.array(z.array(RANGE_SCHEMA));
-
-const ROUTE_SCHEMA = z.object({
-  dst: cidrText("dst"),
-  gw: z.optional(ipText("gw")),
-  mtu: z.optional(z.int()),
-  advmss: z.optional(z.int()),
-  priority: z.optional(z.int()),
-  table: z.optional(z.int()),
-  scope: z.optional(z.int()),
-});
-
-const IPAM_SCHEMA = z.object({
-  type: z.optional(z.string()),
-  subnet: z.optional(z.string()),
-  rangeStart: z.optional(ipText("rangeStart")),
-  rangeEnd: z.optional(ipText("rangeEnd")),
-  gateway: z.optional(ipText("gateway")),
-  ranges: z.optional(RANGE_SETS_SCHEMA),
-  routes: z.optional(z.array(ROUTE_SCHEMA)),
-  dataDir: z.optional(z.string()),
-  resolvConf: z.optional(z.string()),
-});
-
-const NET_SCHEMA = z.object({
-  name: z.string().check(
-    z.refine((v) => NAME_REGEXP.test(v), {
-      error: "invalid network name: must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$",
+/** The whole config as host-local reads it (built on first use, not at import). */
+const netSchema = lazy(() => {
+  const ipMaybeCidr = z.string().check(
+    z.refine((v) => parseIPMaybeCidr(v) !== undefined, {
+      error: "invalid IP: expected an address or address/prefix",
     }),
-  ),
-  cniVersion: z.optional(z.string()),
-  ipam: z.optional(IPAM_SCHEMA),
-  runtimeConfig: z.optional(z.object({
-    ipRanges: z.optional(RANGE_SETS_SCHEMA),
-    ips: z.optional(z.array(IP_MAYBE_CIDR)),
-  })),
-  args: z.optional(z.object({
-    cni: z.optional(z.object({ ips: z.optional(z.array(IP_MAYBE_CIDR)) })),
-  })),
+  );
+  // Instances shared between fields (zod schemas are immutable): fewer constructions.
+  const range = rangeFields();
+  const rangeSets = z.array(z.array(rangeSchema(range)));
+  const requestedIps = z.optional(z.array(ipMaybeCidr));
+  const optInt = z.optional(z.int());
+  const optString = z.optional(z.string());
+  const route = z.object({
+    dst: cidrText("dst"),
+    gw: z.optional(ipText("gw")),
+    mtu: optInt,
+    advmss: optInt,
+    priority: optInt,
+    table: optInt,
+    scope: optInt,
+  });
+  const ipam = z.object({
+    type: optString,
+    subnet: optString,
+    rangeStart: range.rangeStart,
+    rangeEnd: range.rangeEnd,
+    gateway: range.gateway,
+    ranges: z.optional(rangeSets),
+    routes: z.optional(z.array(route)),
+    dataDir: optString,
+    resolvConf: optString,
+  });
+  return z.object({
+    name: z.string().check(
+      z.refine((v) => NAME_REGEXP.test(v), {
+        error: "invalid network name: must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$",
+      }),
+    ),
+    cniVersion: optString,
+    ipam: z.optional(ipam),
+    runtimeConfig: z.optional(z.object({
+      ipRanges: z.optional(rangeSets),
+      ips: requestedIps,
+    })),
+    args: z.optional(z.object({
+      cni: z.optional(z.object({ ips: requestedIps })),
+    })),
+  });
 });
 
-type RawRange = z.infer<typeof RANGE_SCHEMA>;
+type RawRange = z.infer<ReturnType<typeof rangeSchema>>;
 
 function configError(msg: string): CniError {
   return new CniError(ErrorCode.InvalidNetworkConfig, msg);
@@ -360,7 +371,7 @@ export function loadIpamConfig(
   config: NetConf | Record<string, unknown>,
   envArgs: string,
 ): IpamConfig {
-  const net = parseWith(NET_SCHEMA, config, { what: "invalid host-local configuration" });
+  const net = parseWith(netSchema(), config, { what: "invalid host-local configuration" });
   const ipam = net.ipam;
   if (!ipam) throw configError(`IPAM config missing 'ipam' key`);
 
