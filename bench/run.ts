@@ -583,6 +583,8 @@ export async function runBench(size: Size): Promise<Report> {
       "bundle",
       "--quiet",
       "--platform=deno",
+      "--minify",
+      "--keep-names",
       `--output=${bundle}`,
       join(ROOT, "cli.ts"),
     ]);

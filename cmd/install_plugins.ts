@@ -120,7 +120,15 @@ async function buildBundle(target: string): Promise<void> {
   }
   const cli = new URL("../cli.ts", import.meta.url);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform=deno", `--output=${target}`, cli.pathname],
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "--minify",
+      "--keep-names",
+      `--output=${target}`,
+      cli.pathname,
+    ],
     cwd: dirname(cli.pathname),
     stdout: "piped",
     stderr: "piped",

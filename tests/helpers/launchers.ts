@@ -52,7 +52,15 @@ async function deno(args: string[]): Promise<void> {
 async function build(): Promise<string> {
   root = await Deno.makeTempDir({ prefix: "denocni-launchers-" });
   const bundle = `${root}/denocni.js`;
-  await deno(["bundle", "--quiet", "--platform=deno", `--output=${bundle}`, `${REPO}/cli.ts`]);
+  await deno([
+    "bundle",
+    "--quiet",
+    "--platform=deno",
+    "--minify",
+    "--keep-names",
+    `--output=${bundle}`,
+    `${REPO}/cli.ts`,
+  ]);
   const dir = `${root}/bin`;
   // Installed by the product itself, with the product's permissions.
   await deno([
