@@ -505,14 +505,13 @@ export function openDiskStore(
     const bucket = readText(bucketPath(key));
     const ips: string[] = [];
     if (bucket === undefined) return { ips, bucket };
-    for (const line of bucket.split("\n")) {
-      const tab = line.indexOf("\t");
-      if (tab < 0 || line.slice(tab + 1) !== key) continue;
-      const ip = line.slice(0, tab);
+    // A bucket holds many owners' lines: find this owner's with a native search, not a split.
+    const needle = `\t${key}\n`;
+    for (let at = bucket.indexOf(needle); at >= 0; at = bucket.indexOf(needle, at + 1)) {
+      const ip = bucket.slice(bucket.lastIndexOf("\n", at - 1) + 1, at);
+      if (ip.includes("\t") || ips.includes(ip)) continue; // a longer key ending in this one
       const lease = readText(path(ip));
-      if (lease !== undefined && ownerKey(parseLease(lease, ip)) === key && !ips.includes(ip)) {
-        ips.push(ip);
-      }
+      if (lease !== undefined && ownerKey(parseLease(lease, ip)) === key) ips.push(ip);
     }
     return { ips, bucket };
   }
@@ -523,11 +522,17 @@ export function openDiskStore(
    */
   function unindex(key: string, ips: readonly string[], bucket: string | undefined): void {
     if (ips.length === 0) return;
-    const text = bucket ?? readText(bucketPath(key));
+    let text = bucket ?? readText(bucketPath(key));
     if (text === undefined) return;
-    const gone = new Set(ips.map((ip) => `${ip}\t${key}`));
-    const kept = text.split("\n").filter((line) => line !== "" && !gone.has(line));
-    overwrite(bucketPath(key), kept.length === 0 ? "" : kept.join("\n") + "\n", 0o644);
+    for (const ip of ips) {
+      const line = `${ip}\t${key}\n`;
+      for (let at = text.indexOf(line); at >= 0; at = text.indexOf(line, at)) {
+        if (at === 0 || text[at - 1] === "\n") {
+          text = text.slice(0, at) + text.slice(at + line.length);
+        } else at++;
+      }
+    }
+    overwrite(bucketPath(key), text, 0o644);
   }
 
   function keysOf(id: string, ifName: string): { key: string; legacyKey: string | undefined } {

@@ -225,9 +225,15 @@ Deno.test("openDiskStore() honours leases written and removed behind the index's
     // A legacy (container ID only) lease by hand is found by the legacy fallback.
     Deno.writeTextFileSync(join(dir, "10.20.100.4"), "legacy");
     assertEquals(run((s) => s.releaseById("legacy", "eth3")), ["10.20.100.4"]);
-    const before = counter.scans;
+    const settled = counter.scans;
     assertEquals(run((s) => s.releaseById("old-5", "eth0")), ["10.20.0.5"]);
-    assertEquals(counter.scans, before);
+    assertEquals(counter.scans, settled);
+    // An owner whose ID ends in another owner's key (a tab inside, by hand) is told apart.
+    Deno.writeTextFileSync(join(dir, "10.20.100.5"), "x\tq\r\neth0");
+    assertEquals(run((s) => s.getById("q", "eth0")), []);
+    assertEquals(run((s) => s.releaseById("q", "eth0")), []);
+    assert(Deno.statSync(join(dir, "10.20.100.5")).isFile);
+    const before = counter.scans;
     // A wiped index directory is rebuilt.
     Deno.removeSync(join(data, ".denocni-index"), { recursive: true });
     assertEquals(run((s) => s.getById("old-6", "eth0")), ["10.20.0.6"]);
