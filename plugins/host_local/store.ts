@@ -609,7 +609,10 @@ export function openDiskStore(
         overwrite(`${dir}/${LAST_IP_PREFIX}${rangeId}`, ip, fileMode);
         last.set(rangeId, ip);
       } catch (err) {
+        // The lease stays (as with the reference) but will never be indexed: let the next
+        // command rebuild the index rather than miss it.
         last.delete(rangeId);
+        dropIndex();
         throw ioError(`failed to record last reserved address in "${dir}"`, err);
       }
       if (index === "valid") {
