@@ -282,16 +282,20 @@ function ioError(action: string, err: unknown): CniError {
 /**
  * Replaces a small file's contents without truncating it to zero first: ext4 flushes a file
  * that was truncated to zero and rewritten when it is closed (`auto_da_alloc`), which costs a
- * disk write per call. A crash mid-way can leave a mix of old and new bytes; every file
- * written this way is either a hint (`last_reserved_ip`) or checked before use (the index).
+ * disk write per call. The tail is cut only when the new text is shorter than `previous` (the
+ * contents known to be on disk; unknown: always). A crash mid-way can leave a mix of old and
+ * new bytes; every file written this way is either a hint (`last_reserved_ip`) or checked
+ * before use (the index).
  */
-function overwrite(path: string, text: string, mode: number): void {
+function overwrite(path: string, text: string, mode: number, previous?: string): void {
   const data = ENCODER.encode(text);
   const file = Deno.openSync(path, { write: true, create: true, mode });
   try {
     let off = 0;
     while (off < data.length) off += file.writeSync(data.subarray(off));
-    file.truncateSync(data.length);
+    if (previous === undefined || data.length < ENCODER.encode(previous).length) {
+      file.truncateSync(data.length);
+    }
   } finally {
     file.close();
   }
@@ -365,6 +369,8 @@ export function openDiskStore(
   /** Range IDs whose `last_reserved_ip` the marker records. */
   let tracked = new Set<string>();
   let legacy = 0;
+  /** The marker text read this hold, if any. */
+  let markerText: string | undefined;
 
   const path = (ip: string) => `${dir}/${ip}`;
   const bucketPath = (key: string) => `${indexDir}/${bucketOf(key)}`;
@@ -417,6 +423,7 @@ export function openDiskStore(
   /** Whether the marker on disk describes the directory as it is now. */
   function markerMatches(): boolean {
     const text = readText(markerPath);
+    markerText = text;
     if (text === undefined) return false;
     let m: Partial<Marker>;
     try {
@@ -497,7 +504,7 @@ export function openDiskStore(
     const recorded: Record<string, string> = {};
     for (const id of tracked) recorded[id] = lastOf(id) ?? "";
     const marker: Marker = { v: MARKER_VERSION, dir: dirState(), last: recorded, legacy };
-    overwrite(markerPath, JSON.stringify(marker), 0o644);
+    overwrite(markerPath, JSON.stringify(marker), 0o644, markerText);
   }
 
   /** Index entries of `key` whose lease file still names that owner, and the bucket text. */
@@ -568,6 +575,7 @@ export function openDiskStore(
       locked = 1;
       index = "unknown";
       dirty = false;
+      markerText = undefined;
       last.clear();
       try {
         return fn();
@@ -606,7 +614,7 @@ export function openDiskStore(
       }
       changed();
       try {
-        overwrite(`${dir}/${LAST_IP_PREFIX}${rangeId}`, ip, fileMode);
+        overwrite(`${dir}/${LAST_IP_PREFIX}${rangeId}`, ip, fileMode, lastOf(rangeId));
         last.set(rangeId, ip);
       } catch (err) {
         // The lease stays (as with the reference) but will never be indexed: let the next

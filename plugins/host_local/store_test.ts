@@ -297,3 +297,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test("openDiskStore() rewrites last_reserved_ip and the marker in place, shorter or longer", () => {
+  const data = tempDir();
+  try {
+    const dir = join(data, "n");
+    const { counter, run } = countingStores(data, "n");
+    for (const ip of ["10.9.0.100", "10.9.0.2", "10.9.0.33", "fd00::1:2", "10.9.0.3"]) {
+      assert(run((s) => s.reserve(`c-${ip}`, "eth0", ip, "0")));
+      assertEquals(Deno.readTextFileSync(join(dir, "last_reserved_ip.0")), ip);
+      assertEquals(run((s) => s.lastReservedIp("0")), ip);
+    }
+    const marker = JSON.parse(Deno.readTextFileSync(join(data, ".denocni-index", "n", "marker")));
+    assertEquals(marker.last, { "0": "10.9.0.3" });
+    assertEquals(counter.scans, 1); // each command trusted the marker the previous one wrote
+  } finally {
+    Deno.removeSync(data, { recursive: true });
+  }
+});
