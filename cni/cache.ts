@@ -147,7 +147,8 @@ export function formatCacheEntry(entry: CacheWrite): string {
 }
 
 /**
- * Writes an attachment's cache entry (`results/` created 0700, file 0600, overwriting).
+ * Writes an attachment's cache entry (`results/` created 0700 when missing, file 0600,
+ * overwriting): one write of the final bytes, as libcni's `os.WriteFile`, and nothing read back.
  *
  * @example Writing an entry
  * ```ts ignore
@@ -164,14 +165,24 @@ export function formatCacheEntry(entry: CacheWrite): string {
  */
 export async function writeCacheEntry(cacheDir: string, entry: CacheWrite): Promise<void> {
   const path = cacheFilePath(cacheDir, entry);
+  const text = formatCacheEntry(entry);
+  // Creating the file is the expensive part (an inode and a journal entry), so it stays
+  // asynchronous: concurrent attachments keep running meanwhile. `mode` is applied with
+  // fchmod even to an existing file, so no separate chmod is needed.
+  try {
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    return;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
   await Deno.mkdir(join(cacheDir, "results"), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(path, formatCacheEntry(entry), { mode: 0o600 });
-  await Deno.chmod(path, 0o600);
+  await Deno.writeTextFile(path, text, { mode: 0o600 });
 }
 
-async function readIfExists(path: string): Promise<Uint8Array | null> {
+function readIfExists(path: string): Uint8Array | null {
   try {
-    return await Deno.readFile(path);
+    // A cache file is small: reading it synchronously costs less than a trip to the I/O pool.
+    return Deno.readFileSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err;
     return null; // like libcni: an unreadable cache file means "no cached result"
@@ -219,12 +230,25 @@ function decodeEntry(data: Uint8Array): CachedAttachment | null {
  * @returns The result object as stored (not converted), or `null`.
  * @throws {CniError} Code 6 when the file is not JSON or not an object.
  */
-export async function readCachedResult(
+export function readCachedResult(
   cacheDir: string,
   key: AttachmentKey,
 ): Promise<Record<string, unknown> | null> {
+  return settle(() => cachedResult(cacheDir, key));
+}
+
+/** Runs a synchronous body as a promise: its value resolves it, its exception rejects it. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function cachedResult(cacheDir: string, key: AttachmentKey): Record<string, unknown> | null {
   const path = cacheFilePath(cacheDir, key);
-  const data = await readIfExists(path);
+  const data = readIfExists(path);
   if (data === null) return null;
   const entry = decodeEntry(data);
   if (entry) return entry.result ?? null;
@@ -252,12 +276,14 @@ export async function readCachedResult(
  * @param key The attachment.
  * @returns The entry, or `null` when missing, unreadable, or not a `cniCacheV1` entry.
  */
-export async function readCacheEntry(
+export function readCacheEntry(
   cacheDir: string,
   key: AttachmentKey,
 ): Promise<CachedAttachment | null> {
-  const data = await readIfExists(cacheFilePath(cacheDir, key));
-  return data === null ? null : decodeEntry(data);
+  return settle(() => {
+    const data = readIfExists(cacheFilePath(cacheDir, key));
+    return data === null ? null : decodeEntry(data);
+  });
 }
 
 /**
@@ -267,12 +293,14 @@ export async function readCacheEntry(
  * @param key The attachment.
  * @returns Resolves once gone.
  */
-export async function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
-  try {
-    await Deno.remove(cacheFilePath(cacheDir, key));
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
+export function deleteCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
+  return settle(() => {
+    try {
+      Deno.removeSync(cacheFilePath(cacheDir, key)); // an unlink: cheaper than the I/O pool trip
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  });
 }
 
 /**
@@ -310,7 +338,7 @@ export async function listCachedAttachments(
       const at = name.indexOf(`-${want}-`);
       if (at <= 0 || at + want.length + 2 >= name.length) continue;
     }
-    const data = await readIfExists(join(dir, name));
+    const data = readIfExists(join(dir, name));
     const entry = data && decodeEntry(data);
     if (!entry || !entry.ifName || !entry.networkName) continue;
     if (want && entry.containerId !== want) continue;

@@ -69,57 +69,64 @@ export async function cmdAdd(
   const dns = await readDns(conf);
   const store = storeFor(conf);
   try {
-    const requested = new Map<string, IP>();
-    for (const ip of conf.requestedIps) requested.set(formatIP(ip), ip);
-    const ips: IPConfig[] = [];
-    const taken: string[] = [];
-    const rollback = () => {
-      store.withLock(() => {
-        for (const ip of taken) store.release(ip);
-      });
-    };
-    for (const [idx, set] of conf.ranges.entries()) {
-      let want: IP | undefined;
-      for (const [key, ip] of requested) {
-        if (set.some((r) => rangeContains(r, ip))) {
-          want = ip;
-          requested.delete(key);
-          break;
-        }
-      }
-      try {
-        const ipConf = allocate(store, set, {
-          rangeId: idx,
-          containerId: args.containerId,
-          ifName: args.ifName,
-          requested: want,
-        });
-        ips.push(ipConf);
-        taken.push(ipConf.address.slice(0, ipConf.address.indexOf("/")));
-      } catch (err) {
-        rollback();
-        const e = err instanceof CniError ? err : undefined;
-        throw new CniError(
-          e?.code ?? ErrorCode.Internal,
-          `failed to allocate for range ${idx}: ${e?.msg ?? messageOf(err)}`,
-          e?.details ? { details: e.details, cause: err } : { cause: err },
-        );
-      }
-    }
-    if (requested.size > 0) {
-      rollback();
-      throw new CniError(
-        ErrorCode.Internal,
-        `failed to allocate all requested IPs: ${[...requested.keys()].join(" ")}`,
-      );
-    }
-    const result: Result = { cniVersion: CURRENT_VERSION, ips };
-    if (conf.routes.length > 0) result.routes = conf.routes;
-    result.dns = dns;
-    return result;
+    // One lock hold for every range set: the store validates its index and records its
+    // changes once per command.
+    return store.withLock(() => allocateAll(conf, args, store, dns));
   } finally {
     store.close();
   }
+}
+
+/** Allocates from every range set under the caller's lock; rolls back on failure. */
+function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): Result {
+  const requested = new Map<string, IP>();
+  for (const ip of conf.requestedIps) requested.set(formatIP(ip), ip);
+  const ips: IPConfig[] = [];
+  const taken: string[] = [];
+  const rollback = () => {
+    store.withLock(() => {
+      for (const ip of taken) store.release(ip);
+    });
+  };
+  for (const [idx, set] of conf.ranges.entries()) {
+    let want: IP | undefined;
+    for (const [key, ip] of requested) {
+      if (set.some((r) => rangeContains(r, ip))) {
+        want = ip;
+        requested.delete(key);
+        break;
+      }
+    }
+    try {
+      const ipConf = allocate(store, set, {
+        rangeId: idx,
+        containerId: args.containerId,
+        ifName: args.ifName,
+        requested: want,
+      });
+      ips.push(ipConf);
+      taken.push(ipConf.address.slice(0, ipConf.address.indexOf("/")));
+    } catch (err) {
+      rollback();
+      const e = err instanceof CniError ? err : undefined;
+      throw new CniError(
+        e?.code ?? ErrorCode.Internal,
+        `failed to allocate for range ${idx}: ${e?.msg ?? messageOf(err)}`,
+        e?.details ? { details: e.details, cause: err } : { cause: err },
+      );
+    }
+  }
+  if (requested.size > 0) {
+    rollback();
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to allocate all requested IPs: ${[...requested.keys()].join(" ")}`,
+    );
+  }
+  const result: Result = { cniVersion: CURRENT_VERSION, ips };
+  if (conf.routes.length > 0) result.routes = conf.routes;
+  result.dns = dns;
+  return result;
 }
 
 /**

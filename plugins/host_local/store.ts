@@ -9,16 +9,28 @@
  * held with `flock(LOCK_EX)` around every operation.
  *
  * Beyond the reference, an owner index in `<dataDir>/.denocni-index/<network>/` (256 bucket
- * files keyed by owner, plus a marker recording the lease directory's inode, mtime, ctime and
- * the `last_reserved_ip.*` contents) lets ADD's duplicate check skip the directory walk. Any
- * change the marker does not account for (a write by the reference binary, a wiped directory)
- * makes the next ADD rebuild the index with one walk; DEL, CHECK and GC always walk.
+ * files of `<ip>\t<owner>` lines keyed by owner, plus a marker recording the lease directory's
+ * device, inode, mtime and ctime in nanoseconds and the `last_reserved_ip.*` contents) lets
+ * ADD's duplicate check, DEL and CHECK read one bucket instead of walking the directory, so
+ * their cost does not grow with the number of leases. Any change the marker does not account
+ * for (a write by the reference binary or by hand, a wiped directory) makes the next command
+ * rebuild the index with one walk; GC always walks.
  *
  * @module
  */
 import { join } from "../../cni/_path.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { close, flock, LOCK_EX, LOCK_UN, O_CREAT, O_RDONLY, open } from "../../ffi/mod.ts";
+import {
+  close,
+  ErrnoError,
+  flock,
+  LOCK_EX,
+  LOCK_UN,
+  O_CREAT,
+  O_RDONLY,
+  open,
+} from "../../ffi/mod.ts";
+import { dirStatTimes } from "../../ffi/stat.ts";
 import { parseIP } from "./ip.ts";
 
 /** One lease file as found on disk. */
@@ -219,16 +231,29 @@ export interface DiskStoreOptions {
   fileMode?: number;
   /** Keep the owner index (default true). */
   index?: boolean;
+  /**
+   * Lists the lease directory for a full scan (default `Deno.readDirSync`). A seam for tests
+   * that count scans; the index exists so that ADD, DEL and CHECK need none.
+   */
+  readDir?: (path: string) => Iterable<Deno.DirEntry>;
 }
 
+/** The index's record of the lease directory it describes. */
 interface Marker {
-  ino: number | null;
-  mtime: number | null;
-  ctime: number | null;
+  /** Format version. */
+  v: number;
+  /** The lease directory's `dev:ino:mtime:ctime` (nanoseconds) after the last indexed change. */
+  dir: string;
+  /** `last_reserved_ip.<rangeId>` contents at that time. */
   last: Record<string, string>;
+  /** How many indexed leases are legacy (container ID only); 0 skips their lookups. */
+  legacy: number;
 }
 
+const MARKER_VERSION = 2;
 const BUCKETS = 256;
+const BUCKET_REGEXP = /^b[0-9a-f]{2}$/;
+const ENCODER = new TextEncoder();
 
 function bucketOf(key: string): string {
   let h = 2166136261;
@@ -255,11 +280,58 @@ function ioError(action: string, err: unknown): CniError {
 }
 
 /**
+ * Replaces a small file's contents without truncating it to zero first: ext4 flushes a file
+ * that was truncated to zero and rewritten when it is closed (`auto_da_alloc`), which costs a
+ * disk write per call. The tail is cut only when the new text is shorter than `previous` (the
+ * contents known to be on disk; unknown: always). A crash mid-way can leave a mix of old and
+ * new bytes; every file written this way is either a hint (`last_reserved_ip`) or checked
+ * before use (the index).
+ */
+function overwrite(path: string, text: string, mode: number, previous?: string): void {
+  const data = ENCODER.encode(text);
+  const file = Deno.openSync(path, { write: true, create: true, mode });
+  try {
+    let off = 0;
+    while (off < data.length) off += file.writeSync(data.subarray(off));
+    if (previous === undefined || data.length < ENCODER.encode(previous).length) {
+      file.truncateSync(data.length);
+    }
+  } finally {
+    file.close();
+  }
+}
+
+function openLock(dir: string): LockFile {
+  const path = `${dir}/lock`;
+  try {
+    return new LockFile(path);
+  } catch (err) {
+    const errno = err instanceof CniError ? err.cause : undefined;
+    if (!(errno instanceof ErrnoError && errno.code === "ENOENT")) throw err;
+  }
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw ioError(`failed to create data directory "${dir}"`, err);
+  }
+  return new LockFile(path);
+}
+
+/**
  * Opens the disk store for a network: creates `<dataDir>/<network>/` (0755) and its `lock`.
+ *
+ * The owner index lets ADD's duplicate check, DEL and CHECK read one bucket file instead of
+ * every lease. Each index entry is checked against the lease file it names before use, so an
+ * entry left behind by a removal is harmless; a lease missing from the index can only come
+ * from a writer that does not keep it (the reference binary, a hand edit) or a crash between
+ * a lease and its index entry, and both change the lease directory's modification time
+ * (nanoseconds) or a `last_reserved_ip` file, which the marker records: a mismatch makes the
+ * next command rebuild the index with one scan. Leases are created with `O_EXCL` before any
+ * index write, so no order of crashes can hand out an address twice.
  *
  * @param dataDir The state root.
  * @param network The network name.
- * @param options File mode and index switch.
+ * @param options File mode, index switch, directory reader.
  * @returns The store (close it when done).
  * @throws {CniError} Code 999 when the directory or lock cannot be created.
  * @example Opening a store
@@ -280,20 +352,28 @@ export function openDiskStore(
 ): Store & { readonly dir: string } {
   const dir = join(dataDir, network);
   const indexDir = join(dataDir, ".denocni-index", network);
+  const markerPath = `${indexDir}/marker`;
   const fileMode = options.fileMode ?? 0o600;
   const useIndex = options.index ?? true;
-  try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    throw ioError(`failed to create data directory "${dir}"`, err);
-  }
-  const lockFile = new LockFile(join(dir, "lock"));
-  let locked = 0;
-  let indexValid = false;
-  let indexDirty = false;
-  let trackedRanges = new Set<string>();
+  const readDir = options.readDir ?? Deno.readDirSync;
+  const lockFile = openLock(dir);
 
-  const path = (ip: string) => join(dir, ip);
+  // State of one lock hold (reset when the outermost withLock takes the lock).
+  let locked = 0;
+  /** unknown: not looked at yet; valid: matches the directory; off: unusable this time. */
+  let index: "unknown" | "valid" | "off" = "unknown";
+  /** The directory or index changed while the index was valid: rewrite the marker. */
+  let dirty = false;
+  /** `last_reserved_ip.<id>` contents as on disk (`undefined`: no file), read at most once. */
+  const last = new Map<string, string | undefined>();
+  /** Range IDs whose `last_reserved_ip` the marker records. */
+  let tracked = new Set<string>();
+  let legacy = 0;
+  /** The marker text read this hold, if any. */
+  let markerText: string | undefined;
+
+  const path = (ip: string) => `${dir}/${ip}`;
+  const bucketPath = (key: string) => `${indexDir}/${bucketOf(key)}`;
   const readText = (p: string): string | undefined => {
     try {
       return Deno.readTextFileSync(p);
@@ -302,10 +382,22 @@ export function openDiskStore(
     }
   };
 
+  function lastOf(rangeId: string): string | undefined {
+    if (last.has(rangeId)) return last.get(rangeId);
+    const text = readText(`${dir}/${LAST_IP_PREFIX}${rangeId}`);
+    last.set(rangeId, text);
+    return text;
+  }
+
+  function dirState(): string {
+    const t = dirStatTimes(dir);
+    return `${t.dev}:${t.ino}:${t.mtimeNs}:${t.ctimeNs}`;
+  }
+
   function scan(): { leases: Lease[]; rangeIds: string[] } {
     const leases: Lease[] = [];
     const rangeIds: string[] = [];
-    for (const e of Deno.readDirSync(dir)) {
+    for (const e of readDir(dir)) {
       if (e.name.startsWith(LAST_IP_PREFIX)) {
         rangeIds.push(e.name.slice(LAST_IP_PREFIX.length));
         continue;
@@ -317,21 +409,44 @@ export function openDiskStore(
     return { leases, rangeIds };
   }
 
-  function dirStat(): Pick<Marker, "ino" | "mtime" | "ctime"> {
-    const st = Deno.statSync(dir);
-    return { ino: st.ino, mtime: st.mtime?.getTime() ?? null, ctime: st.ctime?.getTime() ?? null };
+  /** Makes sure no marker vouches for an index this hold could not keep. */
+  function dropIndex(): void {
+    index = "off";
+    dirty = false;
+    try {
+      Deno.removeSync(markerPath);
+    } catch {
+      // Nothing to drop.
+    }
   }
 
-  function currentLast(ids: Iterable<string>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const id of ids) out[id] = readText(join(dir, LAST_IP_PREFIX + id)) ?? "";
-    return out;
+  /** Whether the marker on disk describes the directory as it is now. */
+  function markerMatches(): boolean {
+    const text = readText(markerPath);
+    markerText = text;
+    if (text === undefined) return false;
+    let m: Partial<Marker>;
+    try {
+      m = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (m.v !== MARKER_VERSION || typeof m.dir !== "string" || m.dir !== dirState()) return false;
+    const recorded = m.last !== null && typeof m.last === "object" ? m.last : {};
+    for (const [id, value] of Object.entries(recorded)) {
+      if (lastOf(id) !== value) return false;
+    }
+    tracked = new Set(Object.keys(recorded));
+    legacy = typeof m.legacy === "number" ? m.legacy : 1;
+    return true;
   }
 
-  function writeIndex(leases: Lease[], rangeIds: string[]): void {
+  function rebuild(leases: Lease[], rangeIds: string[]): void {
     const buckets = new Map<string, string[]>();
+    let legacyCount = 0;
     for (const l of leases) {
       if (l.containerId === "") continue;
+      if (l.ifName === undefined) legacyCount++;
       const key = ownerKey(l);
       const b = bucketOf(key);
       const lines = buckets.get(b) ?? [];
@@ -339,61 +454,37 @@ export function openDiskStore(
       buckets.set(b, lines);
     }
     Deno.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
-    // Remove only bucket files that exist (a failed remove per absent bucket cost 256 thrown
-    // NotFound errors per rebuild).
     for (const e of Deno.readDirSync(indexDir)) {
-      if (!/^b[0-9a-f]{2}$/.test(e.name) || buckets.has(e.name)) continue;
+      if (!BUCKET_REGEXP.test(e.name) || buckets.has(e.name)) continue;
       try {
-        Deno.removeSync(join(indexDir, e.name));
+        Deno.removeSync(`${indexDir}/${e.name}`);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     }
     for (const [b, lines] of buckets) {
-      Deno.writeTextFileSync(join(indexDir, b), lines.join("\n") + "\n");
+      Deno.writeTextFileSync(`${indexDir}/${b}`, lines.join("\n") + "\n");
     }
-    trackedRanges = new Set(rangeIds);
-    indexValid = true;
-    indexDirty = true;
+    tracked = new Set(rangeIds);
+    legacy = legacyCount;
+    index = "valid";
+    dirty = true;
   }
 
-  function flushIndex(): void {
-    if (!indexDirty) return;
-    indexDirty = false;
-    const marker: Marker = { ...dirStat(), last: currentLast(trackedRanges) };
-    Deno.writeTextFileSync(join(indexDir, "marker"), JSON.stringify(marker));
-  }
-
-  function dropIndex(): void {
-    indexValid = false;
-    indexDirty = false;
-    try {
-      Deno.removeSync(join(indexDir, "marker"));
-    } catch {
-      // Nothing to drop.
-    }
-  }
-
+  /** Validates the index once per lock hold, rebuilding it from a scan when stale. */
   function ensureIndex(): boolean {
-    if (!useIndex) return false;
-    if (indexValid) return true;
+    if (index !== "unknown") return index === "valid";
+    if (!useIndex) {
+      index = "off";
+      return false;
+    }
     try {
-      const text = readText(join(indexDir, "marker"));
-      if (text !== undefined) {
-        const m = JSON.parse(text) as Marker;
-        const st = dirStat();
-        const last = currentLast(Object.keys(m.last ?? {}));
-        if (
-          st.ino === m.ino && st.mtime === m.mtime && st.ctime === m.ctime &&
-          JSON.stringify(last) === JSON.stringify(m.last)
-        ) {
-          trackedRanges = new Set(Object.keys(m.last));
-          indexValid = true;
-          return true;
-        }
+      if (markerMatches()) {
+        index = "valid";
+        return true;
       }
       const { leases, rangeIds } = scan();
-      writeIndex(leases, rangeIds);
+      rebuild(leases, rangeIds);
       return true;
     } catch {
       dropIndex();
@@ -401,28 +492,72 @@ export function openDiskStore(
     }
   }
 
-  function indexAdd(ip: string, id: string, ifName: string, rangeId: string): void {
-    if (!indexValid) return;
-    try {
-      const key = `${id.trim()}\t${ifName}`;
-      const f = join(indexDir, bucketOf(key));
-      Deno.writeTextFileSync(f, `${ip}\t${key}\n`, { append: true });
-      trackedRanges.add(rangeId);
-      indexDirty = true;
-    } catch {
-      dropIndex();
-    }
+  /** Records a change of the directory: the marker is rewritten at unlock, or dropped. */
+  function changed(): void {
+    if (index === "valid") dirty = true;
+    else if (useIndex && index === "unknown") dropIndex();
   }
 
-  function reclaimable(p: string): boolean {
-    try {
-      const st = Deno.statSync(p);
-      if (!st.isFile) return false;
-      if (st.size === 0) return true;
-      return st.size < 16 && (readText(p) ?? "x").trim() === "";
-    } catch {
-      return false;
+  function flush(): void {
+    if (!dirty || index !== "valid") return;
+    dirty = false;
+    const recorded: Record<string, string> = {};
+    for (const id of tracked) recorded[id] = lastOf(id) ?? "";
+    const marker: Marker = { v: MARKER_VERSION, dir: dirState(), last: recorded, legacy };
+    overwrite(markerPath, JSON.stringify(marker), 0o644, markerText);
+  }
+
+  /** Index entries of `key` whose lease file still names that owner, and the bucket text. */
+  function lookup(key: string): { ips: string[]; bucket: string | undefined } {
+    const bucket = readText(bucketPath(key));
+    const ips: string[] = [];
+    if (bucket === undefined) return { ips, bucket };
+    // A bucket holds many owners' lines: find this owner's with a native search, not a split.
+    const needle = `\t${key}\n`;
+    for (let at = bucket.indexOf(needle); at >= 0; at = bucket.indexOf(needle, at + 1)) {
+      const ip = bucket.slice(bucket.lastIndexOf("\n", at - 1) + 1, at);
+      if (ip.includes("\t") || ips.includes(ip)) continue; // a longer key ending in this one
+      const lease = readText(path(ip));
+      if (lease !== undefined && ownerKey(parseLease(lease, ip)) === key) ips.push(ip);
     }
+    return { ips, bucket };
+  }
+
+  /**
+   * Drops `key`'s lines for `ips` from its bucket. An emptied bucket is truncated, not
+   * removed: creating a file costs far more than writing one (an inode and a journal entry).
+   */
+  function unindex(key: string, ips: readonly string[], bucket: string | undefined): void {
+    if (ips.length === 0) return;
+    let text = bucket ?? readText(bucketPath(key));
+    if (text === undefined) return;
+    for (const ip of ips) {
+      const line = `${ip}\t${key}\n`;
+      for (let at = text.indexOf(line); at >= 0; at = text.indexOf(line, at)) {
+        if (at === 0 || text[at - 1] === "\n") {
+          text = text.slice(0, at) + text.slice(at + line.length);
+        } else at++;
+      }
+    }
+    overwrite(bucketPath(key), text, 0o644);
+  }
+
+  function keysOf(id: string, ifName: string): { key: string; legacyKey: string | undefined } {
+    const cid = id.trim();
+    return { key: `${cid}\t${ifName}`, legacyKey: legacy > 0 ? cid : undefined };
+  }
+
+  function removeLeases(ips: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const ip of ips) {
+      try {
+        Deno.removeSync(path(ip));
+        out.push(ip);
+      } catch {
+        // The reference skips files it cannot remove.
+      }
+    }
+    return out;
   }
 
   const store: Store & { readonly dir: string } = {
@@ -438,12 +573,15 @@ export function openDiskStore(
       }
       lockFile.lock();
       locked = 1;
-      indexValid = false;
+      index = "unknown";
+      dirty = false;
+      markerText = undefined;
+      last.clear();
       try {
         return fn();
       } finally {
         try {
-          flushIndex();
+          flush();
         } catch {
           dropIndex();
         }
@@ -453,92 +591,102 @@ export function openDiskStore(
     },
 
     reserve(id, ifName, ip, rangeId) {
-      if (!indexValid) ensureIndex();
+      ensureIndex();
       const p = path(ip);
-      const data = new TextEncoder().encode(leaseContent(id, ifName));
-      let file: Deno.FsFile;
+      const data = ENCODER.encode(leaseContent(id, ifName));
       try {
-        file = Deno.openSync(p, { createNew: true, write: true, mode: fileMode });
+        Deno.writeFileSync(p, data, { createNew: true, mode: fileMode });
       } catch (err) {
         if (!(err instanceof Deno.errors.AlreadyExists)) {
+          try {
+            Deno.removeSync(p); // a short write after the create; nothing else can hold `p`
+          } catch { /* never created */ }
           throw ioError(`failed to reserve "${ip}" in "${dir}"`, err);
         }
         // An empty lease file is a reservation whose write never finished (plugins#498):
         // under the lock nobody is writing it, so it is free.
         if (!reclaimable(p)) return false;
-        file = Deno.openSync(p, { write: true, truncate: true });
-      }
-      try {
-        let off = 0;
-        while (off < data.length) off += file.writeSync(data.subarray(off));
-        file.close();
-      } catch (err) {
         try {
-          file.close();
-        } catch { /* already closed */ }
-        Deno.removeSync(p);
-        throw ioError(`failed to write lease "${p}"`, err);
+          Deno.writeFileSync(p, data);
+        } catch (err) {
+          throw ioError(`failed to write lease "${p}"`, err);
+        }
       }
+      changed();
       try {
-        Deno.writeTextFileSync(join(dir, LAST_IP_PREFIX + rangeId), ip, { mode: fileMode });
+        overwrite(`${dir}/${LAST_IP_PREFIX}${rangeId}`, ip, fileMode, lastOf(rangeId));
+        last.set(rangeId, ip);
       } catch (err) {
+        // The lease stays (as with the reference) but will never be indexed: let the next
+        // command rebuild the index rather than miss it.
+        last.delete(rangeId);
+        dropIndex();
         throw ioError(`failed to record last reserved address in "${dir}"`, err);
       }
-      indexAdd(ip, id, ifName, rangeId);
+      if (index === "valid") {
+        try {
+          const key = `${id.trim()}\t${ifName}`;
+          Deno.writeTextFileSync(bucketPath(key), `${ip}\t${key}\n`, { append: true });
+          tracked.add(rangeId);
+        } catch {
+          dropIndex();
+        }
+      }
       return true;
     },
 
     lastReservedIp(rangeId) {
-      return readText(join(dir, LAST_IP_PREFIX + rangeId));
+      return lastOf(rangeId);
     },
 
     getById(id, ifName) {
       if (ensureIndex()) {
-        const keys = [`${id.trim()}\t${ifName}`, id.trim()];
-        const out: string[] = [];
-        let stale = false;
-        for (const key of keys) {
-          const text = readText(join(indexDir, bucketOf(key))) ?? "";
-          for (const line of text.split("\n")) {
-            const tab = line.indexOf("\t");
-            if (tab < 0 || line.slice(tab + 1) !== key) continue;
-            const ip = line.slice(0, tab);
-            const lease = parseLease(readText(path(ip)) ?? "", ip);
-            if (ownerKey(lease) === key) out.push(ip);
-            else stale = true;
-          }
+        const { key, legacyKey } = keysOf(id, ifName);
+        const out = lookup(key).ips;
+        if (legacyKey !== undefined) {
+          for (const ip of lookup(legacyKey).ips) if (!out.includes(ip)) out.push(ip);
         }
-        if (!stale) return [...new Set(out)];
-        dropIndex();
+        return out;
       }
-      const { leases, rangeIds } = scan();
-      if (useIndex) {
-        try {
-          writeIndex(leases, rangeIds);
-        } catch {
-          dropIndex();
-        }
-      }
-      return leases.filter((l) => matches(l, id, ifName) || matches(l, id, undefined)).map((l) =>
-        l.ip
-      );
+      return scan().leases.filter((l) => matches(l, id, ifName) || matches(l, id, undefined))
+        .map((l) => l.ip);
     },
 
     releaseById(id, ifName) {
-      const { leases, rangeIds } = scan();
-      const released = releaseFromLeases(leases, id, ifName, (ip) => Deno.removeSync(path(ip)));
-      if (useIndex) {
-        const gone = new Set(released);
-        try {
-          writeIndex(leases.filter((l) => !gone.has(l.ip)), rangeIds);
-        } catch {
-          dropIndex();
-        }
+      if (!ensureIndex()) {
+        const released = releaseFromLeases(
+          scan().leases,
+          id,
+          ifName,
+          (ip) => Deno.removeSync(path(ip)),
+        );
+        if (released.length > 0) changed();
+        return released;
+      }
+      const { key, legacyKey } = keysOf(id, ifName);
+      let owner = key;
+      let found = lookup(key);
+      if (found.ips.length === 0 && legacyKey !== undefined) {
+        owner = legacyKey;
+        found = lookup(legacyKey);
+      }
+      const released = removeLeases(found.ips);
+      if (released.length === 0) return released;
+      changed();
+      try {
+        unindex(owner, released, found.bucket);
+      } catch {
+        dropIndex();
       }
       return released;
     },
 
     findById(id, ifName) {
+      if (ensureIndex()) {
+        const { key, legacyKey } = keysOf(id, ifName);
+        return lookup(key).ips.length > 0 ||
+          (legacyKey !== undefined && lookup(legacyKey).ips.length > 0);
+      }
       const { leases } = scan();
       return leases.some((l) => matches(l, id, ifName)) ||
         leases.some((l) => matches(l, id, undefined));
@@ -555,17 +703,38 @@ export function openDiskStore(
       return reclaimable(p);
     },
 
-    leases: () => scan().leases,
+    leases() {
+      const { leases, rangeIds } = scan();
+      if (useIndex && index === "unknown") {
+        // The scan is paid for already: validate the index, or rebuild it from this scan.
+        try {
+          if (markerMatches()) index = "valid";
+          else rebuild(leases, rangeIds);
+        } catch {
+          dropIndex();
+        }
+      }
+      return leases;
+    },
 
     release(ip) {
+      const valid = ensureIndex();
+      const text = valid ? readText(path(ip)) : undefined;
       try {
         Deno.removeSync(path(ip));
       } catch (err) {
         if (!isNotFound(err)) throw ioError(`failed to release "${ip}" in "${dir}"`, err);
+        return;
       }
-      if (indexValid) {
-        // The index line goes stale; getById verifies and rebuilds. Force a rebuild next time.
-        dropIndex();
+      changed();
+      if (valid && text !== undefined) {
+        const lease = parseLease(text, ip);
+        if (lease.containerId === "") return;
+        try {
+          unindex(ownerKey(lease), [ip], undefined);
+        } catch {
+          dropIndex();
+        }
       }
     },
 
@@ -574,4 +743,16 @@ export function openDiskStore(
     },
   };
   return store;
+}
+
+function reclaimable(p: string): boolean {
+  try {
+    const st = Deno.statSync(p);
+    if (!st.isFile) return false;
+    if (st.size === 0) return true;
+    if (st.size >= 16) return false;
+    return Deno.readTextFileSync(p).trim() === "";
+  } catch {
+    return false;
+  }
 }

@@ -139,3 +139,179 @@ Deno.test("LockFile excludes another open file description (flock semantics)", (
     Deno.removeSync(data, { recursive: true });
   }
 });
+
+/** A lease directory with `count` leases in the reference format (10.20.x.y, owners `old-k`). */
+function seedLeases(data: string, network: string, count: number): string {
+  const dir = join(data, network);
+  Deno.mkdirSync(dir, { recursive: true });
+  let last = "";
+  for (let k = 2; k < count + 2; k++) {
+    last = `10.20.${k >> 8}.${k & 255}`;
+    Deno.writeTextFileSync(join(dir, last), `old-${k}\r\neth0`);
+  }
+  Deno.writeTextFileSync(join(dir, "last_reserved_ip.0"), last);
+  return dir;
+}
+
+/** Opens a store per command, counting full directory scans. */
+function countingStores(data: string, network: string) {
+  const counter = { scans: 0 };
+  const readDir = (p: string) => {
+    counter.scans++;
+    return Deno.readDirSync(p);
+  };
+  const run = <T>(fn: (s: ReturnType<typeof openDiskStore>) => T): T => {
+    const store = openDiskStore(data, network, { readDir });
+    try {
+      return store.withLock(() => fn(store));
+    } finally {
+      store.close();
+    }
+  };
+  return { counter, run };
+}
+
+Deno.test("openDiskStore() ADD, DEL and CHECK read no lease directory once the index is built (3000 leases)", () => {
+  const data = tempDir();
+  try {
+    const dir = seedLeases(data, "big", 3000);
+    const { counter, run } = countingStores(data, "big");
+    // The first command finds no index and builds it with one scan.
+    assertEquals(run((s) => s.getById("old-7", "eth0")), ["10.20.0.7"]);
+    assertEquals(counter.scans, 1);
+    for (let i = 0; i < 5; i++) {
+      const ip = run((s) => {
+        assertEquals(s.getById(`c${i}`, "eth0"), []);
+        const want = `10.20.200.${i + 10}`;
+        assert(s.reserve(`c${i}`, "eth0", want, "0"));
+        return want;
+      });
+      assert(run((s) => s.findById(`c${i}`, "eth0")));
+      assertEquals(run((s) => s.releaseById(`c${i}`, "eth0")), [ip]);
+      assertEquals(run((s) => s.releaseById(`c${i}`, "eth0")), []); // idempotent
+      assert(!run((s) => s.findById(`c${i}`, "eth0")));
+    }
+    // A seeded lease is released through the index too.
+    assertEquals(run((s) => s.releaseById("old-9", "eth0")), ["10.20.0.9"]);
+    assertEquals(counter.scans, 1, "ADD, CHECK and DEL must not list the lease directory");
+    assertEquals(Deno.readTextFileSync(join(dir, "last_reserved_ip.0")), "10.20.200.14");
+    assertEquals([...Deno.readDirSync(dir)].length, 3000 - 1 + 2); // leases, lock, last_reserved
+  } finally {
+    Deno.removeSync(data, { recursive: true });
+  }
+});
+
+Deno.test("openDiskStore() honours leases written and removed behind the index's back", () => {
+  const data = tempDir();
+  try {
+    const dir = seedLeases(data, "big", 300);
+    const { counter, run } = countingStores(data, "big");
+    assert(run((s) => s.reserve("a", "eth0", "10.20.100.1", "0")));
+    assertEquals(counter.scans, 1);
+    // By hand, straight after our write: a lease for "b" (last_reserved_ip untouched) ...
+    Deno.writeTextFileSync(join(dir, "10.20.100.2"), "b\r\neth0");
+    assertEquals(run((s) => s.getById("b", "eth0")), ["10.20.100.2"]);
+    assertEquals(counter.scans, 2, "a foreign lease makes the next command rescan once");
+    assertEquals(run((s) => s.releaseById("b", "eth0")), ["10.20.100.2"]);
+    // ... and a DEL right after a foreign write releases the foreign lease too.
+    Deno.writeTextFileSync(join(dir, "10.20.100.3"), "b\r\neth0");
+    assertEquals(run((s) => s.releaseById("b", "eth0")), ["10.20.100.3"]);
+    assertEquals(counter.scans, 3);
+    // A foreign removal followed by a foreign reuse of the address for someone else.
+    Deno.removeSync(join(dir, "10.20.100.1"));
+    Deno.writeTextFileSync(join(dir, "10.20.100.1"), "z\r\neth0");
+    assertEquals(run((s) => s.releaseById("a", "eth0")), []);
+    assertEquals(Deno.readTextFileSync(join(dir, "10.20.100.1")), "z\r\neth0");
+    // A legacy (container ID only) lease by hand is found by the legacy fallback.
+    Deno.writeTextFileSync(join(dir, "10.20.100.4"), "legacy");
+    assertEquals(run((s) => s.releaseById("legacy", "eth3")), ["10.20.100.4"]);
+    const settled = counter.scans;
+    assertEquals(run((s) => s.releaseById("old-5", "eth0")), ["10.20.0.5"]);
+    assertEquals(counter.scans, settled);
+    // An owner whose ID ends in another owner's key (a tab inside, by hand) is told apart.
+    Deno.writeTextFileSync(join(dir, "10.20.100.5"), "x\tq\r\neth0");
+    assertEquals(run((s) => s.getById("q", "eth0")), []);
+    assertEquals(run((s) => s.releaseById("q", "eth0")), []);
+    assert(Deno.statSync(join(dir, "10.20.100.5")).isFile);
+    const before = counter.scans;
+    // A wiped index directory is rebuilt.
+    Deno.removeSync(join(data, ".denocni-index"), { recursive: true });
+    assertEquals(run((s) => s.getById("old-6", "eth0")), ["10.20.0.6"]);
+    assertEquals(counter.scans, before + 1);
+  } finally {
+    Deno.removeSync(data, { recursive: true });
+  }
+});
+
+const REF_HOST_LOCAL = "/usr/lib/cni/host-local";
+const HAVE_REF = (() => {
+  try {
+    return Deno.statSync(REF_HOST_LOCAL).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "openDiskStore() releases a lease the reference binary wrote after our last command",
+  ignore: !HAVE_REF,
+  async fn() {
+    const data = tempDir();
+    try {
+      seedLeases(data, "big", 300);
+      const { counter, run } = countingStores(data, "big");
+      assert(run((s) => s.reserve("ours", "eth0", "10.20.100.1", "0")));
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "big",
+        type: "bridge",
+        ipam: { type: "host-local", dataDir: data, subnet: "10.20.0.0/16" },
+      };
+      const out = await new Deno.Command(REF_HOST_LOCAL, {
+        clearEnv: true,
+        env: {
+          CNI_COMMAND: "ADD",
+          CNI_CONTAINERID: "theirs",
+          CNI_NETNS: "/var/run/netns/unused",
+          CNI_IFNAME: "eth0",
+          CNI_PATH: "/usr/lib/cni",
+        },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = out.stdin.getWriter();
+      await w.write(new TextEncoder().encode(JSON.stringify(conf)));
+      await w.close();
+      const res = await out.output();
+      assertEquals(res.code, 0, new TextDecoder().decode(res.stdout));
+      const addr = JSON.parse(new TextDecoder().decode(res.stdout)).ips[0].address as string;
+      const ip = addr.slice(0, addr.indexOf("/"));
+      assertEquals(ip, "10.20.100.2"); // the shared round-robin cursor
+      assertEquals(run((s) => s.releaseById("theirs", "eth0")), [ip]);
+      assertEquals(counter.scans, 2);
+      assertEquals(run((s) => s.releaseById("ours", "eth0")), ["10.20.100.1"]);
+      assertEquals(counter.scans, 2);
+    } finally {
+      Deno.removeSync(data, { recursive: true });
+    }
+  },
+});
+
+Deno.test("openDiskStore() rewrites last_reserved_ip and the marker in place, shorter or longer", () => {
+  const data = tempDir();
+  try {
+    const dir = join(data, "n");
+    const { counter, run } = countingStores(data, "n");
+    for (const ip of ["10.9.0.100", "10.9.0.2", "10.9.0.33", "fd00::1:2", "10.9.0.3"]) {
+      assert(run((s) => s.reserve(`c-${ip}`, "eth0", ip, "0")));
+      assertEquals(Deno.readTextFileSync(join(dir, "last_reserved_ip.0")), ip);
+      assertEquals(run((s) => s.lastReservedIp("0")), ip);
+    }
+    const marker = JSON.parse(Deno.readTextFileSync(join(data, ".denocni-index", "n", "marker")));
+    assertEquals(marker.last, { "0": "10.9.0.3" });
+    assertEquals(counter.scans, 1); // each command trusted the marker the previous one wrote
+  } finally {
+    Deno.removeSync(data, { recursive: true });
+  }
+});
