@@ -8,7 +8,7 @@
  * dirs under a temp dir; all of it (and any firewall rule left behind) is removed in `finally`.
  * Root only.
  *
- *   deno run -A bench/run.ts [--size tiny|full] [--json] [--out FILE] [--readme]
+ *   deno run -A bench/run.ts [--size tiny|full] [--json] [--out FILE] [--readme] [--data-dir DIR]
  *
  * @module
  */
@@ -34,7 +34,7 @@ import {
 } from "./report.ts";
 
 const REF_DIR = "/usr/lib/cni";
-const DATA_BASE = "/var/lib";
+const WARMUPS = 5;
 const ROOT = new URL("..", import.meta.url).pathname;
 const TEXT = new TextDecoder();
 
@@ -100,6 +100,8 @@ function hex(n: number): string {
 interface Run {
   id: string;
   tmp: string;
+  /** Whether `tmp` is a tmpfs this run mounted (unmounted by the cleanup). */
+  tmpfs: boolean;
   binDir: string;
   env: Record<string, string>;
   bridges: Set<string>;
@@ -223,10 +225,17 @@ async function singleAddDel(r: Run, size: Size, samples: Samples): Promise<void>
     const ns = Object.fromEntries(MODES.map((m) => [m, makeNamespaces(r, `s${m[0]}`, 1)[0]!]));
     try {
       const suffix = masq ? "_masq" : "";
-      for (let i = -1; i < size.iterations; i++) { // i = -1: untimed warm-up
+      // Untimed warm-ups (i < 0): the in-process engine is a long-lived process, measured with
+      // its code compiled by V8 as a node runs it; each exec'd run is a new process anyway.
+      for (let i = -WARMUPS; i < size.iterations; i++) {
         for (const m of MODES) {
-          const rt = { containerId: `dnb-${r.id}-${m}-${i + 1}`, netns: ns[m]!, ifName: "eth0" };
+          const rt = {
+            containerId: `dnb-${r.id}-${m}-${i + WARMUPS}`,
+            netns: ns[m]!,
+            ifName: "eth0",
+          };
           const opts = { invoker: inv[m], cacheDir: join(r.tmp, "cache", m) };
+          await settle();
           const [tAdd] = await timed(() => addNetworkList(lists[m], rt, opts));
           const [tDel] = await timed(() => delNetworkList(lists[m], rt, opts));
           if (i >= 0) {
@@ -238,6 +247,28 @@ async function singleAddDel(r: Run, size: Size, samples: Samples): Promise<void>
     } finally {
       dropNamespaces(r, Object.values(ns));
     }
+  }
+}
+
+function cpuTimes(): { idle: number; total: number } {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0]!; // "cpu  user nice system idle iowait ..."
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (v[3] ?? 0) + (v[4] ?? 0), total: v.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * Waits (up to 3 s) until the machine is quiet: the kernel cleans up deleted namespaces (and
+ * the veths in them) in the background, so a batch started right after another mode's 100
+ * namespaces were deleted would pay for that mode's cleanup.
+ */
+async function settle(): Promise<void> {
+  const deadline = performance.now() + 3000;
+  while (performance.now() < deadline) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 50));
+    const b = cpuTimes();
+    const total = b.total - a.total;
+    if (total > 0 && (b.idle - a.idle) / total >= 0.9) return;
   }
 }
 
@@ -265,11 +296,13 @@ async function batches(
             ifName: "eth0",
           }));
           const addresses: string[] = [];
+          await settle();
           const [tAdd] = await timed(() =>
             pool(rts, width, async (rt) => {
               addresses.push(firstAddress(await addNetworkList(lists[m], rt, opts)));
             })
           );
+          await settle();
           const [tDel] = await timed(() =>
             pool(rts, width, (rt) => delNetworkList(lists[m], rt, opts))
           );
@@ -492,6 +525,10 @@ function cleanup(r: Run): string[] {
   if (links.includes(`dnb${r.id}`)) left.push(`links still present for dnb${r.id}`);
   const nss = run("ip", ["netns", "list"]);
   if (nss.includes(`dnb-${r.id}`)) left.push(`namespaces still present for dnb-${r.id}`);
+  if (r.tmpfs) {
+    const out = new Deno.Command("umount", { args: [r.tmp], stderr: "piped" }).outputSync();
+    if (!out.success) left.push(`umount ${r.tmp}: ${TEXT.decode(out.stderr).trim()}`);
+  }
   try {
     Deno.removeSync(r.tmp, { recursive: true });
   } catch (err) {
@@ -550,21 +587,40 @@ const SCENARIOS: [string, string, string][] = [
 ];
 
 /**
+ * The run's temp dir (leases, cache files, launchers of every mode): under `base` when one is
+ * given (`--data-dir`, e.g. /var/lib where a node keeps them), else a fresh tmpfs mounted on a
+ * new dir in the OS temp dir (unmounted by the cleanup), a plain dir when mount fails. Creating
+ * a file on these VMs' ext4 swings between 0.03 and 1.2 ms within minutes (seen in one
+ * directory, then in another), which would measure the disk's mood, not the plugins.
+ */
+function makeRunDir(base: string | undefined): { dir: string; tmpfs: boolean } {
+  if (base) {
+    return { dir: Deno.makeTempDirSync({ dir: base, prefix: "denocni-bench-" }), tmpfs: false };
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "denocni-bench-" });
+  const mounted = new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "mode=0700,size=2g", "denocni-bench", dir],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync().success;
+  return { dir, tmpfs: mounted };
+}
+
+/**
  * Runs the whole benchmark.
  *
  * @param size The sizes.
+ * @param dataBase Directory under which the run's temp dir (data, cache, launchers) is made.
  * @returns The report.
  * @throws {Error} When not root, the reference plugins are missing, or a scenario fails.
  */
-export async function runBench(size: Size): Promise<Report> {
+export async function runBench(size: Size, dataBase?: string): Promise<Report> {
   if (Deno.uid() !== 0) throw new Error("the benchmark needs root (namespaces, bridges)");
   Deno.statSync(join(REF_DIR, "bridge"));
   const r: Run = {
     id: hex(4),
-    // Leases and cache files under /var/lib, where CNI keeps them on a node (host-local's
-    // /var/lib/cni/networks, libcni's /var/lib/cni/results): on these VMs creating a file
-    // under /tmp costs up to 10x more (seen: 0.7 ms vs 0.08 ms), for every mode alike.
-    tmp: Deno.makeTempDirSync({ dir: DATA_BASE, prefix: "denocni-bench-" }),
+    tmp: "",
+    tmpfs: false,
     binDir: "",
     env: {},
     bridges: new Set(),
@@ -572,13 +628,18 @@ export async function runBench(size: Size): Promise<Report> {
     networks: new Set(),
     usedOctets: new Set(),
   };
+  ({ dir: r.tmp, tmpfs: r.tmpfs } = makeRunDir(dataBase));
   r.binDir = join(r.tmp, "bin");
   r.env = {
     PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     DENO_DIR: join(r.tmp, "deno_dir"),
   };
   const samples: Samples = {};
-  const notes: string[] = [`data and cache dirs of every mode under ${DATA_BASE}`];
+  const notes: string[] = [
+    r.tmpfs
+      ? "data, cache and launcher dirs of every mode on a tmpfs"
+      : `data, cache and launcher dirs of every mode under ${join(r.tmp, "..")}`,
+  ];
   let left: string[] = [];
   try {
     log(`bench ${r.id}: bundling and installing launchers into ${r.binDir}`);
@@ -638,6 +699,7 @@ async function main(): Promise<number> {
       json: { type: "boolean", default: false },
       out: { type: "string" },
       readme: { type: "boolean", default: false },
+      "data-dir": { type: "string" },
     },
   });
   const size = SIZES[values.size];
@@ -645,7 +707,7 @@ async function main(): Promise<number> {
     log(`unknown --size ${JSON.stringify(values.size)}: expected tiny or full`);
     return 2;
   }
-  const report = await runBench(size);
+  const report = await runBench(size, values["data-dir"]);
   Deno.stdout.writeSync(new TextEncoder().encode(textTable(report)));
   const out = values.out ??
     (values.json ? join(ROOT, "bench", "results", `${report.date.slice(0, 10)}.json`) : undefined);
