@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { selectInvoker } from "../cni/invoke.ts";
-import { parseConfList } from "../cni/conf.ts";
+import { seedList } from "./seed.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
 
@@ -37,25 +37,13 @@ async function child(n: number, masq: boolean): Promise<void> {
   const tmp = Deno.makeTempDirSync({ prefix: "denocni-profile-" });
   const bridge = `dnp${id}`;
   const nsName = `dnp-${id}`;
-  const list = parseConfList(JSON.stringify({
-    cniVersion: "1.0.0",
+  const list = seedList({
     name: `dnp-${id}`,
-    plugins: [
-      {
-        type: "bridge",
-        bridge,
-        isGateway: true,
-        ipMasq: masq,
-        ipam: {
-          type: "host-local",
-          ranges: [[{ subnet: "10.231.0.0/16" }]],
-          routes: [{ dst: "0.0.0.0/0" }],
-          dataDir: join(tmp, "ipam"),
-        },
-      },
-      { type: "loopback" },
-    ],
-  }));
+    bridge,
+    subnet: "10.231.0.0/16",
+    dataDir: join(tmp, "ipam"),
+    ipMasq: masq,
+  });
   const invoker = selectInvoker({
     mode: "prefer",
     registry: BUILTIN_PLUGINS,

@@ -16,11 +16,11 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
-import { parseConfList } from "../cni/conf.ts";
 import type { NetworkConfigList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { installPlugins } from "../cmd/install_plugins.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
+import { seedList as seedNetwork } from "./seed.ts";
 import {
   type Machine,
   markdownTable,
@@ -149,25 +149,13 @@ function seedList(r: Run, mode: RunMode, masq: boolean): NetworkConfigList {
   const bridge = `dnb${r.id}${tag}`;
   r.bridges.add(bridge);
   r.networks.add(name);
-  return parseConfList(JSON.stringify({
-    cniVersion: "1.0.0",
+  return seedNetwork({
     name,
-    plugins: [
-      {
-        type: "bridge",
-        bridge,
-        isGateway: true,
-        ipMasq: masq,
-        ipam: {
-          type: "host-local",
-          ranges: [[{ subnet: `10.${octet}.0.0/16` }]],
-          routes: [{ dst: "0.0.0.0/0" }],
-          dataDir: join(r.tmp, "ipam", tag),
-        },
-      },
-      { type: "loopback" },
-    ],
-  }));
+    bridge,
+    subnet: `10.${octet}.0.0/16`,
+    dataDir: join(r.tmp, "ipam", tag),
+    ipMasq: masq,
+  });
 }
 
 function invokers(r: Run): Record<RunMode, Invoker> {
