@@ -631,17 +631,7 @@ export async function runBench(size: Size, dataBase?: string): Promise<Report> {
   let left: string[] = [];
   try {
     log(`bench ${r.id}: bundling and installing launchers into ${r.binDir}`);
-    const bundle = join(r.tmp, "denocni.js");
-    run(Deno.execPath(), [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--minify",
-      "--keep-names",
-      `--output=${bundle}`,
-      join(ROOT, "cli.ts"),
-    ]);
-    await installPlugins({ dir: r.binDir, bundle });
+    await installPlugins({ dir: r.binDir }); // bundles the source tree as `cnitool install` does
     log("startup (VERSION)");
     await startup(r, size, samples);
     log("single ADD/DEL");

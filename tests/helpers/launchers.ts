@@ -1,7 +1,7 @@
 /**
- * The exec'd plugin path as a runtime meets it: the current source bundled (`deno bundle`) and
- * installed with `cnitool install --bundle` into a throwaway directory, so `bridge`,
- * `loopback` and `host-local` are `/bin/sh` launchers running the bundle with the explicit
+ * The exec'd plugin path as a runtime meets it: `cnitool install` run from the current source
+ * (which bundles it with `deno bundle`) into a throwaway directory, so `bridge`, `loopback` and
+ * `host-local` are `/bin/sh` launchers running the bundle with the explicit
  * permissions of the product (`--allow-ffi --allow-read --allow-write --allow-env
  * --allow-run`, never `-A`). Built once per test process, removed when it exits.
  *
@@ -51,18 +51,9 @@ async function deno(args: string[]): Promise<void> {
 
 async function build(): Promise<string> {
   root = await Deno.makeTempDir({ prefix: "denocni-launchers-" });
-  const bundle = `${root}/denocni.js`;
-  await deno([
-    "bundle",
-    "--quiet",
-    "--platform=deno",
-    "--minify",
-    "--keep-names",
-    `--output=${bundle}`,
-    `${REPO}/cli.ts`,
-  ]);
   const dir = `${root}/bin`;
-  // Installed by the product itself, with the product's permissions.
+  // Bundled and installed by the product itself (`cnitool install` from the source tree runs
+  // `deno bundle`), with the product's permissions.
   await deno([
     "run",
     "--quiet",
@@ -71,8 +62,6 @@ async function build(): Promise<string> {
     "install",
     "--dir",
     dir,
-    "--bundle",
-    bundle,
   ]);
   return dir;
 }
