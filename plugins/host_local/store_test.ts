@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
 import { join } from "node:path";
+import { REF_DIR, runReference } from "../../tests/helpers/bridge_env.ts";
 import { LockFile, openDiskStore } from "./store.ts";
 
 function tempDir(): string {
@@ -243,7 +244,7 @@ Deno.test("openDiskStore() honours leases written and removed behind the index's
   }
 });
 
-const REF_HOST_LOCAL = "/usr/lib/cni/host-local";
+const REF_HOST_LOCAL = `${REF_DIR}/host-local`;
 const HAVE_REF = (() => {
   try {
     return Deno.statSync(REF_HOST_LOCAL).isFile;
@@ -267,25 +268,13 @@ Deno.test({
         type: "bridge",
         ipam: { type: "host-local", dataDir: data, subnet: "10.20.0.0/16" },
       };
-      const out = await new Deno.Command(REF_HOST_LOCAL, {
-        clearEnv: true,
-        env: {
-          CNI_COMMAND: "ADD",
-          CNI_CONTAINERID: "theirs",
-          CNI_NETNS: "/var/run/netns/unused",
-          CNI_IFNAME: "eth0",
-          CNI_PATH: "/usr/lib/cni",
-        },
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = out.stdin.getWriter();
-      await w.write(new TextEncoder().encode(JSON.stringify(conf)));
-      await w.close();
-      const res = await out.output();
-      assertEquals(res.code, 0, new TextDecoder().decode(res.stdout));
-      const addr = JSON.parse(new TextDecoder().decode(res.stdout)).ips[0].address as string;
+      const res = await runReference("host-local", "ADD", conf, {
+        containerId: "theirs",
+        netns: "/var/run/netns/unused",
+        ifName: "eth0",
+      });
+      assertEquals(res.code, 0, res.stdout);
+      const addr = JSON.parse(res.stdout).ips[0].address as string;
       const ip = addr.slice(0, addr.indexOf("/"));
       assertEquals(ip, "10.20.100.2"); // the shared round-robin cursor
       assertEquals(run((s) => s.releaseById("theirs", "eth0")), [ip]);
