@@ -214,6 +214,8 @@ export const IFF_RUNNING = 0x40;
 export const IFF_NOARP = 0x80;
 /** `IFF_PROMISC` (`<linux/if.h>`). */
 export const IFF_PROMISC = 0x100;
+/** `IFF_ALLMULTI`: receive all multicast (`<linux/if.h>`). */
+export const IFF_ALLMULTI = 0x200;
 /** `IFF_MULTICAST` (`<linux/if.h>`). */
 export const IFF_MULTICAST = 0x1000;
 /** `IFF_LOWER_UP` (`<linux/if.h>`). */
