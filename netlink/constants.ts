@@ -266,6 +266,10 @@ export const IFLA_EXT_MASK = 29;
 export const IFLA_PROMISCUITY = 30;
 /** `IFLA_LINK_NETNSID` (`<linux/if_link.h>`). */
 export const IFLA_LINK_NETNSID = 37;
+/** `IFLA_MIN_MTU`: the smallest MTU the device accepts (`<linux/if_link.h>`). */
+export const IFLA_MIN_MTU = 50;
+/** `IFLA_MAX_MTU`: the largest MTU the device accepts, 0 for no limit (`<linux/if_link.h>`). */
+export const IFLA_MAX_MTU = 51;
 
 /** `IFLA_INFO_KIND` (`<linux/if_link.h>`). */
 export const IFLA_INFO_KIND = 1;

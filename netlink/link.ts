@@ -33,6 +33,8 @@ import {
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
   IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
   IFLA_MTU,
   IFLA_OPERSTATE,
   IFLA_PROTINFO,
@@ -109,6 +111,10 @@ export interface Link {
   allmulti: boolean;
   /** `IFLA_TXQLEN`: the transmit queue length, when the kernel reports it. */
   txQLen?: number;
+  /** `IFLA_MIN_MTU`: the smallest MTU the device accepts, when reported. */
+  minMtu?: number;
+  /** `IFLA_MAX_MTU`: the largest MTU the device accepts (0: no limit), when reported. */
+  maxMtu?: number;
   /** `IFLA_MASTER`: the bridge this link is a port of. */
   masterIndex?: number;
   /** `IFLA_LINK`: the lower device, or the veth peer's index. */
@@ -298,6 +304,10 @@ export function parseLinkMessage(payload: Uint8Array): Link {
   };
   const txqlen = findAttr(attrs, IFLA_TXQLEN);
   if (txqlen) link.txQLen = readU32(txqlen);
+  const minMtu = findAttr(attrs, IFLA_MIN_MTU);
+  if (minMtu) link.minMtu = readU32(minMtu);
+  const maxMtu = findAttr(attrs, IFLA_MAX_MTU);
+  if (maxMtu) link.maxMtu = readU32(maxMtu);
   const master = findAttr(attrs, IFLA_MASTER);
   if (master) link.masterIndex = readU32(master);
   const parent = findAttr(attrs, IFLA_LINK);
