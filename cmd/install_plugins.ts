@@ -23,6 +23,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "loopback",
   "host-local",
   "static",
+  "tuning",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -8,12 +8,13 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback`, `host-local` and `static`. */
+/** Built-in plugins: `bridge`, `loopback`, `host-local`, `static` and `tuning`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
   static: () => import("./static/mod.ts").then((m) => m.plugin),
+  tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -32,4 +33,5 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
     about: "CNI host-local plugin (denocni)",
   },
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
+  tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
 };
