@@ -172,13 +172,22 @@ function addInNetns(
   try {
     const link = changesLink(conf) ? linkOrFail(sock, ifName) : undefined;
     if (link && conf.mtu !== 0) checkMtuRange(link, conf.mtu);
-    for (const [, path, value] of sysctls) {
-      const old = sysctlGet(path);
-      sysctlSet(path, value);
+    const before = link ? readBackup(file) : undefined;
+    for (const [key, path, value] of sysctls) {
+      let old: string;
+      try {
+        old = sysctlGet(path);
+        sysctlSet(path, value);
+      } catch (err) {
+        throw new CniError(
+          ErrorCode.Internal,
+          `failed to set sysctl ${JSON.stringify(key)}: ${errText(err)}`,
+          { cause: err },
+        );
+      }
       undo.push(() => sysctlSet(path, old));
     }
-    if (!link) return;
-    const before = readBackup(file);
+    if (!link || !before) return;
     const earlier = before.kind === "ok" ? before.backup : {};
     writeBackupUndoable(file, encodeBackup(recordOriginals(conf, link, earlier)), before, undo);
     const ref = { index: link.index };
