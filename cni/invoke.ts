@@ -180,11 +180,16 @@ export function pluginError(out: RawOutcome): CniError {
       );
     }
     if (json !== null && typeof json === "object" && !Array.isArray(json)) {
-      const e = json as { code?: unknown; msg?: unknown; details?: unknown };
+      const e = json as { cniVersion?: unknown; code?: unknown; msg?: unknown; details?: unknown };
       const code = typeof e.code === "number" ? e.code : 0;
       const msg = typeof e.msg === "string" ? e.msg : "";
       const details = typeof e.details === "string" ? e.details : "";
-      return new CniError(code, msg || `netplugin failed with code ${code}`, { details });
+      // `cniVersion` is optional: the spec's error has it, the reference 1.1 plugins omit it.
+      return new CniError(code, msg || `netplugin failed with code ${code}`, {
+        details,
+        ...(typeof e.cniVersion === "string" && e.cniVersion !== "" &&
+          { cniVersion: e.cniVersion }),
+      });
     }
     return new CniError(
       ErrorCode.Internal,
@@ -426,7 +431,8 @@ export function inProcessInvoker(
     async (type, stdin, env) => {
       await find(type);
       const fns = await registry[type]!();
-      const out = await runPlugin(fns, { env, stdin }, { delegate });
+      // In-process there is no binary to find: CNI_PATH is not required (skel `inProcess`).
+      const out = await runPlugin(fns, { env, stdin }, { delegate, inProcess: true });
       return {
         ...out,
         status: out.exitCode === 0 ? "exit status 0" : `exit status ${out.exitCode}`,
