@@ -29,7 +29,13 @@ import {
   linkSetUp,
   openNetlink,
 } from "../netlink/mod.ts";
-import { isOwnNetns, type NetnsHandle, NetnsNotFoundError, openNetns } from "../netns/mod.ts";
+import {
+  isOwnNetns,
+  type NetnsHandle,
+  NetnsNotFoundError,
+  NotNetnsError,
+  openNetns,
+} from "../netns/mod.ts";
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
@@ -145,8 +151,11 @@ function delSync(args: CmdArgs): void {
   try {
     ns = openNetns(args.netns);
   } catch (err) {
-    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo.
+    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo. Nor
+    // in a path that is no network namespace at all (DEL is best effort; the reference fails
+    // here). A path that exists but cannot be opened is reported.
     if (err instanceof NetnsNotFoundError) return;
+    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
     throw internal(err);
   }
   try {

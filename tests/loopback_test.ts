@@ -13,6 +13,7 @@ import type { CniCommand, NetConf } from "../cni/types.ts";
 import { convertResult } from "../cni/version.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
+import { runPlugin } from "../cni/skel.ts";
 
 const REFERENCE = "/usr/lib/cni/loopback";
 const HAVE_REFERENCE = (() => {
@@ -336,19 +337,6 @@ rootTest(
   },
 );
 
-rootTest("loopback DEL of a path that is not a namespace fails with a clear message", async () => {
-  const file = Deno.makeTempFileSync({ prefix: "denocni-lo-" });
-  try {
-    const err = await assertRejects(() => plugin.del(cmdArgs("DEL", file), CTX), CniError);
-    assertEquals(err.toJSON(), {
-      code: 999,
-      msg: `"${file}" is not a network namespace: not a namespace file`,
-    });
-  } finally {
-    Deno.removeSync(file);
-  }
-});
-
 rootTest(
   "loopback CHECK passes when lo is up and fails as the reference when it is down",
   async (ours, theirs, [a, b]) => {
@@ -390,3 +378,67 @@ Deno.test("loopback STATUS and GC succeed with no output; VERSION lists every ve
     "1.1.0",
   ]);
 });
+
+const LOOPBACK_OPTIONAL = [
+  "capabilities",
+  "ipam",
+  "dns",
+  "args",
+  "runtimeConfig",
+  "prevResult",
+  "disableCheck",
+];
+
+rootTest(
+  "loopback through skel: JSON null is absent in every optional field, as the reference",
+  async (ours, theirs) => {
+    const nulls = Object.fromEntries(LOOPBACK_OPTIONAL.map((k) => [k, null]));
+    const config = conf(nulls);
+    const env = (netns: string) => ({
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "ctr-loopback-1",
+      CNI_NETNS: netns,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    });
+    const stdin = new TextEncoder().encode(JSON.stringify(config));
+    const out = await runPlugin(plugin, { env: env(ours), stdin });
+    assertEquals([out.exitCode, out.stdout.includes('"code"')], [0, false], out.stdout);
+    const theirsOut = await reference("ADD", theirs, config);
+    assertEquals(theirsOut.code, 0, theirsOut.stderr);
+    assertEquals(
+      dropEmptyDns(JSON.parse(out.stdout)),
+      dropEmptyDns(JSON.parse(JSON.stringify(theirsOut.json).replaceAll(theirs, ours))),
+    );
+  },
+  { reference: true },
+);
+
+rootTest(
+  "loopback DEL is best effort: a path that is no namespace, an unusable prevResult",
+  async (ours, _theirs, [a]) => {
+    const file = await Deno.makeTempFile({ prefix: "dclo-notns-" });
+    try {
+      // a regular file, and a namespace of another kind: nothing of ours is there
+      await plugin.del(cmdArgs("DEL", file), CTX);
+      await plugin.del(cmdArgs("DEL", "/proc/self/ns/uts"), CTX);
+    } finally {
+      await Deno.remove(file);
+    }
+    ok("ip", ["-n", a, "link", "set", "lo", "up"]);
+    const out = await runPlugin(plugin, {
+      env: {
+        CNI_COMMAND: "DEL",
+        CNI_CONTAINERID: "ctr-loopback-1",
+        CNI_NETNS: ours,
+        CNI_IFNAME: "eth0",
+        CNI_PATH: "/usr/lib/cni",
+      },
+      stdin: new TextEncoder().encode(
+        JSON.stringify(conf({ prevResult: { ips: [{ address: "garbage" }] } })),
+      ),
+    });
+    assertEquals(out, { stdout: "", stderr: "", exitCode: 0 });
+    assertEquals(loState(a).flags.includes("UP"), false);
+  },
+);
