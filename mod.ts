@@ -45,8 +45,8 @@
  * } from "./mod.ts";
  *
  * const list = parseConfList('{"cniVersion":"1.1.0","name":"lo","plugins":[{"type":"loopback"}]}');
- * // Skel requires CNI_PATH; in-process it is only used when a plugin delegates by exec.
- * const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/opt/cni/bin"] });
+ * // In-process built-ins need no CNI_PATH; it is only used when a plugin delegates by exec.
+ * const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: [] });
  * const netns = netnsAdd("demo");
  * const rt = { containerId: "demo", netns, ifName: "lo" };
  * try {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+// deno-lint-ignore no-import-prefix -- full specifier on purpose, see above
 import * as zm from "npm:zod@^4.1.0/mini";
 
 export * from "npm:zod@^4.1.0/mini";
