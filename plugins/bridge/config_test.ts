@@ -230,3 +230,25 @@ Deno.test("loadBridgeConf() reads JSON null as absent for every optional field",
   // null is not a licence for nonsense: a wrong type still fails and names the field
   assertThrows(() => loadBridgeConf({ ...BASE, mtu: "1500" }, ""), CniError, 'field "mtu"');
 });
+
+Deno.test("loadBridgeConf() lenient (DEL) reads bad fields as absent and skips cross checks", () => {
+  const bad = {
+    ...BASE,
+    bridge: "br-del0",
+    ipMasq: true,
+    mtu: "big",
+    vlan: 9999,
+    vlanTrunk: [{ minID: 5 }],
+    hairpinMode: true,
+    promiscMode: true,
+    dns: { nameservers: "1.1.1.1" },
+    ipam: { type: "host-local", subnet: 5 },
+    runtimeConfig: { mac: "zz" },
+  };
+  assertThrows(() => loadBridgeConf(bad, "FOO=bar"), CniError);
+  const c = loadBridgeConf(bad, "FOO=bar", { lenient: true });
+  assertEquals(
+    [c.brName, c.ipMasq, c.mtu, c.vlan, c.ipamType, c.dns, c.mac],
+    ["br-del0", true, 0, 0, "host-local", undefined, undefined],
+  );
+});
