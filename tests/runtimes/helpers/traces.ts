@@ -1,9 +1,9 @@
 /**
  * What a container can leave behind in a runtime sandbox, found by the strings that name it
  * (its ID, its addresses): host-local leases and owner-index entries (not the bookkeeping
- * files `lock`, `last_reserved_ip.*` and the index marker, which record past addresses), libcni result cache files,
- * iptables/ip6tables rules and nftables lines; plus every veth and named netns left, which in
- * a sandbox of its own belong to the test.
+ * files `lock`, `last_reserved_ip.*` and the index marker, which record past addresses),
+ * libcni result cache files, iptables/ip6tables rules and nftables lines; plus every veth and
+ * named netns left, which in a sandbox of its own belong to the test.
  *
  * @module
  */
