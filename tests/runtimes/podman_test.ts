@@ -164,8 +164,10 @@ Deno.test({
         "sleep",
         "600",
       ]);
-      assertMatch(await addrOf(pm, "two", "eth0"), /^10\.88\.\d+\.\d+\/16$/);
-      assertMatch(await addrOf(pm, "two", "eth1"), /^10\.89\.43\.\d+\/24$/);
+      const eth0 = await addrOf(pm, "two", "eth0");
+      const eth1 = await addrOf(pm, "two", "eth1");
+      assertMatch(eth0, /^10\.88\.\d+\.\d+\/16$/);
+      assertMatch(eth1, /^10\.89\.43\.\d+\/24$/);
       for (const gw of ["10.88.0.1", "10.89.43.1"]) {
         const ping = await pm.podman(["exec", "two", "ping", "-c", "1", "-W", "2", gw]);
         assertMatch(ping.stdout, / 0% packet loss/);
@@ -178,6 +180,10 @@ Deno.test({
       for (const r of defaults) {
         assertMatch(r, /^default via (10\.88\.0\.1 dev eth0|10\.89\.43\.1 dev eth1)\b/);
       }
+      // Removing it DELs both attachments.
+      const needles = [await idOf(pm, "two"), eth0.split("/")[0]!, eth1.split("/")[0]!];
+      await pm.podman(["rm", "-f", "-t", "0", "two"]);
+      assertEquals(await tracesOf(pm.host, needles), NO_TRACES);
     });
   },
 });
