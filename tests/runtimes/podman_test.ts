@@ -121,15 +121,15 @@ Deno.test({
   ignore,
   async fn() {
     await withPodman(async (pm) => {
-      await pm.podman(["network", "create", "--subnet", "10.89.42.0/24", "rtnet"]);
+      await pm.podman(["network", "create", "--subnet", "10.89.42.0/24", "denocni-rt-own"]);
       const conf = JSON.parse(
-        await Deno.readTextFile(`${pm.host.root}${pm.netConfDir}/rtnet.conflist`),
+        await Deno.readTextFile(`${pm.host.root}${pm.netConfDir}/denocni-rt-own.conflist`),
       );
       assertEquals(conf.plugins[0].type, "bridge");
       const out = await pm.run([
         "--rm",
         "--network",
-        "rtnet",
+        "denocni-rt-own",
         PODMAN_IMAGE,
         "sh",
         "-c",
@@ -138,7 +138,7 @@ Deno.test({
       assertMatch(out.stdout, /eth0\s+inet 10\.89\.42\.\d+\/24 /);
       assertMatch(out.stdout, /^default via 10\.89\.42\.1 dev eth0/m);
       assertMatch(out.stdout, / 0% packet loss/);
-      await pm.podman(["network", "rm", "rtnet"]);
+      await pm.podman(["network", "rm", "denocni-rt-own"]);
     });
   },
 });
@@ -151,7 +151,7 @@ Deno.test({
   ignore,
   async fn() {
     await withPodman(async (pm) => {
-      await pm.podman(["network", "create", "--subnet", "10.89.43.0/24", "second"]);
+      await pm.podman(["network", "create", "--subnet", "10.89.43.0/24", "denocni-rt-second"]);
       await pm.run([
         "-d",
         "--name",
@@ -159,7 +159,7 @@ Deno.test({
         "--network",
         "podman",
         "--network",
-        "second",
+        "denocni-rt-second",
         PODMAN_IMAGE,
         "sleep",
         "600",
@@ -196,7 +196,7 @@ Deno.test({
   ignore,
   async fn() {
     await withPodman(async (pm) => {
-      await pm.podman(["network", "create", "--subnet", "10.89.44.0/24", "gone"]);
+      await pm.podman(["network", "create", "--subnet", "10.89.44.0/24", "denocni-rt-gone"]);
       await pm.run([
         "-d",
         "--name",
@@ -209,7 +209,16 @@ Deno.test({
         "-p",
         "80",
       ]);
-      await pm.run(["-d", "--name", "g", "--network", "gone", PODMAN_IMAGE, "sleep", "600"]);
+      await pm.run([
+        "-d",
+        "--name",
+        "g",
+        "--network",
+        "denocni-rt-gone",
+        PODMAN_IMAGE,
+        "sleep",
+        "600",
+      ]);
       const needles = [
         await idOf(pm, "p"),
         await idOf(pm, "g"),
@@ -223,10 +232,10 @@ Deno.test({
       assertEquals(running.cache.length, 2, JSON.stringify(running));
       assertEquals(running.veths.length, 2, JSON.stringify(running));
       assert(running.rules.some((r) => r.includes(needles[0]!)), JSON.stringify(running.rules));
-      const confPath = `${pm.host.root}${pm.netConfDir}/gone.conflist`;
+      const confPath = `${pm.host.root}${pm.netConfDir}/denocni-rt-gone.conflist`;
       const bridge = JSON.parse(await Deno.readTextFile(confPath)).plugins[0].bridge;
       await pm.podman(["rm", "-f", "-t", "0", "p", "g"]);
-      await pm.podman(["network", "rm", "gone"]);
+      await pm.podman(["network", "rm", "denocni-rt-gone"]);
       assertEquals(await tracesOf(pm.host, needles), NO_TRACES);
       const link = await pm.host.run(["ip", "link", "show", bridge], { check: false });
       assert(link.code !== 0, `bridge ${bridge} of the removed network is still there`);

@@ -1,18 +1,17 @@
 /**
- * A record of the machine-wide state a container runtime or CNI could change: the CNI and
- * runtime directories (every entry, its type, mode and content hash, or its absence), the
- * top-level cgroups, and the named netns, links and iptables chains that runtimes name (other
- * tests on the machine make their own netns and links; those are not looked at). Taken before and
- * after a runtime test, the two must be equal: the test left the machine as it found it.
+ * A record of the machine-wide state a container runtime or CNI could change: the runtimes'
+ * own directories (every entry, its type, mode and content hash, or its absence), the entries
+ * of the shared CNI directories that the runtime tests' networks and plugins would create, the
+ * top-level cgroups, and the named netns, links and iptables chains that runtimes name. Taken
+ * before and after a runtime test, the two must be equal: the test left the machine as it found
+ * it. Other tests may use the shared CNI directories, links and netns meanwhile (backing them
+ * up and restoring them); only what carries our names is compared there.
  *
  * @module
  */
 
-/** Directories whose whole tree is recorded (absent ones as absent). */
+/** Directories only a runtime writes: their whole tree is recorded (absent ones as absent). */
 export const WATCHED_DIRS: readonly string[] = [
-  "/etc/cni",
-  "/opt/cni",
-  "/var/lib/cni",
   "/var/lib/containers",
   "/var/lib/containerd",
   "/run/containers",
@@ -22,12 +21,25 @@ export const WATCHED_DIRS: readonly string[] = [
   "/etc/containers",
 ];
 
-/** Single paths recorded (Podman's shared-memory locks). */
-export const WATCHED_FILES: readonly string[] = ["/dev/shm/libpod_lock"];
+/** Shared CNI directories: only entries matching {@linkcode OUR_NAME_REGEXP} are recorded. */
+export const SHARED_DIRS: readonly string[] = [
+  "/etc/cni/net.d",
+  "/var/lib/cni/networks",
+  "/var/lib/cni/results",
+];
+
+/** Names the runtime tests give networks, bridges and images (and Podman's own). */
+export const OUR_NAME_REGEXP = /podman|denocni-rt|denocni-ctr/;
+
+/** Single paths recorded: Podman's shared-memory locks, what `cnitool install` would write. */
+export const WATCHED_FILES: readonly string[] = [
+  "/dev/shm/libpod_lock",
+  ...["bridge", "host-local", "loopback", "cnitool", "denocni.js"].map((p) => `/opt/cni/bin/${p}`),
+];
 
 /** Named netns a runtime would make (Podman's `netns-<uuid>`, CNI's `cni-<uuid>`). */
 const NETNS_REGEXP = /^(netns|cni)-/;
-const LINK_REGEXP = /^(cni|veth|denocni|podman)/;
+const LINK_REGEXP = /^(cni-podman|denocni-ctr)/;
 const CHAIN_REGEXP = /^:(CNI|NETAVARK|PODMAN|DENOCNI)/i;
 
 async function hash(path: string): Promise<string> {
@@ -77,6 +89,14 @@ export async function hostSnapshot(): Promise<Record<string, string[]>> {
   const files: string[] = [];
   for (const d of WATCHED_DIRS) await describe(d, files);
   for (const f of WATCHED_FILES) await describe(f, files);
+  for (const d of SHARED_DIRS) {
+    try {
+      for await (const e of Deno.readDir(d)) {
+        if (OUR_NAME_REGEXP.test(e.name)) await describe(`${d}/${e.name}`, files);
+      }
+    } catch { /* absent */ }
+  }
+  files.sort();
   const cgroups: string[] = [];
   for await (const h of Deno.readDir("/sys/fs/cgroup")) {
     if (!h.isDirectory) continue;
