@@ -1,21 +1,21 @@
 /**
- * A throwaway "host" for a real container runtime: a long-lived process in a new network
- * namespace, a new PID namespace (so daemonized helpers such as conmon are reaped, and all of
- * them die with it) and a private mount namespace, where the paths runtimes and CNI write to are fresh
+ * A throwaway "host" for a real container runtime: a long-lived process in new network and PID
+ * namespaces and a private mount namespace, where the paths runtimes and CNI write to are fresh
  * tmpfs (`/run`, `/var/lib`, `/var/cache`, `/var/tmp`, `/dev/shm`, `/etc/cni/net.d`,
  * `/opt/cni/bin`). Podman, containerd, their bridges, veths, iptables chains, leases, result
  * caches and netns mounts live and die there; the machine's own `/etc/cni/net.d`,
  * `/opt/cni/bin` and `/var/lib/cni` are never opened for writing (where a path does not exist on
- * the machine, an overlay over its nearest existing parent makes room for it inside the
- * sandbox only).
+ * the machine, an overlay over its nearest existing parent makes room for it inside the sandbox
+ * only). The holder is PID 1 of its PID namespace, so daemonized helpers (conmon, shims) are
+ * reaped there rather than left as zombies of the machine's init, and all of them die with it.
  *
  * Commands run inside through `nsenter` with a clean environment. The sandbox's files are
  * reachable from the test at `/proc/<pid>/root/...` ({@linkcode RuntimeHost.root}).
  *
  * The one thing a runtime changes outside any namespace is cgroups: every container goes under
  * {@linkcode RuntimeHost.cgroupParent}, a cgroup named for this sandbox, removed on close. On
- * close, any process still in the sandbox's mount namespace or cgroup (a daemon a test did not
- * stop, a container shim) is killed by pid, and the holder exits, so the namespaces go away.
+ * close, any process still in the sandbox's namespaces or cgroup (a daemon a test did not stop,
+ * a container) is killed by pid and reported, and the holder exits, so the namespaces go away.
  *
  * @module
  */
