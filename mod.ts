@@ -246,7 +246,7 @@ export { outputInNetnsSync, spawnInNetns } from "./netns/spawn.ts";
 
 // Running a command in a fresh namespace (`cnitool exec`) and the embedded default network
 export { execInFreshNetns, networksForExec } from "./cmd/exec_in_netns.ts";
-export type { ExecRequest } from "./cmd/exec_in_netns.ts";
+export type { ExecRequest, NetworksForExecOptions } from "./cmd/exec_in_netns.ts";
 export {
   DEFAULT_BRIDGE,
   DEFAULT_NETWORK_NAME,
