@@ -346,26 +346,29 @@ export function leftoverFiles(w: ChainWorld): { leases: string[]; cache: string[
 /**
  * Masks what differs between two runs of the same case in different worlds: MACs, veth names,
  * the world's bridge, namespace path and container ID. Debian's 1.1.1 Go code prints an empty
- * `"dns":{}` in 1.x results where the newest (and we) leave it out: dropped from 1.x results.
+ * `"dns":{}` in 1.x results where the newest (and we) leave it out: dropped from any 1.x result
+ * inside `value`.
  *
  * @param value A result or state object.
  * @param w The world it came from.
  * @returns A normalised copy.
  */
 export function maskWorld(value: unknown, w: ChainWorld): any {
-  const obj = JSON.parse(
+  return JSON.parse(
     JSON.stringify(value)
       .replaceAll(w.netns, "<netns>")
       .replaceAll(w.br, "<br>")
       .replaceAll(w.cid, "<cid>")
       .replace(/"([0-9a-f]{2}:){5}[0-9a-f]{2}"/g, '"<mac>"')
       .replace(/veth[0-9a-f]{8}/g, "<veth>"),
+    (_key, v) => {
+      if (
+        v && typeof v === "object" && typeof v.cniVersion === "string" &&
+        v.cniVersion.startsWith("1.") && v.dns && Object.keys(v.dns).length === 0
+      ) {
+        delete v.dns;
+      }
+      return v;
+    },
   );
-  if (
-    obj && typeof obj === "object" && typeof obj.cniVersion === "string" &&
-    obj.cniVersion.startsWith("1.") && obj.dns && Object.keys(obj.dns).length === 0
-  ) {
-    delete obj.dns;
-  }
-  return obj;
 }
