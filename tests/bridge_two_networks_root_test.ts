@@ -20,6 +20,7 @@ import {
   OUR_DRIVER,
   OUR_PLUGINS,
   type PluginSet,
+  settleAll,
 } from "./helpers/chain_env.ts";
 
 const ignore = !IS_ROOT;
@@ -75,7 +76,7 @@ Deno.test({
   name: "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
   ignore,
   async fn() {
-    const [ours, go] = await Promise.all([scenario(OUR_PLUGINS), scenario(GO_PLUGINS)]);
+    const [ours, go] = await settleAll([scenario(OUR_PLUGINS), scenario(GO_PLUGINS)]);
     const routes = ours.afterAdd.routes as string[];
     // IPv4: one default route per device; IPv6: one multipath route over both.
     assert(routes.includes("default via 10.89.1.1 dev eth0"), routes.join("\n"));

@@ -82,7 +82,15 @@ async function buildGoDriver(): Promise<Driver | string> {
   if (!exists(LIBCNI_SRC)) {
     return `${LIBCNI_SRC} not found (apt package golang-github-appc-cni-dev)`;
   }
-  const hash = (await sha256Hex(await Deno.readFile(GO_MAIN))).slice(0, 16);
+  // Keyed by the driver's source and the toolchain's and library's files, so an upgrade of
+  // either package builds afresh.
+  const stamp = [GO_BIN, LIBCNI_SRC].map((f) => {
+    const st = Deno.statSync(f);
+    return `${f} ${st.size} ${st.mtime?.getTime()}`;
+  }).join("\n");
+  const source = await Deno.readFile(GO_MAIN);
+  const hash = (await sha256Hex(new Uint8Array([...source, ...new TextEncoder().encode(stamp)])))
+    .slice(0, 16);
   const dir = `/tmp/denocni-go-libcni-${hash}`;
   const bin = `${dir}/go_libcni`;
   if (exists(bin)) return { name: "go", argv: [bin] };
@@ -93,7 +101,8 @@ async function buildGoDriver(): Promise<Driver | string> {
     // compiler, a pure-Go build (the standard library compiled afresh) is the fallback.
     let err = await goBuild(`${tmp}/go_libcni`, true, `${tmp}/cache`);
     if (err !== undefined) err = await goBuild(`${tmp}/go_libcni`, false, `${tmp}/cache`);
-    if (err !== undefined) return `building tests/helpers/go_libcni failed: ${err}`;
+    // The toolchain and sources are there, so a failed build is a defect, not a skip.
+    if (err !== undefined) throw new Error(`building tests/helpers/go_libcni failed: ${err}`);
     await Deno.rename(`${tmp}/go_libcni`, bin); // atomic: a parallel builder's copy is the same
     return { name: "go", argv: [bin] };
   } finally {
@@ -106,7 +115,8 @@ let goDriverPromise: Promise<Driver | string> | undefined;
 /**
  * The Go libcni driver, built on first call, or why it cannot be had.
  *
- * @returns The driver, or the reason (a string) it is missing.
+ * @returns The driver, or the reason (a string) it is missing: Go or the sources not installed.
+ * @throws {Error} When they are installed and the build fails.
  */
 export function goDriver(): Promise<Driver | string> {
   goDriverPromise ??= buildGoDriver();
@@ -371,4 +381,20 @@ export function maskWorld(value: unknown, w: ChainWorld): any {
       return v;
     },
   );
+}
+
+/**
+ * Like `Promise.all`, but waits for every run (each cleans its own world up) before failing,
+ * so no run is left going after its test has ended.
+ *
+ * @param runs The runs.
+ * @returns Their values.
+ * @throws The first rejection, once all have settled.
+ */
+export async function settleAll<T extends readonly unknown[]>(
+  runs: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(runs);
+  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
