@@ -10,7 +10,6 @@ import {
 import { CniError } from "../cni/errors.ts";
 import type { CmdArgs, Delegate, PluginContext } from "../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../cni/types.ts";
-import { runPlugin } from "../cni/skel.ts";
 import { convertResult } from "../cni/version.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
@@ -319,6 +318,7 @@ rootTest(
     assertEquals(mine, {
       code: 1,
       json: {
+        cniVersion: "1.0.0",
         code: 999,
         msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
           '[1.0.0 1.1.0] but unmarshalled CNIVersion is "0.4.0"',
