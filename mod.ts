@@ -95,6 +95,7 @@ export {
   parseResult,
   parseVersion,
   pluginSupports,
+  resultTypeVersions,
   toCurrentResult,
   versionGt,
   versionGte,
@@ -149,6 +150,7 @@ export {
 
 // Writing plugins: the contract and skel
 export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
+export { prevResultAsGiven } from "./cni/prev_result.ts";
 export {
   formatErrorJson,
   formatVersionInfo,

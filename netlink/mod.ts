@@ -41,6 +41,7 @@ export {
   routeAdd,
   routeDel,
   routeList,
+  routePrepend,
   routeReplace,
 } from "./ops.ts";
 export type {

@@ -319,12 +319,16 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   }
 }
 
-/** Container addresses from a (current-shape) prevResult, for teardown without the netns. */
-function prevResultCidrs(conf: BridgeConf): string[] {
-  if (!conf.prevResult) return [];
+/**
+ * Container addresses from the prevResult, for teardown without the netns; none when there is
+ * no prevResult or it does not parse (DEL goes on without it).
+ */
+function prevResultCidrs(args: CmdArgs): string[] {
   let prev: Result;
   try {
-    prev = toCurrentResult(conf.prevResult);
+    const raw = args.config.prevResult;
+    if (!raw) return [];
+    prev = toCurrentResult(raw);
   } catch {
     return [];
   }
@@ -353,7 +357,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
     masqStarted = true;
     // Beyond the reference (plugins#810): without the link, use the cached/prev result; with
     // neither, the rules are found by the network name and container ID in their comments.
-    if (cidrs.length === 0) cidrs = prevResultCidrs(conf);
+    if (cidrs.length === 0) cidrs = prevResultCidrs(args);
     firewall.push(
       teardownIPMasq(
         cidrs,
@@ -454,8 +458,8 @@ async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   try {
     // Beyond the reference: in L2 mode there is no IPAM to check (the reference fails).
     if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    if (!conf.prevResult) throw checkFail("Required prevResult missing");
-    const prev = toCurrentResult(conf.prevResult);
+    if (!args.config.prevResult) throw checkFail("Required prevResult missing");
+    const prev = toCurrentResult(args.config.prevResult);
     using host = openNetlink();
     using container = openNetlink({ netns: ns });
     checkInterfaces(prev, conf, args, host, container);

@@ -231,16 +231,112 @@ rootTest("loopback ADD passes prevResult through unchanged", async (ours, theirs
   }
 });
 
-rootTest("loopback ADD with a 0.3.1 prevResult returns it in the current shape", async (ours) => {
+rootTest("loopback ADD hands a 0.3.1 prevResult on in its own shape", async (ours) => {
   const prevResult = {
     cniVersion: "0.3.1",
     ips: [{ version: "4", address: "10.1.2.3/24" }],
   };
   const config = conf({ prevResult }, "0.3.1");
   const result = await plugin.add(cmdArgs("ADD", ours, config), CTX);
-  assertEquals(result.ips, [{ address: "10.1.2.3/24" }]);
+  assertEquals(result, prevResult as unknown);
   assertEquals(convertResult(result, "0.3.1"), { ...prevResult, dns: {} });
 });
+
+/** Runs our loopback through skel, as the exec'd binary does. */
+async function ourSkel(command: CniCommand, netns: string, config: NetConf) {
+  const out = await runPlugin(plugin, {
+    env: {
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: "ctr-loopback-1",
+      CNI_NETNS: netns,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    stdin: new TextEncoder().encode(JSON.stringify(config)),
+  });
+  const text = out.stdout.trim();
+  return { code: out.exitCode, json: text === "" ? null : JSON.parse(text) };
+}
+
+// A bridge result in every version, as libcni hands it to the next plugin of a chain.
+const PREV_RESULTS: [string, Record<string, unknown>][] = [
+  ["0.1.0", {
+    cniVersion: "0.1.0",
+    ip4: { ip: "10.1.2.3/24", gateway: "10.1.2.1", routes: [{ dst: "0.0.0.0/0" }] },
+    ip6: { ip: "fd00:1::3/64", gateway: "fd00:1::1" },
+    dns: {},
+  }],
+  ["0.2.0", {
+    cniVersion: "0.2.0",
+    ip4: { ip: "10.1.2.3/24", gateway: "10.1.2.1", routes: [{ dst: "0.0.0.0/0" }] },
+    dns: { nameservers: ["10.1.2.1"] },
+  }],
+  ["0.2.0", { ip4: { ip: "10.1.2.3/24" }, dns: {} }], // no cniVersion: the config's
+  ["0.3.0", {
+    cniVersion: "0.3.0",
+    interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/run/netns/x" }],
+    ips: [{ version: "4", interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" }],
+    routes: [{ dst: "0.0.0.0/0" }],
+    dns: {},
+  }],
+  ["0.4.0", {
+    cniVersion: "0.3.1", // same family as the config's: kept, relabelled on output
+    ips: [{ version: "4", address: "10.1.2.3/24" }, { version: "6", address: "fd00::3/64" }],
+    dns: {},
+  }],
+  ["1.0.0", {
+    cniVersion: "1.0.0",
+    interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/run/netns/x" }],
+    ips: [{ interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" }],
+    routes: [{ dst: "0.0.0.0/0", gw: "10.1.2.1" }],
+  }],
+];
+
+rootTest(
+  "loopback ADD through skel hands the prevResult on as the reference, in every version",
+  async (ours, theirs) => {
+    for (const [version, prevResult] of PREV_RESULTS) {
+      const config = conf({ prevResult }, version);
+      const mine = await ourSkel("ADD", ours, config);
+      const ref = await reference("ADD", theirs, config);
+      assertEquals(ref.code, 0, ref.stderr);
+      const expected = version.startsWith("1.") ? dropEmptyDns(ref.json) : ref.json;
+      assertEquals(mine, { code: 0, json: expected }, `config ${version}`);
+      assertEquals(mine.json.cniVersion, version);
+    }
+  },
+  { reference: true },
+);
+
+rootTest(
+  "loopback ADD refuses a prevResult of another version family, as the reference",
+  async (ours, theirs, [a]) => {
+    const config = conf({
+      prevResult: { cniVersion: "0.4.0", ips: [{ version: "4", address: "10.1.2.3/24" }] },
+    }, "1.0.0");
+    const mine = await ourSkel("ADD", ours, config);
+    assertEquals(mine, {
+      code: 1,
+      json: {
+        cniVersion: "1.0.0",
+        code: 999,
+        msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
+          '[1.0.0 1.1.0] but unmarshalled CNIVersion is "0.4.0"',
+      },
+    });
+    assertEquals(loState(a).flags.includes("UP"), false);
+    if (HAVE_REFERENCE) {
+      const ref = await reference("ADD", theirs, config);
+      assertEquals(ref.code, 1);
+      // Debian's Go library (cni 1.1.2) knows 1.0.0 only in that family.
+      assertEquals(ref.json, {
+        code: 999,
+        msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
+          '[1.0.0] but unmarshalled CNIVersion is "0.4.0"',
+      });
+    }
+  },
+);
 
 rootTest(
   "loopback ADD refuses a lo with a non-loopback address, as the reference",

@@ -61,8 +61,6 @@ export interface BridgeConf {
   dns: DNS | undefined;
   /** Container MAC (normalised lower-case `aa:bb:...`) from runtimeConfig/args/CNI_ARGS. */
   mac: string | undefined;
-  /** The raw `prevResult`, if any. */
-  prevResult: Record<string, unknown> | undefined;
   /** `cni.dev/valid-attachments` (GC), if any. */
   validAttachments: { containerID: string; ifname: string }[] | undefined;
 }
@@ -143,7 +141,6 @@ const bridgeSchema = lazy(() => {
       cni: z.optional(z.nullable(withMac)),
     }))),
     runtimeConfig: z.optional(z.nullable(withMac)),
-    prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
     "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
       containerID: z.string(),
       ifname: z.string(),
@@ -250,6 +247,19 @@ function dnsSet(dns: DNS | undefined): boolean {
 }
 
 /**
+ * The config without `prevResult`, copied by property descriptors so that skel's lazy
+ * current-shape conversion of it does not run: as in the reference, a previous result the
+ * plugin does not need (ADD never does) cannot fail it; DEL and CHECK read it themselves when
+ * they need it.
+ */
+function withoutPrevResult(config: unknown): unknown {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
+  const descriptors = Object.getOwnPropertyDescriptors(config);
+  delete descriptors.prevResult;
+  return Object.defineProperties({}, descriptors);
+}
+
+/**
  * Loads and validates a bridge configuration. Nothing in the kernel is touched.
  *
  * With `lenient` (for DEL, which is best effort) nothing that can be left out fails: a field
@@ -278,9 +288,10 @@ export function loadBridgeConf(
 ): BridgeConf {
   const lenient = options.lenient ?? false;
   const what = "failed to load netconf";
+  const input = withoutPrevResult(config);
   const raw = lenient
-    ? parseLenient(bridgeSchema(), config, { what }).data
-    : parseWith(bridgeSchema(), config, { what });
+    ? parseLenient(bridgeSchema(), input, { what }).data
+    : parseWith(bridgeSchema(), input, { what });
   const problems: string[] = [];
   let vids: number[] = [];
   if (raw.vlanTrunk) {
@@ -361,7 +372,6 @@ export function loadBridgeConf(
     ipamType,
     dns: dnsSet(cleanDns) ? cleanDns : undefined,
     mac: mac === undefined ? undefined : normaliseMac(mac),
-    prevResult: raw.prevResult ?? undefined,
     validAttachments: raw["cni.dev/valid-attachments"] ?? undefined,
   };
 }
