@@ -43,6 +43,7 @@ export {
   routeAdd,
   routeDel,
   routeList,
+  routePrepend,
   routeReplace,
 } from "./ops.ts";
 export type {

@@ -981,19 +981,48 @@ function routeRequest(sock: NetlinkSocket, r: RouteSpec, op: string, del: boolea
 }
 
 /**
- * Adds a route (fails if an identical one exists).
+ * Adds a route, exclusively (`NLM_F_CREATE | NLM_F_EXCL`): it fails when the table has any
+ * route to the same destination with the same metric, whatever its gateway or device. Plugins
+ * adding a result's routes use {@linkcode routePrepend}, as the reference does.
  *
  * Equivalent to: `ip route add <dst> [via <gw>] [dev <dev>] [scope S] [table T] [metric M]
  * [src A] [mtu N] [advmss N]`
  *
  * @param sock An open socket.
  * @param route The route.
- * @throws {NetlinkError} `EEXIST` when it exists, `ENETUNREACH` when the gateway is unreachable.
+ * @throws {NetlinkError} `EEXIST` when such a route exists, `ENETUNREACH` when the gateway is
+ *   unreachable.
  * @throws {NetlinkInputError} When an address is malformed.
  */
 export function routeAdd(sock: NetlinkSocket, route: RouteSpec): void {
   const { body, attrs, ctx } = routeRequest(sock, route, "route add", false);
   sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_EXCL, body, attrs }, ctx);
+}
+
+/**
+ * Adds a route unless an identical one exists, with `NLM_F_CREATE` but not `NLM_F_EXCL`: the
+ * way the reference plugins add the routes of a result (`ipam.ConfigureIface` calls
+ * vishvananda's `RouteAddEcmp`, which sends these flags; seen on the wire from Debian's bridge
+ * 1.1.1).
+ *
+ * Without `NLM_F_EXCL` the kernel (checked on 6.x) refuses only a route whose destination,
+ * metric, type and whole next hop (gateway and device) are those of an existing one. So a
+ * container on two networks gets a default route per device: IPv4 keeps both (the newest
+ * first), IPv6 joins same-metric gateway routes into one multipath route. With `NLM_F_EXCL`
+ * ({@linkcode routeAdd}, `ip route add`) both families refuse any second route to the same
+ * destination and metric, whatever its device.
+ *
+ * Equivalent to: `ip route prepend <dst> [via <gw>] [dev <dev>] ...`
+ *
+ * @param sock An open socket.
+ * @param route The route.
+ * @throws {NetlinkError} `EEXIST` when an identical route exists, `ENETUNREACH` when the
+ *   gateway is unreachable.
+ * @throws {NetlinkInputError} When an address is malformed.
+ */
+export function routePrepend(sock: NetlinkSocket, route: RouteSpec): void {
+  const { body, attrs, ctx } = routeRequest(sock, route, "route prepend", false);
+  sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE, body, attrs }, ctx);
 }
 
 /**
