@@ -242,6 +242,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "tuning hands a 0.1.0/0.2.0 prevResult on as the reference does, with and without a MAC",
+  ignore,
+  async fn() {
+    const worlds = await Promise.all(SIDES.map(() => makeWorld("tuv")));
+    try {
+      for (const version of ["0.1.0", "0.2.0"]) {
+        for (const extra of [{ mtu: 1400 }, { mac: TUNED_MAC }]) {
+          const seen = [];
+          for (const [i, [side, runner]] of SIDES.entries()) {
+            const w = worlds[i]!;
+            const config = {
+              ...tuningConf(w, version, extra),
+              prevResult: {
+                cniVersion: version,
+                ip4: { ip: "10.1.2.3/24", gateway: "10.1.2.1", routes: [{ dst: "0.0.0.0/0" }] },
+                dns: { nameservers: ["10.1.2.1"] },
+              },
+            };
+            const add = await runner(w, "ADD", config);
+            assertEquals(add.code, 0, `${side} ${version}: ${add.stdout}`);
+            seen.push(JSON.parse(add.stdout));
+            const del = await runner(w, "DEL", config);
+            assertEquals(del.code, 0, side);
+          }
+          assertEquals(seen[1], seen[0], `exec ${version} ${JSON.stringify(extra)}`);
+          assertEquals(seen[2], seen[0], `in-process ${version} ${JSON.stringify(extra)}`);
+          assertEquals(seen[0].ip4.ip, "10.1.2.3/24");
+        }
+      }
+    } finally {
+      for (const w of worlds) await dropWorld(w);
+    }
+  },
+});
+
+Deno.test({
   name: "tuning CHECK reports each difference as the reference does, exec'd and in-process alike",
   ignore,
   async fn() {

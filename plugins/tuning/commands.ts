@@ -22,6 +22,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Interface, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import {
@@ -116,6 +117,21 @@ function requirePrevResult(args: CmdArgs): Result {
     throw new CniError(ErrorCode.Internal, "Required prevResult missing");
   }
   return prev;
+}
+
+/**
+ * What ADD prints: `prevResult` as it came when the MAC is left alone (so every version
+ * round-trips as in the reference), else its current-shape copy with the new MAC on every
+ * interface named `ifName`.
+ */
+function resultOf(args: CmdArgs, mac: string | undefined): Result {
+  if (mac === undefined) return prevResultAsGiven(args) ?? requirePrevResult(args);
+  const prev = requirePrevResult(args);
+  if (!prev.interfaces) return prev;
+  const interfaces: Interface[] = prev.interfaces.map((i) =>
+    i.name === args.ifName ? { ...i, mac } : i
+  );
+  return { ...prev, interfaces };
 }
 
 function linkOrFail(sock: NetlinkSocket, ifName: string): Link {
@@ -224,13 +240,6 @@ function addInNetns(
   }
 }
 
-/** `prevResult` with the new MAC on every interface named `ifName`. */
-function withMac(prev: Result, ifName: string, mac: string | undefined): Result {
-  if (mac === undefined || !prev.interfaces) return prev;
-  const interfaces: Interface[] = prev.interfaces.map((i) => i.name === ifName ? { ...i, mac } : i);
-  return { ...prev, interfaces };
-}
-
 /**
  * ADD: checks everything, then inside `CNI_NETNS` writes the sysctls, records the originals
  * of the link attributes it changes and changes them (MAC, promiscuous on, MTU,
@@ -249,14 +258,14 @@ export function cmdAdd(args: CmdArgs, options: TuningOptions = {}): Result {
   if (allowlist) checkAllowlist(conf.sysctl.map(([key]) => key), allowlist);
   checkIfName(args.ifName);
   const sysctls = sysctlPaths(conf, args.ifName);
-  const prev = requirePrevResult(args);
+  const result = resultOf(args, conf.mac); // before acting: a bad prevResult changes nothing
   const file = backupPath(conf.dataDir, args.containerId, args.ifName);
   {
     using ns = openTarget(args.netns);
     refuseOwnNetns(ns, args);
     withNetns(ns, () => addInNetns(conf, sysctls, args.ifName, file));
   }
-  return withMac(prev, args.ifName, conf.mac);
+  return result;
 }
 
 function collapse(value: string): string {
