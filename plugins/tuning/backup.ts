@@ -35,11 +35,15 @@ export interface Backup {
  * The backup file of one attachment.
  *
  * @param dataDir The backup directory.
- * @param containerId `CNI_CONTAINERID` (already checked by the dispatcher: no `/`).
- * @param ifName `CNI_IFNAME` (already checked: no `/`, not `.` or `..`).
+ * @param attachment `containerId` (`CNI_CONTAINERID`, already checked by the dispatcher: no
+ *   `/`) and `ifName` (`CNI_IFNAME`, already checked: no `/`, not `.` or `..`).
  * @returns `<dataDir>/<containerID>_<ifname>.json`.
  */
-export function backupPath(dataDir: string, containerId: string, ifName: string): string {
+export function backupPath(
+  dataDir: string,
+  attachment: { containerId: string; ifName: string },
+): string {
+  const { containerId, ifName } = attachment;
   const dir = dataDir.endsWith("/") ? dataDir.slice(0, -1) : dataDir;
   return `${dir}/${containerId}_${ifName}.json`;
 }

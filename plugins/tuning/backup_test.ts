@@ -32,14 +32,20 @@ Deno.test("decodeBackup() reads what Go's struct would and refuses what it would
 });
 
 Deno.test("backupPath() is <dataDir>/<cid>_<ifname>.json", () => {
-  assertEquals(backupPath("/run/cni/tuning", "c1", "eth0"), "/run/cni/tuning/c1_eth0.json");
-  assertEquals(backupPath("/tmp/x/", "c1", "net1.5"), "/tmp/x/c1_net1.5.json");
+  assertEquals(
+    backupPath("/run/cni/tuning", { containerId: "c1", ifName: "eth0" }),
+    "/run/cni/tuning/c1_eth0.json",
+  );
+  assertEquals(
+    backupPath("/tmp/x/", { containerId: "c1", ifName: "net1.5" }),
+    "/tmp/x/c1_net1.5.json",
+  );
 });
 
 Deno.test("writeBackup() creates the directory 0700 and the file 0600; readBackup() and removeBackup() round trip", () => {
   const root = Deno.makeTempDirSync({ prefix: "tuning-backup-" });
   try {
-    const path = backupPath(`${root}/a/b`, "c1", "eth0");
+    const path = backupPath(`${root}/a/b`, { containerId: "c1", ifName: "eth0" });
     assertEquals(readBackup(path), { kind: "none" });
     const text = encodeBackup({ mtu: 1500 });
     writeBackup(path, text);

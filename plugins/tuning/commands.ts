@@ -259,7 +259,7 @@ export function cmdAdd(args: CmdArgs, options: TuningOptions = {}): Result {
   checkIfName(args.ifName);
   const sysctls = sysctlPaths(conf, args.ifName);
   const result = resultOf(args, conf.mac); // before acting: a bad prevResult changes nothing
-  const file = backupPath(conf.dataDir, args.containerId, args.ifName);
+  const file = backupPath(conf.dataDir, args);
   {
     using ns = openTarget(args.netns);
     refuseOwnNetns(ns, args);
@@ -386,7 +386,7 @@ function restoreInNetns(b: Backup, ifName: string, file: string): string[] {
  *   could not be restored (the backup is then kept for another DEL).
  */
 export function cmdDel(args: CmdArgs): void {
-  const file = backupPath(dataDirOf(args.config), args.containerId, args.ifName);
+  const file = backupPath(dataDirOf(args.config), args);
   let found: BackupRead;
   try {
     found = readBackup(file);
