@@ -361,9 +361,9 @@ Deno.test({
   async fn() {
     const ours = SIDES.slice(1);
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuh")));
+    const notADir = await Deno.makeTempFile({ prefix: "tuh-file-" });
     try {
       const before = await untouched(worlds[0]!);
-      const notADir = await Deno.makeTempFile({ prefix: "tuh-file-" });
       const arp = { "net.ipv4.conf.eth0.arp_notify": "1" };
       const cases: [string, Record<string, unknown>, number, string][] = [
         [
@@ -485,9 +485,9 @@ Deno.test({
       assertEquals(JSON.parse(mac.stdout), { code: 999, msg: "cannot assign requested address" });
       const after = await untouched(w);
       assertEquals([after.arpNotify, Object.keys(after.backup).length], ["1", 1]);
-      await Deno.remove(notADir);
     } finally {
       for (const w of worlds) await dropWorld(w);
+      await Deno.remove(notADir);
     }
   },
 });
