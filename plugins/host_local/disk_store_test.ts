@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
 import { join } from "node:path";
 import { REF_DIR, runReference } from "../../tests/helpers/bridge_env.ts";
-import { LockFile, openDiskStore } from "./store.ts";
+import { openDiskStore } from "./disk_store.ts";
+import { LockFile } from "./lock_file.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "denocni-hl-store-" });
@@ -13,14 +14,14 @@ function listing(dir: string): Record<string, string> {
   return out;
 }
 
-Deno.test("openDiskStore() writes the reference's files, bytes and modes", () => {
+Deno.test("openDiskStore() writes the reference's files, bytes and modes", async () => {
   const data = tempDir();
   try {
     const store = openDiskStore(data, "net1");
     try {
-      assert(store.withLock(() => store.reserve(" c1 ", "eth0", "10.9.0.2", "0")));
-      assert(store.withLock(() => store.reserve("c1", "eth0", "fd00::2", "1")));
-      assert(!store.withLock(() => store.reserve("c2", "eth0", "10.9.0.2", "0")));
+      assert(await store.withLock(() => store.reserve(" c1 ", "eth0", "10.9.0.2", "0")));
+      assert(await store.withLock(() => store.reserve("c1", "eth0", "fd00::2", "1")));
+      assert(!await store.withLock(() => store.reserve("c2", "eth0", "10.9.0.2", "0")));
     } finally {
       store.close();
     }
@@ -43,7 +44,7 @@ Deno.test("openDiskStore() writes the reference's files, bytes and modes", () =>
   }
 });
 
-Deno.test("openDiskStore() releases by id+ifname, falls back to legacy id-only files, keeps bookkeeping", () => {
+Deno.test("openDiskStore() releases by id+ifname, falls back to legacy id-only files, keeps bookkeeping", async () => {
   const data = tempDir();
   try {
     const dir = join(data, "n");
@@ -55,16 +56,16 @@ Deno.test("openDiskStore() releases by id+ifname, falls back to legacy id-only f
     Deno.writeTextFileSync(join(dir, "last_reserved_ip.0"), "10.0.0.5");
     const store = openDiskStore(data, "n");
     try {
-      assertEquals(store.withLock(() => store.getById("c1", "eth0")).sort(), [
+      assertEquals((await store.withLock(() => store.getById("c1", "eth0"))).sort(), [
         "10.0.0.2",
         "10.0.0.4",
       ]);
-      assertEquals(store.withLock(() => store.releaseById("c1", "eth0")), ["10.0.0.2"]);
-      assert(store.withLock(() => store.findById("c1", "eth0"))); // legacy 10.0.0.4 still matches
-      assertEquals(store.withLock(() => store.releaseById("c1", "eth0")), ["10.0.0.4"]);
-      assertEquals(store.withLock(() => store.releaseById("c2", "eth9")), ["10.0.0.5"]);
-      assertEquals(store.withLock(() => store.releaseById("c2", "eth9")), []); // idempotent
-      assert(!store.withLock(() => store.findById("c2", "eth9")));
+      assertEquals(await store.withLock(() => store.releaseById("c1", "eth0")), ["10.0.0.2"]);
+      assert(await store.withLock(() => store.findById("c1", "eth0"))); // legacy 10.0.0.4 still matches
+      assertEquals(await store.withLock(() => store.releaseById("c1", "eth0")), ["10.0.0.4"]);
+      assertEquals(await store.withLock(() => store.releaseById("c2", "eth9")), ["10.0.0.5"]);
+      assertEquals(await store.withLock(() => store.releaseById("c2", "eth9")), []); // idempotent
+      assert(!await store.withLock(() => store.findById("c2", "eth9")));
     } finally {
       store.close();
     }
@@ -74,7 +75,7 @@ Deno.test("openDiskStore() releases by id+ifname, falls back to legacy id-only f
   }
 });
 
-Deno.test("openDiskStore() reclaims empty lease files (plugins#498) but never real ones", () => {
+Deno.test("openDiskStore() reclaims empty lease files (plugins#498) but never real ones", async () => {
   const data = tempDir();
   try {
     const dir = join(data, "n");
@@ -84,11 +85,11 @@ Deno.test("openDiskStore() reclaims empty lease files (plugins#498) but never re
     Deno.writeTextFileSync(join(dir, "10.0.0.4"), "x");
     const store = openDiskStore(data, "n");
     try {
-      assert(store.withLock(() => store.isFree("10.0.0.2")));
-      assert(!store.withLock(() => store.isFree("10.0.0.4")));
-      assert(store.withLock(() => store.reserve("c9", "eth0", "10.0.0.2", "0")));
-      assert(store.withLock(() => store.reserve("c9", "eth1", "10.0.0.3", "0")));
-      assert(!store.withLock(() => store.reserve("c9", "eth2", "10.0.0.4", "0")));
+      assert(await store.withLock(() => store.isFree("10.0.0.2")));
+      assert(!await store.withLock(() => store.isFree("10.0.0.4")));
+      assert(await store.withLock(() => store.reserve("c9", "eth0", "10.0.0.2", "0")));
+      assert(await store.withLock(() => store.reserve("c9", "eth1", "10.0.0.3", "0")));
+      assert(!await store.withLock(() => store.reserve("c9", "eth2", "10.0.0.4", "0")));
     } finally {
       store.close();
     }
@@ -100,23 +101,23 @@ Deno.test("openDiskStore() reclaims empty lease files (plugins#498) but never re
   }
 });
 
-Deno.test("openDiskStore() owner index sees leases written behind its back", () => {
+Deno.test("openDiskStore() owner index sees leases written behind its back", async () => {
   const data = tempDir();
   try {
     const dir = join(data, "n");
     const store = openDiskStore(data, "n");
     try {
-      assert(store.withLock(() => store.reserve("a", "eth0", "10.0.0.2", "0")));
-      assertEquals(store.withLock(() => store.getById("a", "eth0")), ["10.0.0.2"]);
+      assert(await store.withLock(() => store.reserve("a", "eth0", "10.0.0.2", "0")));
+      assertEquals(await store.withLock(() => store.getById("a", "eth0")), ["10.0.0.2"]);
       // A foreign writer (the reference binary) adds a lease and moves last_reserved_ip.
       Deno.writeTextFileSync(join(dir, "10.0.0.3"), "b\r\neth0");
       Deno.writeTextFileSync(join(dir, "last_reserved_ip.0"), "10.0.0.3");
-      assertEquals(store.withLock(() => store.getById("b", "eth0")), ["10.0.0.3"]);
+      assertEquals(await store.withLock(() => store.getById("b", "eth0")), ["10.0.0.3"]);
       // ... and removes one: the stale index entry is not reported.
       Deno.removeSync(join(dir, "10.0.0.2"));
-      assertEquals(store.withLock(() => store.getById("a", "eth0")), []);
+      assertEquals(await store.withLock(() => store.getById("a", "eth0")), []);
       // The index lives outside the network directory, invisible to the reference.
-      assert(Deno.statSync(join(data, ".denocni-index", "n", "marker")).isFile);
+      assert(Deno.statSync(join(data, ".denocni-index", "n", "0")).isFile);
     } finally {
       store.close();
     }
@@ -125,12 +126,12 @@ Deno.test("openDiskStore() owner index sees leases written behind its back", () 
   }
 });
 
-Deno.test("LockFile excludes another open file description (flock semantics)", () => {
+Deno.test("LockFile excludes another open file description (flock semantics)", async () => {
   const data = tempDir();
   try {
     const path = join(data, "lock");
     using a = new LockFile(path);
-    a.lock();
+    await a.lock();
     const probe = new Deno.Command("flock", { args: ["-n", "-x", path, "true"] }).outputSync();
     assertEquals(probe.code, 1, "flock(1) -n should fail while we hold the lock");
     a.unlock();
@@ -161,10 +162,10 @@ function countingStores(data: string, network: string) {
     counter.scans++;
     return Deno.readDirSync(p);
   };
-  const run = <T>(fn: (s: ReturnType<typeof openDiskStore>) => T): T => {
+  const run = async <T>(fn: (s: ReturnType<typeof openDiskStore>) => T): Promise<T> => {
     const store = openDiskStore(data, network, { readDir });
     try {
-      return store.withLock(() => fn(store));
+      return await store.withLock(() => fn(store));
     } finally {
       store.close();
     }
@@ -172,28 +173,28 @@ function countingStores(data: string, network: string) {
   return { counter, run };
 }
 
-Deno.test("openDiskStore() ADD, DEL and CHECK read no lease directory once the index is built (3000 leases)", () => {
+Deno.test("openDiskStore() ADD, DEL and CHECK read no lease directory once the index is built (3000 leases)", async () => {
   const data = tempDir();
   try {
     const dir = seedLeases(data, "big", 3000);
     const { counter, run } = countingStores(data, "big");
     // The first command finds no index and builds it with one scan.
-    assertEquals(run((s) => s.getById("old-7", "eth0")), ["10.20.0.7"]);
+    assertEquals(await run((s) => s.getById("old-7", "eth0")), ["10.20.0.7"]);
     assertEquals(counter.scans, 1);
     for (let i = 0; i < 5; i++) {
-      const ip = run((s) => {
+      const ip = await run((s) => {
         assertEquals(s.getById(`c${i}`, "eth0"), []);
         const want = `10.20.200.${i + 10}`;
         assert(s.reserve(`c${i}`, "eth0", want, "0"));
         return want;
       });
-      assert(run((s) => s.findById(`c${i}`, "eth0")));
-      assertEquals(run((s) => s.releaseById(`c${i}`, "eth0")), [ip]);
-      assertEquals(run((s) => s.releaseById(`c${i}`, "eth0")), []); // idempotent
-      assert(!run((s) => s.findById(`c${i}`, "eth0")));
+      assert(await run((s) => s.findById(`c${i}`, "eth0")));
+      assertEquals(await run((s) => s.releaseById(`c${i}`, "eth0")), [ip]);
+      assertEquals(await run((s) => s.releaseById(`c${i}`, "eth0")), []); // idempotent
+      assert(!await run((s) => s.findById(`c${i}`, "eth0")));
     }
     // A seeded lease is released through the index too.
-    assertEquals(run((s) => s.releaseById("old-9", "eth0")), ["10.20.0.9"]);
+    assertEquals(await run((s) => s.releaseById("old-9", "eth0")), ["10.20.0.9"]);
     assertEquals(counter.scans, 1, "ADD, CHECK and DEL must not list the lease directory");
     assertEquals(Deno.readTextFileSync(join(dir, "last_reserved_ip.0")), "10.20.200.14");
     assertEquals([...Deno.readDirSync(dir)].length, 3000 - 1 + 2); // leases, lock, last_reserved
@@ -202,42 +203,42 @@ Deno.test("openDiskStore() ADD, DEL and CHECK read no lease directory once the i
   }
 });
 
-Deno.test("openDiskStore() honours leases written and removed behind the index's back", () => {
+Deno.test("openDiskStore() honours leases written and removed behind the index's back", async () => {
   const data = tempDir();
   try {
     const dir = seedLeases(data, "big", 300);
     const { counter, run } = countingStores(data, "big");
-    assert(run((s) => s.reserve("a", "eth0", "10.20.100.1", "0")));
+    assert(await run((s) => s.reserve("a", "eth0", "10.20.100.1", "0")));
     assertEquals(counter.scans, 1);
     // By hand, straight after our write: a lease for "b" (last_reserved_ip untouched) ...
     Deno.writeTextFileSync(join(dir, "10.20.100.2"), "b\r\neth0");
-    assertEquals(run((s) => s.getById("b", "eth0")), ["10.20.100.2"]);
+    assertEquals(await run((s) => s.getById("b", "eth0")), ["10.20.100.2"]);
     assertEquals(counter.scans, 2, "a foreign lease makes the next command rescan once");
-    assertEquals(run((s) => s.releaseById("b", "eth0")), ["10.20.100.2"]);
+    assertEquals(await run((s) => s.releaseById("b", "eth0")), ["10.20.100.2"]);
     // ... and a DEL right after a foreign write releases the foreign lease too.
     Deno.writeTextFileSync(join(dir, "10.20.100.3"), "b\r\neth0");
-    assertEquals(run((s) => s.releaseById("b", "eth0")), ["10.20.100.3"]);
+    assertEquals(await run((s) => s.releaseById("b", "eth0")), ["10.20.100.3"]);
     assertEquals(counter.scans, 3);
     // A foreign removal followed by a foreign reuse of the address for someone else.
     Deno.removeSync(join(dir, "10.20.100.1"));
     Deno.writeTextFileSync(join(dir, "10.20.100.1"), "z\r\neth0");
-    assertEquals(run((s) => s.releaseById("a", "eth0")), []);
+    assertEquals(await run((s) => s.releaseById("a", "eth0")), []);
     assertEquals(Deno.readTextFileSync(join(dir, "10.20.100.1")), "z\r\neth0");
     // A legacy (container ID only) lease by hand is found by the legacy fallback.
     Deno.writeTextFileSync(join(dir, "10.20.100.4"), "legacy");
-    assertEquals(run((s) => s.releaseById("legacy", "eth3")), ["10.20.100.4"]);
+    assertEquals(await run((s) => s.releaseById("legacy", "eth3")), ["10.20.100.4"]);
     const settled = counter.scans;
-    assertEquals(run((s) => s.releaseById("old-5", "eth0")), ["10.20.0.5"]);
+    assertEquals(await run((s) => s.releaseById("old-5", "eth0")), ["10.20.0.5"]);
     assertEquals(counter.scans, settled);
     // An owner whose ID ends in another owner's key (a tab inside, by hand) is told apart.
     Deno.writeTextFileSync(join(dir, "10.20.100.5"), "x\tq\r\neth0");
-    assertEquals(run((s) => s.getById("q", "eth0")), []);
-    assertEquals(run((s) => s.releaseById("q", "eth0")), []);
+    assertEquals(await run((s) => s.getById("q", "eth0")), []);
+    assertEquals(await run((s) => s.releaseById("q", "eth0")), []);
     assert(Deno.statSync(join(dir, "10.20.100.5")).isFile);
     const before = counter.scans;
     // A wiped index directory is rebuilt.
     Deno.removeSync(join(data, ".denocni-index"), { recursive: true });
-    assertEquals(run((s) => s.getById("old-6", "eth0")), ["10.20.0.6"]);
+    assertEquals(await run((s) => s.getById("old-6", "eth0")), ["10.20.0.6"]);
     assertEquals(counter.scans, before + 1);
   } finally {
     Deno.removeSync(data, { recursive: true });
@@ -261,7 +262,7 @@ Deno.test({
     try {
       seedLeases(data, "big", 300);
       const { counter, run } = countingStores(data, "big");
-      assert(run((s) => s.reserve("ours", "eth0", "10.20.100.1", "0")));
+      assert(await run((s) => s.reserve("ours", "eth0", "10.20.100.1", "0")));
       const conf = {
         cniVersion: "1.0.0",
         name: "big",
@@ -277,9 +278,9 @@ Deno.test({
       const addr = JSON.parse(res.stdout).ips[0].address as string;
       const ip = addr.slice(0, addr.indexOf("/"));
       assertEquals(ip, "10.20.100.2"); // the shared round-robin cursor
-      assertEquals(run((s) => s.releaseById("theirs", "eth0")), [ip]);
+      assertEquals(await run((s) => s.releaseById("theirs", "eth0")), [ip]);
       assertEquals(counter.scans, 2);
-      assertEquals(run((s) => s.releaseById("ours", "eth0")), ["10.20.100.1"]);
+      assertEquals(await run((s) => s.releaseById("ours", "eth0")), ["10.20.100.1"]);
       assertEquals(counter.scans, 2);
     } finally {
       Deno.removeSync(data, { recursive: true });
@@ -287,17 +288,18 @@ Deno.test({
   },
 });
 
-Deno.test("openDiskStore() rewrites last_reserved_ip and the marker in place, shorter or longer", () => {
+Deno.test("openDiskStore() rewrites last_reserved_ip and the index marker in place, shorter or longer", async () => {
   const data = tempDir();
   try {
     const dir = join(data, "n");
     const { counter, run } = countingStores(data, "n");
     for (const ip of ["10.9.0.100", "10.9.0.2", "10.9.0.33", "fd00::1:2", "10.9.0.3"]) {
-      assert(run((s) => s.reserve(`c-${ip}`, "eth0", ip, "0")));
+      assert(await run((s) => s.reserve(`c-${ip}`, "eth0", ip, "0")));
       assertEquals(Deno.readTextFileSync(join(dir, "last_reserved_ip.0")), ip);
-      assertEquals(run((s) => s.lastReservedIp("0")), ip);
+      assertEquals(await run((s) => s.lastReservedIp("0")), ip);
     }
-    const marker = JSON.parse(Deno.readTextFileSync(join(data, ".denocni-index", "n", "marker")));
+    const index = Deno.readTextFileSync(join(data, ".denocni-index", "n", "0"));
+    const marker = JSON.parse(index.slice(0, index.indexOf("\n")));
     assertEquals(marker.last, { "0": "10.9.0.3" });
     assertEquals(counter.scans, 1); // each command trusted the marker the previous one wrote
   } finally {

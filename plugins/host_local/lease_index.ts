@@ -1,0 +1,486 @@
+/**
+ * The owner index of one network: which addresses each owner (`<containerID>\t<ifname>`, or
+ * a legacy container ID alone) holds, so that ADD's duplicate check, DEL and CHECK read one
+ * small file instead of every lease. It is a cache: the lease files are the truth, every
+ * entry is checked against its lease file before use, and any doubt (a marker that does not
+ * describe the lease directory as it is, a checksum that does not match, an entry whose lease
+ * says otherwise) makes the store rebuild the index from one scan of the lease directory.
+ *
+ * On disk (`<dataDir>/.denocni-index/<network>/`, outside the lease directory that the
+ * reference binary and runtimes walk): bucket files named `0`, `1`, ... `B-1`, each a JSON
+ * header line then `<ip>\t<owner>` lines, an owner's lines all in bucket
+ * `fnv1a(owner) mod B`. The header of `0` is also the marker: the lease directory's device,
+ * inode, size and nanosecond times after the last indexed change, the `last_reserved_ip.*`
+ * contents then, the entry count and `B`. Every header carries a generation and a checksum of
+ * its file's lines. `B` grows with the number of leases (32 per bucket on average), so a
+ * small network's index is one small file and a large one's buckets stay small. The index
+ * goes with the network's last lease, and `.denocni-index` with the last network's index.
+ *
+ * @module
+ */
+import { DirHandle, isErrno, rmdirPath } from "./_dir.ts";
+
+/** Entries per bucket, on average, before the bucket count doubles. */
+export const ENTRIES_PER_BUCKET = 32;
+/** The largest bucket count. */
+const MAX_BUCKETS = 1 << 16;
+/** The largest index file read (a bucket holds a few KiB; anything bigger is damage). */
+const MAX_INDEX_FILE_BYTES = 4 * 1024 * 1024;
+const FORMAT = 3;
+const ROOT_NAME = ".denocni-index";
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+const BUCKET_NAME_REGEXP = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * FNV-1a (32 bit) of a string's UTF-16 code units.
+ *
+ * @param text The text.
+ * @returns The hash.
+ */
+export function fnv1a(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+function sumOf(body: string): string {
+  return fnv1a(body).toString(16).padStart(8, "0");
+}
+
+/**
+ * The bucket count for `n` entries: the smallest power of two giving at most
+ * {@linkcode ENTRIES_PER_BUCKET} entries per bucket on average.
+ *
+ * @param n Entry count.
+ * @returns The bucket count.
+ */
+export function bucketCount(n: number): number {
+  let b = 1;
+  while (b < MAX_BUCKETS && n > b * ENTRIES_PER_BUCKET) b *= 2;
+  return b;
+}
+
+/**
+ * The index key of an owner.
+ *
+ * @param containerId The (trimmed) container ID.
+ * @param ifName The interface name; `undefined` for a legacy (ID-only) lease.
+ * @returns The key.
+ */
+export function ownerKey(containerId: string, ifName: string | undefined): string {
+  return ifName === undefined ? containerId : `${containerId}\t${ifName}`;
+}
+
+/**
+ * Whether a key can be kept in the line format (no line break inside).
+ *
+ * @param key The key.
+ * @returns `true` when it can.
+ */
+export function indexable(key: string): boolean {
+  return !key.includes("\n");
+}
+
+/**
+ * The addresses of `key`'s lines in a bucket body (a line is `<ip>\t<key>\n`).
+ *
+ * @param body The bucket's lines.
+ * @param key The owner key.
+ * @returns The addresses, each once.
+ */
+export function findInBucket(body: string, key: string): string[] {
+  const ips: string[] = [];
+  // A bucket holds many owners' lines: find this owner's with a native search, not a split.
+  const needle = `\t${key}\n`;
+  for (let at = body.indexOf(needle); at >= 0; at = body.indexOf(needle, at + 1)) {
+    const ip = body.slice(body.lastIndexOf("\n", at - 1) + 1, at);
+    if (ip.includes("\t") || ips.includes(ip)) continue; // a longer key ending in this one
+    ips.push(ip);
+  }
+  return ips;
+}
+
+/**
+ * Removes the lines `<ip>\t<key>` for `ips` from a bucket body.
+ *
+ * @param body The bucket's lines.
+ * @param key The owner key.
+ * @param ips The addresses.
+ * @returns The new body and how many lines went.
+ */
+export function removeFromBucket(
+  body: string,
+  key: string,
+  ips: readonly string[],
+): { body: string; removed: number } {
+  let removed = 0;
+  for (const ip of ips) {
+    const line = `${ip}\t${key}\n`;
+    for (let at = body.indexOf(line); at >= 0; at = body.indexOf(line, at)) {
+      if (at === 0 || body[at - 1] === "\n") {
+        body = body.slice(0, at) + body.slice(at + line.length);
+        removed++;
+      } else at++;
+    }
+  }
+  return { body, removed };
+}
+
+/** The marker: what the index describes, in the header of bucket file `0`. */
+export interface Marker {
+  /** The lease directory's `dev:ino:size:mtime:ctime` after the last indexed change. */
+  dir: string;
+  /** `last_reserved_ip.<rangeId>` contents then (`""`: no file). */
+  last: Record<string, string>;
+  /** Entry count. */
+  n: number;
+  /** Entries of legacy (container-ID-only) leases; 0 skips their lookups. */
+  legacy: number;
+  /** Bucket count (a power of two). */
+  b: number;
+  /** Generation: every bucket file of one index carries the same. */
+  g: string;
+}
+
+interface Header {
+  v: number;
+  g: string;
+  k: number;
+  sum: string;
+}
+
+/**
+ * Formats a bucket file: header line, then the lines.
+ *
+ * @param k Bucket number.
+ * @param body The lines.
+ * @param marker The marker (bucket `0` carries it; others carry its generation).
+ * @returns The file's text.
+ */
+export function formatBucket(k: number, body: string, marker: Marker): string {
+  const header = k === 0
+    ? { v: FORMAT, k, sum: sumOf(body), ...marker }
+    : { v: FORMAT, g: marker.g, k, sum: sumOf(body) };
+  return `${JSON.stringify(header)}\n${body}`;
+}
+
+/**
+ * Parses a bucket file, checking its header and checksum.
+ *
+ * @param k The bucket number it should be.
+ * @param text The file's text.
+ * @param generation The generation it should carry (`undefined` for bucket `0`).
+ * @returns The marker (bucket `0` only) and the lines, or `undefined` when damaged.
+ */
+export function parseBucket(
+  k: number,
+  text: string,
+  generation?: string,
+): { marker?: Marker; body: string } | undefined {
+  const nl = text.indexOf("\n");
+  if (nl < 0) return undefined;
+  let h: Partial<Header & Marker>;
+  try {
+    h = JSON.parse(text.slice(0, nl));
+  } catch {
+    return undefined;
+  }
+  if (h === null || typeof h !== "object" || h.v !== FORMAT || h.k !== k) return undefined;
+  if (typeof h.g !== "string" || (generation !== undefined && h.g !== generation)) return undefined;
+  const body = text.slice(nl + 1);
+  if (h.sum !== sumOf(body) || (body !== "" && !body.endsWith("\n"))) return undefined;
+  if (k !== 0) return { body };
+  const { dir, last, n, legacy, b } = h;
+  if (
+    typeof dir !== "string" || last === null || typeof last !== "object" ||
+    !Number.isInteger(n) || !Number.isInteger(legacy) || !Number.isInteger(b) ||
+    b! < 1 || b! > MAX_BUCKETS || (b! & (b! - 1)) !== 0
+  ) return undefined;
+  return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g }, body };
+}
+
+function newGeneration(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return [...bytes].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** One network's index, loaded lazily for one lock hold. */
+export interface LeaseIndex {
+  /**
+   * Loads the marker; `true` when it describes the lease directory as it is now.
+   *
+   * @param dirState The lease directory's `dev:ino:size:mtime:ctime` now.
+   * @param lastOf `last_reserved_ip.<id>` contents now.
+   */
+  check(dirState: string, lastOf: (rangeId: string) => string | undefined): boolean;
+  /** Range IDs whose `last_reserved_ip` the marker records. */
+  rangeIds(): string[];
+  /** Legacy entries count. */
+  legacy(): number;
+  /** Addresses indexed for `key`, or `undefined` when its bucket is damaged. */
+  lookup(key: string): string[] | undefined;
+  /** Adds the entry `ip` -> `key`. */
+  add(ip: string, key: string, legacy: boolean): void;
+  /** Removes `key`'s entries for `ips`. */
+  remove(key: string, ips: readonly string[], legacy: boolean): void;
+  /** Replaces the index (in memory) with these leases. */
+  rebuild(
+    leases: readonly { ip: string; key: string; legacy: boolean }[],
+    rangeIds: string[],
+  ): void;
+  /**
+   * Writes what changed this hold; removes the index when it holds no entry.
+   *
+   * @param dirState The lease directory's state now.
+   * @param last `last_reserved_ip.*` contents now, by range ID.
+   * @throws {ErrnoError} When a write fails (the caller then calls `destroy`).
+   */
+  flush(dirState: string, last: Record<string, string>): void;
+  /** Removes the index files (and the index root when empty); `true` when any existed. */
+  destroy(): boolean;
+  /** Closes open directories. */
+  close(): void;
+}
+
+/**
+ * Opens (lazily) the index of `network` under `<dataDir>/.denocni-index/`. Nothing is created
+ * until a flush has entries to write; a symlink or non-directory in place of the index root
+ * or the network's index directory is never followed (the index is then off: every call
+ * throws, and the store scans instead).
+ *
+ * @param dataDir The data directory.
+ * @param network The network name.
+ * @returns The index.
+ */
+export function leaseIndex(dataDir: string, network: string): LeaseIndex {
+  const rootPath = `${dataDir}/${ROOT_NAME}`;
+  let root: DirHandle | undefined;
+  let dir: DirHandle | undefined;
+  let marker: Marker | undefined;
+  /** Bucket bodies loaded or changed this hold. */
+  const bodies = new Map<number, string>();
+  const dirty = new Set<number>();
+  /** Bucket files on disk beyond the current count (after a shrink or a format change). */
+  let stray = false;
+
+  /** The network's index directory, if it exists (opened once). */
+  function openDir(create: boolean): DirHandle | undefined {
+    if (dir) return dir;
+    if (!root) {
+      try {
+        root = DirHandle.open(rootPath, create ? DIR_MODE : undefined);
+      } catch (err) {
+        if (isErrno(err, "ENOENT") && !create) return undefined;
+        throw err;
+      }
+    }
+    try {
+      dir = root.sub(network, create ? DIR_MODE : undefined);
+    } catch (err) {
+      if (isErrno(err, "ENOENT") && !create) return undefined;
+      throw err;
+    }
+    return dir;
+  }
+
+  function readBucket(k: number): string | undefined {
+    const d = openDir(false);
+    if (!d) return undefined;
+    const r = d.read(String(k), MAX_INDEX_FILE_BYTES);
+    return r.kind === "file" ? DECODER.decode(r.bytes) : undefined;
+  }
+
+  function body(k: number): string | undefined {
+    const known = bodies.get(k);
+    if (known !== undefined) return known;
+    const text = readBucket(k);
+    if (text === undefined) return undefined;
+    const parsed = parseBucket(k, text, marker!.g);
+    if (!parsed) return undefined;
+    bodies.set(k, parsed.body);
+    return parsed.body;
+  }
+
+  function bucketFor(key: string): number {
+    return fnv1a(key) & (marker!.b - 1);
+  }
+
+  /** Redistributes every entry over `b` buckets (all loaded first). */
+  function rebucket(b: number): void {
+    const all: string[] = [];
+    for (let k = 0; k < marker!.b; k++) {
+      const text = body(k);
+      if (text === undefined) throw new Error("index bucket damaged");
+      all.push(text);
+    }
+    const next = new Map<number, string[]>();
+    for (const text of all) {
+      for (const line of text.split("\n")) {
+        if (line === "") continue;
+        const key = line.slice(line.indexOf("\t") + 1);
+        const k = fnv1a(key) & (b - 1);
+        const lines = next.get(k) ?? [];
+        lines.push(line);
+        next.set(k, lines);
+      }
+    }
+    if (b < marker!.b) stray = true;
+    bodies.clear();
+    for (let k = 0; k < b; k++) {
+      const lines = next.get(k);
+      bodies.set(k, lines ? lines.join("\n") + "\n" : "");
+      dirty.add(k);
+    }
+    marker!.b = b;
+  }
+
+  /** Removes files that are not bucket files of the current index. */
+  function removeStray(d: DirHandle): void {
+    for (const e of Deno.readDirSync(d.path)) {
+      const m = BUCKET_NAME_REGEXP.exec(e.name);
+      if (m && Number(e.name) < marker!.b) continue;
+      d.unlink(e.name);
+    }
+    stray = false;
+  }
+
+  return {
+    check(dirState, lastOf) {
+      bodies.clear();
+      dirty.clear();
+      marker = undefined;
+      const text = readBucket(0);
+      if (text === undefined) return false;
+      const parsed = parseBucket(0, text);
+      if (!parsed?.marker) return false;
+      const m = parsed.marker;
+      if (m.dir !== dirState) return false;
+      for (const [id, value] of Object.entries(m.last)) {
+        if ((lastOf(id) ?? "") !== value) return false;
+      }
+      marker = m;
+      bodies.set(0, parsed.body);
+      return true;
+    },
+
+    rangeIds: () => Object.keys(marker?.last ?? {}),
+    legacy: () => marker?.legacy ?? 0,
+
+    lookup(key) {
+      const text = body(bucketFor(key));
+      return text === undefined ? undefined : findInBucket(text, key);
+    },
+
+    add(ip, key, legacy) {
+      const k = bucketFor(key);
+      const text = body(k);
+      if (text === undefined) throw new Error("index bucket damaged");
+      bodies.set(k, `${text}${ip}\t${key}\n`);
+      dirty.add(k);
+      marker!.n++;
+      if (legacy) marker!.legacy++;
+    },
+
+    remove(key, ips, legacy) {
+      const k = bucketFor(key);
+      const text = body(k);
+      if (text === undefined) throw new Error("index bucket damaged");
+      const { body: next, removed } = removeFromBucket(text, key, ips);
+      if (removed === 0) return;
+      bodies.set(k, next);
+      dirty.add(k);
+      marker!.n = Math.max(0, marker!.n - removed);
+      if (legacy) marker!.legacy = Math.max(0, marker!.legacy - removed);
+    },
+
+    rebuild(leases, rangeIds) {
+      const b = bucketCount(leases.length);
+      const lines = new Map<number, string[]>();
+      let legacy = 0;
+      for (const l of leases) {
+        if (l.legacy) legacy++;
+        const k = fnv1a(l.key) & (b - 1);
+        const list = lines.get(k) ?? [];
+        list.push(`${l.ip}\t${l.key}`);
+        lines.set(k, list);
+      }
+      marker = {
+        dir: "",
+        last: Object.fromEntries(rangeIds.map((id) => [id, ""])),
+        n: leases.length,
+        legacy,
+        b,
+        g: newGeneration(),
+      };
+      bodies.clear();
+      dirty.clear();
+      for (let k = 0; k < b; k++) {
+        const list = lines.get(k);
+        bodies.set(k, list ? list.join("\n") + "\n" : "");
+        dirty.add(k);
+      }
+      stray = true; // whatever an earlier index (or format) left goes at the flush
+    },
+
+    flush(dirState, last) {
+      if (!marker) return;
+      if (marker.n === 0) {
+        this.destroy();
+        return;
+      }
+      const want = bucketCount(marker.n);
+      if (want > marker.b || want * 4 <= marker.b) rebucket(want);
+      const d = openDir(true)!;
+      marker.dir = dirState;
+      marker.last = last;
+      for (const k of dirty) {
+        if (k === 0) continue;
+        d.overwrite(String(k), ENCODER.encode(formatBucket(k, bodies.get(k)!, marker)), FILE_MODE);
+      }
+      // The marker last: until it is written, the old one no longer matches the directory.
+      d.overwrite("0", ENCODER.encode(formatBucket(0, bodies.get(0) ?? "", marker)), FILE_MODE);
+      dirty.clear();
+      if (stray) removeStray(d);
+    },
+
+    destroy() {
+      bodies.clear();
+      dirty.clear();
+      marker = undefined;
+      stray = false;
+      let removed = false;
+      let d: DirHandle | undefined;
+      try {
+        d = openDir(false);
+      } catch {
+        return false; // a link or a file in place of the index: not ours to remove
+      }
+      if (d) {
+        for (const e of Deno.readDirSync(d.path)) removed = d.unlink(e.name) || removed;
+        dir = undefined;
+        d.close();
+        if (root!.rmdir(network)) removed = true;
+      }
+      if (root) {
+        root.close();
+        root = undefined;
+        // The index root goes with the last network's index (rmdir refuses a non-empty one).
+        rmdirPath(rootPath);
+      }
+      return removed;
+    },
+
+    close() {
+      dir?.close();
+      root?.close();
+      dir = undefined;
+      root = undefined;
+    },
+  };
+}
