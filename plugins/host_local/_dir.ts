@@ -145,9 +145,11 @@ export class DirHandle {
           next.set(buf);
           buf = next;
         }
+        const want = buf.length - n;
         const got = read(fd, buf.subarray(n));
         if (got === 0) break;
         n += got;
+        if (got < want && n === st.size) break; // a short read of a regular file: its end
       }
       return { kind: "file", bytes: buf.subarray(0, n) };
     } finally {

@@ -2,7 +2,6 @@ import { assert, assertEquals } from "../../tests/helpers/assert.ts";
 import { join } from "node:path";
 import { REF_DIR, runReference } from "../../tests/helpers/bridge_env.ts";
 import { openDiskStore } from "./disk_store.ts";
-import { LockFile } from "./lock_file.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "denocni-hl-store-" });
@@ -121,22 +120,6 @@ Deno.test("openDiskStore() owner index sees leases written behind its back", asy
     } finally {
       store.close();
     }
-  } finally {
-    Deno.removeSync(data, { recursive: true });
-  }
-});
-
-Deno.test("LockFile excludes another open file description (flock semantics)", async () => {
-  const data = tempDir();
-  try {
-    const path = join(data, "lock");
-    using a = new LockFile(path);
-    await a.lock();
-    const probe = new Deno.Command("flock", { args: ["-n", "-x", path, "true"] }).outputSync();
-    assertEquals(probe.code, 1, "flock(1) -n should fail while we hold the lock");
-    a.unlock();
-    const again = new Deno.Command("flock", { args: ["-n", "-x", path, "true"] }).outputSync();
-    assertEquals(again.code, 0);
   } finally {
     Deno.removeSync(data, { recursive: true });
   }

@@ -12,7 +12,7 @@
  * `fnv1a(owner) mod B`. The header of `0` is also the marker: the lease directory's device,
  * inode, size and nanosecond times after the last indexed change, the `last_reserved_ip.*`
  * contents then, the entry count and `B`. Every header carries a generation and a checksum of
- * its file's lines. `B` grows with the number of leases (32 per bucket on average), so a
+ * its file's lines. `B` grows with the number of leases (128 per bucket on average), so a
  * small network's index is one small file and a large one's buckets stay small. The index
  * goes with the network's last lease, and `.denocni-index` with the last network's index.
  *
@@ -20,8 +20,12 @@
  */
 import { DirHandle, isErrno, rmdirPath } from "./_dir.ts";
 
-/** Entries per bucket, on average, before the bucket count doubles. */
-export const ENTRIES_PER_BUCKET = 32;
+/**
+ * Entries per bucket, on average, before the bucket count doubles: a bucket stays a few KiB
+ * (one to three pages), so reading and rewriting one costs microseconds, and the index of a
+ * large network takes a few percent of its leases' space (each lease file is a block).
+ */
+export const ENTRIES_PER_BUCKET = 128;
 /** The largest bucket count. */
 const MAX_BUCKETS = 1 << 16;
 /** The largest index file read (a bucket holds a few KiB; anything bigger is damage). */
@@ -332,6 +336,7 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
     }
     if (b < marker!.b) stray = true;
     bodies.clear();
+    dirty.clear();
     for (let k = 0; k < b; k++) {
       const lines = next.get(k);
       bodies.set(k, lines ? lines.join("\n") + "\n" : "");
