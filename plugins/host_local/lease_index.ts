@@ -11,8 +11,9 @@
  * header line then `<ip>\t<owner>` lines, an owner's lines all in bucket
  * `fnv1a(owner) mod B`. The header of `0` is also the marker: the lease directory's device,
  * inode, size and nanosecond times after the last indexed change, the `last_reserved_ip.*`
- * contents then, the entry count and `B`. Every header carries a generation and a checksum of
- * its file's lines. `B` grows with the number of leases (128 per bucket on average), so a
+ * contents then, the entry count, `B`, and the checksum of every bucket's lines; every header
+ * also carries the index's generation and its own file's checksum, so a bucket garbled, cut,
+ * emptied or swapped for an older copy is caught before it is believed. `B` grows with the number of leases (128 per bucket on average), so a
  * small network's index is one small file and a large one's buckets stay small. The index
  * goes with the network's last lease, and `.denocni-index` with the last network's index.
  *
@@ -55,6 +56,11 @@ export function fnv1a(text: string): number {
 
 function sumOf(body: string): string {
   return fnv1a(body).toString(16).padStart(8, "0");
+}
+
+/** `sums` with bucket `k`'s checksum replaced. */
+function withSum(sums: string, k: number, sum: string): string {
+  return sums.slice(0, 8 * k) + sum + sums.slice(8 * k + 8);
 }
 
 /**
@@ -150,6 +156,8 @@ export interface Marker {
   b: number;
   /** Generation: every bucket file of one index carries the same. */
   g: string;
+  /** The checksum of every bucket's lines (8 hex digits each, bucket 0 first). */
+  sums: string;
 }
 
 interface Header {
@@ -169,7 +177,7 @@ interface Header {
  */
 export function formatBucket(k: number, body: string, marker: Marker): string {
   const header = k === 0
-    ? { v: FORMAT, k, sum: sumOf(body), ...marker }
+    ? { v: FORMAT, k, sum: sumOf(body), ...marker, sums: withSum(marker.sums, 0, sumOf(body)) }
     : { v: FORMAT, g: marker.g, k, sum: sumOf(body) };
   return `${JSON.stringify(header)}\n${body}`;
 }
@@ -179,13 +187,13 @@ export function formatBucket(k: number, body: string, marker: Marker): string {
  *
  * @param k The bucket number it should be.
  * @param text The file's text.
- * @param generation The generation it should carry (`undefined` for bucket `0`).
+ * @param marker The marker it should agree with (`undefined` for bucket `0`, which has it).
  * @returns The marker (bucket `0` only) and the lines, or `undefined` when damaged.
  */
 export function parseBucket(
   k: number,
   text: string,
-  generation?: string,
+  marker?: Marker,
 ): { marker?: Marker; body: string } | undefined {
   const nl = text.indexOf("\n");
   if (nl < 0) return undefined;
@@ -196,17 +204,23 @@ export function parseBucket(
     return undefined;
   }
   if (h === null || typeof h !== "object" || h.v !== FORMAT || h.k !== k) return undefined;
-  if (typeof h.g !== "string" || (generation !== undefined && h.g !== generation)) return undefined;
+  if (typeof h.g !== "string" || typeof h.sum !== "string") return undefined;
   const body = text.slice(nl + 1);
   if (h.sum !== sumOf(body) || (body !== "" && !body.endsWith("\n"))) return undefined;
-  if (k !== 0) return { body };
-  const { dir, last, n, legacy, b } = h;
+  if (k !== 0) {
+    if (!marker || h.g !== marker.g || h.sum !== marker.sums.slice(8 * k, 8 * k + 8)) {
+      return undefined;
+    }
+    return { body };
+  }
+  const { dir, last, n, legacy, b, sums } = h;
   if (
     typeof dir !== "string" || last === null || typeof last !== "object" ||
     !Number.isInteger(n) || !Number.isInteger(legacy) || !Number.isInteger(b) ||
-    b! < 1 || b! > MAX_BUCKETS || (b! & (b! - 1)) !== 0
+    b! < 1 || b! > MAX_BUCKETS || (b! & (b! - 1)) !== 0 ||
+    typeof sums !== "string" || sums.length !== 8 * b! || sums.slice(0, 8) !== h.sum
   ) return undefined;
-  return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g }, body };
+  return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g, sums }, body };
 }
 
 function newGeneration(): string {
@@ -305,7 +319,7 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
     if (known !== undefined) return known;
     const text = readBucket(k);
     if (text === undefined) return undefined;
-    const parsed = parseBucket(k, text, marker!.g);
+    const parsed = parseBucket(k, text, marker);
     if (!parsed) return undefined;
     bodies.set(k, parsed.body);
     return parsed.body;
@@ -343,6 +357,7 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
       dirty.add(k);
     }
     marker!.b = b;
+    marker!.sums = "0".repeat(8 * b); // all dirty: each is set at the flush
   }
 
   /** Removes files that are not bucket files of the current index. */
@@ -422,6 +437,7 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
         legacy,
         b,
         g: newGeneration(),
+        sums: "0".repeat(8 * b),
       };
       bodies.clear();
       dirty.clear();
@@ -444,12 +460,18 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
       const d = openDir(true)!;
       marker.dir = dirState;
       marker.last = last;
+      const text = (k: number): string => {
+        const known = body(k);
+        if (known === undefined) throw new Error(`index bucket ${k} damaged`);
+        return known;
+      };
+      for (const k of dirty) marker.sums = withSum(marker.sums, k, sumOf(text(k)));
       for (const k of dirty) {
         if (k === 0) continue;
-        d.overwrite(String(k), ENCODER.encode(formatBucket(k, bodies.get(k)!, marker)), FILE_MODE);
+        d.overwrite(String(k), ENCODER.encode(formatBucket(k, text(k), marker)), FILE_MODE);
       }
       // The marker last: until it is written, the old one no longer matches the directory.
-      d.overwrite("0", ENCODER.encode(formatBucket(0, bodies.get(0) ?? "", marker)), FILE_MODE);
+      d.overwrite("0", ENCODER.encode(formatBucket(0, text(0), marker)), FILE_MODE);
       dirty.clear();
       if (stray) removeStray(d);
     },

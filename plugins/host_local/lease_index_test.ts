@@ -12,6 +12,8 @@ import {
   removeFromBucket,
 } from "./lease_index.ts";
 
+const BODY = "10.0.0.2\tc1\teth0\n";
+const SUM = fnv1a(BODY).toString(16).padStart(8, "0");
 const MARKER: Marker = {
   dir: "1:2:3:4:5",
   last: { "0": "10.0.0.9" },
@@ -19,6 +21,7 @@ const MARKER: Marker = {
   legacy: 0,
   b: 2,
   g: "abcd",
+  sums: "00000000" + SUM,
 };
 
 Deno.test("fnv1a() is FNV-1a 32 over UTF-16 code units", () => {
@@ -44,17 +47,22 @@ Deno.test("findInBucket() and removeFromBucket() match whole lines of one owner"
 });
 
 Deno.test("parseBucket() reads what formatBucket() writes and refuses any damage", () => {
-  const body = "10.0.0.2\tc1\teth0\n";
-  const zero = formatBucket(0, body, MARKER);
-  assertEquals(parseBucket(0, zero), { marker: MARKER, body });
-  const one = formatBucket(1, body, MARKER);
-  assertEquals(parseBucket(1, one, "abcd"), { body });
-  assertEquals(parseBucket(1, one, "ffff"), undefined, "another generation");
+  const zero = formatBucket(0, BODY, MARKER);
+  assertEquals(parseBucket(0, zero), { marker: { ...MARKER, sums: SUM + SUM }, body: BODY });
+  const one = formatBucket(1, BODY, MARKER);
+  assertEquals(parseBucket(1, one, MARKER), { body: BODY });
+  assertEquals(parseBucket(1, one, { ...MARKER, g: "ffff" }), undefined, "another generation");
+  assertEquals(parseBucket(1, one, { ...MARKER, sums: "0".repeat(16) }), undefined, "an old copy");
   assertEquals(parseBucket(0, one), undefined, "bucket 1 renamed 0");
-  assertEquals(parseBucket(1, one.replace("c1", "c2"), "abcd"), undefined, "checksum");
-  assertEquals(parseBucket(1, one.slice(0, -1), "abcd"), undefined, "cut short");
-  assertEquals(parseBucket(1, "", "abcd"), undefined);
-  assertEquals(parseBucket(0, formatBucket(0, body, { ...MARKER, b: 3 })), undefined, "b not 2^k");
+  assertEquals(parseBucket(1, one.replace("c1", "c2"), MARKER), undefined, "checksum");
+  assertEquals(parseBucket(1, one.slice(0, -1), MARKER), undefined, "cut short");
+  assertEquals(parseBucket(1, "", MARKER), undefined);
+  assertEquals(parseBucket(0, formatBucket(0, BODY, { ...MARKER, b: 4 })), undefined, "sums");
+  assertEquals(
+    parseBucket(0, formatBucket(0, BODY, { ...MARKER, b: 3, sums: "0".repeat(24) })),
+    undefined,
+    "b not a power of two",
+  );
 });
 
 function tempDir(): string {
