@@ -206,3 +206,19 @@ Deno.test("openDiskStore() removes the network's index with its last lease, and 
     assertEquals(names(join(data, "n")), ["last_reserved_ip.0", "lock"]);
   });
 });
+
+Deno.test("openDiskStore() removes the index of a network whose lease directory was removed", async () => {
+  await withDirs(async (data) => {
+    assert(await run(data, "gone", (s) => s.reserve("c1", "eth0", "10.0.0.2", "0")));
+    assert(await run(data, "kept", (s) => s.reserve("c1", "eth0", "10.0.0.2", "0")));
+    Deno.removeSync(join(data, "gone"), { recursive: true }); // a runtime dropped the network
+    // The next rebuild of any network's index (here a fresh one) tidies it.
+    assert(await run(data, "n", (s) => s.reserve("c1", "eth0", "10.0.0.2", "0")));
+    assertEquals(names(join(data, ".denocni-index")), ["kept", "n"]);
+    // So does the removal of a network's last lease.
+    assert(await run(data, "gone", (s) => s.reserve("c1", "eth0", "10.0.0.2", "0")));
+    Deno.removeSync(join(data, "gone"), { recursive: true });
+    assertEquals(await run(data, "n", (s) => s.releaseById("c1", "eth0")), ["10.0.0.2"]);
+    assertEquals(names(join(data, ".denocni-index")), ["kept"]);
+  });
+});

@@ -223,6 +223,32 @@ export function parseBucket(
   return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g, sums }, body };
 }
 
+/**
+ * Empties and removes the directory `name` under `parent` (never through a link); `true` when
+ * anything was removed.
+ */
+function removeIndexDir(parent: DirHandle, name: string): boolean {
+  let removed = false;
+  let d: DirHandle;
+  try {
+    d = parent.sub(name);
+  } catch {
+    return false; // missing, or a link: not ours
+  }
+  try {
+    for (const e of Deno.readDirSync(d.path)) {
+      try {
+        removed = d.unlink(e.name) || removed;
+      } catch {
+        // A directory someone put there: rmdir below then fails and leaves it.
+      }
+    }
+  } finally {
+    d.close();
+  }
+  return parent.rmdir(name) || removed;
+}
+
 function newGeneration(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(4));
   return [...bytes].map((x) => x.toString(16).padStart(2, "0")).join("");
@@ -360,6 +386,23 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
     marker!.sums = "0".repeat(8 * b); // all dirty: each is set at the flush
   }
 
+  /**
+   * Removes the indexes of networks whose lease directory is gone (a runtime removed the
+   * network): nothing of ours outlives what it describes.
+   */
+  function sweepOrphans(r: DirHandle): void {
+    for (const e of Deno.readDirSync(rootPath)) {
+      if (e.name === network || !e.isDirectory) continue;
+      try {
+        Deno.lstatSync(`${dataDir}/${e.name}`);
+        continue;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) continue;
+      }
+      removeIndexDir(r, e.name);
+    }
+  }
+
   /** Removes files that are not bucket files of the current index. */
   function removeStray(d: DirHandle): void {
     for (const e of Deno.readDirSync(d.path)) {
@@ -473,7 +516,14 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
       // The marker last: until it is written, the old one no longer matches the directory.
       d.overwrite("0", ENCODER.encode(formatBucket(0, text(0), marker)), FILE_MODE);
       dirty.clear();
-      if (stray) removeStray(d);
+      if (stray) {
+        removeStray(d);
+        try {
+          sweepOrphans(root!);
+        } catch {
+          // Tidying other networks' leftovers is a courtesy.
+        }
+      }
     },
 
     destroy() {
@@ -489,12 +539,16 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
         return false; // a link or a file in place of the index: not ours to remove
       }
       if (d) {
-        for (const e of Deno.readDirSync(d.path)) removed = d.unlink(e.name) || removed;
-        dir = undefined;
         d.close();
-        if (root!.rmdir(network)) removed = true;
+        dir = undefined;
+        removed = removeIndexDir(root!, network);
       }
       if (root) {
+        try {
+          sweepOrphans(root);
+        } catch {
+          // Tidying other networks' leftovers is a courtesy.
+        }
         root.close();
         root = undefined;
         // The index root goes with the last network's index (rmdir refuses a non-empty one).
