@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import { dirStatTimes, fstatFile, S_IFDIR, S_IFMT, S_IFREG } from "./stat.ts";
+import { dirStatTimes, fstatFile, fstatKind, S_IFDIR, S_IFMT, S_IFREG } from "./stat.ts";
 import { close, O_DIRECTORY, O_RDONLY, open } from "./syscalls.ts";
 import { ErrnoError } from "./errno.ts";
 
@@ -49,6 +49,7 @@ Deno.test("fstatFile() gives the type, permissions and size Deno.statSync sees",
       assertEquals(st.mode & 0o7777, 0o640);
       assertEquals(st.size, 5);
       assertEquals(st.ino, BigInt(Deno.statSync(path).ino!));
+      assertEquals(fstatKind(fd), { mode: st.mode, size: 5 });
     } finally {
       close(fd);
     }

@@ -29,7 +29,7 @@ import {
   unlinkat,
   write,
 } from "../../ffi/mod.ts";
-import { type FileStat, fstatFile, S_IFMT, S_IFREG } from "../../ffi/stat.ts";
+import { type FileStat, fstatFile, fstatKind, S_IFMT, S_IFREG } from "../../ffi/stat.ts";
 
 /** What a bounded read of a name found. */
 export type FileRead =
@@ -49,7 +49,7 @@ export function isErrno(err: unknown, ...codes: string[]): err is ErrnoError {
   return err instanceof ErrnoError && codes.includes(err.code);
 }
 
-function isRegular(st: FileStat): boolean {
+function isRegular(st: { mode: number }): boolean {
   return (st.mode & S_IFMT) === S_IFREG;
 }
 
@@ -133,7 +133,7 @@ export class DirHandle {
       throw err;
     }
     try {
-      const st = fstatFile(fd);
+      const st = fstatKind(fd);
       if (!isRegular(st)) return { kind: "special", why: kindText(st.mode) };
       if (st.size > maxBytes) return { kind: "large", size: st.size };
       let buf = new Uint8Array(st.size + 1);
@@ -283,7 +283,7 @@ export class DirHandle {
     }
     let regular: boolean;
     try {
-      regular = isRegular(fstatFile(fd));
+      regular = isRegular(fstatKind(fd));
     } catch (err) {
       close(fd);
       throw err;

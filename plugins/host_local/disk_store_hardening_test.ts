@@ -4,7 +4,7 @@ import { assert, assertEquals, assertThrows } from "../../tests/helpers/assert.t
 import { join } from "node:path";
 import { CniError } from "../../cni/errors.ts";
 import { openDiskStore } from "./disk_store.ts";
-import { fnv1a } from "./lease_index.ts";
+import { fileOf, fnv1a } from "./lease_index.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "denocni-hl-hard-" });
@@ -182,7 +182,7 @@ Deno.test("openDiskStore() rebuilds an index whose entries were cut or garbled",
     assertEquals(await run(data, "n", (s) => s.releaseById("owner-199", "eth0")), ["10.1.0.200"]);
     assertEquals(await run(data, "n", (s) => s.getById("owner-3", "eth0")), ["10.1.0.4"]);
     // Swap a bucket for its older self (valid on its own) after a new owner landed in it.
-    const bucket = join(data, ".denocni-index", "n", "1");
+    const bucket = join(data, ".denocni-index", "n", String(fileOf(1, 2)));
     const before = Deno.readTextFileSync(bucket);
     let late = 0;
     while ((fnv1a(`late-${late}\teth0`) & 1) !== 1) late++;

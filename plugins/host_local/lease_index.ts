@@ -7,15 +7,17 @@
  * says otherwise) makes the store rebuild the index from one scan of the lease directory.
  *
  * On disk (`<dataDir>/.denocni-index/<network>/`, outside the lease directory that the
- * reference binary and runtimes walk): bucket files named `0`, `1`, ... `B-1`, each a JSON
- * header line then `<ip>\t<owner>` lines, an owner's lines all in bucket
- * `fnv1a(owner) mod B`. The header of `0` is also the marker: the lease directory's device,
- * inode, size and nanosecond times after the last indexed change, the `last_reserved_ip.*`
- * contents then, the entry count, `B`, and the checksum of every bucket's lines; every header
- * also carries the index's generation and its own file's checksum, so a bucket garbled, cut,
- * emptied or swapped for an older copy is caught before it is believed. `B` grows with the number of leases (128 per bucket on average), so a
- * small network's index is one small file and a large one's buckets stay small. The index
- * goes with the network's last lease, and `.denocni-index` with the last network's index.
+ * reference binary and runtimes walk): `<ip>\t<owner>` lines in `B` buckets, an owner's lines
+ * all in bucket `fnv1a(owner) mod B`, each file a JSON header line then lines. File `0` is the
+ * marker, holding the entries too while `B` is 1; with more buckets, bucket `k` is file
+ * `k + 1`. The marker records the lease directory's device, inode, size and nanosecond times
+ * after the last indexed change, the `last_reserved_ip.*` contents then, the entry count, `B`
+ * and the checksum of every bucket's lines; every header also carries the index's generation
+ * and its own file's checksum, so a bucket garbled, cut, emptied or swapped for an older copy
+ * is caught before it is believed. `B` grows with the number of leases (128 per bucket on
+ * average), so a small network's index is one small file and a large one's buckets stay
+ * small. The index goes with the network's last lease, and `.denocni-index` with the last
+ * network's index.
  *
  * @module
  */
@@ -54,8 +56,36 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-function sumOf(body: string): string {
-  return fnv1a(body).toString(16).padStart(8, "0");
+/**
+ * The checksum of a file's entries: a 32-bit multiplicative hash over little-endian 32-bit
+ * words (and the tail bytes) with a final mix, as 8 hex digits. Not cryptographic; it tells
+ * damage and stale copies apart from what was written, at a few microseconds per bucket.
+ *
+ * @param bytes The entries' bytes.
+ * @returns The checksum.
+ */
+export function checksum(bytes: Uint8Array): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let h = 2166136261 ^ bytes.length;
+  const words = bytes.length & ~3;
+  let i = 0;
+  for (; i < words; i += 4) h = Math.imul(h ^ view.getUint32(i, true), 16777619);
+  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+const NEWLINE = 10;
+
+/** A header line and the entries' bytes, as one file. */
+function fileBytes(header: unknown, body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = ENCODER.encode(`${JSON.stringify(header)}\n`);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
 }
 
 /** `sums` with bucket `k`'s checksum replaced. */
@@ -142,7 +172,7 @@ export function removeFromBucket(
   return { body, removed };
 }
 
-/** The marker: what the index describes, in the header of bucket file `0`. */
+/** The marker: what the index describes, the header of file `0`. */
 export interface Marker {
   /** The lease directory's `dev:ino:size:mtime:ctime` after the last indexed change. */
   dir: string;
@@ -154,7 +184,7 @@ export interface Marker {
   legacy: number;
   /** Bucket count (a power of two). */
   b: number;
-  /** Generation: every bucket file of one index carries the same. */
+  /** Generation: every file of one index carries the same. */
   g: string;
   /** The checksum of every bucket's lines (8 hex digits each, bucket 0 first). */
   sums: string;
@@ -168,59 +198,100 @@ interface Header {
 }
 
 /**
- * Formats a bucket file: header line, then the lines.
+ * The file holding bucket `k`: with one bucket, `0` (the marker's file) holds the entries;
+ * with more, bucket `k` is file `k + 1` and `0` holds the marker alone.
  *
  * @param k Bucket number.
- * @param body The lines.
- * @param marker The marker (bucket `0` carries it; others carry its generation).
- * @returns The file's text.
+ * @param b Bucket count.
+ * @returns The file number.
  */
-export function formatBucket(k: number, body: string, marker: Marker): string {
-  const header = k === 0
-    ? { v: FORMAT, k, sum: sumOf(body), ...marker, sums: withSum(marker.sums, 0, sumOf(body)) }
-    : { v: FORMAT, g: marker.g, k, sum: sumOf(body) };
-  return `${JSON.stringify(header)}\n${body}`;
+export function fileOf(k: number, b: number): number {
+  return b === 1 ? 0 : k + 1;
 }
 
 /**
- * Parses a bucket file, checking its header and checksum.
+ * Formats the marker file: the marker as a JSON line, then the entries when there is one
+ * bucket.
  *
- * @param k The bucket number it should be.
- * @param text The file's text.
- * @param marker The marker it should agree with (`undefined` for bucket `0`, which has it).
- * @returns The marker (bucket `0` only) and the lines, or `undefined` when damaged.
+ * @param marker The marker.
+ * @param body The entries (one bucket) or `""`.
+ * @returns The file's text.
  */
-export function parseBucket(
+export function formatMarker(marker: Marker, body: Uint8Array): Uint8Array<ArrayBuffer> {
+  return fileBytes({ v: FORMAT, k: -1, sum: checksum(body), ...marker }, body);
+}
+
+/**
+ * Formats a bucket file (bucket count above one): a header line, then the entries.
+ *
+ * @param k Bucket number.
+ * @param body The entries.
+ * @param marker The marker (for its generation).
+ * @returns The file's text.
+ */
+export function formatBucket(
   k: number,
-  text: string,
-  marker?: Marker,
-): { marker?: Marker; body: string } | undefined {
-  const nl = text.indexOf("\n");
+  body: Uint8Array,
+  marker: Marker,
+  sum: string = checksum(body),
+): Uint8Array<ArrayBuffer> {
+  return fileBytes({ v: FORMAT, g: marker.g, k, sum }, body);
+}
+
+function parseFile(bytes: Uint8Array): { h: Partial<Header & Marker>; body: string } | undefined {
+  const nl = bytes.indexOf(NEWLINE);
   if (nl < 0) return undefined;
   let h: Partial<Header & Marker>;
   try {
-    h = JSON.parse(text.slice(0, nl));
+    h = JSON.parse(DECODER.decode(bytes.subarray(0, nl)));
   } catch {
     return undefined;
   }
-  if (h === null || typeof h !== "object" || h.v !== FORMAT || h.k !== k) return undefined;
-  if (typeof h.g !== "string" || typeof h.sum !== "string") return undefined;
-  const body = text.slice(nl + 1);
-  if (h.sum !== sumOf(body) || (body !== "" && !body.endsWith("\n"))) return undefined;
-  if (k !== 0) {
-    if (!marker || h.g !== marker.g || h.sum !== marker.sums.slice(8 * k, 8 * k + 8)) {
-      return undefined;
-    }
-    return { body };
+  if (h === null || typeof h !== "object" || h.v !== FORMAT || typeof h.g !== "string") {
+    return undefined;
   }
+  const raw = bytes.subarray(nl + 1);
+  if (h.sum !== checksum(raw) || (raw.length > 0 && raw[raw.length - 1] !== NEWLINE)) {
+    return undefined;
+  }
+  return { h, body: DECODER.decode(raw) };
+}
+
+/**
+ * Parses the marker file, checking it whole.
+ *
+ * @param text The file's text.
+ * @returns The marker and the entries (`""` unless one bucket), or `undefined` when damaged.
+ */
+export function parseMarker(bytes: Uint8Array): { marker: Marker; body: string } | undefined {
+  const parsed = parseFile(bytes);
+  if (!parsed || parsed.h.k !== -1) return undefined;
+  const { h, body } = parsed;
   const { dir, last, n, legacy, b, sums } = h;
   if (
     typeof dir !== "string" || last === null || typeof last !== "object" ||
     !Number.isInteger(n) || !Number.isInteger(legacy) || !Number.isInteger(b) ||
     b! < 1 || b! > MAX_BUCKETS || (b! & (b! - 1)) !== 0 ||
-    typeof sums !== "string" || sums.length !== 8 * b! || sums.slice(0, 8) !== h.sum
+    typeof sums !== "string" || sums.length !== 8 * b! ||
+    (b === 1 ? sums !== h.sum : body !== "")
   ) return undefined;
-  return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g, sums }, body };
+  return { marker: { dir, last, n: n!, legacy: legacy!, b: b!, g: h.g!, sums }, body };
+}
+
+/**
+ * Parses a bucket file, checking it against the marker (generation and checksum: an older
+ * copy of the file is refused too).
+ *
+ * @param k The bucket number it should be.
+ * @param text The file's text.
+ * @param marker The marker.
+ * @returns The entries, or `undefined` when damaged.
+ */
+export function parseBucket(k: number, bytes: Uint8Array, marker: Marker): string | undefined {
+  const parsed = parseFile(bytes);
+  if (!parsed || parsed.h.k !== k || parsed.h.g !== marker.g) return undefined;
+  if (parsed.h.sum !== marker.sums.slice(8 * k, 8 * k + 8)) return undefined;
+  return parsed.body;
 }
 
 /**
@@ -333,22 +404,22 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
     return dir;
   }
 
-  function readBucket(k: number): string | undefined {
+  function readFile(file: number): Uint8Array | undefined {
     const d = openDir(false);
     if (!d) return undefined;
-    const r = d.read(String(k), MAX_INDEX_FILE_BYTES);
-    return r.kind === "file" ? DECODER.decode(r.bytes) : undefined;
+    const r = d.read(String(file), MAX_INDEX_FILE_BYTES);
+    return r.kind === "file" ? r.bytes : undefined;
   }
 
+  /** Bucket `k`'s entries (read once per hold), or `undefined` when its file is damaged. */
   function body(k: number): string | undefined {
     const known = bodies.get(k);
-    if (known !== undefined) return known;
-    const text = readBucket(k);
+    if (known !== undefined || marker!.b === 1) return known;
+    const text = readFile(fileOf(k, marker!.b));
     if (text === undefined) return undefined;
-    const parsed = parseBucket(k, text, marker);
-    if (!parsed) return undefined;
-    bodies.set(k, parsed.body);
-    return parsed.body;
+    const parsed = parseBucket(k, text, marker!);
+    if (parsed !== undefined) bodies.set(k, parsed);
+    return parsed;
   }
 
   function bucketFor(key: string): number {
@@ -374,7 +445,7 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
         next.set(k, lines);
       }
     }
-    if (b < marker!.b) stray = true;
+    stray = true; // the files of the old layout go at the flush
     bodies.clear();
     dirty.clear();
     for (let k = 0; k < b; k++) {
@@ -403,12 +474,16 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
     }
   }
 
-  /** Removes files that are not bucket files of the current index. */
+  /** Removes files that are not files of the current index. */
   function removeStray(d: DirHandle): void {
+    const files = marker!.b === 1 ? 1 : marker!.b + 1;
     for (const e of Deno.readDirSync(d.path)) {
-      const m = BUCKET_NAME_REGEXP.exec(e.name);
-      if (m && Number(e.name) < marker!.b) continue;
-      d.unlink(e.name);
+      if (BUCKET_NAME_REGEXP.test(e.name) && Number(e.name) < files) continue;
+      try {
+        d.unlink(e.name);
+      } catch {
+        // A directory someone put there: harmless.
+      }
     }
     stray = false;
   }
@@ -418,17 +493,17 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
       bodies.clear();
       dirty.clear();
       marker = undefined;
-      const text = readBucket(0);
+      const text = readFile(0);
       if (text === undefined) return false;
-      const parsed = parseBucket(0, text);
-      if (!parsed?.marker) return false;
+      const parsed = parseMarker(text);
+      if (!parsed) return false;
       const m = parsed.marker;
       if (m.dir !== dirState) return false;
       for (const [id, value] of Object.entries(m.last)) {
         if ((lastOf(id) ?? "") !== value) return false;
       }
       marker = m;
-      bodies.set(0, parsed.body);
+      if (m.b === 1) bodies.set(0, parsed.body);
       return true;
     },
 
@@ -503,18 +578,29 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
       const d = openDir(true)!;
       marker.dir = dirState;
       marker.last = last;
-      const text = (k: number): string => {
-        const known = body(k);
-        if (known === undefined) throw new Error(`index bucket ${k} damaged`);
-        return known;
-      };
-      for (const k of dirty) marker.sums = withSum(marker.sums, k, sumOf(text(k)));
+      const encoded = new Map<number, { bytes: Uint8Array; sum: string }>();
       for (const k of dirty) {
-        if (k === 0) continue;
-        d.overwrite(String(k), ENCODER.encode(formatBucket(k, text(k), marker)), FILE_MODE);
+        const text = body(k);
+        if (text === undefined) throw new Error(`index bucket ${k} damaged`);
+        const bytes = ENCODER.encode(text);
+        const sum = checksum(bytes);
+        encoded.set(k, { bytes, sum });
+        marker.sums = withSum(marker.sums, k, sum);
+      }
+      if (marker.b > 1) {
+        for (const [k, { bytes, sum }] of encoded) {
+          const file = String(fileOf(k, marker.b));
+          d.overwrite(file, formatBucket(k, bytes, marker, sum), FILE_MODE);
+        }
       }
       // The marker last: until it is written, the old one no longer matches the directory.
-      d.overwrite("0", ENCODER.encode(formatBucket(0, text(0), marker)), FILE_MODE);
+      let entries: Uint8Array = new Uint8Array();
+      if (marker.b === 1) {
+        const text = body(0);
+        if (text === undefined) throw new Error("index bucket 0 damaged");
+        entries = encoded.get(0)?.bytes ?? ENCODER.encode(text);
+      }
+      d.overwrite("0", formatMarker(marker, entries), FILE_MODE);
       dirty.clear();
       if (stray) {
         removeStray(d);

@@ -26,7 +26,7 @@ import {
   O_RDONLY,
   open,
 } from "../../ffi/mod.ts";
-import { fstatFile, S_IFMT, S_IFREG } from "../../ffi/stat.ts";
+import { fstatKind, S_IFMT, S_IFREG } from "../../ffi/stat.ts";
 
 /** How long a command waits for its network's lock by default (ms). */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -87,7 +87,7 @@ export class LockFile {
     }
     let regular = false;
     try {
-      regular = (fstatFile(fd).mode & S_IFMT) === S_IFREG;
+      regular = (fstatKind(fd).mode & S_IFMT) === S_IFREG;
     } finally {
       if (!regular) close(fd);
     }
