@@ -222,3 +222,13 @@ Deno.test("openDiskStore() removes the index of a network whose lease directory 
     assertEquals(names(join(data, ".denocni-index")), ["kept"]);
   });
 });
+
+Deno.test("openDiskStore() refuses a lease it could not read back (over 4 KiB) before writing it", async () => {
+  await withDirs(async (data) => {
+    const id = "c".repeat(5000);
+    const err = await run(data, "n", (s) => s.reserve(id, "eth0", "10.0.0.2", "0")).catch((e) => e);
+    assert(err instanceof CniError, String(err));
+    assertEquals(err.code, 4);
+    assertEquals(names(join(data, "n")), ["lock"]);
+  });
+});
