@@ -6,8 +6,11 @@
  * describe the lease directory as it is, a checksum that does not match, an entry whose lease
  * says otherwise) makes the store rebuild the index from one scan of the lease directory.
  *
- * On disk (`<dataDir>/.denocni-index/<network>/`, outside the lease directory that the
- * reference binary and runtimes walk): `<ip>\t<owner>` lines in `B` buckets, an owner's lines
+ * On disk in `<dataDir>/.denocni-index/<network>/`, not in the lease directory: the reference
+ * walks that directory (subdirectories too) and reads every file whole on each DEL, CHECK and
+ * duplicate check, and its GC releases any file that is not `lock` or `last_reserved_ip.*` and
+ * names no valid attachment, so files of ours there would cost it time and could be deleted
+ * under us. The index holds `<ip>\t<owner>` lines in `B` buckets, an owner's lines
  * all in bucket `fnv1a(owner) mod B`, each file a JSON header line then lines. File `0` is the
  * marker, holding the entries too while `B` is 1; with more buckets, bucket `k` is file
  * `k + 1`. The marker records the lease directory's device, inode, size and nanosecond times
