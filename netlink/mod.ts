@@ -69,6 +69,7 @@ export {
   TC_H_INGRESS,
   TC_H_ROOT,
   TCA_EGRESS_REDIR,
+  TIME_UNITS_PER_SEC,
 } from "./tc_constants.ts";
 export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
