@@ -10,7 +10,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { MAX_SMALL_FILE_BYTES, readRegularFileSync } from "../../cni/read_bounded.ts";
+import { readFileText } from "../../ffi/mod.ts";
 import type { Interface } from "../../cni/types.ts";
 import {
   ETH_P_ALL,
@@ -53,7 +53,8 @@ const REDIRECT_CLASSID = tcHandle(1, 1);
 let psched: Psched | undefined;
 
 /**
- * The kernel's psched clock, read once per process from `/proc/net/psched`.
+ * The kernel's psched clock, read once per process from `/proc/net/psched` (through libc:
+ * Deno's file API wants `--allow-all` for `/proc/net`, the plugins run with `--allow-ffi`).
  *
  * @returns The clock.
  * @throws {CniError} Code 999 when the file cannot be read or parsed.
@@ -61,15 +62,9 @@ let psched: Psched | undefined;
 export function kernelPsched(): Psched {
   if (psched) return psched;
   try {
-    const bytes = readRegularFileSync(PSCHED_PATH, {
-      maxBytes: MAX_SMALL_FILE_BYTES,
-      what: "psched clock",
-      code: ErrorCode.Internal,
-    });
-    psched = parsePsched(new TextDecoder().decode(bytes));
+    psched = parsePsched(readFileText(PSCHED_PATH));
     return psched;
   } catch (err) {
-    if (err instanceof CniError) throw err;
     throw new CniError(ErrorCode.Internal, `failed to read ${PSCHED_PATH}: ${textOf(err)}`, {
       cause: err,
     });
