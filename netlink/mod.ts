@@ -58,7 +58,7 @@ export type { FilterSpec } from "./ops/filter.ts";
 export { filterInfo, formatTcHandle, tcHandle } from "./tc.ts";
 export type { Filter, Qdisc } from "./tc.ts";
 export { calcXmittime, parsePsched, timeToTicks, truncU32 } from "./tc_tbf.ts";
-export type { Psched, RateTableOptions, Tbf, TbfSpec } from "./tc_tbf.ts";
+export type { Psched, RateTableOptions, Tbf, TbfQopt, TbfSpec, TcRatespec } from "./tc_tbf.ts";
 export { u32MatchAll } from "./tc_u32.ts";
 export type { U32Key, U32Options, U32Sel, U32Spec } from "./tc_u32.ts";
 export type { MirredActionSpec, TcAction, TcMirred } from "./tc_action.ts";
