@@ -479,3 +479,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
+  ignore,
+  async fn() {
+    const ours = await attach("tbg");
+    const theirs = await attach("tbh").catch(async (e) => {
+      await detach(ours);
+      throw e;
+    });
+    try {
+      // Someone else's ingress qdisc: the egress step cannot add its own.
+      for (const x of [ours, theirs]) await sh("tc", "qdisc", "add", "dev", x.hostVeth, "ingress");
+      const untouched = await shapingState(ours);
+      for (const [runner, x] of [[execd, ours], [reference, theirs], [inProcess, ours]] as const) {
+        const out = await runner(x, "ADD", bwConf(x, BOTH));
+        assertEquals([out.code, JSON.parse(out.stdout).msg], [
+          1,
+          "create ingress qdisc: file exists",
+        ]);
+      }
+      // Ours: the tbf and the ifb made before the failure are gone, the foreign qdisc stays.
+      assertEquals(await shapingState(ours), untouched);
+      assertEquals(await ipLink(ours.ifb), undefined);
+      // The reference: its tbf and ifb stay behind.
+      const left = await shapingState(theirs);
+      assertEquals(left.veth.map((q: any) => q.kind), ["tbf", "ingress"]);
+      assertEquals(left.ifb?.kind, "ifb");
+    } finally {
+      await detach(ours);
+      await detach(theirs);
+    }
+  },
+});
