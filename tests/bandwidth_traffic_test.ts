@@ -13,8 +13,9 @@ import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import { dropSide, makeSide, rand, run } from "./helpers/bridge_env.ts";
 
-const ignore = !IS_ROOT ||
-  (await run("python3", ["-c", "pass"]).catch(() => ({ code: 1 }))).code !== 0;
+const hasPython = (await run("python3", ["-c", "pass"]).catch(() => ({ code: 1 }))).code === 0;
+const ignore = !IS_ROOT || !hasPython;
+const why = !IS_ROOT ? " (ignored: needs root)" : !hasPython ? " (ignored: needs python3)" : "";
 const ENC = new TextEncoder();
 const DEC = new TextDecoder();
 
@@ -68,7 +69,7 @@ async function stream(from: string | undefined, to: string | undefined, ip: stri
 }
 
 Deno.test({
-  name: "bandwidth limits shape a TCP stream in each direction to about the configured rate",
+  name: `bandwidth limits shape a TCP stream in each direction to about the configured rate${why}`,
   ignore,
   async fn() {
     const s = await makeSide("tbw");
