@@ -12,6 +12,10 @@
  * - STATUS: success (the reference has no handler). No GC: the ifb name is a hash of network
  *   and container ID, so a device cannot be tied to its network to tell whether it is stale.
  *
+ * `unshapedSubnets` / `shapedSubnets` are not implemented: they existed only in reference
+ * v1.5.0-v1.5.1 (HTB with per-subnet u32 filters) and were reverted in v1.6.0; like the
+ * reference at 1.1.1 and HEAD, the keys are ignored.
+ *
  * Beyond the reference: a failed ADD removes what it made; ADD without `prevResult` and with
  * nothing to limit fails cleanly (1.1.1 crashes); CHECK needs the `tbf` to be there and checks
  * the redirect to the ifb; the netns error names the path; DEL removes only an ifb device.
