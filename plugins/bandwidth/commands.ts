@@ -204,10 +204,18 @@ async function delIfb(conf: BandwidthConf, containerId: string): Promise<void> {
 
 function cmdDel(args: CmdArgs): Promise<void> {
   try {
-    return delIfb(loadBandwidthConf(args.config), args.containerId);
+    return delIfb(loadBandwidthConf(args.config), args.containerId).catch((err) => {
+      throw toCniError(err);
+    });
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(toCniError(err));
   }
+}
+
+/** Anything unexpected becomes code 999 with its text as the message, as the reference's skel. */
+function toCniError(err: unknown): CniError {
+  if (err instanceof CniError) return err;
+  return new CniError(ErrorCode.Internal, textOf(err), { cause: err });
 }
 
 /** Runs synchronous work as a plugin verb (all of it on this thread, no await). */
@@ -216,7 +224,7 @@ function verb<R>(fn: (args: CmdArgs) => R): (args: CmdArgs) => Promise<R> {
     try {
       return Promise.resolve(fn(args));
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(toCniError(err));
     }
   };
 }
