@@ -18,7 +18,13 @@ import { CniError } from "../cni/errors.ts";
 import { readRegularFileSync } from "../cni/read_bounded.ts";
 
 /** The names installed, one per personality. */
-export const INSTALLED_NAMES: readonly string[] = ["cnitool", "bridge", "loopback", "host-local"];
+export const INSTALLED_NAMES: readonly string[] = [
+  "cnitool",
+  "bridge",
+  "loopback",
+  "host-local",
+  "bandwidth",
+];
 
 /** Marker line that identifies our launchers. */
 export const LAUNCHER_MARKER = "# denocni launcher";

@@ -13,6 +13,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
+  bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -29,5 +30,9 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   "host-local": {
     supportedVersions: SUPPORTED_VERSIONS,
     about: "CNI host-local plugin (denocni)",
+  },
+  bandwidth: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.0")),
+    about: "CNI bandwidth plugin denocni",
   },
 };
