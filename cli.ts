@@ -17,7 +17,15 @@
 import { basename } from "./cni/_path.ts";
 
 /** The names this program answers to. */
-const PERSONALITIES = ["cnitool", "bridge", "loopback", "host-local", "static", "tuning"] as const;
+const PERSONALITIES = [
+  "cnitool",
+  "bridge",
+  "loopback",
+  "host-local",
+  "bandwidth",
+  "static",
+  "tuning",
+] as const;
 type Personality = typeof PERSONALITIES[number];
 
 function isPersonality(name: string | undefined): name is Personality {

@@ -23,6 +23,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "bridge",
   "loopback",
   "host-local",
+  "bandwidth",
   "static",
   "tuning",
 ];

@@ -137,7 +137,16 @@ function linkSelector(ref: LinkRef, op: string): { index: number; attrs: Attr[] 
   return { index: ref.index, attrs: [] };
 }
 
-function resolveIndex(sock: NetlinkSocket, ref: LinkRef, op: string): number {
+/**
+ * The index of a link reference (a name is looked up), for operations in sibling files.
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @param op The operation, for errors.
+ * @returns The index.
+ * @throws {LinkNotFoundError} When a named link does not exist.
+ */
+export function resolveIndex(sock: NetlinkSocket, ref: LinkRef, op: string): number {
   checkRef(ref, op);
   if ("index" in ref) return ref.index;
   try {
@@ -383,6 +392,33 @@ export function linkAddDummy(sock: NetlinkSocket, options: { name: string; mtu?:
   const attrs = commonLinkAttrs("link add", options.name, options);
   attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "dummy")]));
   addLink(sock, options.name, attrs);
+}
+
+/**
+ * Creates an ifb (intermediate functional block) link, optionally up, and returns it as the
+ * kernel reports it (`NLM_F_ECHO`).
+ *
+ * Equivalent to: `ip link add <name> [mtu M] [txqueuelen N] [up] type ifb`
+ *
+ * @param sock An open socket.
+ * @param options Name, MTU, transmit queue length and up.
+ * @returns The link, or `undefined` on a kernel that does not echo a new link.
+ * @throws {NetlinkError} `EEXIST` when the name is taken.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddIfb(
+  sock: NetlinkSocket,
+  options: { name: string; mtu?: number; txqlen?: number; up?: boolean },
+): Link | undefined {
+  const op = "link add";
+  const attrs = commonLinkAttrs(op, options.name, options);
+  if (options.txqlen !== undefined) {
+    attrs.push(
+      u32Attr(IFLA_TXQLEN, checkUint(op, options.name, "txqueuelen", options.txqlen, 0xffffffff)),
+    );
+  }
+  attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "ifb")]));
+  return addLink(sock, options.name, attrs, { up: options.up === true, echo: true });
 }
 
 /**

@@ -8,11 +8,12 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback`, `host-local`, `static` and `tuning`. */
+/** Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static` and `tuning`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
+  bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
   static: () => import("./static/mod.ts").then((m) => m.plugin),
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
 };
@@ -31,6 +32,10 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   "host-local": {
     supportedVersions: SUPPORTED_VERSIONS,
     about: "CNI host-local plugin (denocni)",
+  },
+  bandwidth: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.0")),
+    about: "CNI bandwidth plugin denocni",
   },
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
   tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },

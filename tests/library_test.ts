@@ -115,6 +115,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   }
   assertEquals(lib.CURRENT_VERSION, "1.1.0");
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
+    "bandwidth",
     "bridge",
     "host-local",
     "loopback",
