@@ -115,7 +115,10 @@ for (const mode of ["inproc", "exec"] as const) {
       async fn() {
         const run = (await allRuns())[mode];
         const bad = failures(run, cases);
-        assert(bad.length === 0, `${bad.length} of ${cases.length} cases failed:\n${bad.join("\n")}`);
+        assert(
+          bad.length === 0,
+          `${bad.length} of ${cases.length} cases failed:\n${bad.join("\n")}`,
+        );
       },
     });
   }
@@ -158,7 +161,9 @@ Deno.test({
       if (o === g) continue;
       const rule = explain(c.id, o, g);
       if (!rule) {
-        undocumented.push(`${c.id}: ours ${o}, Go ${g}: ${theirs.stdout.replace(/\s+/g, " ").slice(0, 160)}`);
+        undocumented.push(
+          `${c.id}: ours ${o}, Go ${g}: ${theirs.stdout.replace(/\s+/g, " ").slice(0, 160)}`,
+        );
         continue;
       }
       const u = used.get(rule.name) ?? { count: 0, ours: new Set(), go: new Set() };

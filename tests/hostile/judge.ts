@@ -39,7 +39,11 @@ export function outcomeOf(r: CallOut): Outcome {
  * @param options `go`: skip the checks the Go plugins are not held to (`cniVersion` in errors).
  * @returns The problems, empty when clean.
  */
-export function formProblems(r: CallOut, command: string, options: { go?: boolean } = {}): string[] {
+export function formProblems(
+  r: CallOut,
+  command: string,
+  options: { go?: boolean } = {},
+): string[] {
   const out: string[] = [];
   if (r.killed === "timeout") return ["hung (killed after the time limit)"];
   if (r.killed === "memory") return ["grew past the memory cap (unbounded read?)"];
@@ -100,13 +104,17 @@ export function judge(c: Case, r: RunRecord & { log?: string }): string[] {
   if ("codes" in e && !e.codes.map(String).includes(outcome)) {
     out.push(`expected code ${e.codes.join(" or ")}, got ${outcome}: ${r.stdout.slice(0, 300)}`);
   }
-  if ("fails" in e && (outcome === "ok" || r.killed)) out.push(`expected a failure, got ${outcome}`);
+  if ("fails" in e && (outcome === "ok" || r.killed)) {
+    out.push(`expected a failure, got ${outcome}`);
+  }
   if (r.prior && r.prior.exit !== 0) {
     out.push(`the setup ADD failed: ${r.prior.stdout.slice(0, 300)}`);
   }
   if (r.del) {
     if (r.del.exit !== 0 || r.del.killed) {
-      out.push(`DEL after the successful ADD failed: ${outcomeOf(r.del)} ${r.del.stdout.slice(0, 200)}`);
+      out.push(
+        `DEL after the successful ADD failed: ${outcomeOf(r.del)} ${r.del.stdout.slice(0, 200)}`,
+      );
     }
   }
   for (const l of r.leftovers) out.push(l);

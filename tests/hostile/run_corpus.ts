@@ -49,7 +49,9 @@ async function oneSandbox(
       `mount -t tmpfs tmpfs ${root}`,
       "ip link set lo up",
       `cd ${REPO}`,
-      `exec "$DENO" run -A --quiet --config ${REPO}/deno.json ${RUNNER} ${mode} ${root} ${cniPath} ${idsFile} ${Deno.statSync("/proc/self/ns/net").ino}`,
+      `exec "$DENO" run -A --quiet --config ${REPO}/deno.json ${RUNNER} ${mode} ${root} ${cniPath} ${idsFile} ${
+        Deno.statSync("/proc/self/ns/net").ino
+      }`,
     ].join("\n");
     const child = new Deno.Command("unshare", {
       args: ["--net", "--mount", "--propagation", "private", "bash", "-c", script],

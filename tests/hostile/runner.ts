@@ -122,7 +122,8 @@ async function callExec(
   });
   const r: CallOut = {
     exit: out.code,
-    stdout: out.stdout.slice(0, 16384),
+    // Enough for any result of the corpus (a 2 MiB resolv.conf makes a big one).
+    stdout: out.stdout.slice(0, 4 * 1024 * 1024),
     stderr: out.stderr.slice(0, 4096),
     ms: out.ms,
   };
@@ -143,6 +144,7 @@ function caller(mode: Mode, cniPath: string) {
 function parseIpJson<T>(text: string): T {
   return JSON.parse(
     text.replace(
+      // deno-lint-ignore no-control-regex -- finding the raw control bytes is the point
       /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
       (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
     ),
@@ -177,7 +179,7 @@ async function leaseLeftovers(dir: string, cid: string, label: string): Promise<
 
 interface LinkJson {
   ifname: string;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { "info_kind"?: string };
 }
 
 async function kernelLeftovers(p: Prepared): Promise<string[]> {
@@ -238,7 +240,9 @@ async function fsLeftovers(p: Prepared, fxBefore: string[]): Promise<string[]> {
     out.push(...await leaseLeftovers(`/var/lib/cni/networks`, p.cid, "/var/lib/cni/networks"));
   }
   for await (const e of Deno.readDir("/run")) {
-    if (!["netns", "xtables.lock", "mount"].includes(e.name)) out.push(`written in /run: ${e.name}`);
+    if (!["netns", "xtables.lock", "mount"].includes(e.name)) {
+      out.push(`written in /run: ${e.name}`);
+    }
   }
   return out;
 }
@@ -276,6 +280,11 @@ async function runCase(
     prior = await call(p, p.prior.env, p.prior.stdin);
     if (c.setup?.includes("drop-netns") && p.netnsName) {
       await cmd("ip", "netns", "del", p.netnsName);
+      // The kernel removes the host end of the veth after the namespace, asynchronously.
+      for (let i = 0; i < 100; i++) {
+        if (!(await cmd("ip", "-o", "link", "show", "type", "veth")).trim()) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     if (c.setup?.includes("drop-leases")) {
       for (const e of await listTree(p.dataDir)) {
