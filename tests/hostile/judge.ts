@@ -89,15 +89,14 @@ export function formProblems(
 }
 
 /**
- * Every problem with a record of our plugin: its form, its expectation, its DEL, what it left.
+ * Whether the outcome is the one the case expects (the form is judged separately).
  *
  * @param c The case.
  * @param r The record.
- * @returns The problems, empty when the case passed.
+ * @returns The problems, empty when the outcome is as expected.
  */
-export function judge(c: Case, r: RunRecord & { log?: string }): string[] {
-  const out = formProblems(r, c.command);
-  if (r.log && STACK_REGEXP.test(r.log)) out.push(`stack trace logged: ${r.log.slice(0, 300)}`);
+export function expectationProblems(c: Case, r: CallOut): string[] {
+  const out: string[] = [];
   const outcome = outcomeOf(r);
   const e = c.expect;
   if ("ok" in e && outcome !== "ok") out.push(`expected success, got ${outcome}`);
@@ -107,6 +106,20 @@ export function judge(c: Case, r: RunRecord & { log?: string }): string[] {
   if ("fails" in e && (outcome === "ok" || r.killed)) {
     out.push(`expected a failure, got ${outcome}`);
   }
+  return out;
+}
+
+/**
+ * Every problem with a record of our plugin: its form, its expectation, its DEL, what it left.
+ *
+ * @param c The case.
+ * @param r The record.
+ * @returns The problems, empty when the case passed.
+ */
+export function judge(c: Case, r: RunRecord & { log?: string }): string[] {
+  const out = formProblems(r, c.command);
+  if (r.log && STACK_REGEXP.test(r.log)) out.push(`stack trace logged: ${r.log.slice(0, 300)}`);
+  out.push(...expectationProblems(c, r));
   if (r.prior && r.prior.exit !== 0) {
     out.push(`the setup ADD failed: ${r.prior.stdout.slice(0, 300)}`);
   }

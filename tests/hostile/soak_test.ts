@@ -65,8 +65,11 @@ async function soak(
       if (inKernel.join() !== addr) {
         stats.problems.push(`${cid}: result says ${addr}, the namespace has ${inKernel.join()}`);
       }
-      const del = await call(t, callEnv(t, "DEL", cid, ns));
+      // Held from ADD's return until DEL starts: DEL releases the lease before it finishes
+      // removing the interface (as the reference does), so a new ADD may get the address
+      // while the old DEL is still running.
       if (held.get(addr) === cid) held.delete(addr);
+      const del = await call(t, callEnv(t, "DEL", cid, ns));
       if (del.code !== 0) stats.problems.push(`DEL ${cid}: ${del.stdout}`);
     }
   };
