@@ -9,7 +9,8 @@
  *
  * Counts: the whole corpus in-process; every `execEvery`-th case (plus the stdin-size and
  * state cases) exec'd and through Go; all of them under `DENOCNI_SOAK=full`.
- * `DENOCNI_HOSTILE_REPORT=FILE` writes the README's table of differences from the run.
+ * `DENOCNI_HOSTILE_REPORT=README.md` rewrites the README's table of differences (between the
+ * `hostile` markers) from the run; another path gets the table alone.
  */
 import { assert, assertEquals, IS_ROOT } from "../helpers/assert.ts";
 import { launcherDir } from "../helpers/launchers.ts";
@@ -55,6 +56,17 @@ function allRuns(): Promise<Runs> {
     return out;
   })();
   return runs;
+}
+
+const START = "<!-- hostile:start -->";
+const END = "<!-- hostile:end -->";
+
+/** Writes the table to `path`, between the hostile markers when the file has them (README). */
+async function writeReport(path: string, text: string): Promise<void> {
+  const old = await Deno.readTextFile(path).catch(() => "");
+  const [a, b] = [old.indexOf(START), old.indexOf(END)];
+  const out = a >= 0 && b > a ? `${old.slice(0, a + START.length)}\n${text}${old.slice(b)}` : text;
+  await Deno.writeTextFile(path, out);
 }
 
 function failures(run: CorpusRun, cases: Case[]): string[] {
@@ -189,7 +201,7 @@ Deno.test({
         }),
         "",
       ];
-      await Deno.writeTextFile(report, lines.join("\n"));
+      await writeReport(report, lines.join("\n"));
     }
     assert(
       undocumented.length === 0,
