@@ -12,7 +12,7 @@ import { rssOf } from "./guarded.ts";
 import { CALL_TIMEOUT_MS, type Mode, type RunRecord } from "./runner.ts";
 
 /** A runner with no output for this long is killed (it prints a line before every call). */
-const STALL_MS = CALL_TIMEOUT_MS + 5_000;
+const STALL_MS = CALL_TIMEOUT_MS + 4_000;
 /** A runner (in-process plugins included) above this is killed. */
 const RUNNER_MAX_RSS = 1536 * 1024 * 1024;
 

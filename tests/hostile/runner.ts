@@ -52,7 +52,7 @@ export interface RunRecord extends CallOut {
 }
 
 /** Per-call wall-clock limit. */
-export const CALL_TIMEOUT_MS = 10_000;
+export const CALL_TIMEOUT_MS = 8_000;
 /** Per-call resident memory cap. */
 export const CALL_MAX_RSS = 1024 * 1024 * 1024;
 
