@@ -321,6 +321,14 @@ async function main(): Promise<number> {
     console.error("runner: refusing to run outside a sandbox network namespace");
     return 2;
   }
+  // The wipes between cases touch /run and /var/lib: only ever the sandbox's own tmpfs.
+  const mounts = await Deno.readTextFile("/proc/self/mountinfo");
+  for (const dir of ["/run", "/var/lib", runRoot]) {
+    if (!mounts.split("\n").some((l) => l.split(" ")[4] === dir && / - tmpfs /.test(l))) {
+      console.error(`runner: refusing to run: ${dir} is not a tmpfs of the sandbox`);
+      return 2;
+    }
+  }
   const wanted = new Set(JSON.parse(await Deno.readTextFile(idsFile)) as string[]);
   const cases = hostileCases().filter((c) => wanted.has(c.id));
   const call = caller(mode, cniPath);
