@@ -40,6 +40,7 @@ export {
   linkSetUp,
   routeAdd,
   routeDel,
+  routeGet,
   routeList,
   routeReplace,
 } from "./ops.ts";
@@ -67,3 +68,6 @@ export type { RouteInfo } from "./route.ts";
 export type { Attr, NlMessage, NlMsgHeader } from "./codec.ts";
 export type { NetlinkTransport } from "./socket.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
+export { conntrackDelete, conntrackList } from "./conntrack.ts";
+export type { ConntrackFlow, ConntrackTuple } from "./conntrack.ts";
+export { IPPROTO_UDP, NETLINK_NETFILTER } from "./conntrack_constants.ts";
