@@ -17,7 +17,13 @@ import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 
 /** The names installed, one per personality. */
-export const INSTALLED_NAMES: readonly string[] = ["cnitool", "bridge", "loopback", "host-local"];
+export const INSTALLED_NAMES: readonly string[] = [
+  "cnitool",
+  "bridge",
+  "loopback",
+  "host-local",
+  "portmap",
+];
 
 /** Marker line that identifies our launchers. */
 export const LAUNCHER_MARKER = "# denocni launcher";

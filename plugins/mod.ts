@@ -8,11 +8,12 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback` and `host-local`. */
+/** Built-in plugins: `bridge`, `loopback`, `host-local`, `portmap`, `firewall`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
+  portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -30,4 +31,5 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
     supportedVersions: SUPPORTED_VERSIONS,
     about: "CNI host-local plugin (denocni)",
   },
+  portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
 };
