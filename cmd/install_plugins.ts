@@ -23,6 +23,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "loopback",
   "host-local",
   "portmap",
+  "firewall",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -54,9 +54,19 @@ export {
   nftComment,
   nftDeleteLines,
   nftListRules,
+  nftListTable,
   parseNftRules,
+  parseNftTable,
 } from "./nft.ts";
-export type { NftOptions, NftRule } from "./nft.ts";
-export { IPTABLES_MAX_COMMENT, isStaleOwner, ownerComment, parseOwnerComment } from "./owner.ts";
+export type { NftElement, NftOptions, NftRule, NftSet, NftTable } from "./nft.ts";
+export {
+  IPTABLES_MAX_COMMENT,
+  isStaleOwner,
+  NFT_MAX_COMMENT,
+  nftOwnerComment,
+  ownerComment,
+  parseNftOwnerComment,
+  parseOwnerComment,
+} from "./owner.ts";
 export type { Owner } from "./owner.ts";
 export { defaultBackend, iptablesUsable, nftUsable } from "./support.ts";

@@ -31,6 +31,36 @@ export interface NftRule {
   expr: unknown[];
 }
 
+/** One element of a set as `nft -j list` shows it. */
+export interface NftElement {
+  /** The value (`"10.0.0.2"`, `{ concat: [...] }`, ...). */
+  val: unknown;
+  /** The element comment, if any. */
+  comment?: string;
+}
+
+/** One set as `nft -j list` shows it. */
+export interface NftSet {
+  /** Table family. */
+  family: string;
+  /** Table name. */
+  table: string;
+  /** Set name. */
+  name: string;
+  /** Its elements. */
+  elements: NftElement[];
+}
+
+/** What `nft -j list table` shows. */
+export interface NftTable {
+  /** Chain names. */
+  chains: string[];
+  /** Rules, in listing order. */
+  rules: NftRule[];
+  /** Sets with their elements. */
+  sets: NftSet[];
+}
+
 const MISSING_REGEXP = /No such file or directory|does not exist/i;
 
 /**
@@ -74,6 +104,65 @@ export function parseNftRules(text: string): NftRule[] {
     out.push(rule);
   }
   return out;
+}
+
+function parseElement(e: unknown): NftElement {
+  if (e !== null && typeof e === "object" && "elem" in e) {
+    const inner = (e as { elem: { val?: unknown; comment?: unknown } }).elem;
+    const out: NftElement = { val: inner.val };
+    if (typeof inner.comment === "string") out.comment = inner.comment;
+    return out;
+  }
+  return { val: e };
+}
+
+/**
+ * Parses `nft -j list table` output: chains, rules and sets.
+ *
+ * @param text The JSON text.
+ * @returns The table's contents.
+ * @throws {SyntaxError} When the text is not JSON.
+ */
+export function parseNftTable(text: string): NftTable {
+  const parsed = JSON.parse(text) as { nftables?: Record<string, Record<string, unknown>>[] };
+  const table: NftTable = { chains: [], rules: parseNftRules(text), sets: [] };
+  for (const item of parsed.nftables ?? []) {
+    if (item.chain && typeof item.chain.name === "string") table.chains.push(item.chain.name);
+    const s = item.set;
+    if (s && typeof s.name === "string") {
+      table.sets.push({
+        family: String(s.family),
+        table: String(s.table),
+        name: s.name,
+        elements: Array.isArray(s.elem) ? s.elem.map(parseElement) : [],
+      });
+    }
+  }
+  return table;
+}
+
+/**
+ * Lists a whole table: one `nft -j list table`.
+ *
+ * @param family Table family.
+ * @param table Table name.
+ * @param options `run`.
+ * @returns Its chains, rules and sets, or `undefined` when the table does not exist.
+ * @throws {ToolError} When `nft` fails otherwise.
+ */
+export async function nftListTable(
+  family: string,
+  table: string,
+  options: NftOptions = {},
+): Promise<NftTable | undefined> {
+  const run = options.run ?? runTool;
+  const args = ["-j", "list", "table", family, table];
+  const out = await run("nft", args);
+  if (out.code !== 0) {
+    if (isNftMissing(out.stderr)) return undefined;
+    throw new ToolError(["nft", ...args], out.code, out.stderr);
+  }
+  return parseNftTable(out.stdout);
 }
 
 /**

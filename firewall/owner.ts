@@ -82,3 +82,45 @@ export function isStaleOwner(
 ): boolean {
   return owner !== undefined && owner.network === network && !validIds.has(owner.containerId);
 }
+
+/** nft refuses comments longer than this. */
+export const NFT_MAX_COMMENT = 128;
+
+/**
+ * The owner comment for nft rules and set elements, where quotes are not allowed:
+ * `<prefix>net: <network>, id: <containerId>` (the bridge masquerade's nft wording), cut to
+ * 128 characters.
+ *
+ * @param prefix Text before `net:`.
+ * @param owner Network and container.
+ * @returns The comment.
+ *
+ * @example The firewall plugin's element comment
+ * ```ts
+ * import { nftOwnerComment } from "./owner.ts";
+ * nftOwnerComment("firewall ", { network: "n", containerId: "c1" }); // "firewall net: n, id: c1"
+ * ```
+ */
+export function nftOwnerComment(prefix: string, owner: Owner): string {
+  const strip = (s: string) => s.replaceAll('"', "");
+  return `${prefix}net: ${strip(owner.network)}, id: ${strip(owner.containerId)}`.slice(
+    0,
+    NFT_MAX_COMMENT,
+  );
+}
+
+const NFT_OWNER_REGEXP = /^net: (.*), id: (.*)$/;
+
+/**
+ * Reads an nft owner comment back. A comment cut at 128 characters reads as its cut ID, so
+ * callers compare with {@linkcode nftOwnerComment} of the owner they look for when possible.
+ *
+ * @param prefix The prefix the comment must start with.
+ * @param comment The comment text.
+ * @returns The owner, or `undefined` when the comment is not one.
+ */
+export function parseNftOwnerComment(prefix: string, comment: string): Owner | undefined {
+  if (!comment.startsWith(prefix)) return undefined;
+  const m = NFT_OWNER_REGEXP.exec(comment.slice(prefix.length));
+  return m ? { network: m[1]!, containerId: m[2]! } : undefined;
+}

@@ -14,6 +14,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
   portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
+  firewall: () => import("./firewall/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -32,4 +33,8 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
     about: "CNI host-local plugin (denocni)",
   },
   portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
+  firewall: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0")),
+    about: "CNI firewall plugin denocni",
+  },
 };
