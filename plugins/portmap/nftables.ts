@@ -71,7 +71,9 @@ export function nftSetupLines(
     `add chain ${t} prerouting { type nat hook prerouting priority dstnat ; }`,
     `flush chain ${t} prerouting`,
     `add rule ${t} prerouting ${guard}`,
-    `add chain ${t} output { type nat hook output priority dstnat ; }`,
+    // The reference says `priority dstnat`: the same -100, but nft before 1.0.7 accepts that
+    // name for the prerouting hook only.
+    `add chain ${t} output { type nat hook output priority -100 ; }`,
     `flush chain ${t} output`,
     `add rule ${t} output ${guard}`,
   ];

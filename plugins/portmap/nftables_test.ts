@@ -32,7 +32,7 @@ Deno.test("nftSetupLines() sends the reference's (knftables') transaction for IP
     "add chain ip cni_hostport prerouting { type nat hook prerouting priority dstnat ; }",
     "flush chain ip cni_hostport prerouting",
     "add rule ip cni_hostport prerouting fib daddr type local jump hostports_all",
-    "add chain ip cni_hostport output { type nat hook output priority dstnat ; }",
+    "add chain ip cni_hostport output { type nat hook output priority -100 ; }",
     "flush chain ip cni_hostport output",
     "add rule ip cni_hostport output fib daddr type local jump hostports_all",
     "add chain ip cni_hostport masquerading { type nat hook postrouting priority srcnat ; }",
