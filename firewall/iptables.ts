@@ -285,7 +285,8 @@ export function readNat(cmd: IptablesCmd, options: IptablesOptions = {}): Promis
   return readTable(cmd, "nat", options);
 }
 
-const FAILED_LINE_REGEXP = /line (\d+) failed/;
+const FAILED_LINE_REGEXP = /line (\d+) failed|Error occurred at line: (\d+)/;
+const NO_CHAIN_REGEXP = /Chain '([^']+)' does not exist/;
 
 /**
  * A refused `iptables-restore`: nothing of its batch was applied. `line` is the 1-based line
@@ -309,7 +310,7 @@ export class RestoreError extends ToolError {
     super(argv, exitCode, stderr);
     this.name = "RestoreError";
     const m = FAILED_LINE_REGEXP.exec(stderr);
-    this.line = m ? Number(m[1]) : undefined;
+    this.line = m ? Number(m[1] ?? m[2]) : undefined;
     this.script = script;
   }
 }
@@ -404,6 +405,10 @@ export async function converge(
   throw failure!;
 }
 
+function jumpsTo(spec: RuleSpec, chain: string): boolean {
+  return spec.some((t, i) => (t === "-j" || t === "-g") && spec[i + 1] === chain);
+}
+
 /**
  * Checks that rules exist without changing anything: one restore made of `-C` lines. A rule
  * in a missing chain counts as missing.
@@ -424,7 +429,13 @@ export async function findMissingRule(
   const lines = rules.map((r) => restoreLine("-C", r.chain, r.spec));
   const failure = await restoreTable(cmd, table, lines, options);
   if (failure === undefined) return undefined;
-  const missing = failure.line === undefined ? undefined : rules[failure.line - 2];
+  // A missing chain is only noticed at COMMIT (iptables-nft): name the first rule that needs it.
+  const chain = NO_CHAIN_REGEXP.exec(failure.stderr)?.[1];
+  const missing = chain !== undefined
+    ? rules.find((r) => r.chain === chain || jumpsTo(r.spec, chain))
+    : failure.line === undefined
+    ? undefined
+    : rules[failure.line - 2];
   if (missing === undefined) throw failure;
   return missing;
 }

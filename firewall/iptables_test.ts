@@ -199,6 +199,14 @@ Deno.test("findMissingRule() maps the failing line back to the rule", async () =
       "iptables-restore: line 3 failed: Bad rule (does a matching rule exist in that chain?).",
   }]);
   assertEquals(await findMissingRule("iptables", "filter", rules, { run: bad.run }), rules[1]);
+  // iptables-nft notices a missing chain only at COMMIT: the first rule needing it is named.
+  const noChain = scripted([{
+    code: 2,
+    stdout: "",
+    stderr: "iptables-restore v1.8.9 (nf_tables): Chain 'CNI-FORWARD' does not exist\n" +
+      "Error occurred at line: 4\n",
+  }]);
+  assertEquals(await findMissingRule("iptables", "filter", rules, { run: noChain.run }), rules[0]);
   const odd = scripted([{ code: 2, stdout: "", stderr: "unknown table" }]);
   await assertRejects(
     () => findMissingRule("iptables", "filter", rules, { run: odd.run }),

@@ -239,6 +239,7 @@ export async function makeContainer(
     ipam: {
       type: "host-local",
       ranges: subnets.map((subnet) => [{ subnet }]),
+      routes: subnets.map((s) => ({ dst: s.includes(":") ? "::/0" : "0.0.0.0/0" })),
       dataDir: "/var/lib/cni/networks",
     },
     ...options.extra,
