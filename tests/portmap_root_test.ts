@@ -109,11 +109,16 @@ if (!IN_WORLD) {
           const delTools = tools.splice(0).sort();
           watch[Symbol.dispose]();
           assertEquals(del.code, 0, `${mode} DEL: ${del.stdout}`);
+          const afterDel = await natState();
+          const naming = [...afterDel.v4, ...afterDel.v6].filter((l) =>
+            l.includes(dnChainName(n.name, c.cid)) || l.includes(c.cid)
+          );
+          assertEquals(naming, [], `${mode}: DEL left rules naming the container`);
           seen[mode] = {
             result: normResult(add.stdout),
             afterAdd,
             localnet: localnet(n.br),
-            afterDel: await natState(),
+            afterDel,
           };
           if (mode === "inproc") {
             // One restore per family when the shared chains exist; else refused, read, restored.
