@@ -65,7 +65,7 @@ export { checkLinkName, formatMac, parseMac } from "./link.ts";
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
-export type { Attr, NlMessage, NlMsgHeader } from "./codec.ts";
+export type { Attr, NlMessage, NlMsgHeader, RawAttr } from "./codec.ts";
 export type { NetlinkTransport } from "./socket.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
 export { conntrackDelete, conntrackList } from "./conntrack.ts";

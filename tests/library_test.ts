@@ -114,7 +114,13 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     assertEquals(typeof exported[name], "function", `${name} is exported`);
   }
   assertEquals(lib.CURRENT_VERSION, "1.1.0");
-  assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), ["bridge", "host-local", "loopback"]);
+  assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
+    "bridge",
+    "firewall",
+    "host-local",
+    "loopback",
+    "portmap",
+  ]);
   assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
   assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);
   assertEquals(lib.ErrorCode.InvalidNetworkConfig, 7);
