@@ -22,6 +22,7 @@ const PERSONALITIES = [
   "bridge",
   "loopback",
   "host-local",
+  "bandwidth",
   "portmap",
   "firewall",
 ] as const;
@@ -48,26 +49,6 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
   while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
 }
 
-// Plain reads, not `new Response(Deno.stdin.readable)`: the stream and fetch classes are
-// loaded lazily by the runtime, and loading them costs a plugin ~4 ms at start.
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(64 * 1024);
-  for (let n = await Deno.stdin.read(buf); n !== null; n = await Deno.stdin.read(buf)) {
-    chunks.push(buf.slice(0, n));
-    total += n;
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
 async function main(): Promise<number> {
   const { personality, args } = await pick([...Deno.args]);
   const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
@@ -80,13 +61,13 @@ async function main(): Promise<number> {
       stderr: (t) => write(Deno.stderr, t),
     });
   }
-  const { needsStdin, runBuiltinPlugin } = await import("./cmd/plugin.ts");
-  const env = Deno.env.toObject();
-  const stdin = needsStdin(env) ? await readStdin() : new Uint8Array();
-  const out = await runBuiltinPlugin(personality, { env, stdin }, {
-    registry: BUILTIN_PLUGINS,
-    about: BUILTIN_ABOUT,
-  });
+  const { runPluginProcess } = await import("./cmd/plugin.ts");
+  // Plain reads, not `new Response(Deno.stdin.readable)`: the stream and fetch classes are
+  // loaded lazily by the runtime, and loading them costs a plugin ~4 ms at start.
+  const out = await runPluginProcess(personality, {
+    env: Deno.env.toObject(),
+    read: (buf) => Deno.stdin.read(buf),
+  }, { registry: BUILTIN_PLUGINS, about: BUILTIN_ABOUT });
   write(Deno.stdout, out.stdout);
   write(Deno.stderr, out.stderr);
   return out.exitCode;

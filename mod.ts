@@ -45,8 +45,8 @@
  * } from "./mod.ts";
  *
  * const list = parseConfList('{"cniVersion":"1.1.0","name":"lo","plugins":[{"type":"loopback"}]}');
- * // Skel requires CNI_PATH; in-process it is only used when a plugin delegates by exec.
- * const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/opt/cni/bin"] });
+ * // In-process built-ins need no CNI_PATH; it is only used when a plugin delegates by exec.
+ * const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: [] });
  * const netns = netnsAdd("demo");
  * const rt = { containerId: "demo", netns, ifName: "lo" };
  * try {
@@ -95,6 +95,7 @@ export {
   parseResult,
   parseVersion,
   pluginSupports,
+  resultTypeVersions,
   toCurrentResult,
   versionGt,
   versionGte,
@@ -149,6 +150,7 @@ export {
 
 // Writing plugins: the contract and skel
 export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
+export { prevResultAsGiven } from "./cni/prev_result.ts";
 export {
   formatErrorJson,
   formatVersionInfo,
@@ -246,7 +248,7 @@ export { outputInNetnsSync, spawnInNetns } from "./netns/spawn.ts";
 
 // Running a command in a fresh namespace (`cnitool exec`) and the embedded default network
 export { execInFreshNetns, networksForExec } from "./cmd/exec_in_netns.ts";
-export type { ExecRequest } from "./cmd/exec_in_netns.ts";
+export type { ExecRequest, NetworksForExecOptions } from "./cmd/exec_in_netns.ts";
 export {
   DEFAULT_BRIDGE,
   DEFAULT_NETWORK_NAME,

@@ -61,6 +61,7 @@ interface Flags {
   bundle?: string | undefined;
   "netconf-dir"?: string | undefined;
   network?: string[] | undefined;
+  "default-network"?: boolean | undefined;
 }
 
 /** What a command handler gets. */
@@ -349,9 +350,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   exec: {
-    usage: "exec [--netconf-dir DIR] [--network NAME]... [-i IF] -- CMD [ARGS...]",
+    usage:
+      "exec [--netconf-dir DIR] [--default-network] [--network NAME]... [-i IF] -- CMD [ARGS...]",
     summary:
-      "Run CMD in a fresh network namespace joined to the networks (default: all in the dir, else the embedded default), then clean up",
+      "Run CMD in a fresh network namespace joined to the networks (--default-network: the embedded default; --network: the named ones; neither: all in the dir, else the embedded default), then clean up",
     minArgs: 1,
     maxArgs: Infinity,
     async run(ctx) {
@@ -363,6 +365,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         command: ctx.positionals,
         netconfDir: ctx.flags["netconf-dir"] ?? s.confDir,
         networks: ctx.flags.network ?? [],
+        ...(ctx.flags["default-network"] && { defaultNetwork: true }),
         ...(ctx.flags.ifname && { ifName: ctx.flags.ifname }),
         invoker: s.invoker,
         cacheDir: s.cacheDir,
@@ -409,6 +412,7 @@ const OPTIONS = {
   bundle: { type: "string" },
   "netconf-dir": { type: "string" },
   network: { type: "string", multiple: true },
+  "default-network": { type: "boolean" },
 } as const;
 
 /**
@@ -426,6 +430,8 @@ export function helpText(command?: string): string {
       --cache-dir DIR   result cache directory (default: CNI_CACHE_DIR or /var/lib/cni)
       --netconf-dir DIR exec: configuration directory (default: NETCONFPATH)
       --network NAME    exec: network to join (repeatable; default: all, else the default)
+      --default-network exec: join the embedded default network (first), whatever the
+                        directory holds (see default-config)
       --dir DIR         install: target directory (default /opt/cni/bin)
       --force           install: replace entries that are not denocni's
       --deno PATH       install: Deno binary the launchers run (default: this one)

@@ -1,7 +1,8 @@
 /**
  * `cnitool exec`: what the reference's `priv-net-run.sh` does, in one step and safely. It
- * creates a fresh network namespace, ADDs the networks (all in the directory in file order, or
- * the ones named, or the embedded default network when the directory has none), runs a command
+ * creates a fresh network namespace, ADDs the networks (the embedded default network when asked
+ * for, then the ones named; with neither, all in the directory in file order, or the embedded
+ * default when the directory has none), runs a command
  * inside with stdin/stdout/stderr attached, then DELs in reverse order and deletes the
  * namespace: also when the command fails, when an ADD fails halfway, and on SIGINT/SIGTERM.
  *
@@ -22,8 +23,10 @@ export interface ExecRequest {
   command: string[];
   /** Directory of network configurations. */
   netconfDir: string;
-  /** Networks to add by name; empty means all in the directory (or the default). */
+  /** Networks to add by name; with none and no `defaultNetwork`, all in the directory (or the default). */
   networks: string[];
+  /** Join the embedded default network first, whatever the directory holds (`--default-network`). */
+  defaultNetwork?: boolean;
   /** Interface name of the first network (default `eth0`); later ones are `eth<i>`. */
   ifName?: string;
   /** Runs the plugins. */
@@ -43,24 +46,49 @@ export interface ExecRequest {
 /** Signals that end the run with cleanup. */
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/** Options of {@linkcode networksForExec}. */
+export interface NetworksForExecOptions {
+  /** Put the embedded default network first and do not scan the directory for others. */
+  defaultNetwork?: boolean;
+}
+
+function embeddedDefault(): NetworkConfigList {
+  return parseConfList(defaultNetworkText(), "(embedded default)");
+}
+
 /**
- * The networks `exec` adds: the named ones, else every network in the directory in file
- * order, else the embedded default.
+ * The networks `exec` adds: the embedded default when `defaultNetwork` is set, then the named
+ * ones; with neither, every network in the directory in file order, else the embedded
+ * default.
+ *
+ * @example The embedded default whatever the directory holds
+ * ```ts
+ * import { networksForExec } from "./exec_in_netns.ts";
+ * const [list] = networksForExec("/etc/cni/net.d", [], { defaultNetwork: true });
+ * console.log(list?.name); // "denocni-default"
+ * ```
  *
  * @param dir Configuration directory.
  * @param names Network names (may be empty).
+ * @param options `defaultNetwork`.
  * @returns The lists, in the order to ADD them.
  * @throws {CniError} When a named network is missing or invalid.
  */
-export function networksForExec(dir: string, names: readonly string[]): NetworkConfigList[] {
-  if (names.length > 0) return names.map((n) => loadConfList(dir, n));
+export function networksForExec(
+  dir: string,
+  names: readonly string[],
+  options: NetworksForExecOptions = {},
+): NetworkConfigList[] {
+  const lists = options.defaultNetwork ? [embeddedDefault()] : [];
+  for (const n of names) lists.push(loadConfList(dir, n));
+  if (lists.length > 0) return lists;
   let found: NetworkConfigList[] = [];
   try {
     found = listNetworks(dir).networks.map((n) => n.list);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  return found.length > 0 ? found : [parseConfList(defaultNetworkText(), "(embedded default)")];
+  return found.length > 0 ? found : [embeddedDefault()];
 }
 
 function randomHex(bytes: number): string {
@@ -78,7 +106,9 @@ function randomHex(bytes: number): string {
  */
 export async function execInFreshNetns(req: ExecRequest): Promise<number> {
   if (req.command.length === 0) throw new CniError(999, "exec needs a command after --");
-  const lists = networksForExec(req.netconfDir, req.networks);
+  const lists = networksForExec(req.netconfDir, req.networks, {
+    ...(req.defaultNetwork && { defaultNetwork: true }),
+  });
   const id = randomHex(8);
   const nsName = `denocni-${id}`;
   let signalled: Deno.Signal | undefined;

@@ -15,6 +15,7 @@
  */
 import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
+import { readRegularFileSync } from "../cni/read_bounded.ts";
 
 /** The names installed, one per personality. */
 export const INSTALLED_NAMES: readonly string[] = [
@@ -22,6 +23,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "bridge",
   "loopback",
   "host-local",
+  "bandwidth",
   "portmap",
   "firewall",
 ];
@@ -81,8 +83,15 @@ export function isOurs(path: string): boolean {
   const info = lstatOrNull(path);
   if (info === null) return true;
   if (info.isSymlink) return Deno.readLinkSync(path) === "denocni";
-  if (!info.isFile || info.size > 4096) return false;
-  return Deno.readTextFileSync(path).includes(LAUNCHER_MARKER);
+  if (!info.isFile) return false;
+  try {
+    // Our launcher is a few hundred bytes: anything larger (a plugin binary) is not ours.
+    const text = readRegularFileSync(path, { maxBytes: 4096, what: "plugin" });
+    return new TextDecoder().decode(text).includes(LAUNCHER_MARKER);
+  } catch (err) {
+    if (err instanceof CniError) return false;
+    throw err;
+  }
 }
 
 function shellQuote(text: string): string {

@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { errorOutput, runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { CniError, ErrorCode } from "../cni/errors.ts";
+import { MAX_CONFIG_BYTES, readStreamBounded } from "../cni/read_bounded.ts";
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import type { PluginAbout } from "../plugins/mod.ts";
 
@@ -68,11 +70,10 @@ export async function runBuiltinPlugin(
 ): Promise<SkelOutput> {
   const load = options.registry[name];
   if (!load) {
-    return {
-      stdout: JSON.stringify({ code: 999, msg: `no built-in plugin named "${name}"` }, null, 4),
-      stderr: "",
-      exitCode: 1,
-    };
+    return errorOutput(
+      new CniError(ErrorCode.Internal, `no built-in plugin named "${name}"`),
+      io.stdin,
+    );
   }
   const about = options.about?.[name];
   if (about && !needsStdin(io.env)) return runPlugin(aboutOnly(about), io);
@@ -103,4 +104,46 @@ export async function runBuiltinPlugin(
   // cleanup of it, as the reference plugin does, before the caller sees the exit.
   await pendingKernelWork();
   return out;
+}
+
+/**
+ * Runs built-in plugin `name` as a process would: stdin is read only when the command needs
+ * it, and at most `MAX_CONFIG_BYTES` of it (a CNI config is small): more, or a read failure,
+ * gives the spec's error JSON (code 5) instead of a read without limit.
+ *
+ * @example As cli.ts does it
+ * ```ts ignore
+ * import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "../plugins/mod.ts";
+ * const out = await runPluginProcess("bridge", {
+ *   env: Deno.env.toObject(),
+ *   read: (buf) => Deno.stdin.read(buf),
+ * }, { registry: BUILTIN_PLUGINS, about: BUILTIN_ABOUT });
+ * ```
+ *
+ * @param name The plugin type (a key of `options.registry`).
+ * @param io The environment, and a reader of stdin.
+ * @param options The registry, and what the plugins answer to VERSION.
+ * @returns What to print and the exit code.
+ */
+export async function runPluginProcess(
+  name: string,
+  io: {
+    env: Record<string, string>;
+    read: (buf: Uint8Array) => Promise<number | null>;
+  },
+  options: BuiltinPluginOptions,
+): Promise<SkelOutput> {
+  let stdin: Uint8Array = new Uint8Array();
+  if (needsStdin(io.env)) {
+    try {
+      stdin = await readStreamBounded(io.read, {
+        maxBytes: MAX_CONFIG_BYTES,
+        what: "network configuration from stdin",
+      });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotCapable) throw err;
+      return errorOutput(err);
+    }
+  }
+  return await runBuiltinPlugin(name, { env: io.env, stdin }, options);
 }

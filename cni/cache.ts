@@ -7,6 +7,7 @@
  */
 import { join } from "./_path.ts";
 import { CniError, ErrorCode } from "./errors.ts";
+import { MAX_CONFIG_BYTES, readRegularFileSync } from "./read_bounded.ts";
 import { goMarshal, sortKeysDeep } from "./_json.ts";
 
 function toBase64(bytes: Uint8Array): string {
@@ -27,6 +28,12 @@ function fromBase64(text: string): Uint8Array {
 
 /** libcni's default cache directory. */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni";
+
+/**
+ * Largest cache entry read: it holds the list's config (at most `MAX_CONFIG_BYTES`) in
+ * base64 besides the result and the runtime arguments.
+ */
+export const MAX_CACHE_BYTES = 4 * MAX_CONFIG_BYTES;
 
 /** The `kind` of a version-1 cache entry. */
 export const CACHE_KIND_V1 = "cniCacheV1";
@@ -182,7 +189,8 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheWrite): Prom
 function readIfExists(path: string): Uint8Array | null {
   try {
     // A cache file is small: reading it synchronously costs less than a trip to the I/O pool.
-    return Deno.readFileSync(path);
+    // Bounded, and regular files only: a FIFO or a device there is "no cached result".
+    return readRegularFileSync(path, { maxBytes: MAX_CACHE_BYTES, what: "cache entry" });
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err;
     return null; // like libcni: an unreadable cache file means "no cached result"

@@ -127,3 +127,24 @@ Deno.test("listCachedAttachments() filters by container and skips bad entries", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readCachedResult() treats a FIFO, a device link or an oversized entry as no result", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocni-cache-" });
+  try {
+    await Deno.mkdir(join(dir, "results"));
+    const key = (containerId: string) => ({ networkName: "n", containerId, ifName: "eth0" });
+    const fifo = cacheFilePath(dir, key("fifo"));
+    assertEquals(new Deno.Command("mkfifo", { args: [fifo] }).outputSync().code, 0);
+    await Deno.symlink("/dev/zero", cacheFilePath(dir, key("zero")));
+    await Deno.writeTextFile(
+      cacheFilePath(dir, key("big")),
+      JSON.stringify({ cniVersion: "1.1.0", pad: "x".repeat(4 * 1024 * 1024) }),
+    );
+    for (const id of ["fifo", "zero", "big"]) {
+      assertEquals(await readCachedResult(dir, key(id)), null, id);
+      assertEquals(await readCacheEntry(dir, key(id)), null, id);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

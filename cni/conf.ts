@@ -22,6 +22,7 @@ import { confListSchema, flagValue, pluginConfSchema } from "./schema.ts";
 import type { NetConf, RuntimeConf } from "./types.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "./types.ts";
 import { parseWith } from "./validate.ts";
+import { MAX_CONFIG_BYTES, readRegularFileSync } from "./read_bounded.ts";
 import { parseResult, parseVersion, versionGt } from "./version.ts";
 
 export type { RuntimeConf } from "./types.ts";
@@ -311,15 +312,10 @@ function compareBytes(a: string, b: string): number {
   return x.length - y.length;
 }
 
+// Bounded, and only regular files: a FIFO, a device or a directory named `x.conf` fails that
+// file alone (the lookup goes on to the others) instead of hanging or filling memory.
 function readFile(file: string): Uint8Array {
-  try {
-    return Deno.readFileSync(file);
-  } catch (err) {
-    throw new CniError(ErrorCode.IoFailure, `error reading ${file}`, {
-      details: (err as Error).message,
-      cause: err,
-    });
-  }
+  return readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES, what: "network configuration" });
 }
 
 /**
@@ -392,7 +388,7 @@ export interface ConfFileError {
 
 function nameInFile(file: string): string | undefined {
   try {
-    const v = JSON.parse(DECODER.decode(Deno.readFileSync(file)));
+    const v = JSON.parse(DECODER.decode(readFile(file)));
     return typeof v?.name === "string" ? v.name : undefined;
   } catch {
     return undefined;

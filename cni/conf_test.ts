@@ -395,3 +395,88 @@ Deno.test("buildPluginConfig() injects GC keys; injectConf() refuses nil values"
   );
   assertEquals(bad.code, 6);
 });
+
+Deno.test("parseConfList() and parseConf() read JSON null as absent for every optional field", () => {
+  const listKeys = [
+    "cniVersion",
+    "cniVersions",
+    "disableCheck",
+    "disableGC",
+    "loadOnlyInlinedPlugins",
+  ];
+  const pluginKeys = ["name", "cniVersion", "capabilities", "ipam", "dns", "args", "runtimeConfig"];
+  const plugin = { type: "loopback", ...Object.fromEntries(pluginKeys.map((k) => [k, null])) };
+  for (const key of listKeys) {
+    const list = parseConfList(
+      JSON.stringify({ cniVersion: "1.0.0", name: "n", plugins: [plugin], [key]: null }),
+    );
+    assertEquals([list.name, list.plugins.length], ["n", 1], key);
+  }
+  const all = parseConfList(JSON.stringify({
+    name: "n",
+    plugins: [plugin],
+    ...Object.fromEntries(listKeys.map((k) => [k, null])),
+  }));
+  assertEquals(
+    [all.cniVersion, all.disableCheck, all.disableGC, all.loadOnlyInlinedPlugins],
+    ["", false, false, false],
+  );
+  assertEquals(all.cniVersions, undefined);
+  // `plugins: null` is no inline plugins (libcni: the list's own directory may add some)
+  assertEquals(parseConfList('{"name":"n","cniVersion":"1.0.0","plugins":null}').plugins, []);
+  for (const key of pluginKeys) {
+    assertEquals(parseConf(JSON.stringify({ type: "bridge", [key]: null })).network.type, "bridge");
+  }
+  // a .conf with every optional field null up-converts like one without them
+  const conf = parseConf(JSON.stringify({ ...plugin, name: "n", cniVersion: "1.0.0" }));
+  assertEquals(confListFromConf(conf).name, "n");
+  // still strict where a present value is wrong
+  assertThrows(
+    () => parseConfList('{"name":"n","disableCheck":3,"plugins":[{"type":"x"}]}'),
+    CniError,
+    'field "disableCheck"',
+  );
+});
+
+Deno.test("loadConfList() skips a FIFO, a device link and a directory named *.conf", () => {
+  withTempDir({
+    "50-good.conf": '{"cniVersion":"1.0.0","name":"good","type":"loopback"}',
+  }, (dir) => {
+    const fifo = join(dir, "10-fifo.conf");
+    const mk = new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+    assertEquals(mk.code, 0);
+    Deno.symlinkSync("/dev/zero", join(dir, "20-zero.conf"));
+    Deno.symlinkSync("/dev/zero", join(dir, "21-zero.conflist"));
+    Deno.mkdirSync(join(dir, "30-dir.conflist"));
+    Deno.symlinkSync(join(dir, "30-dir.conflist"), join(dir, "31-dirlink.conf"));
+    // none of them hangs or reads without limit; the good network still loads
+    assertEquals(loadConfList(dir, "good").plugins[0]?.network.type, "loopback");
+    const { networks, errors } = listNetworks(dir);
+    assertEquals(networks.map((n) => n.name), ["good"]);
+    assertEquals(
+      errors.map((e) => [e.file.slice(dir.length + 1), e.error.code]).sort(),
+      [["10-fifo.conf", 5], ["20-zero.conf", 5], ["21-zero.conflist", 5], ["31-dirlink.conf", 5]],
+    );
+    assertStringIncludes(errors.find((e) => e.file === fifo)!.error.message, "a FIFO");
+    const missing = assertThrows(() => loadConfList(dir, "other"), ConfigNotFoundError);
+    assertStringIncludes(missing.details, "20-zero.conf");
+  });
+});
+
+Deno.test("loadConfList() refuses an oversized file and still finds the good network", () => {
+  const big = JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "good",
+    type: "loopback",
+    pad: "x".repeat(1024 * 1024),
+  });
+  withTempDir({
+    "10-big.conf": big,
+    "50-good.conf": '{"cniVersion":"1.0.0","name":"good","type":"loopback"}',
+  }, (dir) => {
+    assertEquals(loadConfList(dir, "good").name, "good");
+    const { errors } = listNetworks(dir);
+    assertEquals(errors.length, 1);
+    assertStringIncludes(errors[0]!.error.message, "larger than 1024 KiB");
+  });
+});

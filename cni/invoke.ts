@@ -7,6 +7,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "./errors.ts";
+import { MAX_CONFIG_BYTES } from "./read_bounded.ts";
 import { findInPath, PluginNotFoundError, splitCniPath } from "./find.ts";
 import type { CmdArgs, Delegate, PluginRegistry } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
@@ -180,11 +181,16 @@ export function pluginError(out: RawOutcome): CniError {
       );
     }
     if (json !== null && typeof json === "object" && !Array.isArray(json)) {
-      const e = json as { code?: unknown; msg?: unknown; details?: unknown };
+      const e = json as { cniVersion?: unknown; code?: unknown; msg?: unknown; details?: unknown };
       const code = typeof e.code === "number" ? e.code : 0;
       const msg = typeof e.msg === "string" ? e.msg : "";
       const details = typeof e.details === "string" ? e.details : "";
-      return new CniError(code, msg || `netplugin failed with code ${code}`, { details });
+      // `cniVersion` is optional: the spec's error has it, the reference 1.1 plugins omit it.
+      return new CniError(code, msg || `netplugin failed with code ${code}`, {
+        details,
+        ...(typeof e.cniVersion === "string" && e.cniVersion !== "" &&
+          { cniVersion: e.cniVersion }),
+      });
     }
     return new CniError(
       ErrorCode.Internal,
@@ -282,8 +288,50 @@ function isBusy(err: unknown): boolean {
   return /text file busy|os error 26/i.test(text);
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  return TEXT.decode(await new Response(stream).arrayBuffer());
+/** Most of a plugin's stdout read: a result or an error is small (as a config is). */
+const MAX_PLUGIN_STDOUT = MAX_CONFIG_BYTES;
+/** Most of a plugin's stderr kept; the rest is read and dropped so the plugin never blocks. */
+const MAX_PLUGIN_STDERR = 64 * 1024;
+
+/**
+ * Reads a plugin's output stream to its end, keeping at most `max` bytes. With `stop`, more
+ * than `max` calls `stop` (which kills the plugin) and gives up the stream; without it the
+ * excess is read and dropped.
+ */
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  stop?: () => void,
+): Promise<{ text: string; overflow: boolean }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  let overflow = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (overflow) continue;
+    if (kept + value.length > max) {
+      overflow = true;
+      chunks.push(value.subarray(0, max - kept));
+      kept = max;
+      if (stop) {
+        stop();
+        await reader.cancel().catch(() => {});
+        break;
+      }
+      continue;
+    }
+    chunks.push(value);
+    kept += value.length;
+  }
+  const all = new Uint8Array(kept);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return { text: TEXT.decode(all), overflow };
 }
 
 function delay(ms: number): Promise<void> {
@@ -332,8 +380,15 @@ async function spawnPlugin(
       }
     }, timeoutMs)
     : undefined;
-  const stdoutP = readAll(proc.stdout);
-  const stderrP = readAll(proc.stderr);
+  const kill = () => {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const stdoutP = readCapped(proc.stdout, MAX_PLUGIN_STDOUT, kill);
+  const stderrP = readCapped(proc.stderr, MAX_PLUGIN_STDERR);
   const writer = proc.stdin.getWriter();
   const writeP = writer.write(stdin).then(() => writer.close()).catch(() => {});
   let status: Deno.CommandStatus;
@@ -352,10 +407,23 @@ async function spawnPlugin(
     throw new CniError(
       ErrorCode.Internal,
       `plugin "${type}" timed out after ${timeoutMs} ms and was killed (SIGKILL)`,
-      rest?.[1] ? { details: clip(rest[1]) } : {},
+      rest?.[1].text ? { details: clip(rest[1].text) } : {},
     );
   }
-  const [stdout, stderr] = await Promise.all([stdoutP, stderrP]);
+  const [out, err] = await Promise.all([stdoutP, stderrP]);
+  if (out.overflow) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `plugin "${type}" printed more than ${
+        MAX_PLUGIN_STDOUT / 1024
+      } KiB on stdout and was killed (SIGKILL)`,
+      err.text ? { details: clip(err.text) } : {},
+    );
+  }
+  const stdout = out.text;
+  const stderr = err.overflow
+    ? `${err.text}\n[stderr cut at ${MAX_PLUGIN_STDERR} bytes]\n`
+    : err.text;
   const how = status.signal ? `signal: ${status.signal}` : `exit status ${status.code}`;
   return { exitCode: status.success ? 0 : status.code || 1, stdout, stderr, status: how };
 }
@@ -426,7 +494,8 @@ export function inProcessInvoker(
     async (type, stdin, env) => {
       await find(type);
       const fns = await registry[type]!();
-      const out = await runPlugin(fns, { env, stdin }, { delegate });
+      // In-process there is no binary to find: CNI_PATH is not required (skel `inProcess`).
+      const out = await runPlugin(fns, { env, stdin }, { delegate, inProcess: true });
       return {
         ...out,
         status: out.exitCode === 0 ? "exit status 0" : `exit status ${out.exitCode}`,

@@ -239,7 +239,8 @@ Deno.test("inProcessInvoker() gives the same JSON and errors as exec, without a 
       () => inv.execPlugin("noop", conf("1.0.0"), f.args("ADD")),
       CniError,
     );
-    assertEquals([err.code, err.msg], [7, "nope"]);
+    assertEquals([err.code, err.msg, err.cniVersion], [7, "nope", "1.0.0"]);
+    assertEquals(err.toJSON(), { cniVersion: "1.0.0", code: 7, msg: "nope" });
     const missing = await assertRejects(
       () => inv.execPlugin("noop", conf("1.0.0"), { command: "ADD" }),
       CniError,
@@ -294,5 +295,43 @@ Deno.test("createDelegate() runs built-in delegates in-process and others from C
     const log = await f.entries();
     assertEquals(log.map((e) => e.command), ["ADD", "ADD", "DEL"]);
     assertEquals(log.map((e) => e.path), [f.bin, f.bin, f.bin]);
+  });
+});
+
+Deno.test("pluginError() keeps cniVersion when the error has it and accepts errors without", () => {
+  const out = (stdout: string) => ({ exitCode: 1, stdout, stderr: "", status: "exit status 1" });
+  const withVersion = pluginError(out('{"cniVersion":"0.4.0","code":7,"msg":"bad","details":"d"}'));
+  assertEquals(withVersion.toJSON(), { cniVersion: "0.4.0", code: 7, msg: "bad", details: "d" });
+  const without = pluginError(out('{"code":7,"msg":"bad"}'));
+  assertEquals([without.code, without.msg, without.cniVersion], [7, "bad", undefined]);
+});
+
+Deno.test("execInvoker() stops reading a plugin's endless stdout and keeps stderr bounded", async () => {
+  await withFixture(async (f) => {
+    const flood = join(f.bin, "flood");
+    await Deno.writeTextFile(flood, "#!/bin/sh\nexec yes\n");
+    await Deno.chmod(flood, 0o755);
+    const inv = execInvoker({ cniPath: [f.bin] });
+    const err = await assertRejects(
+      () => inv.execPlugin("flood", conf("1.0.0"), f.args("ADD")),
+      CniError,
+    );
+    assertEquals(
+      err.message,
+      'plugin "flood" printed more than 1024 KiB on stdout and was killed (SIGKILL)',
+    );
+    const noisy = join(f.bin, "noisy");
+    await Deno.writeTextFile(
+      noisy,
+      "#!/bin/sh\nhead -c 4000000 /dev/zero | tr '\\0' x >&2\necho '{\"cniVersion\":\"1.0.0\"}'\n",
+    );
+    await Deno.chmod(noisy, 0o755);
+    let forwarded = "";
+    const quiet = execInvoker({ cniPath: [f.bin], stderr: (t) => forwarded += t });
+    assertEquals(await quiet.execPlugin("noisy", conf("1.0.0"), f.args("ADD")), {
+      cniVersion: "1.0.0",
+    });
+    assert(forwarded.length < 70 * 1024, String(forwarded.length));
+    assert(forwarded.endsWith("[stderr cut at 65536 bytes]\n"));
   });
 });

@@ -72,7 +72,11 @@ function asCni(err: unknown): CniError {
 /** Wraps an error with a prefix, keeping its code and details. */
 function wrap(prefix: string, err: unknown): CniError {
   const e = asCni(err);
-  return new CniError(e.code, `${prefix}: ${e.msg}`, { details: e.details, cause: e });
+  return new CniError(e.code, `${prefix}: ${e.msg}`, {
+    details: e.details,
+    cause: e,
+    ...(e.cniVersion && { cniVersion: e.cniVersion }),
+  });
 }
 
 /** Several errors as one: the first one's code, messages joined with "; ". */
@@ -80,6 +84,7 @@ function joinErrors(errors: readonly CniError[]): CniError {
   if (errors.length === 1) return errors[0]!;
   return new CniError(errors[0]!.code, errors.map((e) => e.message).join("; "), {
     cause: new AggregateError(errors),
+    ...(errors[0]!.cniVersion && { cniVersion: errors[0]!.cniVersion }),
   });
 }
 

@@ -59,7 +59,11 @@ export interface PluginContext {
  * thrown as `CniError`.
  */
 export interface PluginFns {
-  /** ADD. */
+  /**
+   * ADD. Returns the result in the current shape, or, to hand the previous result on
+   * unchanged, the one from `prevResultAsGiven` (in its own version's shape); skel prints
+   * either in the config's version.
+   */
   add(args: CmdArgs, ctx: PluginContext): Promise<Result>;
   /** CHECK. */
   check(args: CmdArgs, ctx: PluginContext): Promise<void>;

@@ -14,6 +14,7 @@ import {
   NAME_REGEXP,
   type NetConf,
   type Result,
+  SUPPORTED_VERSIONS,
 } from "./types.ts";
 import { goMarshal } from "./_json.ts";
 
@@ -49,6 +50,12 @@ export interface SkelOptions {
    * it the check is skipped.
    */
   isOwnNetns?: (path: string) => boolean;
+  /**
+   * The plugin runs inside the runtime's process (the in-process invoker): `CNI_PATH` is not
+   * required, since there is no binary to search for; a delegate that must exec a plugin
+   * still fails clearly when the path is empty. An exec'd plugin keeps the spec's rule.
+   */
+  inProcess?: boolean;
 }
 
 /** Validator of a present, required variable; returns an error or undefined. */
@@ -158,7 +165,7 @@ const ENV_TABLE: readonly EnvVarSpec[] = [
   { name: "CNI_NETNS_OVERRIDE", field: "netnsOverride", requiredFor: [] },
 ];
 
-function readEnv(env: SkelIo["env"]): EnvValues {
+function readEnv(env: SkelIo["env"], inProcess: boolean): EnvValues {
   const values: EnvValues = {
     command: "",
     containerId: "",
@@ -172,7 +179,8 @@ function readEnv(env: SkelIo["env"]): EnvValues {
   for (const spec of ENV_TABLE) {
     const value = env[spec.name] ?? "";
     values[spec.field] = value;
-    const required = spec.field === "command" || spec.requiredFor.includes(values.command);
+    const required = spec.field === "command" ||
+      (spec.requiredFor.includes(values.command) && !(inProcess && spec.field === "path"));
     if (value === "") {
       if (required) missing.push(spec.name);
     } else if (required && spec.validate) {
@@ -190,16 +198,63 @@ function readEnv(env: SkelIo["env"]): EnvValues {
 }
 
 /**
- * The spec error object as the reference prints it: 4-space indented, no `cniVersion`, no
- * trailing newline.
+ * The spec error object, 4-space indented like the reference prints it, no trailing newline:
+ * `cniVersion`, `code`, `msg` and `details` when there are any. The spec's error object
+ * carries `cniVersion` (the reference 1.1 plugins leave it out; libcni reads both).
  *
  * @param err The error.
+ * @param cniVersion The version to label it with (default: the error's own, else the newest
+ *   supported).
  * @returns The text.
  */
-export function formatErrorJson(err: CniError): string {
-  const obj: Record<string, unknown> = { code: err.code, msg: err.msg };
+export function formatErrorJson(err: CniError, cniVersion?: string): string {
+  const obj: Record<string, unknown> = {
+    cniVersion: cniVersion ?? err.cniVersion ?? CURRENT_VERSION,
+    code: err.code,
+    msg: err.msg,
+  };
   if (err.details) obj.details = err.details;
   return goMarshal(obj, { indent: "    " });
+}
+
+/**
+ * The version a plugin's error is labelled with: the config's `cniVersion` (absent or empty
+ * is 0.1.0) when it is one this implementation supports, else the newest supported (the
+ * config could not be read, or names a version we do not speak).
+ *
+ * @param stdin The config bytes the plugin was given (may be empty).
+ * @returns The version.
+ */
+export function errorVersion(stdin: Uint8Array): string {
+  if (stdin.length === 0) return CURRENT_VERSION;
+  try {
+    const conf = JSON.parse(new TextDecoder().decode(stdin)) as unknown;
+    if (conf !== null && typeof conf === "object" && !Array.isArray(conf)) {
+      const v = (conf as { cniVersion?: unknown }).cniVersion;
+      const version = v === undefined || v === null || v === "" ? "0.1.0" : v;
+      if (typeof version === "string" && SUPPORTED_VERSIONS.includes(version)) return version;
+    }
+  } catch {
+    // not JSON: the newest version
+  }
+  return CURRENT_VERSION;
+}
+
+/**
+ * What a plugin process prints for an error: the spec's error JSON on stdout (labelled by
+ * {@linkcode errorVersion}), exit code 1. A `CniError` keeps its code; anything else becomes
+ * code 999 with its message in `details`.
+ *
+ * @param err What was thrown.
+ * @param stdin The config bytes the plugin was given (for the version), if any.
+ * @returns The output.
+ */
+export function errorOutput(err: unknown, stdin: Uint8Array = new Uint8Array()): SkelOutput {
+  const cni = err instanceof CniError ? err : new CniError(ErrorCode.Internal, "internal error", {
+    details: err instanceof Error ? err.message : String(err),
+    cause: err,
+  });
+  return { stdout: formatErrorJson(cni, errorVersion(stdin)), stderr: "", exitCode: 1 };
 }
 
 /**
@@ -229,6 +284,7 @@ function parseStdinConfig(stdin: Uint8Array): Record<string, unknown> {
     });
   }
   const conf = json as Record<string, unknown>;
+  if (conf.name === null) delete conf.name; // JSON null is absent, as in Go
   if (conf.name !== undefined && typeof conf.name !== "string") {
     throw new CniError(ErrorCode.DecodingFailure, "error unmarshall network config", {
       details: `field "name": expected a string, got ${typeof conf.name}`,
@@ -256,17 +312,26 @@ function noDelegate(type: string): Promise<never> {
  * The conversion runs when the plugin first reads `prevResult` (the property then becomes
  * plain data): a plugin that never reads it (loopback or host-local on DEL) does not pay for
  * result parsing, and, like the reference's skel, does not fail on a prevResult it ignores.
- * A plugin that reads a bad one gets code 6 `could not parse prevResult` from the read.
+ * A plugin that reads a bad one gets code 6 `could not parse prevResult` from the read,
+ * except on DEL: a DEL is best effort and uses what it can, so there an unusable
+ * `prevResult` reads as absent and the plugin cleans up from the container ID, interface and
+ * network name.
  */
 function prepareConfig(
   conf: Record<string, unknown>,
   version: string,
   toCurrentResult: VersionModule["toCurrentResult"],
+  command: CniCommand,
 ): NetConf {
   const out = { ...conf, cniVersion: version } as NetConf;
   const prev = conf.prevResult;
   if (prev === undefined || prev === null) return out;
+  const lenient = command === "DEL";
   if (typeof prev !== "object" || Array.isArray(prev)) {
+    if (lenient) {
+      delete out.prevResult;
+      return out;
+    }
     throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
       details: "expected a JSON object",
     });
@@ -287,10 +352,14 @@ function prepareConfig(
       if (labelled.cniVersion === undefined || labelled.cniVersion === "") {
         labelled.cniVersion = version;
       }
-      let converted: Result;
+      let converted: Result | undefined;
       try {
         converted = toCurrentResult(labelled);
       } catch (err) {
+        if (lenient) {
+          settle(undefined);
+          return undefined;
+        }
         throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
           details: err instanceof Error ? err.message : String(err),
           cause: err,
@@ -309,7 +378,7 @@ async function dispatch(
   io: SkelIo,
   options: SkelOptions,
 ): Promise<SkelOutput> {
-  const env = readEnv(io.env);
+  const env = readEnv(io.env, options.inProcess ?? false);
   const command = env.command;
   if (command === "VERSION") {
     return { stdout: formatVersionInfo(fns.supportedVersions), stderr: "", exitCode: 0 };
@@ -351,7 +420,7 @@ async function dispatch(
     args: env.args,
     path: env.path,
     stdinData: io.stdin,
-    config: prepareConfig(raw, version, toCurrentResult),
+    config: prepareConfig(raw, version, toCurrentResult, command as CniCommand),
   };
   if (env.netnsOverride !== "") args.netnsOverride = env.netnsOverride;
   const ctx: PluginContext = {
@@ -433,10 +502,6 @@ export async function runPlugin(
         exitCode: 0,
       };
     }
-    const cni = err instanceof CniError ? err : new CniError(ErrorCode.Internal, "internal error", {
-      details: err instanceof Error ? err.message : String(err),
-      cause: err,
-    });
-    return { stdout: formatErrorJson(cni), stderr: "", exitCode: 1 };
+    return errorOutput(err, io.stdin);
   }
 }

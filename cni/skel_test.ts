@@ -1,4 +1,4 @@
-import { runPlugin, validateInterfaceName } from "./skel.ts";
+import { errorVersion, runPlugin, validateInterfaceName } from "./skel.ts";
 import { CniError } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginFns } from "./plugin.ts";
 import type { Result } from "./types.ts";
@@ -52,8 +52,9 @@ Deno.test("runPlugin() reports every missing variable at once, in the reference 
     stdin: conf({}),
   });
   assertEquals(out, {
+    // the config has no cniVersion: 0.1.0, the version the error is labelled with
     stdout:
-      '{\n    "code": 4,\n    "msg": "required env variables [CNI_NETNS,CNI_IFNAME,CNI_PATH] missing"\n}',
+      '{\n    "cniVersion": "0.1.0",\n    "code": 4,\n    "msg": "required env variables [CNI_NETNS,CNI_IFNAME,CNI_PATH] missing"\n}',
     stderr: "",
     exitCode: 1,
   });
@@ -69,6 +70,7 @@ Deno.test("runPlugin() prints the about text without CNI_COMMAND", async () => {
   const bare = await runPlugin(fakePlugin({ about: "" }), { env: {}, stdin: new Uint8Array() });
   assertEquals(bare.exitCode, 1);
   assertEquals(JSON.parse(bare.stdout), {
+    cniVersion: "1.1.0", // no config read: the newest version
     code: 4,
     msg: "required env variables [CNI_COMMAND] missing",
   });
@@ -88,15 +90,27 @@ Deno.test("runPlugin() answers VERSION without reading stdin", async () => {
 
 Deno.test("runPlugin() rejects an unknown verb, bad JSON, a missing name", async () => {
   const nope = await runPlugin(fakePlugin(), { env: { CNI_COMMAND: "NOPE" }, stdin: conf({}) });
-  assertEquals(JSON.parse(nope.stdout), { code: 4, msg: "unknown CNI_COMMAND: NOPE" });
+  assertEquals(JSON.parse(nope.stdout), {
+    cniVersion: "0.1.0",
+    code: 4,
+    msg: "unknown CNI_COMMAND: NOPE",
+  });
   const bad = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: enc.encode("{nope") });
   assertEquals(bad.exitCode, 1);
   const badJson = JSON.parse(bad.stdout);
-  assertEquals([badJson.code, badJson.msg], [6, "error unmarshall network config"]);
+  assertEquals(
+    [badJson.cniVersion, badJson.code, badJson.msg],
+    ["1.1.0", 6, "error unmarshall network config"],
+  );
   const noName = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: enc.encode('{"type":"x"}') });
-  assertEquals(JSON.parse(noName.stdout), { code: 7, msg: "missing network name" });
+  assertEquals(JSON.parse(noName.stdout), {
+    cniVersion: "0.1.0",
+    code: 7,
+    msg: "missing network name",
+  });
   const badName = await runPlugin(fakePlugin(), { env: ADD_ENV, stdin: conf({ name: "-x" }) });
   assertEquals(JSON.parse(badName.stdout), {
+    cniVersion: "0.1.0",
     code: 7,
     msg: "invalid characters found in network name",
     details: "-x",
@@ -109,6 +123,7 @@ Deno.test("runPlugin() validates container ID and interface name for ADD/DEL/CHE
     stdin: conf({}),
   });
   assertEquals(JSON.parse(id.stdout), {
+    cniVersion: "0.1.0",
     code: 4,
     msg: "invalid characters in containerID",
     details: "%bad",
@@ -118,6 +133,7 @@ Deno.test("runPlugin() validates container ID and interface name for ADD/DEL/CHE
     stdin: conf({}),
   });
   assertEquals(JSON.parse(long.stdout), {
+    cniVersion: "0.1.0",
     code: 4,
     msg: "interface name is too long",
     details: "interface name should be less than 16 characters",
@@ -155,18 +171,27 @@ Deno.test("runPlugin() gates versions: unsupported config, CHECK < 0.4.0, GC/STA
   });
   assertEquals(
     mismatch.stdout,
-    '{\n    "code": 1,\n    "msg": "incompatible CNI versions",\n    "details": "config is \\"9.9.9\\", plugin supports [\\"0.3.1\\" \\"1.0.0\\"]"\n}',
+    // 9.9.9 is not a version we speak: the error is labelled with the newest
+    '{\n    "cniVersion": "1.1.0",\n    "code": 1,\n    "msg": "incompatible CNI versions",\n    "details": "config is \\"9.9.9\\", plugin supports [\\"0.3.1\\" \\"1.0.0\\"]"\n}',
   );
   const check = await runPlugin(fakePlugin(), {
     env: { ...ADD_ENV, CNI_COMMAND: "CHECK" },
     stdin: conf({ cniVersion: "0.3.1" }),
   });
-  assertEquals(JSON.parse(check.stdout), { code: 1, msg: "config version does not allow CHECK" });
+  assertEquals(JSON.parse(check.stdout), {
+    cniVersion: "0.3.1",
+    code: 1,
+    msg: "config version does not allow CHECK",
+  });
   const status = await runPlugin(fakePlugin(), {
     env: { CNI_COMMAND: "STATUS", CNI_PATH: "/p" },
     stdin: conf({ cniVersion: "1.0.0" }),
   });
-  assertEquals(JSON.parse(status.stdout), { code: 1, msg: "config version does not allow STATUS" });
+  assertEquals(JSON.parse(status.stdout), {
+    cniVersion: "1.0.0",
+    code: 1,
+    msg: "config version does not allow STATUS",
+  });
   const noVersion = await runPlugin(fakePlugin({ supportedVersions: ["1.0.0"] }), {
     env: ADD_ENV,
     stdin: conf({}),
@@ -225,20 +250,34 @@ Deno.test("runPlugin() converts prevResult when the plugin reads it, not before"
     stdin: conf({ cniVersion: "1.0.0", prevResult: bad }),
   });
   assertEquals(ignored, { stdout: "", stderr: "", exitCode: 0 });
-  // One that reads it gets code 6, as when skel converted it up front.
+  // One that reads it on ADD or CHECK gets code 6, as when skel converted it up front.
+  const seen: unknown[] = [];
   const reader = fakePlugin({
-    del: (args) => {
+    add: (args) => {
       void args.config.prevResult;
+      return Promise.resolve({ cniVersion: "1.1.0" });
+    },
+    del: (args) => {
+      seen.push(args.config.prevResult);
       return Promise.resolve();
     },
   });
   const read = await runPlugin(reader, {
-    env: delEnv,
+    env: ADD_ENV,
     stdin: conf({ cniVersion: "1.0.0", prevResult: bad }),
   });
   assertEquals(read.exitCode, 1);
   assertEquals(JSON.parse(read.stdout).code, 6);
   assertEquals(JSON.parse(read.stdout).msg, "could not parse prevResult");
+  // On DEL (best effort) an unusable prevResult reads as absent, whatever its shape.
+  for (const prevResult of [bad, 42, "x", [1]]) {
+    const del = await runPlugin(reader, {
+      env: delEnv,
+      stdin: conf({ cniVersion: "1.0.0", prevResult }),
+    });
+    assertEquals(del, { stdout: "", stderr: "", exitCode: 0 }, JSON.stringify(prevResult));
+  }
+  assertEquals(seen, [undefined, undefined, undefined, undefined]);
   // A good one reads as plain data, the same object on every read, and can be replaced.
   const calls: CmdArgs[] = [];
   await runPlugin(fakePlugin({}, calls), {
@@ -260,13 +299,21 @@ Deno.test("runPlugin() maps errors: CniError kept, anything else code 999 with d
     fakePlugin({ add: () => Promise.reject(new CniError(11, "busy", { details: "later" })) }),
     { env: ADD_ENV, stdin: conf({ cniVersion: "1.0.0" }) },
   );
-  assertEquals(typed.stdout, '{\n    "code": 11,\n    "msg": "busy",\n    "details": "later"\n}');
+  assertEquals(
+    typed.stdout,
+    '{\n    "cniVersion": "1.0.0",\n    "code": 11,\n    "msg": "busy",\n    "details": "later"\n}',
+  );
   assertEquals(typed.exitCode, 1);
   const plain = await runPlugin(
     fakePlugin({ add: () => Promise.reject(new TypeError("boom <x>")) }),
     { env: ADD_ENV, stdin: conf({ cniVersion: "1.0.0" }) },
   );
-  assertEquals(JSON.parse(plain.stdout), { code: 999, msg: "internal error", details: "boom <x>" });
+  assertEquals(JSON.parse(plain.stdout), {
+    cniVersion: "1.0.0",
+    code: 999,
+    msg: "internal error",
+    details: "boom <x>",
+  });
   assert(plain.stdout.includes("\\u003cx\\u003e"), "Go escaping of < and >");
   assert(!plain.stdout.includes("at "), "no stack trace");
 });
@@ -278,6 +325,7 @@ Deno.test("runPlugin() refuses CNI_NETNS equal to its own namespace unless overr
     stdin: conf({ cniVersion: "1.0.0" }),
   }, { isOwnNetns: (p) => p === "/run/netns/x" });
   assertEquals(JSON.parse(same.stdout), {
+    cniVersion: "1.0.0",
     code: 8,
     msg: "plugin's netns and netns from CNI_NETNS should not be the same",
   });
@@ -309,4 +357,39 @@ Deno.test("runPlugin() passes the delegate to the plugin", async () => {
   );
   assertEquals(seen, ["ipam-x"]);
   assertEquals(JSON.parse(out.stdout), { cniVersion: "1.0.0", ips: [{ address: "10.9.0.2/24" }] });
+});
+
+Deno.test("runPlugin() with inProcess does not require CNI_PATH; exec'd plugins do", async () => {
+  const env = { CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/n", CNI_IFNAME: "eth0" };
+  const stdin = conf({ cniVersion: "1.1.0" });
+  const exec = await runPlugin(fakePlugin(), { env, stdin });
+  assertEquals(JSON.parse(exec.stdout), {
+    cniVersion: "1.1.0",
+    code: 4,
+    msg: "required env variables [CNI_PATH] missing",
+  });
+  const calls: CmdArgs[] = [];
+  const inproc = await runPlugin(fakePlugin({}, calls), { env, stdin }, { inProcess: true });
+  assertEquals(inproc.exitCode, 0);
+  assertEquals(calls[0]?.path, "");
+  // the other variables are still required in-process
+  const missing = await runPlugin(fakePlugin(), {
+    env: { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1" },
+    stdin,
+  }, { inProcess: true });
+  assertEquals(JSON.parse(missing.stdout).msg, "required env variables [CNI_IFNAME] missing");
+});
+
+Deno.test("errorVersion() is the config's supported version, else the newest", () => {
+  const cases: [string, string][] = [
+    ['{"cniVersion":"0.3.1","name":"n"}', "0.3.1"],
+    ['{"name":"n"}', "0.1.0"],
+    ['{"cniVersion":null}', "0.1.0"],
+    ['{"cniVersion":"9.9.9"}', "1.1.0"],
+    ['{"cniVersion":7}', "1.1.0"],
+    ["{nope", "1.1.0"],
+    ["[1]", "1.1.0"],
+    ["", "1.1.0"],
+  ];
+  for (const [stdin, want] of cases) assertEquals(errorVersion(enc.encode(stdin)), want, stdin);
 });

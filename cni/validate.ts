@@ -107,3 +107,68 @@ export function parseWith<S extends z.ZodMiniType>(
     `${what}: ${lines.join("; ")}`,
   );
 }
+
+function dropAt(root: Record<string, unknown>, path: readonly PropertyKey[]): boolean {
+  // Walk to the innermost object holding the bad value; a value inside an array drops the
+  // whole array (its key in the nearest object), since a gap would shift the others.
+  let holder: Record<string, unknown> | undefined;
+  let key: PropertyKey | undefined;
+  let node: unknown = root;
+  for (const part of path) {
+    if (node === null || typeof node !== "object") break;
+    if (!Array.isArray(node)) {
+      holder = node as Record<string, unknown>;
+      key = part;
+    }
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  if (holder === undefined || key === undefined || !Object.hasOwn(holder, key)) return false;
+  delete holder[key as string];
+  return true;
+}
+
+/**
+ * Validates like {@linkcode parseWith}, but drops what does not validate instead of failing:
+ * each bad value is removed (a bad array element removes its array) and the rest validated
+ * again, so what is left reads as if the bad fields were never given. For best-effort work
+ * such as DEL, which uses whatever it can. Still throws when removing fields cannot help
+ * (a required field is missing or bad).
+ *
+ * @param schema A zod/mini schema of an object.
+ * @param input The value to validate.
+ * @param options As {@linkcode parseWith}, for the error when nothing helps.
+ * @returns The parsed value and the paths of the fields dropped.
+ * @throws {CniError} Code 7 (or `options.code`) when the input cannot be made valid.
+ *
+ * @example Dropping a bad field
+ * ```ts
+ * import * as z from "./_zod.ts";
+ * import { parseLenient } from "./validate.ts";
+ * const s = z.object({ name: z.string(), mtu: z.optional(z.int()) });
+ * const { data, dropped } = parseLenient(s, { name: "n", mtu: "big" });
+ * console.log(data, dropped); // { name: "n" } [ "mtu" ]
+ * ```
+ */
+export function parseLenient<S extends z.ZodMiniType>(
+  schema: S,
+  input: unknown,
+  options: { what?: string; code?: number } = {},
+): { data: z.infer<S>; dropped: string[] } {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return { data: parseWith(schema, input, options), dropped: [] };
+  }
+  const copy = structuredClone(input) as Record<string, unknown>;
+  const dropped: string[] = [];
+  for (;;) {
+    const result = schema.safeParse(copy);
+    if (result.success) return { data: result.data, dropped };
+    let progress = false;
+    for (const issue of result.error.issues) {
+      if (dropAt(copy, issue.path)) {
+        dropped.push(formatPath(issue.path));
+        progress = true;
+      }
+    }
+    if (!progress) return { data: parseWith(schema, input, options), dropped };
+  }
+}

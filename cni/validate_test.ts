@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { CniError } from "./errors.ts";
-import { formatPath, parseWith } from "./validate.ts";
+import { formatPath, parseLenient, parseWith } from "./validate.ts";
 
 const SCHEMA = z.object({
   name: z.string(),
@@ -30,4 +30,22 @@ Deno.test("parseWith() reports a missing field as required and returns parsed da
   assertEquals(err.msg, 'bad: field "name": is required (expected string)');
   assertEquals(parseWith(SCHEMA, { name: "x", mtu: 1500 }), { name: "x", mtu: 1500 });
   assertEquals(formatPath(["a", 0, "b"]), "a[0].b");
+});
+
+Deno.test("parseLenient() drops bad fields, keeps good ones, fails only when nothing helps", () => {
+  const s = z.object({
+    name: z.string(),
+    mtu: z.optional(z.int()),
+    ipam: z.optional(z.object({ type: z.optional(z.string()), subnet: z.optional(z.string()) })),
+    list: z.optional(z.array(z.int())),
+  });
+  const { data, dropped } = parseLenient(s, {
+    name: "n",
+    mtu: "big",
+    ipam: { type: "host-local", subnet: 5 },
+    list: [1, "x"],
+  });
+  assertEquals(data, { name: "n", ipam: { type: "host-local" } });
+  assertEquals(dropped.sort(), ["ipam.subnet", "list[1]", "mtu"]);
+  assertThrows(() => parseLenient(s, { mtu: 1 }), CniError, 'field "name"');
 });

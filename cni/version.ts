@@ -432,6 +432,26 @@ const FAMILY: Record<string, "020" | "040" | "100"> = {
 
 const WHAT_RESULT = "invalid CNI result";
 
+/**
+ * The versions whose results share `version`'s result type (libcni registers one result
+ * creator per family: 0.1.0/0.2.0, 0.3.x/0.4.0, 1.x). libcni's `ParsePrevResult` reads a
+ * `prevResult` as the config version's type, so a `prevResult` of another family is refused.
+ *
+ * @example The 0.3.x/0.4.0 family
+ * ```ts
+ * import { resultTypeVersions } from "./version.ts";
+ * console.log(resultTypeVersions("0.3.1")); // ["0.3.0", "0.3.1", "0.4.0"]
+ * ```
+ *
+ * @param version A spec version (`""` counts as 0.1.0).
+ * @returns The versions of its family, oldest first; empty for an unknown version.
+ */
+export function resultTypeVersions(version: string): string[] {
+  const family = FAMILY[version];
+  if (family === undefined) return [];
+  return Object.keys(FAMILY).filter((v) => v !== "" && FAMILY[v] === family);
+}
+
 function badField(path: (string | number)[], text: string): CniError {
   return new CniError(
     ErrorCode.DecodingFailure,

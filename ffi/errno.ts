@@ -85,6 +85,13 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
   ETXTBSY: "text file busy",
   EMSGSIZE: "message too long",
   ENOTEMPTY: "directory not empty",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ELOOP: "too many levels of symbolic links",
+  EISDIR: "is a directory",
+  EIO: "input/output error",
+  EMFILE: "too many open files",
 };
 
 /**

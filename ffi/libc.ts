@@ -43,6 +43,14 @@ export const LIBC_SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   /** int open(const char *pathname, int flags, mode_t mode) */
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /** int openat(int dirfd, const char *pathname, int flags, mode_t mode) */
+  openat: { parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
+  /** int unlinkat(int dirfd, const char *pathname, int flags) */
+  unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  /** int mkdirat(int dirfd, const char *pathname, mode_t mode) */
+  mkdirat: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int ftruncate(int fd, off_t length) */
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   /** int setns(int fd, int nstype) */
   setns: { parameters: ["i32", "i32"], result: "i32" },
   /** int unshare(int flags) */

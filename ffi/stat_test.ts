@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import { dirStatTimes } from "./stat.ts";
+import { dirStatTimes, fstatFile, fstatKind, S_IFDIR, S_IFMT, S_IFREG } from "./stat.ts";
+import { close, O_DIRECTORY, O_RDONLY, open } from "./syscalls.ts";
 import { ErrnoError } from "./errno.ts";
 
 Deno.test("dirStatTimes() agrees with Deno.statSync and never goes backwards", () => {
@@ -32,5 +33,33 @@ Deno.test("dirStatTimes() of a missing path or a file throws ErrnoError", () => 
     assertEquals(assertThrows(() => dirStatTimes(file), ErrnoError).code, "ENOTDIR");
   } finally {
     Deno.removeSync(file);
+  }
+});
+
+Deno.test("fstatFile() gives the type, permissions and size Deno.statSync sees", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denocni-stat-" });
+  try {
+    const path = `${dir}/f`;
+    Deno.writeTextFileSync(path, "hello", { mode: 0o640 });
+    Deno.chmodSync(path, 0o640);
+    const fd = open(path, O_RDONLY);
+    try {
+      const st = fstatFile(fd);
+      assertEquals(st.mode & S_IFMT, S_IFREG);
+      assertEquals(st.mode & 0o7777, 0o640);
+      assertEquals(st.size, 5);
+      assertEquals(st.ino, BigInt(Deno.statSync(path).ino!));
+      assertEquals(fstatKind(fd), { mode: st.mode, size: 5 });
+    } finally {
+      close(fd);
+    }
+    const dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    try {
+      assertEquals(fstatFile(dfd).mode & S_IFMT, S_IFDIR);
+    } finally {
+      close(dfd);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

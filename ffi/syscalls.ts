@@ -56,8 +56,20 @@ export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 /** `O_CLOEXEC` from `<fcntl.h>`. */
 export const O_CLOEXEC = 0o2000000;
-/** `O_DIRECTORY` from `<fcntl.h>`. */
-export const O_DIRECTORY = 0o200000;
+/** Whether this is arm64, whose `<asm/fcntl.h>` numbers a few `O_*` flags differently. */
+const ARM64 = Deno.build.arch === "aarch64";
+/** `O_DIRECTORY` from `<fcntl.h>` (x86_64 and the generic table; arm64: 0o40000). */
+export const O_DIRECTORY = ARM64 ? 0o40000 : 0o200000;
+/** `O_NOFOLLOW` from `<fcntl.h>`: fail with `ELOOP` when the last component is a symlink (arm64: 0o100000). */
+export const O_NOFOLLOW = ARM64 ? 0o100000 : 0o400000;
+/** `O_NONBLOCK` from `<fcntl.h>`: opening a FIFO returns at once. */
+export const O_NONBLOCK = 0o4000;
+/** `O_NOCTTY` from `<fcntl.h>`. */
+export const O_NOCTTY = 0o400;
+/** `AT_FDCWD` from `<fcntl.h>`: `*at` calls resolve relative paths against the working directory. */
+export const AT_FDCWD = -100;
+/** `AT_REMOVEDIR` from `<fcntl.h>`: `unlinkat` removes an (empty) directory, as `rmdir`. */
+export const AT_REMOVEDIR = 0x200;
 /** `MS_RDONLY` from `<sys/mount.h>`. */
 export const MS_RDONLY = 1;
 /** `MS_NOSUID` from `<sys/mount.h>`. */
@@ -294,6 +306,74 @@ export function close(fd: number): void {
  */
 export function open(path: string, flags: number, mode = 0o644): number {
   return check(libc().open(cstring(path), flags | O_CLOEXEC, mode), "open", `open "${path}"`);
+}
+
+/**
+ * `openat(2)`: opens `path` relative to the directory `dirFd`.
+ *
+ * @param dirFd Directory file descriptor (or `AT_FDCWD`).
+ * @param path Path relative to it (a plain name for a file in that directory).
+ * @param flags `O_*` flags (`O_CLOEXEC` is always added).
+ * @param mode Mode for `O_CREAT`.
+ * @param context Words naming the file for the error message (default: the path).
+ * @returns The file descriptor.
+ * @throws {ErrnoError} On failure; the message names the file.
+ */
+export function openat(
+  dirFd: number,
+  path: string,
+  flags: number,
+  mode = 0o644,
+  context = `open "${path}"`,
+): number {
+  return check(libc().openat(dirFd, cstring(path), flags | O_CLOEXEC, mode), "openat", context);
+}
+
+/**
+ * `unlinkat(2)`: removes `path` relative to `dirFd` (a symlink itself, never its target).
+ *
+ * @param dirFd Directory file descriptor (or `AT_FDCWD`).
+ * @param path Path relative to it.
+ * @param flags 0, or `AT_REMOVEDIR` to remove an empty directory.
+ * @param context Words naming the file for the error message (default: the path).
+ * @throws {ErrnoError} On failure; the message names the file.
+ */
+export function unlinkat(
+  dirFd: number,
+  path: string,
+  flags = 0,
+  context = `remove "${path}"`,
+): void {
+  check(libc().unlinkat(dirFd, cstring(path), flags), "unlinkat", context);
+}
+
+/**
+ * `mkdirat(2)`: creates the directory `path` relative to `dirFd` (never through a symlink).
+ *
+ * @param dirFd Directory file descriptor (or `AT_FDCWD`).
+ * @param path Path relative to it.
+ * @param mode Mode bits (masked by the umask).
+ * @param context Words naming the directory for the error message (default: the path).
+ * @throws {ErrnoError} On failure (`EEXIST` when anything has that name).
+ */
+export function mkdirat(
+  dirFd: number,
+  path: string,
+  mode: number,
+  context = `mkdir "${path}"`,
+): void {
+  check(libc().mkdirat(dirFd, cstring(path), mode), "mkdirat", context);
+}
+
+/**
+ * `ftruncate(2)`.
+ *
+ * @param fd File descriptor open for writing.
+ * @param length New length in bytes.
+ * @throws {ErrnoError} On failure.
+ */
+export function ftruncate(fd: number, length: number): void {
+  check(libc().ftruncate(fd, BigInt(length)), "ftruncate");
 }
 
 /**

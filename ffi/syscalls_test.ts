@@ -1,16 +1,27 @@
 import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import {
+  AT_REMOVEDIR,
   CLONE_NEWNET,
   close,
+  ftruncate,
   getpid,
   getsockname,
   ioctl,
+  mkdirat,
   NS_GET_NSTYPE,
+  O_CREAT,
+  O_DIRECTORY,
+  O_EXCL,
+  O_NOFOLLOW,
   O_RDONLY,
+  O_WRONLY,
   open,
+  openat,
   SOCK_CLOEXEC,
   SOCK_RAW,
   socket,
+  unlinkat,
+  write,
 } from "./syscalls.ts";
 import { ErrnoError } from "./errno.ts";
 import { AF_NETLINK, parseSockaddrNl, sockaddrNl } from "./structs.ts";
@@ -76,5 +87,58 @@ Deno.test("libc() without --allow-ffi throws NotCapable untouched", async () => 
     assertEquals(new TextDecoder().decode(out.stdout).trim(), "NotCapable");
   } finally {
     await Deno.remove(script);
+  }
+});
+
+Deno.test("openat(), mkdirat(), unlinkat() never follow a symlink as the last component", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denocni-at-" });
+  const outside = Deno.makeTempDirSync({ prefix: "denocni-at-out-" });
+  try {
+    Deno.symlinkSync(`${outside}/target`, `${dir}/link`);
+    Deno.symlinkSync(outside, `${dir}/dirlink`);
+    const dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    try {
+      const e1 = assertThrows(
+        () => openat(dfd, "link", O_RDONLY | O_CREAT | O_NOFOLLOW),
+        ErrnoError,
+      );
+      assertEquals(e1.code, "ELOOP");
+      assert(e1.message.includes('"link"'));
+      assertEquals(
+        assertThrows(() => openat(dfd, "link", O_WRONLY | O_CREAT | O_EXCL), ErrnoError).code,
+        "EEXIST",
+      );
+      // With O_DIRECTORY, Linux reports a symlink as "not a directory".
+      assertEquals(
+        assertThrows(() => openat(dfd, "dirlink", O_RDONLY | O_DIRECTORY | O_NOFOLLOW), ErrnoError)
+          .code,
+        "ENOTDIR",
+      );
+      assertEquals(assertThrows(() => mkdirat(dfd, "dirlink", 0o700), ErrnoError).code, "EEXIST");
+      assertEquals(
+        assertThrows(() => unlinkat(dfd, "dirlink", AT_REMOVEDIR), ErrnoError).code,
+        "ENOTDIR",
+      );
+      const fd = openat(dfd, "file", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      try {
+        write(fd, new TextEncoder().encode("0123456789"));
+        ftruncate(fd, 4);
+      } finally {
+        close(fd);
+      }
+      assertEquals(Deno.readTextFileSync(`${dir}/file`), "0123");
+      mkdirat(dfd, "sub", 0o700);
+      unlinkat(dfd, "sub", AT_REMOVEDIR);
+      unlinkat(dfd, "link");
+      unlinkat(dfd, "file");
+      assertEquals(assertThrows(() => unlinkat(dfd, "file"), ErrnoError).code, "ENOENT");
+    } finally {
+      close(dfd);
+    }
+    assertEquals([...Deno.readDirSync(outside)], []);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["dirlink"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+    Deno.removeSync(outside, { recursive: true });
   }
 });

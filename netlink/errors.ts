@@ -40,6 +40,8 @@ export class NetlinkError extends Error {
   readonly target: string;
   /** The kernel's extended-ack text, if any. */
   readonly extack: string | undefined;
+  /** Lower-case errno text (`"file exists"`), as Go's `syscall.Errno` prints it. */
+  readonly description: string;
 
   /**
    * Creates the error from what failed and why.
@@ -57,6 +59,7 @@ export class NetlinkError extends Error {
     this.op = init.op;
     this.target = init.target;
     this.extack = init.extack;
+    this.description = init.description;
   }
 }
 

@@ -22,6 +22,7 @@ export {
   bridgeVlanList,
   linkAddBridge,
   linkAddDummy,
+  linkAddIfb,
   linkAddVeth,
   linkDel,
   linkDelBackground,
@@ -42,6 +43,7 @@ export {
   routeDel,
   routeGet,
   routeList,
+  routePrepend,
   routeReplace,
 } from "./ops.ts";
 export type {
@@ -51,6 +53,26 @@ export type {
   RouteSpec,
   VethOptions,
 } from "./ops.ts";
+export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
+export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
+export { filterAdd, filterDel, filterList } from "./ops/filter.ts";
+export type { FilterSpec } from "./ops/filter.ts";
+export { filterInfo, formatTcHandle, tcHandle } from "./tc.ts";
+export type { Filter, Qdisc } from "./tc.ts";
+export { calcXmittime, parsePsched, timeToTicks, truncU32 } from "./tc_tbf.ts";
+export type { Psched, RateTableOptions, Tbf, TbfQopt, TbfSpec, TcRatespec } from "./tc_tbf.ts";
+export { u32MatchAll } from "./tc_u32.ts";
+export type { U32Key, U32Options, U32Sel, U32Spec } from "./tc_u32.ts";
+export type { MirredActionSpec, TcAction, TcMirred } from "./tc_action.ts";
+export {
+  ETH_P_ALL,
+  TC_ACT_OK,
+  TC_ACT_STOLEN,
+  TC_H_INGRESS,
+  TC_H_ROOT,
+  TCA_EGRESS_REDIR,
+  TIME_UNITS_PER_SEC,
+} from "./tc_constants.ts";
 export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
 export {

@@ -39,6 +39,7 @@ import {
   IFLA_MTU,
   IFLA_NET_NS_FD,
   IFLA_PROTINFO,
+  IFLA_TXQLEN,
   NLA_F_NESTED,
   NLM_F_CREATE,
   NLM_F_ECHO,
@@ -135,7 +136,16 @@ function linkSelector(ref: LinkRef, op: string): { index: number; attrs: Attr[] 
   return { index: ref.index, attrs: [] };
 }
 
-function resolveIndex(sock: NetlinkSocket, ref: LinkRef, op: string): number {
+/**
+ * The index of a link reference (a name is looked up), for operations in sibling files.
+ *
+ * @param sock An open socket.
+ * @param ref `{ index }` or `{ name }`.
+ * @param op The operation, for errors.
+ * @returns The index.
+ * @throws {LinkNotFoundError} When a named link does not exist.
+ */
+export function resolveIndex(sock: NetlinkSocket, ref: LinkRef, op: string): number {
   checkRef(ref, op);
   if ("index" in ref) return ref.index;
   try {
@@ -381,6 +391,33 @@ export function linkAddDummy(sock: NetlinkSocket, options: { name: string; mtu?:
   const attrs = commonLinkAttrs("link add", options.name, options);
   attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "dummy")]));
   addLink(sock, options.name, attrs);
+}
+
+/**
+ * Creates an ifb (intermediate functional block) link, optionally up, and returns it as the
+ * kernel reports it (`NLM_F_ECHO`).
+ *
+ * Equivalent to: `ip link add <name> [mtu M] [txqueuelen N] [up] type ifb`
+ *
+ * @param sock An open socket.
+ * @param options Name, MTU, transmit queue length and up.
+ * @returns The link, or `undefined` on a kernel that does not echo a new link.
+ * @throws {NetlinkError} `EEXIST` when the name is taken.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddIfb(
+  sock: NetlinkSocket,
+  options: { name: string; mtu?: number; txqlen?: number; up?: boolean },
+): Link | undefined {
+  const op = "link add";
+  const attrs = commonLinkAttrs(op, options.name, options);
+  if (options.txqlen !== undefined) {
+    attrs.push(
+      u32Attr(IFLA_TXQLEN, checkUint(op, options.name, "txqueuelen", options.txqlen, 0xffffffff)),
+    );
+  }
+  attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "ifb")]));
+  return addLink(sock, options.name, attrs, { up: options.up === true, echo: true });
 }
 
 /**
@@ -947,19 +984,48 @@ function routeRequest(sock: NetlinkSocket, r: RouteSpec, op: string, del: boolea
 }
 
 /**
- * Adds a route (fails if an identical one exists).
+ * Adds a route, exclusively (`NLM_F_CREATE | NLM_F_EXCL`): it fails when the table has any
+ * route to the same destination with the same metric, whatever its gateway or device. Plugins
+ * adding a result's routes use {@linkcode routePrepend}, as the reference does.
  *
  * Equivalent to: `ip route add <dst> [via <gw>] [dev <dev>] [scope S] [table T] [metric M]
  * [src A] [mtu N] [advmss N]`
  *
  * @param sock An open socket.
  * @param route The route.
- * @throws {NetlinkError} `EEXIST` when it exists, `ENETUNREACH` when the gateway is unreachable.
+ * @throws {NetlinkError} `EEXIST` when such a route exists, `ENETUNREACH` when the gateway is
+ *   unreachable.
  * @throws {NetlinkInputError} When an address is malformed.
  */
 export function routeAdd(sock: NetlinkSocket, route: RouteSpec): void {
   const { body, attrs, ctx } = routeRequest(sock, route, "route add", false);
   sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE | NLM_F_EXCL, body, attrs }, ctx);
+}
+
+/**
+ * Adds a route unless an identical one exists, with `NLM_F_CREATE` but not `NLM_F_EXCL`: the
+ * way the reference plugins add the routes of a result (`ipam.ConfigureIface` calls
+ * vishvananda's `RouteAddEcmp`, which sends these flags; seen on the wire from Debian's bridge
+ * 1.1.1).
+ *
+ * Without `NLM_F_EXCL` the kernel (checked on 6.x) refuses only a route whose destination,
+ * metric, type and whole next hop (gateway and device) are those of an existing one. So a
+ * container on two networks gets a default route per device: IPv4 keeps both (the newest
+ * first), IPv6 joins same-metric gateway routes into one multipath route. With `NLM_F_EXCL`
+ * ({@linkcode routeAdd}, `ip route add`) both families refuse any second route to the same
+ * destination and metric, whatever its device.
+ *
+ * Equivalent to: `ip route prepend <dst> [via <gw>] [dev <dev>] ...`
+ *
+ * @param sock An open socket.
+ * @param route The route.
+ * @throws {NetlinkError} `EEXIST` when an identical route exists, `ENETUNREACH` when the
+ *   gateway is unreachable.
+ * @throws {NetlinkInputError} When an address is malformed.
+ */
+export function routePrepend(sock: NetlinkSocket, route: RouteSpec): void {
+  const { body, attrs, ctx } = routeRequest(sock, route, "route prepend", false);
+  sock.request({ type: RTM_NEWROUTE, flags: NLM_F_CREATE, body, attrs }, ctx);
 }
 
 /**

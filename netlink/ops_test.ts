@@ -15,6 +15,8 @@ import {
   routeAdd,
   routeDel,
   routeList,
+  routePrepend,
+  routeReplace,
 } from "./ops.ts";
 import { decodeMessages, encodeMessage } from "./codec.ts";
 import type { NlMessage } from "./codec.ts";
@@ -22,6 +24,7 @@ import {
   NLM_F_CREATE,
   NLM_F_ECHO,
   NLM_F_EXCL,
+  NLM_F_REPLACE,
   RTM_DELROUTE,
   RTM_GETLINK,
   RTM_NEWADDR,
@@ -226,6 +229,22 @@ Deno.test("routeAdd() device route gets link scope; big tables go in RTA_TABLE",
     NetlinkInputError,
     "family",
   );
+});
+
+Deno.test("routePrepend() is create-only, routeAdd() exclusive, routeReplace() replacing", () => {
+  const flags: number[] = [];
+  const { sock, sent } = fakeSocket((init) => (flags.push(init.flags ?? 0), []));
+  const route = { dst: "0.0.0.0/0", gw: "10.0.0.1", link: { index: 4 } };
+  routePrepend(sock, route);
+  routeAdd(sock, route);
+  routeReplace(sock, route);
+  // The reference's RouteAddEcmp sends NLM_F_CREATE alone (0x400); `ip route add` adds EXCL.
+  assertEquals(flags, [NLM_F_CREATE, NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE]);
+  assertEquals(flags[0], 0x400);
+  // The same message body whichever the flags.
+  assertEquals(sent[0]!.bytes, sent[1]!.bytes);
+  assertEquals(sent[0]!.bytes, sent[2]!.bytes);
+  assertEquals(sent[0]!.ctx, { op: "route prepend", target: "0.0.0.0/0 via 10.0.0.1 dev index 4" });
 });
 
 Deno.test("routeDel() matches loosely: scope nowhere, protocol and type unspec", () => {

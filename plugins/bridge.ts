@@ -35,6 +35,7 @@ import {
 } from "../netlink/mod.ts";
 import {
   type NetnsHandle,
+  NetnsNotFoundError,
   NotNetnsError,
   openNetns,
   sysctlEnsure,
@@ -318,26 +319,26 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   }
 }
 
-/** Container addresses from a (current-shape) prevResult, for teardown without the netns. */
-function prevResultCidrs(conf: BridgeConf): string[] {
-  if (!conf.prevResult) return [];
+/**
+ * Container addresses from the prevResult, for teardown without the netns; none when there is
+ * no prevResult or it does not parse (DEL goes on without it).
+ */
+function prevResultCidrs(args: CmdArgs): string[] {
   let prev: Result;
   try {
-    prev = toCurrentResult(conf.prevResult);
+    const raw = args.config.prevResult;
+    if (!raw) return [];
+    prev = toCurrentResult(raw);
   } catch {
     return [];
   }
   return (prev.ips ?? []).map((ip) => ip.address).filter((a) => parseCidr(a) !== null);
 }
 
-function isMissingPath(err: unknown): boolean {
-  if (!(err instanceof NotNetnsError)) return false;
-  const cause = (err as { cause?: unknown }).cause as { code?: string } | undefined;
-  return cause?.code === "ENOENT" || /no such file or directory|ENOENT/i.test(err.message);
-}
-
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadBridgeConf(args.config, args.args);
+  // Best effort (beyond the reference, which fails on a config it cannot fully load): what
+  // does not validate reads as not given, and everything else is still removed.
+  const conf = loadBridgeConf(args.config, args.args, { lenient: true });
   const isL3 = conf.ipamType !== "";
   const errors: string[] = [];
   let cidrs: string[] = [];
@@ -354,8 +355,9 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const startMasqTeardown = () => {
     if (!isL3 || !conf.ipMasq || masqStarted) return;
     masqStarted = true;
-    // Beyond the reference (plugins#810): without the link, use the cached/prev result.
-    if (cidrs.length === 0) cidrs = prevResultCidrs(conf);
+    // Beyond the reference (plugins#810): without the link, use the cached/prev result; with
+    // neither, the rules are found by the network name and container ID in their comments.
+    if (cidrs.length === 0) cidrs = prevResultCidrs(args);
     firewall.push(
       teardownIPMasq(
         cidrs,
@@ -366,48 +368,15 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
       }),
     );
   };
-  try {
-    if (args.netns !== "") {
-      let ns: NetnsHandle | undefined;
-      try {
-        ns = openNetns(args.netns);
-      } catch (err) {
-        if (!isMissingPath(err)) {
-          throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
-        }
-      }
-      if (ns) {
-        try {
-          using sock = openNetlink({ netns: ns });
-          const link = linkFind(sock, { name: args.ifName });
-          if (link) {
-            cidrs = addrList(sock, { link: { index: link.index } })
-              .filter((a) => {
-                const ip = parseIp(a.ip);
-                return ip !== null && isGlobalUnicast(ip);
-              })
-              .map((a) => a.address);
-            startMasqTeardown();
-            try {
-              // Returns once the veth pair is gone; the kernel's last cleanup of it goes on in
-              // the background (pendingKernelWork() waits for it).
-              await linkDelBackground(sock, { index: link.index });
-            } catch (err) {
-              throw new CniError(
-                ErrorCode.Internal,
-                `failed to delete "${args.ifName}": ${errText(err)}`,
-                { cause: err },
-              );
-            }
-          }
-        } finally {
-          ns.close();
-        }
-      }
+  if (args.netns !== "") {
+    try {
+      await deleteContainerLink(args, (found) => {
+        cidrs = found;
+        startMasqTeardown();
+      });
+    } catch (err) {
+      errors.push(errText(err)); // reported at the end; the lease and the rules still go
     }
-  } catch (err) {
-    await Promise.all(firewall); // never leave a firewall tool running behind a failed DEL
-    throw err;
   }
   startMasqTeardown();
   if (isL3) {
@@ -419,6 +388,53 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   }
   await Promise.all(firewall);
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
+/**
+ * Deletes the container's interface (and so its veth peer), telling `onAddresses` its global
+ * unicast addresses first. A namespace that is gone, or a path that is not a namespace, has
+ * nothing to delete.
+ */
+async function deleteContainerLink(
+  args: CmdArgs,
+  onAddresses: (cidrs: string[]) => void,
+): Promise<void> {
+  let ns: NetnsHandle;
+  try {
+    ns = openNetns(args.netns);
+  } catch (err) {
+    // Gone, or not a namespace at all (a regular file, another kind of namespace): nothing of
+    // ours can be in it. A path that exists but cannot be opened is reported.
+    if (err instanceof NetnsNotFoundError) return;
+    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
+    throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+  }
+  try {
+    using sock = openNetlink({ netns: ns });
+    const link = linkFind(sock, { name: args.ifName });
+    if (!link) return;
+    onAddresses(
+      addrList(sock, { link: { index: link.index } })
+        .filter((a) => {
+          const ip = parseIp(a.ip);
+          return ip !== null && isGlobalUnicast(ip);
+        })
+        .map((a) => a.address),
+    );
+    try {
+      // Returns once the veth pair is gone; the kernel's last cleanup of it goes on in the
+      // background (pendingKernelWork() waits for it).
+      await linkDelBackground(sock, { index: link.index });
+    } catch (err) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `failed to delete "${args.ifName}": ${errText(err)}`,
+        { cause: err },
+      );
+    }
+  } finally {
+    ns.close();
+  }
 }
 
 function checkFail(msg: string): CniError {
@@ -442,8 +458,8 @@ async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   try {
     // Beyond the reference: in L2 mode there is no IPAM to check (the reference fails).
     if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    if (!conf.prevResult) throw checkFail("Required prevResult missing");
-    const prev = toCurrentResult(conf.prevResult);
+    if (!args.config.prevResult) throw checkFail("Required prevResult missing");
+    const prev = toCurrentResult(args.config.prevResult);
     using host = openNetlink();
     using container = openNetlink({ netns: ns });
     checkInterfaces(prev, conf, args, host, container);

@@ -1,6 +1,7 @@
 /**
  * The `loopback` plugin (reference `plugins/main/loopback`): ADD brings `lo` up in the
- * container's namespace and reports it, DEL brings it down, CHECK verifies it is up.
+ * container's namespace and reports it, DEL brings it down, CHECK verifies it is up. After
+ * another plugin, ADD hands the `prevResult` on as it came, printed in the config's version.
  *
  * Beyond the reference: ADD and DEL open the target namespace first and refuse (code 8) to act
  * when it is this process's own namespace, unless `CNI_NETNS_OVERRIDE` is `1`/`true`; the
@@ -20,6 +21,7 @@
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../cni/plugin.ts";
 import { CURRENT_VERSION, type IPConfig, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { prevResultAsGiven } from "../cni/prev_result.ts";
 import { toCurrentResult } from "../cni/version.ts";
 import {
   type Addr,
@@ -29,7 +31,13 @@ import {
   linkSetUp,
   openNetlink,
 } from "../netlink/mod.ts";
-import { isOwnNetns, type NetnsHandle, NetnsNotFoundError, openNetns } from "../netns/mod.ts";
+import {
+  isOwnNetns,
+  type NetnsHandle,
+  NetnsNotFoundError,
+  NotNetnsError,
+  openNetns,
+} from "../netns/mod.ts";
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
@@ -65,24 +73,31 @@ function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
   }
 }
 
-/** `prevResult` in the current format, or undefined; errors worded as the reference's. */
+/**
+ * The `prevResult` as it came (to be handed on unchanged), or undefined; checked as the
+ * reference's `parseNetConf` checks it, errors worded as its.
+ */
 function prevResultOf(args: CmdArgs): Result | undefined {
-  const prev = args.config.prevResult as unknown;
-  if (prev === undefined || prev === null) return undefined;
-  if (typeof prev !== "object" || Array.isArray(prev)) {
-    throw new CniError(
-      ErrorCode.Internal,
-      "failed to parse prevResult: expected a JSON object",
-    );
-  }
-  // As libcni's ParsePrevResult: the prevResult is read in the config's version.
+  let given: Result | undefined;
   try {
-    return toCurrentResult({ ...prev, cniVersion: args.config.cniVersion });
+    given = prevResultAsGiven(args);
   } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to parse prevResult: ${messageOf(err)}`, {
+    const e = err as CniError;
+    throw new CniError(ErrorCode.Internal, `failed to parse prevResult: ${e.msg}: ${e.details}`, {
       cause: err,
     });
   }
+  if (given === undefined) return undefined;
+  try {
+    toCurrentResult(given);
+  } catch (err) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to convert result to current version: ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
+  return given;
 }
 
 function isLoopbackAddr(a: Addr): boolean {
@@ -130,6 +145,7 @@ function addSync(args: CmdArgs): Result {
       throw internal(err);
     }
   }
+  // Handed on as it came (the reference prints `conf.PrevResult` in the config's version).
   if (prev) return prev;
   const ips: IPConfig[] = addresses.map((address) => ({ interface: 0, address }));
   return {
@@ -145,8 +161,11 @@ function delSync(args: CmdArgs): void {
   try {
     ns = openNetns(args.netns);
   } catch (err) {
-    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo.
+    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo. Nor
+    // in a path that is no network namespace at all (DEL is best effort; the reference fails
+    // here). A path that exists but cannot be opened is reported.
     if (err instanceof NetnsNotFoundError) return;
+    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
     throw internal(err);
   }
   try {

@@ -8,11 +8,12 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback`, `host-local`, `portmap`, `firewall`. */
+/** Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `portmap`, `firewall`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
+  bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
   portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
   firewall: () => import("./firewall/mod.ts").then((m) => m.plugin),
 };
@@ -31,6 +32,10 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   "host-local": {
     supportedVersions: SUPPORTED_VERSIONS,
     about: "CNI host-local plugin (denocni)",
+  },
+  bandwidth: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.0")),
+    about: "CNI bandwidth plugin denocni",
   },
   portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
   firewall: {

@@ -244,7 +244,43 @@ Deno.test("cli.ts runs a built-in plugin under its name (personality)", async ()
   const missing = await runCli(["bridge"], { env: { CNI_COMMAND: "ADD" }, stdin: "{}" });
   assertEquals(missing.code, 1);
   assertEquals(JSON.parse(missing.stdout), {
+    cniVersion: "0.1.0", // the config ({}) has no cniVersion
     code: 4,
     msg: "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing",
   });
+});
+
+Deno.test("cli.ts plugin: every error JSON carries cniVersion, stdin over 1 MiB is refused", async () => {
+  const env = {
+    CNI_COMMAND: "ADD",
+    CNI_CONTAINERID: "c1",
+    CNI_NETNS: "/nonexistent/netns",
+    CNI_IFNAME: "eth0",
+    CNI_PATH: "/nonexistent",
+  };
+  const bad = await runCli(["loopback"], { env, stdin: "{nope" });
+  assertEquals([bad.code, JSON.parse(bad.stdout).cniVersion, JSON.parse(bad.stdout).code], [
+    1,
+    "1.1.0",
+    6,
+  ]);
+  const failed = await runCli(["loopback"], {
+    env,
+    stdin: '{"cniVersion":"0.4.0","name":"n","type":"loopback"}',
+  });
+  assertEquals([failed.code, JSON.parse(failed.stdout).cniVersion], [1, "0.4.0"]);
+  const noEnv = await runCli(["bridge"], { env: { CNI_COMMAND: "DEL" }, stdin: "x" });
+  assertEquals(JSON.parse(noEnv.stdout).cniVersion, "1.1.0");
+  const huge = await runCli(["loopback"], {
+    env,
+    stdin: `{"cniVersion":"1.0.0","name":"n","type":"loopback","pad":"${"x".repeat(1024 * 1024)}"}`,
+  });
+  assertEquals(huge.code, 1);
+  assertEquals(JSON.parse(huge.stdout), {
+    cniVersion: "1.1.0",
+    code: 5,
+    msg: "failed to read network configuration from stdin",
+    details: "larger than 1024 KiB",
+  });
+  assertEquals(huge.stderr, "");
 });

@@ -362,3 +362,61 @@ Deno.test({
     assertEquals(out.leases, []);
   },
 });
+
+Deno.test({
+  name: "teardownIPMasq() without addresses finds the iptables rules by chain and comment",
+  ignore,
+  async fn() {
+    await withFw(async (fw) => {
+      const other = { ...IDS, containerId: "tmqother" };
+      await setupIPMasq("iptables", ["10.217.0.2/24", "fd00:217::2/64"], IDS, { run: fw.run });
+      await setupIPMasq("iptables", ["10.217.0.3/24"], other, { run: fw.run });
+      const others = (await fw.nat()).filter((l) => !l.includes(CHAIN));
+      fw.take();
+      await teardownIPMasq([], IDS, { run: fw.run });
+      // one read and one restore per family, and nft's list
+      assertEquals(fw.take(), [
+        "ip6tables",
+        "ip6tables-restore",
+        "iptables",
+        "iptables-restore",
+        "nft",
+      ]);
+      assertEquals(await fw.nat(), others);
+      assertEquals(await fw.nat("ip6tables"), POLICIES);
+      // nothing left: reads only
+      await teardownIPMasq([], IDS, { run: fw.run });
+      assertEquals(fw.take(), ["ip6tables", "iptables", "nft"]);
+    });
+  },
+});
+
+for (const backend of ["iptables", "nftables"]) {
+  Deno.test({
+    name: `bridge DEL (${backend}) removes masquerade with interface and lease gone, ` +
+      "and everything despite an unparsable prevResult",
+    ignore,
+    async fn() {
+      const run = await inSandbox(
+        `"$DENO" run --quiet -A tests/helpers/bridge_del_gone.ts ${backend} tmqdg tmqdgbr`,
+      );
+      assertEquals(run.code, 0, run.stderr);
+      const out = JSON.parse(run.stdout);
+      assertEquals(out.addErrors, ["", ""]);
+      const added = backend === "iptables" ? out.afterAdd.nat.length : out.afterAdd.nft.length;
+      assertEquals(added, backend === "iptables" ? 8 : 4, JSON.stringify(out.afterAdd));
+      assertEquals(out.afterAdd.leases.length, 4);
+      // `gone`: a plain DEL succeeds and leaves none of that container's rules
+      assertEquals(out.goneError, "");
+      const rules = (o: Record<string, string[]>) => [...o.nat!, ...o.nat6!, ...o.nft!];
+      const goneLeft = rules(out.afterGone);
+      assertEquals(goneLeft.filter((l: string) => l.includes("bdggone")), []);
+      // the other container's rules are untouched
+      const bad = (l: string) => l.includes("bdgbad");
+      assertEquals(goneLeft.filter(bad), rules(out.afterAdd).filter(bad));
+      // `badprev`: the DEL succeeds and removes veth, leases and rules
+      assertEquals(out.badError, "");
+      assertEquals(out.afterBad, { nat: [], nat6: [], nft: [], veths: [], leases: [] });
+    },
+  });
+}

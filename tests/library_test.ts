@@ -115,6 +115,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   }
   assertEquals(lib.CURRENT_VERSION, "1.1.0");
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
+    "bandwidth",
     "bridge",
     "firewall",
     "host-local",
@@ -396,6 +397,86 @@ Deno.test({
       for (const n of made) await sh("ip", "netns", "delete", n);
       await Deno.remove(tmp, { recursive: true });
       await forgetRemoteModules(server.addr.port);
+    }
+  },
+});
+
+Deno.test({
+  name: "addNetworkList()/delNetworkList() with cniPath [] run the built-ins in-process; " +
+    "an exec'd plugin in the list fails clearly",
+  ignore: !IS_ROOT,
+  async fn() {
+    const id = rand();
+    const ns = `libp-${id}`;
+    const br = `tlp${id}`;
+    const tmp = await Deno.makeTempDir({ prefix: "denocni-lib-" });
+    const plugins = [
+      {
+        type: "bridge",
+        bridge: br,
+        isGateway: true,
+        ipam: {
+          type: "host-local",
+          ranges: [[{ subnet: "10.213.0.0/24" }]],
+          dataDir: join(tmp, "ipam"),
+        },
+      },
+      { type: "loopback" },
+    ];
+    const list = lib.parseConfList(
+      JSON.stringify({ cniVersion: "1.1.0", name: `libp-${id}`, plugins }),
+    );
+    const rt = { containerId: `libp-${id}`, netns: `/run/netns/${ns}`, ifName: "eth0" };
+    const cacheDir = join(tmp, "cache");
+    try {
+      assertEquals((await sh("ip", "netns", "add", ns)).code, 0);
+      for (
+        const invoker of [
+          lib.inProcessInvoker(lib.BUILTIN_PLUGINS, { cniPath: [] }),
+          lib.selectInvoker({ mode: "prefer", registry: lib.BUILTIN_PLUGINS, cniPath: [] }),
+        ]
+      ) {
+        const result = await lib.addNetworkList(list, rt, { invoker, cacheDir });
+        const [address] = (result.ips as { address: string }[]).map((ip) => ip.address);
+        assert(address?.startsWith("10.213.0."), String(address));
+        const eth0 = await sh("ip", "-j", "-n", ns, "addr", "show", "eth0");
+        assertEquals(eth0.code, 0, eth0.stderr);
+        const info = JSON.parse(eth0.stdout)[0].addr_info[0];
+        assertEquals(`${info.local}/${info.prefixlen}`, address);
+        await lib.delNetworkList(list, rt, { invoker, cacheDir });
+        await lib.pendingKernelWork();
+        assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+        const leases = [...Deno.readDirSync(join(tmp, "ipam", list.name))]
+          .filter((e) => e.name.startsWith("10."));
+        assertEquals(leases, []);
+      }
+      // A plugin that is not built in must be exec'd: with no path it fails before anything
+      // runs, naming the plugin.
+      const withExec = lib.parseConfList(JSON.stringify({
+        cniVersion: "1.1.0",
+        name: `libp-${id}`,
+        plugins: [...plugins, { type: "portmap", capabilities: { portMappings: true } }],
+      }));
+      const invoker = lib.selectInvoker({
+        mode: "prefer",
+        registry: lib.BUILTIN_PLUGINS,
+        cniPath: [],
+      });
+      let message = "";
+      try {
+        await lib.addNetworkList(withExec, rt, { invoker, cacheDir });
+      } catch (err) {
+        assert(err instanceof lib.CniError);
+        message = err.message;
+      }
+      assertStringIncludes(message, 'plugin type="portmap" failed (add)');
+      assertStringIncludes(message, "no paths provided"); // Go's FindInPath wording
+      assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+    } finally {
+      await sh("ip", "netns", "del", ns);
+      await lib.pendingKernelWork();
+      await sh("ip", "link", "del", br);
+      await Deno.remove(tmp, { recursive: true });
     }
   },
 });

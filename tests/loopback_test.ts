@@ -13,6 +13,7 @@ import type { CniCommand, NetConf } from "../cni/types.ts";
 import { convertResult } from "../cni/version.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
+import { runPlugin } from "../cni/skel.ts";
 
 const REFERENCE = "/usr/lib/cni/loopback";
 const HAVE_REFERENCE = (() => {
@@ -230,16 +231,112 @@ rootTest("loopback ADD passes prevResult through unchanged", async (ours, theirs
   }
 });
 
-rootTest("loopback ADD with a 0.3.1 prevResult returns it in the current shape", async (ours) => {
+rootTest("loopback ADD hands a 0.3.1 prevResult on in its own shape", async (ours) => {
   const prevResult = {
     cniVersion: "0.3.1",
     ips: [{ version: "4", address: "10.1.2.3/24" }],
   };
   const config = conf({ prevResult }, "0.3.1");
   const result = await plugin.add(cmdArgs("ADD", ours, config), CTX);
-  assertEquals(result.ips, [{ address: "10.1.2.3/24" }]);
+  assertEquals(result, prevResult as unknown);
   assertEquals(convertResult(result, "0.3.1"), { ...prevResult, dns: {} });
 });
+
+/** Runs our loopback through skel, as the exec'd binary does. */
+async function ourSkel(command: CniCommand, netns: string, config: NetConf) {
+  const out = await runPlugin(plugin, {
+    env: {
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: "ctr-loopback-1",
+      CNI_NETNS: netns,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    stdin: new TextEncoder().encode(JSON.stringify(config)),
+  });
+  const text = out.stdout.trim();
+  return { code: out.exitCode, json: text === "" ? null : JSON.parse(text) };
+}
+
+// A bridge result in every version, as libcni hands it to the next plugin of a chain.
+const PREV_RESULTS: [string, Record<string, unknown>][] = [
+  ["0.1.0", {
+    cniVersion: "0.1.0",
+    ip4: { ip: "10.1.2.3/24", gateway: "10.1.2.1", routes: [{ dst: "0.0.0.0/0" }] },
+    ip6: { ip: "fd00:1::3/64", gateway: "fd00:1::1" },
+    dns: {},
+  }],
+  ["0.2.0", {
+    cniVersion: "0.2.0",
+    ip4: { ip: "10.1.2.3/24", gateway: "10.1.2.1", routes: [{ dst: "0.0.0.0/0" }] },
+    dns: { nameservers: ["10.1.2.1"] },
+  }],
+  ["0.2.0", { ip4: { ip: "10.1.2.3/24" }, dns: {} }], // no cniVersion: the config's
+  ["0.3.0", {
+    cniVersion: "0.3.0",
+    interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/run/netns/x" }],
+    ips: [{ version: "4", interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" }],
+    routes: [{ dst: "0.0.0.0/0" }],
+    dns: {},
+  }],
+  ["0.4.0", {
+    cniVersion: "0.3.1", // same family as the config's: kept, relabelled on output
+    ips: [{ version: "4", address: "10.1.2.3/24" }, { version: "6", address: "fd00::3/64" }],
+    dns: {},
+  }],
+  ["1.0.0", {
+    cniVersion: "1.0.0",
+    interfaces: [{ name: "eth0", mac: "aa:bb:cc:dd:ee:ff", sandbox: "/run/netns/x" }],
+    ips: [{ interface: 0, address: "10.1.2.3/24", gateway: "10.1.2.1" }],
+    routes: [{ dst: "0.0.0.0/0", gw: "10.1.2.1" }],
+  }],
+];
+
+rootTest(
+  "loopback ADD through skel hands the prevResult on as the reference, in every version",
+  async (ours, theirs) => {
+    for (const [version, prevResult] of PREV_RESULTS) {
+      const config = conf({ prevResult }, version);
+      const mine = await ourSkel("ADD", ours, config);
+      const ref = await reference("ADD", theirs, config);
+      assertEquals(ref.code, 0, ref.stderr);
+      const expected = version.startsWith("1.") ? dropEmptyDns(ref.json) : ref.json;
+      assertEquals(mine, { code: 0, json: expected }, `config ${version}`);
+      assertEquals(mine.json.cniVersion, version);
+    }
+  },
+  { reference: true },
+);
+
+rootTest(
+  "loopback ADD refuses a prevResult of another version family, as the reference",
+  async (ours, theirs, [a]) => {
+    const config = conf({
+      prevResult: { cniVersion: "0.4.0", ips: [{ version: "4", address: "10.1.2.3/24" }] },
+    }, "1.0.0");
+    const mine = await ourSkel("ADD", ours, config);
+    assertEquals(mine, {
+      code: 1,
+      json: {
+        cniVersion: "1.0.0",
+        code: 999,
+        msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
+          '[1.0.0 1.1.0] but unmarshalled CNIVersion is "0.4.0"',
+      },
+    });
+    assertEquals(loState(a).flags.includes("UP"), false);
+    if (HAVE_REFERENCE) {
+      const ref = await reference("ADD", theirs, config);
+      assertEquals(ref.code, 1);
+      // Debian's Go library (cni 1.1.2) knows 1.0.0 only in that family.
+      assertEquals(ref.json, {
+        code: 999,
+        msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
+          '[1.0.0] but unmarshalled CNIVersion is "0.4.0"',
+      });
+    }
+  },
+);
 
 rootTest(
   "loopback ADD refuses a lo with a non-loopback address, as the reference",
@@ -336,19 +433,6 @@ rootTest(
   },
 );
 
-rootTest("loopback DEL of a path that is not a namespace fails with a clear message", async () => {
-  const file = Deno.makeTempFileSync({ prefix: "denocni-lo-" });
-  try {
-    const err = await assertRejects(() => plugin.del(cmdArgs("DEL", file), CTX), CniError);
-    assertEquals(err.toJSON(), {
-      code: 999,
-      msg: `"${file}" is not a network namespace: not a namespace file`,
-    });
-  } finally {
-    Deno.removeSync(file);
-  }
-});
-
 rootTest(
   "loopback CHECK passes when lo is up and fails as the reference when it is down",
   async (ours, theirs, [a, b]) => {
@@ -390,3 +474,67 @@ Deno.test("loopback STATUS and GC succeed with no output; VERSION lists every ve
     "1.1.0",
   ]);
 });
+
+const LOOPBACK_OPTIONAL = [
+  "capabilities",
+  "ipam",
+  "dns",
+  "args",
+  "runtimeConfig",
+  "prevResult",
+  "disableCheck",
+];
+
+rootTest(
+  "loopback through skel: JSON null is absent in every optional field, as the reference",
+  async (ours, theirs) => {
+    const nulls = Object.fromEntries(LOOPBACK_OPTIONAL.map((k) => [k, null]));
+    const config = conf(nulls);
+    const env = (netns: string) => ({
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "ctr-loopback-1",
+      CNI_NETNS: netns,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    });
+    const stdin = new TextEncoder().encode(JSON.stringify(config));
+    const out = await runPlugin(plugin, { env: env(ours), stdin });
+    assertEquals([out.exitCode, out.stdout.includes('"code"')], [0, false], out.stdout);
+    const theirsOut = await reference("ADD", theirs, config);
+    assertEquals(theirsOut.code, 0, theirsOut.stderr);
+    assertEquals(
+      dropEmptyDns(JSON.parse(out.stdout)),
+      dropEmptyDns(JSON.parse(JSON.stringify(theirsOut.json).replaceAll(theirs, ours))),
+    );
+  },
+  { reference: true },
+);
+
+rootTest(
+  "loopback DEL is best effort: a path that is no namespace, an unusable prevResult",
+  async (ours, _theirs, [a]) => {
+    const file = await Deno.makeTempFile({ prefix: "dclo-notns-" });
+    try {
+      // a regular file, and a namespace of another kind: nothing of ours is there
+      await plugin.del(cmdArgs("DEL", file), CTX);
+      await plugin.del(cmdArgs("DEL", "/proc/self/ns/uts"), CTX);
+    } finally {
+      await Deno.remove(file);
+    }
+    ok("ip", ["-n", a, "link", "set", "lo", "up"]);
+    const out = await runPlugin(plugin, {
+      env: {
+        CNI_COMMAND: "DEL",
+        CNI_CONTAINERID: "ctr-loopback-1",
+        CNI_NETNS: ours,
+        CNI_IFNAME: "eth0",
+        CNI_PATH: "/usr/lib/cni",
+      },
+      stdin: new TextEncoder().encode(
+        JSON.stringify(conf({ prevResult: { ips: [{ address: "garbage" }] } })),
+      ),
+    });
+    assertEquals(out, { stdout: "", stderr: "", exitCode: 0 });
+    assertEquals(loState(a).flags.includes("UP"), false);
+  },
+);

@@ -33,6 +33,7 @@ import {
   routeAdd,
   routeDel,
   routeList,
+  routePrepend,
   routeReplace,
 } from "../netlink/mod.ts";
 import { NotNetnsError, openNetns } from "../netns/netns.ts";
@@ -267,6 +268,65 @@ Deno.test({
         NetlinkError,
       );
       assertEquals(gone.code, "ESRCH");
+    });
+  },
+});
+
+Deno.test({
+  name: "routePrepend() vs routeAdd(): default routes on two devices (the kernel's EXCL rules)",
+  ignore,
+  fn() {
+    withNamespaces(1, ([ns]) => {
+      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
+      linkAddVeth(sock, { name: "va", peerName: "va2" });
+      linkAddVeth(sock, { name: "vb", peerName: "vb2" });
+      for (const name of ["va", "va2", "vb", "vb2"]) linkSetUp(sock, { name });
+      addrAdd(sock, { name: "va" }, { address: "10.1.0.2/24" });
+      addrAdd(sock, { name: "vb" }, { address: "10.2.0.2/24" });
+      addrAdd(sock, { name: "va" }, { address: "fd01::2/64", noDad: true });
+      addrAdd(sock, { name: "vb" }, { address: "fd02::2/64", noDad: true });
+      const defaults = (fam: string) =>
+        ipJson(ns!, fam, "route", "show", "default").map((r) =>
+          r.nexthops
+            ? r.nexthops.map((h: { gateway: string; dev: string }) => `${h.gateway} ${h.dev}`)
+            : `${r.gateway} ${r.dev}`
+        );
+
+      // EXCL (`ip route add`): a second default route is refused in both families, even on
+      // another device with another gateway.
+      routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.1.0.1", link: { name: "va" } });
+      routeAdd(sock, { dst: "::/0", gw: "fd01::1", link: { name: "va" } });
+      for (const [dst, gw] of [["0.0.0.0/0", "10.2.0.1"], ["::/0", "fd02::1"]]) {
+        const err = assertThrows(
+          () => routeAdd(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
+          NetlinkError,
+        );
+        assertEquals(err.code, "EEXIST");
+      }
+
+      // Create-only (the reference's RouteAddEcmp): accepted; IPv4 keeps two routes, newest
+      // first; IPv6 joins them into one multipath route.
+      routePrepend(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" } });
+      routePrepend(sock, { dst: "::/0", gw: "fd02::1", link: { name: "vb" } });
+      assertEquals(defaults("-4"), ["10.2.0.1 vb", "10.1.0.1 va"]);
+      assertEquals(defaults("-6"), [["fd01::1 va", "fd02::1 vb"]]);
+
+      // An identical route (same gateway, device, metric) is still refused in both.
+      for (const [dst, gw] of [["0.0.0.0/0", "10.2.0.1"], ["::/0", "fd02::1"]]) {
+        const err = assertThrows(
+          () => routePrepend(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
+          NetlinkError,
+        );
+        assertEquals(err.code, "EEXIST");
+        assertEquals(err.message, `route prepend "${dst} via ${gw} dev vb": file exists (EEXIST)`);
+      }
+      // Another metric is another route, even with EXCL.
+      routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" }, metric: 50 });
+
+      // Deleting a device takes its routes (and its multipath leg) along.
+      linkDel(sock, { name: "vb" });
+      assertEquals(defaults("-4"), ["10.1.0.1 va"]);
+      assertEquals(defaults("-6"), ["fd01::1 va"]);
     });
   },
 });

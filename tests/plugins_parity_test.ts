@@ -346,11 +346,13 @@ for (const [title, extra, field] of BAD) {
         );
         assertEquals(out.code, 1, out.stdout + out.stderr);
         const err = JSON.parse(out.stdout);
-        // The reference's types.Error prints code, msg and details only (no cniVersion).
+        // The spec's error object (the reference's types.Error omits cniVersion).
         assertEquals(Object.keys(err).filter((k) => k !== "details"), [
+          "cniVersion",
           "code",
           "msg",
         ]);
+        assertEquals(err.cniVersion, "1.0.0");
         assertEquals(err.code, 7, out.stdout);
         assertStringIncludes(`${err.msg} ${err.details ?? ""}`, field);
         assert(!/\n\s+at /.test(out.stdout + out.stderr), "a stack trace was printed");

@@ -77,9 +77,10 @@ async function leaseFiles(dataDir: string): Promise<Record<string, unknown>> {
       if (e.isDirectory) await walk(path, `${prefix}${e.name}/`);
       else {
         const text = await Deno.readTextFile(path);
-        // Our owner index's marker records inode and times of the lease dir: keep the rest.
-        out[`${prefix}${e.name}`] = prefix.startsWith(".denocni-index/") && e.name === "marker"
-          ? JSON.parse(text).last
+        // Our owner index's header line records the lease dir's inode and times and a random
+        // generation: keep the entries below it.
+        out[`${prefix}${e.name}`] = prefix.startsWith(".denocni-index/")
+          ? text.slice(text.indexOf("\n") + 1)
           : text;
       }
     }

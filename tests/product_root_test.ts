@@ -56,6 +56,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "deno task demo uses the embedded network even when NETCONFPATH holds one it cannot run",
+  ignore: !IS_ROOT,
+  async fn() {
+    // Podman's 87-podman-bridge.conflist chains portmap, firewall and tuning, which denocni
+    // does not have: the demo must not pick it up.
+    const podmanLike = JSON.stringify({
+      cniVersion: "0.4.0",
+      name: "podman",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: "cni-podman0",
+          ipam: { type: "host-local", subnet: "10.88.0.0/16" },
+        },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    });
+    const run = await inSandbox(
+      `mkdir -p /run/conf && echo '${podmanLike}' > /run/conf/87-podman-bridge.conflist
+NETCONFPATH=/run/conf CNI_PATH=/nonexistent "$DENO" task --quiet demo; echo "rc=$?"
+ip -o link show cni-podman0 2>/dev/null; echo "podman-bridge=$?"
+${LEFTOVERS_SCRIPT}`,
+    );
+    assertMatch(run.stdout, /rc=0\n/, run.stderr);
+    assertMatch(run.stdout, /^\s+inet 10\.22\.\d+\.\d+\/16 .*eth0$/m);
+    assertMatch(run.stdout, /podman-bridge=1\n/);
+    assertEquals(leftovers(run.stdout), NOTHING_LEFT);
+  },
+});
+
+Deno.test({
   name: "cnitool exec returns the command's exit code and cleans up after it fails",
   ignore: !IS_ROOT,
   async fn() {

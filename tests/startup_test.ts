@@ -186,6 +186,7 @@ Deno.test("cli.ts plugin personality: success ends by a natural exit, failure by
       code: 1,
       stdout: JSON.stringify(
         {
+          cniVersion: "1.1.0", // no config on stdin: the newest version
           code: 4,
           msg: "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing",
         },

@@ -10,7 +10,7 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseWith } from "../../cni/validate.ts";
+import { parseLenient, parseWith } from "../../cni/validate.ts";
 
 /** The bridge name used when `bridge` is not set. */
 export const DEFAULT_BRIDGE_NAME = "cni0";
@@ -61,8 +61,6 @@ export interface BridgeConf {
   dns: DNS | undefined;
   /** Container MAC (normalised lower-case `aa:bb:...`) from runtimeConfig/args/CNI_ARGS. */
   mac: string | undefined;
-  /** The raw `prevResult`, if any. */
-  prevResult: Record<string, unknown> | undefined;
   /** `cni.dev/valid-attachments` (GC), if any. */
   validAttachments: { containerID: string; ifname: string }[] | undefined;
 }
@@ -143,7 +141,6 @@ const bridgeSchema = lazy(() => {
       cni: z.optional(z.nullable(withMac)),
     }))),
     runtimeConfig: z.optional(z.nullable(withMac)),
-    prevResult: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
     "cni.dev/valid-attachments": z.optional(z.nullable(z.array(z.looseObject({
       containerID: z.string(),
       ifname: z.string(),
@@ -250,10 +247,29 @@ function dnsSet(dns: DNS | undefined): boolean {
 }
 
 /**
+ * The config without `prevResult`, copied by property descriptors so that skel's lazy
+ * current-shape conversion of it does not run: as in the reference, a previous result the
+ * plugin does not need (ADD never does) cannot fail it; DEL and CHECK read it themselves when
+ * they need it.
+ */
+function withoutPrevResult(config: unknown): unknown {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
+  const descriptors = Object.getOwnPropertyDescriptors(config);
+  delete descriptors.prevResult;
+  return Object.defineProperties({}, descriptors);
+}
+
+/**
  * Loads and validates a bridge configuration. Nothing in the kernel is touched.
+ *
+ * With `lenient` (for DEL, which is best effort) nothing that can be left out fails: a field
+ * that does not validate reads as not given, the cross-field checks and `CNI_ARGS` are
+ * skipped, so the DEL still removes what it finds from the container ID, interface name and
+ * network name.
  *
  * @param config The parsed stdin JSON.
  * @param cniArgs Raw `CNI_ARGS`.
+ * @param options `lenient`: drop what does not validate instead of failing (DEL).
  * @returns The defaulted configuration.
  * @throws {CniError} Code 7 naming each bad field (`failed to load netconf: field "vlan": ...`),
  *   code 4 for bad CNI_ARGS.
@@ -265,8 +281,17 @@ function dnsSet(dns: DNS | undefined): boolean {
  * conf.brName; // "cni0"
  * ```
  */
-export function loadBridgeConf(config: unknown, cniArgs: string): BridgeConf {
-  const raw = parseWith(bridgeSchema(), config, { what: "failed to load netconf" });
+export function loadBridgeConf(
+  config: unknown,
+  cniArgs: string,
+  options: { lenient?: boolean } = {},
+): BridgeConf {
+  const lenient = options.lenient ?? false;
+  const what = "failed to load netconf";
+  const input = withoutPrevResult(config);
+  const raw = lenient
+    ? parseLenient(bridgeSchema(), input, { what }).data
+    : parseWith(bridgeSchema(), input, { what });
   const problems: string[] = [];
   let vids: number[] = [];
   if (raw.vlanTrunk) {
@@ -294,13 +319,19 @@ export function loadBridgeConf(config: unknown, cniArgs: string): BridgeConf {
       `field "vlan": the VLAN gateway interface name "${brName}.${vlan}" is longer than 15 bytes; use a shorter bridge name`,
     );
   }
-  if (problems.length > 0) {
+  if (problems.length > 0 && !lenient) {
     throw new CniError(
       ErrorCode.InvalidNetworkConfig,
       `failed to load netconf: ${problems.join("; ")}`,
     );
   }
-  const envMac = parseBridgeCniArgs(cniArgs).mac;
+  let envMac: string | undefined;
+  try {
+    envMac = parseBridgeCniArgs(cniArgs).mac;
+  } catch (err) {
+    if (!lenient) throw err;
+  }
+  if (lenient && envMac !== undefined && !MAC_REGEXP.test(envMac)) envMac = undefined;
   if (envMac !== undefined && envMac !== "" && !MAC_REGEXP.test(envMac)) {
     throw new CniError(
       ErrorCode.InvalidEnvironmentVariables,
@@ -341,7 +372,6 @@ export function loadBridgeConf(config: unknown, cniArgs: string): BridgeConf {
     ipamType,
     dns: dnsSet(cleanDns) ? cleanDns : undefined,
     mac: mac === undefined ? undefined : normaliseMac(mac),
-    prevResult: raw.prevResult ?? undefined,
     validAttachments: raw["cni.dev/valid-attachments"] ?? undefined,
   };
 }

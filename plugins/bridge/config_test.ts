@@ -175,3 +175,80 @@ Deno.test("loadBridgeConf() keeps netconf dns only when a field is set", () => {
   assertEquals(loadBridgeConf({ ...BASE, dns: {} }, "").dns, undefined);
   assertEquals(loadBridgeConf({ ...BASE, dns: { domain: "x" } }, "").dns, { domain: "x" });
 });
+
+/** Every optional key of the bridge netconf, as the reference's NetConf declares them. */
+const BRIDGE_OPTIONAL = [
+  "type",
+  "bridge",
+  "isGateway",
+  "isDefaultGateway",
+  "forceAddress",
+  "ipMasq",
+  "ipMasqBackend",
+  "mtu",
+  "hairpinMode",
+  "promiscMode",
+  "vlan",
+  "vlanTrunk",
+  "preserveDefaultVlan",
+  "enabledad",
+  "macspoofchk",
+  "disableContainerInterface",
+  "portIsolation",
+  "ipam",
+  "dns",
+  "args",
+  "runtimeConfig",
+  "prevResult",
+  "cni.dev/valid-attachments",
+];
+
+Deno.test("loadBridgeConf() reads JSON null as absent for every optional field", () => {
+  const defaults = loadBridgeConf(BASE, "");
+  for (const key of BRIDGE_OPTIONAL) {
+    assertEquals(loadBridgeConf({ ...BASE, [key]: null }, ""), defaults, key);
+  }
+  const all = Object.fromEntries(BRIDGE_OPTIONAL.map((k) => [k, null]));
+  assertEquals(loadBridgeConf({ ...BASE, ...all }, ""), defaults);
+  // nested optional fields too
+  const nested = loadBridgeConf({
+    ...BASE,
+    ipam: { type: null },
+    dns: { nameservers: null, domain: null, search: null, options: null },
+    args: { cni: { mac: null } },
+    runtimeConfig: { mac: null },
+    vlanTrunk: [{ id: 5, minID: null, maxID: null }],
+  }, "");
+  assertEquals([nested.ipamType, nested.dns, nested.mac, nested.vlanTrunk], [
+    "",
+    undefined,
+    undefined,
+    [
+      5,
+    ],
+  ]);
+  // null is not a licence for nonsense: a wrong type still fails and names the field
+  assertThrows(() => loadBridgeConf({ ...BASE, mtu: "1500" }, ""), CniError, 'field "mtu"');
+});
+
+Deno.test("loadBridgeConf() lenient (DEL) reads bad fields as absent and skips cross checks", () => {
+  const bad = {
+    ...BASE,
+    bridge: "br-del0",
+    ipMasq: true,
+    mtu: "big",
+    vlan: 9999,
+    vlanTrunk: [{ minID: 5 }],
+    hairpinMode: true,
+    promiscMode: true,
+    dns: { nameservers: "1.1.1.1" },
+    ipam: { type: "host-local", subnet: 5 },
+    runtimeConfig: { mac: "zz" },
+  };
+  assertThrows(() => loadBridgeConf(bad, "FOO=bar"), CniError);
+  const c = loadBridgeConf(bad, "FOO=bar", { lenient: true });
+  assertEquals(
+    [c.brName, c.ipMasq, c.mtu, c.vlan, c.ipamType, c.dns, c.mac],
+    ["br-del0", true, 0, 0, "host-local", undefined, undefined],
+  );
+});

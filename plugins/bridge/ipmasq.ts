@@ -253,6 +253,28 @@ export function iptablesTeardownLines(
 }
 
 /**
+ * The sources of the POSTROUTING jumps ADD made for a container: rules of exactly the shape
+ * `-s <addr> -m comment --comment <comment> -j <chain>`. Found by the container's chain and
+ * comment (network name and container ID), so no address is needed.
+ *
+ * @param snap The table as read.
+ * @param chain The container's chain ({@linkcode ipMasqChainName}).
+ * @param comment The rule comment ({@linkcode ipMasqComment}).
+ * @returns The jumps' source addresses.
+ */
+export function iptablesJumpSources(snap: NatSnapshot, chain: string, comment: string): IpCidr[] {
+  const out: IpCidr[] = [];
+  for (const key of snap.rules.get("POSTROUTING") ?? []) {
+    const t = ruleTokens(key);
+    if (t.length !== 8 || t[0] !== "-s" || t[4] !== "--comment" || t[6] !== "-j") continue;
+    if (t[5] !== comment || t[7] !== chain) continue;
+    const src = parseCidr(t[1]!);
+    if (src) out.push(src);
+  }
+  return out;
+}
+
+/**
  * Brings one tool's `nat` table to what `plan` asks for in as few processes as the state
  * allows: with `optimistic`, first the restore that fits the usual state (one process);
  * when that is refused (nothing applied), read the table and restore just the difference,
@@ -298,8 +320,21 @@ async function teardownIptables(
 ): Promise<void> {
   const chain = ipMasqChainName(network, cid);
   const comment = ipMasqComment(network, cid);
+  const jobs = iptablesJobs(cidrs);
+  if (jobs.length === 0) {
+    // The addresses are unknown (interface, lease and prevResult gone): find the jumps by the
+    // chain and comment, which name the network and container, in each family's table.
+    const plan = (snap: NatSnapshot | undefined) =>
+      iptablesTeardownLines(snap!, chain, comment, iptablesJumpSources(snap!, chain, comment));
+    const results = await Promise.allSettled(
+      (["iptables", "ip6tables"] as const).map((cmd) => converge(cmd, plan, false, options.run)),
+    );
+    const errors = results.flatMap((r) => r.status === "rejected" ? [errText(r.reason)] : []);
+    if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+    return;
+  }
   const results = await Promise.allSettled(
-    iptablesJobs(cidrs).map((job) =>
+    jobs.map((job) =>
       converge(
         job.cmd,
         (snap) => iptablesTeardownLines(snap, chain, comment, job.cidrs),
@@ -495,7 +530,13 @@ export async function setupIPMasq(
  * restore of what is there. nftables: one `nft -j list chain` and, when the attachment has
  * rules, one `nft -f -`.
  *
- * @param cidrs Container addresses with prefix (needed by iptables only).
+ * When `cidrs` is empty (the interface, the lease and `prevResult` are gone), the iptables
+ * side reads both families' `nat` tables (`iptables -S`, `ip6tables -S`) and removes every
+ * POSTROUTING jump to the container's chain that carries its comment, then the chain: one
+ * read and at most one restore per family. (All of the container's jumps on that network go,
+ * also those of another interface of the same container on it, which shares the chain.)
+ *
+ * @param cidrs Container addresses with prefix (needed by iptables only; may be empty).
  * @param ids Network name, container interface name and container ID.
  * @param options `run`: the tool runner; `backend`: the configured backend, a hint that
  * lets the iptables side read first instead of guessing when it is `"nftables"`.

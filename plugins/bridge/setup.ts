@@ -27,7 +27,7 @@ import {
   linkSetUp,
   NetlinkError,
   type NetlinkSocket,
-  routeAdd,
+  routePrepend,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { cidrContains, formatCidr, parseCidr, parseIp } from "./ipaddr.ts";
@@ -470,7 +470,9 @@ export async function configureIface(
     if (added.has(key)) continue; // a byte-identical route is already there (see plugins.md §1.12)
     added.add(key);
     try {
-      routeAdd(container, routeSpec(r, link.index, gw));
+      // Not exclusive, as the reference (`RouteAddEcmp`): a default route of another network
+      // on another device of this namespace is no conflict; an identical route still is.
+      routePrepend(container, routeSpec(r, link.index, gw));
     } catch (err) {
       throw fail(
         `failed to add route '${r.dst} via ${gw ?? "<nil>"} dev ${ifName} metric ${

@@ -87,9 +87,9 @@ function fail(msg: string): CniError {
 }
 
 /**
- * The reference's `IPAllocator.Get` for one range set, under the store's lock: reserve the
- * requested address, or the next free one in round-robin order. Refuses a second dynamic
- * address for the same container ID and interface in this set.
+ * The reference's `IPAllocator.Get` for one range set: reserve the requested address, or the
+ * next free one in round-robin order. Refuses a second dynamic address for the same container
+ * ID and interface in this set. Call it holding the store's lock (inside `store.withLock`).
  *
  * @param store The lease store.
  * @param set The range set.
@@ -104,38 +104,37 @@ export function allocate(
 ): IPConfig {
   const rangeId = String(options.rangeId);
   const { containerId: id, ifName } = options;
-  return store.withLock(() => {
-    const requested = options.requested;
-    if (requested) {
-      const r = rangeFor(set, requested);
-      const text = formatIP(requested);
-      if (!r) throw fail(`${text} not in range set ${rangeSetToString(set)}`);
-      if (ipEquals(requested, r.gateway)) throw fail(`requested ip ${text} is subnet's gateway`);
-      if (!store.reserve(id, ifName, text, rangeId)) {
-        throw fail(
-          `requested IP address ${text} is not available in range set ${rangeSetToString(set)}`,
-        );
-      }
-      return ipConfig({ ip: requested, range: r });
+  const requested = options.requested;
+  if (requested) {
+    const r = rangeFor(set, requested);
+    const text = formatIP(requested);
+    if (!r) throw fail(`${text} not in range set ${rangeSetToString(set)}`);
+    if (ipEquals(requested, r.gateway)) throw fail(`requested ip ${text} is subnet's gateway`);
+    if (!store.reserve(id, ifName, text, rangeId)) {
+      throw fail(
+        `requested IP address ${text} is not available in range set ${rangeSetToString(set)}`,
+      );
     }
-    for (const held of store.getById(id, ifName)) {
-      const ip = parseIP(held);
-      if (ip && rangeFor(set, ip)) {
-        throw fail(`${held} has been allocated to ${id}, duplicate allocation is not allowed`);
-      }
+    return ipConfig({ ip: requested, range: r });
+  }
+  for (const held of store.getById(id, ifName)) {
+    const ip = parseIP(held);
+    if (ip && rangeFor(set, ip)) {
+      throw fail(`${held} has been allocated to ${id}, duplicate allocation is not allowed`);
     }
-    const lastText = store.lastReservedIp(rangeId);
-    const last = lastText === undefined ? undefined : parseIP(lastText);
-    for (const c of rangeIterator(set, last)) {
-      if (store.reserve(id, ifName, formatIP(c.ip), rangeId)) return ipConfig(c);
-    }
-    throw fail(`no IP addresses available in range set: ${rangeSetToString(set)}`);
-  });
+  }
+  const lastText = store.lastReservedIp(rangeId);
+  const last = lastText === undefined ? undefined : parseIP(lastText);
+  for (const c of rangeIterator(set, last)) {
+    if (store.reserve(id, ifName, formatIP(c.ip), rangeId)) return ipConfig(c);
+  }
+  throw fail(`no IP addresses available in range set: ${rangeSetToString(set)}`);
 }
 
 /**
  * Whether at least one address of a set could be reserved now (for STATUS). Starts after the
- * last reserved address, so on a healthy network the first probe answers.
+ * last reserved address, so on a healthy network the first probe answers. Call it holding the
+ * store's lock.
  *
  * @param store The lease store.
  * @param set The range set.
@@ -143,12 +142,10 @@ export function allocate(
  * @returns `true` when some address is free.
  */
 export function hasFreeAddress(store: Store, set: RangeSet, rangeId: number): boolean {
-  return store.withLock(() => {
-    const lastText = store.lastReservedIp(String(rangeId));
-    const last = lastText === undefined ? undefined : parseIP(lastText);
-    for (const c of rangeIterator(set, last)) {
-      if (store.isFree(formatIP(c.ip))) return true;
-    }
-    return false;
-  });
+  const lastText = store.lastReservedIp(String(rangeId));
+  const last = lastText === undefined ? undefined : parseIP(lastText);
+  for (const c of rangeIterator(set, last)) {
+    if (store.isFree(formatIP(c.ip))) return true;
+  }
+  return false;
 }

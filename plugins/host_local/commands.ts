@@ -6,6 +6,7 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { MAX_SMALL_FILE_BYTES, readRegularFile } from "../../cni/read_bounded.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import {
   CURRENT_VERSION,
@@ -24,7 +25,8 @@ import {
   rangeSetToString,
 } from "./config.ts";
 import { formatIP, type IP } from "./ip.ts";
-import { type Lease, openDiskStore, type Store } from "./store.ts";
+import { openDiskStore } from "./disk_store.ts";
+import type { Lease, Store } from "./store.ts";
 
 /** How a plugin call gets its store (tests swap in a memory store). */
 export type StoreFactory = (conf: IpamConfig) => Store;
@@ -40,14 +42,13 @@ function messageOf(err: unknown): string {
 
 async function readDns(conf: IpamConfig): Promise<DNS> {
   if (!conf.resolvConf) return {};
-  try {
-    return parseResolvConf(await Deno.readTextFile(conf.resolvConf));
-  } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to read resolvConf "${conf.resolvConf}"`, {
-      details: messageOf(err),
-      cause: err,
-    });
-  }
+  // A regular file (a link to one is fine: /etc/resolv.conf often is), at most 64 KiB: a
+  // device, a FIFO or a huge file is refused at once.
+  const bytes = await readRegularFile(conf.resolvConf, {
+    maxBytes: MAX_SMALL_FILE_BYTES,
+    what: "resolvConf",
+  });
+  return parseResolvConf(new TextDecoder().decode(bytes));
 }
 
 /**
@@ -59,7 +60,9 @@ async function readDns(conf: IpamConfig): Promise<DNS> {
  * @param args The call's arguments.
  * @param storeFor Store factory.
  * @returns The 1.1.0 result.
- * @throws {CniError} Code 7 for bad config, 6 for bad `CNI_ARGS`, 999 when allocation fails.
+ * @throws {CniError} Code 7 for bad config, 6 for bad `CNI_ARGS`, 5 for an unreadable
+ * `resolvConf` or a disk error, 11 when the network's lock stays held, 999 when allocation
+ * fails.
  */
 export async function cmdAdd(
   args: CmdArgs,
@@ -71,7 +74,7 @@ export async function cmdAdd(
   try {
     // One lock hold for every range set: the store validates its index and records its
     // changes once per command.
-    return store.withLock(() => allocateAll(conf, args, store, dns));
+    return await store.withLock(() => allocateAll(conf, args, store, dns));
   } finally {
     store.close();
   }
@@ -84,9 +87,13 @@ function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): R
   const ips: IPConfig[] = [];
   const taken: string[] = [];
   const rollback = () => {
-    store.withLock(() => {
-      for (const ip of taken) store.release(ip);
-    });
+    for (const ip of taken) {
+      try {
+        store.release(ip);
+      } catch {
+        // The allocation error is the one to report; a DEL retries the release.
+      }
+    }
   };
   for (const [idx, set] of conf.ranges.entries()) {
     let want: IP | undefined;
@@ -135,13 +142,14 @@ function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): R
  *
  * @param args The call's arguments.
  * @param storeFor Store factory.
- * @throws {CniError} Code 7 for bad config, 999 on I/O failure.
+ * @throws {CniError} Code 7 for bad config, 5 when a lease cannot be removed, 11 when the
+ * network's lock stays held.
  */
-export function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+export async function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
   const conf = loadIpamConfig(args.config, args.args);
   const store = storeFor(conf);
   try {
-    store.withLock(() => store.releaseById(args.containerId, args.ifName));
+    await store.withLock(() => store.releaseById(args.containerId, args.ifName));
   } catch (err) {
     throw err instanceof CniError
       ? err
@@ -152,7 +160,6 @@ export function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStore): Pr
   } finally {
     store.close();
   }
-  return Promise.resolve();
 }
 
 /**
@@ -163,11 +170,14 @@ export function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStore): Pr
  * @param storeFor Store factory.
  * @throws {CniError} Code 999 `host-local: Failed to find address added by container <id>`.
  */
-export function cmdCheck(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+export async function cmdCheck(
+  args: CmdArgs,
+  storeFor: StoreFactory = defaultStore,
+): Promise<void> {
   const conf = loadIpamConfig(args.config, args.args);
   const store = storeFor(conf);
   try {
-    const found = store.withLock(() => store.findById(args.containerId, args.ifName));
+    const found = await store.withLock(() => store.findById(args.containerId, args.ifName));
     if (!found) {
       throw new CniError(
         ErrorCode.Internal,
@@ -177,7 +187,6 @@ export function cmdCheck(args: CmdArgs, storeFor: StoreFactory = defaultStore): 
   } finally {
     store.close();
   }
-  return Promise.resolve();
 }
 
 const ATTACHMENTS_SCHEMA = z.array(z.object({ containerID: z.string(), ifname: z.string() }));
@@ -211,7 +220,10 @@ export function leaseIsValid(lease: Lease, valid: Set<string>, validIds: Set<str
  * @returns The released addresses.
  * @throws {CniError} Code 7 for bad config, 999 listing addresses that could not be released.
  */
-export function cmdGc(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<string[]> {
+export async function cmdGc(
+  args: CmdArgs,
+  storeFor: StoreFactory = defaultStore,
+): Promise<string[]> {
   const conf = loadIpamConfig(args.config, "");
   const gc = parseWith(GC_SCHEMA, args.config, { what: "invalid GC request" });
   const list = gc["cni.dev/valid-attachments"] ?? gc["cni.dev/attachments"] ?? [];
@@ -221,7 +233,7 @@ export function cmdGc(args: CmdArgs, storeFor: StoreFactory = defaultStore): Pro
   const released: string[] = [];
   const errors: string[] = [];
   try {
-    store.withLock(() => {
+    await store.withLock(() => {
       for (const lease of store.leases()) {
         if (leaseIsValid(lease, valid, validIds)) continue;
         try {
@@ -240,7 +252,7 @@ export function cmdGc(args: CmdArgs, storeFor: StoreFactory = defaultStore): Pro
       details: errors.join("; "),
     });
   }
-  return Promise.resolve(released);
+  return released;
 }
 
 /**
@@ -251,7 +263,10 @@ export function cmdGc(args: CmdArgs, storeFor: StoreFactory = defaultStore): Pro
  * @param storeFor Store factory.
  * @throws {CniError} Code 50 naming the problem, 7 for bad config.
  */
-export function cmdStatus(args: CmdArgs, storeFor: StoreFactory = defaultStore): Promise<void> {
+export async function cmdStatus(
+  args: CmdArgs,
+  storeFor: StoreFactory = defaultStore,
+): Promise<void> {
   const conf = loadIpamConfig(args.config, "");
   let store: Store;
   try {
@@ -265,18 +280,18 @@ export function cmdStatus(args: CmdArgs, storeFor: StoreFactory = defaultStore):
   }
   try {
     if (storeFor === defaultStore) probeWritable(`${conf.dataDir}/${conf.name}`);
-    for (const [idx, set] of conf.ranges.entries()) {
-      if (!hasFreeAddress(store, set, idx)) {
-        throw new CniError(
-          ErrorCode.PluginNotAvailable,
-          `no IP addresses available in range set: ${rangeSetToString(set)}`,
-        );
-      }
+    const exhausted = await store.withLock(() =>
+      conf.ranges.find((set, idx) => !hasFreeAddress(store, set, idx))
+    );
+    if (exhausted) {
+      throw new CniError(
+        ErrorCode.PluginNotAvailable,
+        `no IP addresses available in range set: ${rangeSetToString(exhausted)}`,
+      );
     }
   } finally {
     store.close();
   }
-  return Promise.resolve();
 }
 
 function probeWritable(dir: string): void {

@@ -125,6 +125,30 @@ Deno.test("cmdAdd() reports a missing resolvConf before touching the store", asy
   });
 });
 
+Deno.test("cmdAdd() refuses a resolvConf that is over 64 KiB, a FIFO or a device, at once", async () => {
+  await withData(async (data) => {
+    const big = join(data, "big.conf");
+    await Deno.writeTextFile(big, "nameserver 192.0.2.1\n".repeat(4000)); // 84 000 bytes
+    const fifo = join(data, "fifo.conf");
+    assertEquals((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    for (const path of [big, fifo, "/dev/zero"]) {
+      const conf = {
+        cniVersion: "1.0.0",
+        name: "n",
+        type: "x",
+        ipam: { dataDir: data, subnet: "10.0.0.0/24", resolvConf: path },
+      };
+      const t0 = performance.now();
+      const err = await assertRejects(() => cmdAdd(call(conf, "c")), CniError);
+      assertEquals((err as CniError).code, 5);
+      assertEquals((err as CniError).msg, `failed to read resolvConf "${path}"`);
+      assert(performance.now() - t0 < 2000, `${path} took ${performance.now() - t0} ms`);
+    }
+    // Nothing was allocated: the store was never opened.
+    assertEquals([...Deno.readDirSync(data)].map((e) => e.name).sort(), ["big.conf", "fifo.conf"]);
+  });
+});
+
 Deno.test("cmdGc() releases leases not in cni.dev/valid-attachments, keeps legacy ids that are valid", async () => {
   await withData(async (data) => {
     const base = {

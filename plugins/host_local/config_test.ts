@@ -297,3 +297,44 @@ Deno.test("parseResolvConf() reads nameserver, domain, search and options as the
   });
   assertEquals(parseResolvConf(""), {});
 });
+
+Deno.test("loadIpamConfig() reads JSON null as absent for every optional field", () => {
+  const base = net({ subnet: "10.9.0.0/24" });
+  const plain = loadIpamConfig(base, "");
+  const top = ["cniVersion", "runtimeConfig", "args"];
+  for (const key of top) {
+    const want = key === "cniVersion" ? { ...plain, cniVersion: "0.1.0" } : plain;
+    assertEquals(loadIpamConfig({ ...base, [key]: null }, ""), want, key);
+  }
+  const ipamKeys = ["type", "rangeStart", "rangeEnd", "gateway", "ranges", "routes", "dataDir"];
+  for (const key of [...ipamKeys, "resolvConf"]) {
+    assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24", [key]: null }), ""), plain, key);
+  }
+  const allNull = Object.fromEntries([...ipamKeys, "resolvConf"].map((k) => [k, null]));
+  assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24", ...allNull }), ""), plain);
+  // nested: a range's and a route's optional fields, runtimeConfig and args contents
+  const nested = loadIpamConfig(
+    net({
+      subnet: null,
+      ranges: [[{ subnet: "10.9.0.0/24", rangeStart: null, rangeEnd: null, gateway: null }]],
+      routes: [{
+        dst: "0.0.0.0/0",
+        gw: null,
+        mtu: null,
+        advmss: null,
+        priority: null,
+        table: null,
+        scope: null,
+      }],
+    }, {
+      runtimeConfig: { ipRanges: null, ips: null },
+      args: { cni: { ips: null } },
+    }),
+    "",
+  );
+  assertEquals(bounds(nested), bounds(plain));
+  assertEquals(nested.routes, [{ dst: "0.0.0.0/0" }]);
+  assertEquals(nested.requestedIps, []);
+  // still strict about wrong types
+  fails(net({ subnet: "10.9.0.0/24", dataDir: 5 }), "", 7, 'field "ipam.dataDir"');
+});

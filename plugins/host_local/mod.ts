@@ -29,7 +29,11 @@ export {
 export type { IpamConfig, Range, RangeSet } from "./config.ts";
 export { allocate, hasFreeAddress, rangeIterator } from "./allocator.ts";
 export type { Candidate } from "./allocator.ts";
-export { LockFile, memoryStore, openDiskStore } from "./store.ts";
-export type { DiskStoreOptions, Lease, MemoryStore, MemoryStoreOptions, Store } from "./store.ts";
+export { LAST_IP_PREFIX, MAX_LEASE_BYTES, memoryStore } from "./store.ts";
+export type { Lease, MemoryStore, MemoryStoreOptions, Store } from "./store.ts";
+export { openDiskStore } from "./disk_store.ts";
+export type { DiskStore, DiskStoreOptions } from "./disk_store.ts";
+export { DEFAULT_LOCK_TIMEOUT_MS, LockFile } from "./lock_file.ts";
+export type { LockWaitOptions } from "./lock_file.ts";
 export { formatIP, parseCidr, parseIP } from "./ip.ts";
 export type { Cidr, IP } from "./ip.ts";

@@ -43,16 +43,17 @@ export interface RunOut {
  *
  * @param cmd Program.
  * @param args Arguments.
- * @param opts Stdin and environment.
+ * @param opts Stdin, environment, working directory.
  * @returns Its output.
  */
 export async function run(
   cmd: string,
   args: string[],
-  opts: { stdin?: string; env?: Record<string, string>; clearEnv?: boolean } = {},
+  opts: { stdin?: string; env?: Record<string, string>; clearEnv?: boolean; cwd?: string } = {},
 ): Promise<RunOut> {
   const child = new Deno.Command(cmd, {
     args,
+    ...(opts.cwd && { cwd: opts.cwd }),
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

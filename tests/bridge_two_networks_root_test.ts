@@ -1,0 +1,104 @@
+// deno-lint-ignore-file no-explicit-any -- results and ip JSON are read loosely
+/**
+ * A container on two networks (Podman `--network a,b`, Multus): one namespace, two bridge
+ * networks whose IPAM gives each a default route (IPv4 and IPv6), attached as `eth0` and
+ * `eth1` by our libcni. Both ADDs must succeed (the reference adds a result's routes without
+ * `NLM_F_EXCL`, so the kernel keeps a default route per device), CHECK passes, and both DELs
+ * clean up. Our plugins and the Debian Go plugins run side by side, each in a world of its own
+ * (see helpers/chain_env.ts), and must leave the same kernel state and results.
+ */
+import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import {
+  callDriver,
+  type ChainWorld,
+  containerState,
+  dropWorld,
+  GO_PLUGINS,
+  leftoverFiles,
+  makeWorld,
+  maskWorld,
+  OUR_DRIVER,
+  OUR_PLUGINS,
+  type PluginSet,
+  settleAll,
+} from "./helpers/chain_env.ts";
+
+const ignore = !IS_ROOT;
+
+function network(w: ChainWorld, n: 1 | 2): Record<string, unknown> {
+  return {
+    cniVersion: "1.0.0",
+    name: `net${n}`,
+    plugins: [{
+      type: "bridge",
+      bridge: `${w.br.slice(0, 13)}-${n}`,
+      isGateway: true,
+      ipam: {
+        type: "host-local",
+        dataDir: `${w.dir}/data`,
+        ranges: [[{ subnet: `10.89.${n}.0/24` }], [{ subnet: `fd89:${n}::/64` }]],
+        routes: [{ dst: "0.0.0.0/0" }, { dst: "::/0" }],
+      },
+    }],
+  };
+}
+
+async function scenario(set: PluginSet) {
+  const w = await makeWorld(set.name === "ours" ? "tno" : "tng");
+  try {
+    const files = [1, 2].map((n) => {
+      const f = `${w.dir}/net${n}.conflist`;
+      Deno.writeTextFileSync(f, JSON.stringify(network(w, n as 1 | 2)));
+      return f;
+    });
+    const call = (cmd: "add" | "check" | "del", i: 0 | 1) =>
+      callDriver(OUR_DRIVER, set, w, cmd, { conflist: files[i]!, ifName: `eth${i}` });
+    const add = [await call("add", 0), await call("add", 1)];
+    for (const a of add) assertEquals(a.code, "ok", `${set.name}: ${JSON.stringify(a.json)}`);
+    const afterAdd = await containerState(w);
+    const check = [(await call("check", 0)).code, (await call("check", 1)).code];
+    const del = [(await call("del", 1)).code, (await call("del", 0)).code];
+    const afterDel = await containerState(w);
+    return maskWorld({
+      results: add.map((a) => a.json),
+      afterAdd,
+      check,
+      del,
+      afterDel,
+      files: leftoverFiles(w),
+    }, w);
+  } finally {
+    await dropWorld(w);
+  }
+}
+
+Deno.test({
+  name: "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
+  ignore,
+  async fn() {
+    const [ours, go] = await settleAll([scenario(OUR_PLUGINS), scenario(GO_PLUGINS)]);
+    const routes = ours.afterAdd.routes as string[];
+    // IPv4: one default route per device; IPv6: one multipath route over both.
+    assert(routes.includes("default via 10.89.1.1 dev eth0"), routes.join("\n"));
+    assert(routes.includes("default via 10.89.2.1 dev eth1"), routes.join("\n"));
+    assert(
+      routes.includes(
+        "default nexthop via fd89:1::1 dev eth0 nexthop via fd89:2::1 dev eth1 metric 1024",
+      ),
+      routes.join("\n"),
+    );
+    assertEquals(ours.results.map((r: any) => r.routes), [
+      [{ dst: "0.0.0.0/0" }, { dst: "::/0" }],
+      [{ dst: "0.0.0.0/0" }, { dst: "::/0" }],
+    ]);
+    assertEquals(ours.check, ["ok", "ok"]);
+    assertEquals(ours.del, ["ok", "ok"]);
+    assertEquals(ours.afterDel, {
+      links: [{ name: "lo", up: false, mtu: 65536, addrs: [] }],
+      routes: [],
+    });
+    assertEquals(ours.files, { leases: [], cache: [] });
+    // Side by side: the Go plugins leave the same state and print the same results.
+    assertEquals(ours, go);
+  },
+});
