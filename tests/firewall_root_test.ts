@@ -282,6 +282,7 @@ if (!IN_WORLD) {
       const conf = chained(c, "firewall", {});
       const ours = await callPlugin("inproc", "firewall", "CHECK", conf, env(c));
       assertEquals(JSON.parse(ours.stdout), {
+        cniVersion: "1.0.0",
         code: 999,
         msg:
           "expected FORWARD rule [-m comment --comment CNI firewall plugin rules -j CNI-FORWARD] not found",
@@ -312,6 +313,7 @@ if (!IN_WORLD) {
       );
       assertEquals(outs[0], outs[1]);
       assertEquals(JSON.parse(outs[0]!.stdout), {
+        cniVersion: "1.0.0",
         code: 999,
         msg: `expected rule [-s 10.232.6.2/32 -m comment --comment ${
           comment.replaceAll("\\", "")
@@ -368,7 +370,7 @@ if (!IN_WORLD) {
         const ours = await callPlugin("inproc", "firewall", "ADD", conf, env(c));
         const exec = await callPlugin("exec", "firewall", "ADD", conf, env(c));
         assertEquals(exec.stdout, ours.stdout, what);
-        assertEquals(JSON.parse(ours.stdout), { code, msg }, what);
+        assertEquals(JSON.parse(ours.stdout), { cniVersion: "1.0.0", code, msg }, what);
         assertEquals(
           (await save("iptables", "filter")).filter((l) => l.includes("CNI-")),
           [],

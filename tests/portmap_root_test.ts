@@ -87,7 +87,8 @@ if (!IN_WORLD) {
     const c = await makeContainer(n.name, n.br, ["10.231.1.0/24", "fd00:231::/64"]);
     recordNames(dnChainName(n.name, c.cid));
     try {
-      const conf = portmapConf(c);
+      // Conditions too: the entry rules carry them as the reference writes them.
+      const conf = portmapConf(c, { conditionsV4: ["!", "-d", "10.231.99.0/24"] });
       const warm = { ...env(c), containerId: `w${c.cid}` };
       for (const start of ["empty", "shared"] as const) {
         const seen: Record<string, unknown> = {};
@@ -290,6 +291,7 @@ if (!IN_WORLD) {
       );
       assertEquals(outs[0], outs[1]);
       assertEquals(JSON.parse(outs[0]!.stdout), {
+        cniVersion: "1.0.0",
         code: 999,
         msg:
           `could not check ipv4 dnat: rule [-p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.231.2.2:80] in chain ${dn} not found in table nat`,
@@ -454,7 +456,7 @@ if (!IN_WORLD) {
         const exec = await callPlugin("exec", "portmap", "ADD", conf, env(c));
         assertEquals(exec.stdout, ours.stdout, what);
         assertEquals(exec.code, 1);
-        assertEquals(JSON.parse(ours.stdout), { code, msg }, what);
+        assertEquals(JSON.parse(ours.stdout), { cniVersion: "1.0.0", code, msg }, what);
       }
       // No mappings: prevResult through, untouched; nothing created.
       const none = await callPlugin("exec", "portmap", "ADD", portmapConf(c, {}, []), env(c));
