@@ -399,7 +399,7 @@ if (!IN_WORLD) {
     }
   });
 
-  Deno.test("portmap failed ADD: the family that worked is rolled back, nothing names the container", async () => {
+  Deno.test("portmap failed ADD: what it made is rolled back (the other family, the rules when route_localnet fails)", async () => {
     const n = net();
     const c = await makeContainer(n.name, n.br, ["10.231.7.0/24", "fd00:237::/64"]);
     recordNames(dnChainName(n.name, c.cid));
@@ -414,6 +414,30 @@ if (!IN_WORLD) {
         assertStringIncludes(err.msg, "unable to setup DNAT: ");
         const s = await natState();
         assertEquals([...s.v4, ...s.v6].filter((l) => l.includes(dnChainName(n.name, c.cid))), []);
+      }
+      // route_localnet cannot be written (a read-only file over it in the world's private mount
+      // namespace): the same error as the reference (1.1.1 writes it before its DNAT rules;
+      // the newest after them, and leaves them); ours writes it last and removes its rules.
+      const one = portmapConf(c, {}, [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }]);
+      const knob = `/proc/sys/net/ipv4/conf/${n.br}/route_localnet`;
+      const stand = await Deno.makeTempFile();
+      await Deno.writeTextFile(stand, "0\n");
+      await sh("mount", "--bind", stand, knob);
+      try {
+        await sh("mount", "-o", "remount,bind,ro", knob);
+        const naming = async () =>
+          (await natState()).v4.filter((l) => l.includes(dnChainName(n.name, c.cid)));
+        const ref = await callPlugin("go", "portmap", "ADD", one, env(c));
+        assertStringIncludes(JSON.parse(ref.stdout).msg, "unable to enable route_localnet");
+        assertEquals((await callPlugin("go", "portmap", "DEL", one, env(c))).code, 0);
+        for (const mode of ["inproc", "exec"] as const) {
+          const out = await callPlugin(mode, "portmap", "ADD", one, env(c));
+          assertStringIncludes(JSON.parse(out.stdout).msg, "unable to enable route_localnet: ");
+          assertEquals(await naming(), [], mode);
+        }
+      } finally {
+        await run("umount", [knob]);
+        await Deno.remove(stand);
       }
     } finally {
       await dropContainer(c);

@@ -152,13 +152,13 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
   if (!prev) throw internal("must be called as chained plugin");
   if (conf.mappings.length === 0) return prev;
   const ips = containerIps(prev, args.ifName);
-  await withBackend(
-    conf.backend,
-    (backend) =>
-      backend === "nftables"
-        ? addNft(conf, ips, args.containerId)
-        : addIptables(conf, ips, args.containerId),
-  );
+  let used = conf.backend as PortmapBackend | undefined;
+  await withBackend(conf.backend, (backend) => {
+    used = backend;
+    return backend === "nftables"
+      ? addNft(conf, ips, args.containerId)
+      : addIptables(conf, ips, args.containerId);
+  });
   const udp = new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
   for (const [family, c] of familiesOf(ips)) {
     try {
@@ -171,6 +171,14 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     try {
       enableRouteLocalnet(ips.v4.ip);
     } catch (err) {
+      // Beyond the reference: the rules made above do not outlive the failed ADD.
+      const scope: DelScope = {
+        families: familiesOf(ips).map(([f, c]) => [f, c.ip]),
+        known: true,
+      };
+      await (used === "nftables"
+        ? delNft(scope, args.containerId)
+        : delIptables(conf, scope, args.containerId)).catch(() => {});
       throw internal(`unable to enable route_localnet: ${messageOf(err)}`, err);
     }
   }
@@ -340,8 +348,10 @@ async function cmdCheck(args: CmdArgs): Promise<void> {
         : checkIptables(conf, ips, args.containerId),
   );
   if (conf.snat && ips.v4) {
-    const { ifName, on } = routeLocalnetEnabled(ips.v4.ip);
-    if (!on) throw internal(`route_localnet is not enabled on "${ifName}"`);
+    const localnet = routeLocalnetEnabled(ips.v4.ip);
+    if (localnet && !localnet.on) {
+      throw internal(`route_localnet is not enabled on "${localnet.ifName}"`);
+    }
   }
 }
 

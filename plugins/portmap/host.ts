@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { linkGet, openNetlink, routeGet } from "../../netlink/mod.ts";
+import { linkGet, NetlinkError, openNetlink, routeGet } from "../../netlink/mod.ts";
 import { conntrackDelete, conntrackList } from "../../netlink/conntrack.ts";
 import { IPPROTO_UDP, NETLINK_NETFILTER } from "../../netlink/conntrack_constants.ts";
 import { sysctlEnsure, sysctlGet } from "../../netns/mod.ts";
@@ -15,15 +15,24 @@ import { sysctlEnsure, sysctlGet } from "../../netns/mod.ts";
  * The host interface the kernel routes the container address through (`ip route get`).
  *
  * @param containerIp The container's IPv4 address.
- * @returns The interface name.
- * @throws {NetlinkError} When nothing routes there.
+ * @returns The interface name, or `undefined` when nothing routes there.
+ * @throws {NetlinkError} When the lookup fails otherwise.
  */
-export function routeInterface(containerIp: string): string {
+export function routeInterface(containerIp: string): string | undefined {
   using sock = openNetlink();
-  const route = routeGet(sock, containerIp);
-  if (route.linkIndex === undefined) throw new Error(`no output interface for ${containerIp}`);
+  let route;
+  try {
+    route = routeGet(sock, containerIp);
+  } catch (err) {
+    if (err instanceof NetlinkError && UNROUTABLE.has(err.errno)) return undefined;
+    throw err;
+  }
+  if (route.linkIndex === undefined) return undefined;
   return linkGet(sock, { index: route.linkIndex }).name;
 }
+
+/** `ENETUNREACH`, `EHOSTUNREACH`, `EINVAL` (a prohibit/blackhole route). */
+const UNROUTABLE = new Set([101, 113, 22]);
 
 function localnetKey(ifName: string): string {
   return `net/ipv4/conf/${ifName}/route_localnet`;
@@ -31,15 +40,16 @@ function localnetKey(ifName: string): string {
 
 /**
  * Sets `net.ipv4.conf.<if>.route_localnet=1` on the interface that routes to the container,
- * as the reference does (never reverted: other containers may share the interface).
+ * as the reference does (never reverted: other containers may share the interface). Like the
+ * reference, nothing is done when nothing routes to the container.
  *
  * @param containerIp The container's IPv4 address.
- * @returns The interface name.
+ * @returns The interface name, or `undefined` when there is none.
  * @throws {Error} When the route lookup or the write fails.
  */
-export function enableRouteLocalnet(containerIp: string): string {
+export function enableRouteLocalnet(containerIp: string): string | undefined {
   const ifName = routeInterface(containerIp);
-  sysctlEnsure(localnetKey(ifName), "1");
+  if (ifName !== undefined) sysctlEnsure(localnetKey(ifName), "1");
   return ifName;
 }
 
@@ -47,11 +57,14 @@ export function enableRouteLocalnet(containerIp: string): string {
  * Whether `route_localnet` is on for the interface that routes to the container.
  *
  * @param containerIp The container's IPv4 address.
- * @returns The interface and whether the sysctl is `1`.
+ * @returns The interface and whether the sysctl is `1`; `undefined` when nothing routes there.
  * @throws {Error} When the route lookup or the read fails.
  */
-export function routeLocalnetEnabled(containerIp: string): { ifName: string; on: boolean } {
+export function routeLocalnetEnabled(
+  containerIp: string,
+): { ifName: string; on: boolean } | undefined {
   const ifName = routeInterface(containerIp);
+  if (ifName === undefined) return undefined;
   return { ifName, on: sysctlGet(localnetKey(ifName)).trim() === "1" };
 }
 
