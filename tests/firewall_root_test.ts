@@ -229,6 +229,10 @@ if (!IN_WORLD) {
         (await rulesOf(a)).length > 0,
         "the reference's DEL without prevResult removed something",
       );
+      // Our DEL with prevResult also removes the reference's uncommented rules.
+      const full = chained(a, "firewall", {});
+      assertEquals((await callPlugin("exec", "firewall", "DEL", full, env(a))).code, 0);
+      assertEquals(await rulesOf(a), []);
       await resetFirewall();
       for (const c of [a, b]) {
         assertEquals(
