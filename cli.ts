@@ -23,6 +23,8 @@ const PERSONALITIES = [
   "loopback",
   "host-local",
   "bandwidth",
+  "static",
+  "tuning",
   "portmap",
   "firewall",
 ] as const;

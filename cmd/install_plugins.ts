@@ -24,6 +24,8 @@ export const INSTALLED_NAMES: readonly string[] = [
   "loopback",
   "host-local",
   "bandwidth",
+  "static",
+  "tuning",
   "portmap",
   "firewall",
 ];

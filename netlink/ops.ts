@@ -19,6 +19,7 @@ import {
   IFA_F_NODAD,
   IFA_FLAGS,
   IFA_LOCAL,
+  IFF_ALLMULTI,
   IFF_PROMISC,
   IFF_UP,
   IFLA_ADDRESS,
@@ -610,6 +611,38 @@ export function linkSetName(sock: NetlinkSocket, ref: LinkRef, newName: string):
  */
 export function linkSetPromisc(sock: NetlinkSocket, ref: LinkRef, on: boolean): void {
   setLink(sock, ref, "link set promisc", [], on ? IFF_PROMISC : 0, IFF_PROMISC);
+}
+
+/**
+ * Turns all-multicast mode on or off.
+ *
+ * Equivalent to: `ip link set <dev> allmulticast on|off`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param on Whether to turn it on.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetAllmulti(sock: NetlinkSocket, ref: LinkRef, on: boolean): void {
+  setLink(sock, ref, "link set allmulticast", [], on ? IFF_ALLMULTI : 0, IFF_ALLMULTI);
+}
+
+/**
+ * Sets a link's transmit queue length.
+ *
+ * Equivalent to: `ip link set <dev> txqueuelen <qlen>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param qlen The queue length (0 to 2^32-1).
+ * @throws {NetlinkInputError} When `qlen` is not an integer in that range.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetTxQLen(sock: NetlinkSocket, ref: LinkRef, qlen: number): void {
+  const op = "link set txqueuelen";
+  setLink(sock, ref, op, [
+    u32Attr(IFLA_TXQLEN, checkUint(op, linkRefText(ref), "txqueuelen", qlen, 0xffffffff)),
+  ]);
 }
 
 /**

@@ -121,6 +121,8 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "host-local",
     "loopback",
     "portmap",
+    "static",
+    "tuning",
   ]);
   assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
   assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);

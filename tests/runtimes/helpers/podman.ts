@@ -6,9 +6,9 @@
  * busybox image imported from a tarball (no registry).
  *
  * The CNI plugins are ours, installed with `cnitool install --dir`; Podman's default chain also
- * needs `portmap`, `firewall` and `tuning`, which denocni does not have, so a second plugin dir
- * holds links to exactly those three Debian binaries, after ours. No other Go plugin is
- * reachable, so every `bridge`, `host-local` and `loopback` call is ours.
+ * needs `portmap` and `firewall`, which denocni does not have, so a second plugin dir holds
+ * links to exactly those two Debian binaries, after ours. No other Go plugin is reachable, so
+ * every `bridge`, `host-local`, `loopback` and `tuning` call is ours.
  *
  * @module
  */
@@ -28,7 +28,7 @@ export const PODMAN_IMAGE = "localhost/denocni-busybox:latest";
 export const GO_PLUGIN_DIR = "/usr/lib/cni";
 
 /** The Debian plugins Podman's default network needs that denocni does not provide. */
-export const BORROWED_PLUGINS: readonly string[] = ["portmap", "firewall", "tuning"];
+export const BORROWED_PLUGINS: readonly string[] = ["portmap", "firewall"];
 
 /** Programs (and their Debian packages) the Podman tier needs. */
 export const PODMAN_PROGRAMS: Record<string, string> = {
