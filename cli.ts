@@ -25,6 +25,8 @@ const PERSONALITIES = [
   "bandwidth",
   "static",
   "tuning",
+  "portmap",
+  "firewall",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 
