@@ -28,13 +28,13 @@ import {
 } from "./constants.ts";
 import {
   type Attr,
-  cstringAttr,
   findAttr,
   nestedAttr,
   type RawAttr,
   readBe16,
   readU16,
   readU32,
+  stringAttr,
   u16Attr,
   u32Attr,
 } from "./codec.ts";
@@ -125,7 +125,8 @@ function checkRange(op: string, what: string, value: number, max: number): numbe
  * @throws {NetlinkInputError} For an unknown mode or an out-of-range id, length or flags.
  */
 export function encodeLinkInfo(spec: LinkKindSpec, op = "link add"): Attr {
-  const kind = cstringAttr(IFLA_INFO_KIND, spec.kind);
+  // Without a terminator, as iproute2 and the Go netlink library send it.
+  const kind = stringAttr(IFLA_INFO_KIND, spec.kind);
   switch (spec.kind) {
     case "macvlan": {
       const mode = MACVLAN_MODES[spec.mode];
@@ -187,7 +188,7 @@ export interface LinkKindInfo {
  * ```ts
  * import { parseLinkKindData } from "./link_kinds.ts";
  * const mode = new Uint8Array([4, 0, 0, 0]);
- * console.log(parseLinkKindData("macvlan", [{ type: 1, value: mode }]));
+ * console.log(parseLinkKindData("macvlan", [{ type: 1, nested: false, value: mode }]));
  * // { macvlan: { mode: "bridge" } }
  * ```
  *
