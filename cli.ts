@@ -25,6 +25,7 @@ const PERSONALITIES = [
   "bandwidth",
   "static",
   "tuning",
+  "macvlan",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 
