@@ -26,6 +26,9 @@ const PERSONALITIES = [
   "static",
   "tuning",
   "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

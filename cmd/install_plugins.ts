@@ -27,6 +27,9 @@ export const INSTALLED_NAMES: readonly string[] = [
   "static",
   "tuning",
   "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -10,7 +10,7 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `macvlan`.
+ * `macvlan`, `ipvlan`, `vlan` and `dummy`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -20,6 +20,9 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   static: () => import("./static/mod.ts").then((m) => m.plugin),
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
   macvlan: () => import("./macvlan/mod.ts").then((m) => m.plugin),
+  ipvlan: () => import("./ipvlan/mod.ts").then((m) => m.plugin),
+  vlan: () => import("./vlan/mod.ts").then((m) => m.plugin),
+  dummy: () => import("./dummy/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -44,4 +47,7 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
   tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
   macvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI macvlan plugin denocni" },
+  ipvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ipvlan plugin denocni" },
+  vlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI vlan plugin denocni" },
+  dummy: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI dummy plugin denocni" },
 };

@@ -13,7 +13,13 @@
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
-import { CURRENT_VERSION, type DNS, type IPConfig, type Result, type Route } from "../../cni/types.ts";
+import {
+  CURRENT_VERSION,
+  type DNS,
+  type IPConfig,
+  type Result,
+  type Route,
+} from "../../cni/types.ts";
 import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { configureIface } from "../bridge/setup.ts";
@@ -27,6 +33,11 @@ export interface AttachPlan {
   ipamType: string;
   /** Addresses and routes to use instead of IPAM (a chained ipvlan's previous result). */
   reuse?: { ips: IPConfig[]; routes: Route[] | undefined; dns: DNS | undefined };
+  /**
+   * Addresses are mandatory: with no IPAM type and nothing to reuse, fail as the reference's
+   * IPAM call does (`no plugin name provided`) instead of making an L2 interface.
+   */
+  requireIpam?: boolean;
   /** Set `arp_notify` and `ndisc_notify` on the new interface (macvlan, ipvlan). */
   notify: boolean;
   /** The result's `dns`: the netconf's (macvlan, ipvlan, vlan), or `undefined` for IPAM's. */
@@ -129,6 +140,10 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
   try {
     refuseOwnNetns(s.containerNs, args);
     plan.prepare(s);
+    if (plan.requireIpam && plan.ipamType === "" && !plan.reuse) {
+      const e = new CniError(ErrorCode.Internal, "no plugin name provided");
+      throw plan.ipamError ? plan.ipamError(e) : e;
+    }
     let ips: IPConfig[] | undefined;
     let routes: Route[] | undefined;
     let ipamDns: DNS | undefined;

@@ -10,13 +10,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/version.ts";
-import {
-  addrList,
-  type Link,
-  linkFind,
-  type NetlinkSocket,
-  routeList,
-} from "../../netlink/mod.ts";
+import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
 import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
 
 /** How a plugin words its CHECK failures. */
@@ -137,7 +131,9 @@ export function checkAddresses(sock: NetlinkSocket, link: Link, ips: readonly IP
     }
     const net = formatCidr(networkOf(want));
     if (!routes.some((r) => r.dst === net)) {
-      throw checkFail(`Failed to find Gateway ${ipc.gateway ?? "<nil>"} for interface ${link.name}`);
+      throw checkFail(
+        `Failed to find Gateway ${ipc.gateway ?? "<nil>"} for interface ${link.name}`,
+      );
     }
   }
 }

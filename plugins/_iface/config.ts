@@ -24,9 +24,11 @@ export function ifaceShape() {
   const strings = z.optional(z.nullable(z.array(z.string())));
   return {
     master: optString,
-    mtu: z.optional(z.nullable(z.int().check(
-      z.refine((n) => n >= -0x80000000 && n <= 0x7fffffff, "must be a 32-bit integer"),
-    ))),
+    mtu: z.optional(z.nullable(
+      z.int().check(
+        z.refine((n) => n >= -0x80000000 && n <= 0x7fffffff, "must be a 32-bit integer"),
+      ),
+    )),
     linkInContainer: z.optional(z.nullable(z.boolean())),
     ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
     dns: z.optional(z.nullable(z.looseObject({
@@ -49,12 +51,15 @@ export interface IfaceRaw {
   /** `ipam`. */
   ipam?: { type?: string | null | undefined } | null | undefined;
   /** `dns`. */
-  dns?: {
-    nameservers?: string[] | null | undefined;
-    domain?: string | null | undefined;
-    search?: string[] | null | undefined;
-    options?: string[] | null | undefined;
-  } | null | undefined;
+  dns?:
+    | {
+      nameservers?: string[] | null | undefined;
+      domain?: string | null | undefined;
+      search?: string[] | null | undefined;
+      options?: string[] | null | undefined;
+    }
+    | null
+    | undefined;
 }
 
 /**

@@ -55,9 +55,11 @@ const macvlanSchema = lazy(() => {
     ...ifaceShape(),
     mode: optString,
     mac: optString,
-    bcqueuelen: z.optional(z.nullable(z.int().check(
-      z.refine((n) => n >= 0 && n <= 0xffffffff, "must be between 0 and 4294967295"),
-    ))),
+    bcqueuelen: z.optional(z.nullable(
+      z.int().check(
+        z.refine((n) => n >= 0 && n <= 0xffffffff, "must be between 0 and 4294967295"),
+      ),
+    )),
     runtimeConfig: z.optional(z.nullable(z.looseObject({ mac: optString }))),
   });
 });
