@@ -26,7 +26,6 @@ import {
   linkNames,
   makeWorld,
   normResult,
-  reference,
   type Runner,
   SIDES,
   sysctlIn,
@@ -42,7 +41,7 @@ const HAVE_REF = (() => {
 })();
 const ignore = !IS_ROOT || !HAVE_REF;
 
-function conf(w: World, extra: Record<string, unknown> = {}, version = "1.0.0") {
+function conf(_w: World, extra: Record<string, unknown> = {}, version = "1.0.0") {
   return { cniVersion: version, name: "tmv", type: "macvlan", ...extra };
 }
 

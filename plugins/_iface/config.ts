@@ -10,16 +10,16 @@
  * @module
  */
 import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
 import { ErrorCode } from "../../cni/errors.ts";
 import { parseLenient, parseWith } from "../../cni/validate.ts";
 
 /**
- * The shared keys (call inside a `lazy` schema builder: it constructs schemas).
- *
- * @returns The zod/mini shape of `master`, `mtu`, `linkInContainer`, `ipam`, `dns`.
+ * The shared keys, as a zod/mini object shape of `master`, `mtu`, `linkInContainer`, `ipam`
+ * and `dns`: built on the first call (from a plugin's own lazily built schema), then reused.
  */
-export function ifaceShape() {
+export const ifaceShape = lazy(() => {
   const optString = z.optional(z.nullable(z.string()));
   const strings = z.optional(z.nullable(z.array(z.string())));
   return {
@@ -38,7 +38,7 @@ export function ifaceShape() {
       options: strings,
     }))),
   };
-}
+});
 
 /** What {@linkcode ifaceShape} reads, once parsed. */
 export interface IfaceRaw {

@@ -115,7 +115,12 @@ function cniEnv(w: World, command: string, path: string, env: CallEnv): Record<s
   };
 }
 
-async function inHostNs(w: World, binary: string, env: Record<string, string>, stdin: string) {
+async function inHostNs(
+  w: World,
+  binary: string,
+  env: Record<string, string>,
+  stdin: string,
+): Promise<Out> {
   return await run("ip", ["netns", "exec", w.host.name, binary], {
     stdin,
     env,
@@ -123,15 +128,51 @@ async function inHostNs(w: World, binary: string, env: Record<string, string>, s
   });
 }
 
-/** The reference binary from /usr/lib/cni, run in the world's host namespace. */
-export const reference: Runner = (w, plugin, command, conf, env = {}) =>
-  inHostNs(w, `${REF_DIR}/${plugin}`, cniEnv(w, command, REF_DIR, env), JSON.stringify(conf));
+/**
+ * The reference binary from /usr/lib/cni, run in the world's host namespace.
+ *
+ * @param w The world.
+ * @param plugin The plugin name.
+ * @param command `CNI_COMMAND`.
+ * @param conf The config (stdin).
+ * @param env Extra `CNI_*`.
+ * @returns Its output.
+ */
+export function reference(
+  w: World,
+  plugin: string,
+  command: string,
+  conf: unknown,
+  env: CallEnv = {},
+): Promise<Out> {
+  return inHostNs(
+    w,
+    `${REF_DIR}/${plugin}`,
+    cniEnv(w, command, REF_DIR, env),
+    JSON.stringify(conf),
+  );
+}
 
-/** Our exec'd launcher (what `cnitool install` writes), run in the world's host namespace. */
-export const execd: Runner = async (w, plugin, command, conf, env = {}) => {
+/**
+ * Our exec'd launcher (what `cnitool install` writes), run in the world's host namespace.
+ *
+ * @param w The world.
+ * @param plugin The plugin name.
+ * @param command `CNI_COMMAND`.
+ * @param conf The config (stdin).
+ * @param env Extra `CNI_*`.
+ * @returns Its output.
+ */
+export async function execd(
+  w: World,
+  plugin: string,
+  command: string,
+  conf: unknown,
+  env: CallEnv = {},
+): Promise<Out> {
   const dir = await launcherDir();
   return await inHostNs(w, `${dir}/${plugin}`, cniEnv(w, command, dir, env), JSON.stringify(conf));
-};
+}
 
 /**
  * Runs `fn` with this thread in the namespace at `path`, and always comes back. Everything
@@ -157,9 +198,25 @@ export async function inNetns<T>(path: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-/** Ours in-process (skel over the plugin module, built-in IPAM in-process), in the host ns. */
-export const inProcess: Runner = (w, plugin, command, conf, env = {}) =>
-  inNetns(w.host.path, async () => {
+/**
+ * Ours in-process (skel over the plugin module, built-in IPAM in-process), with this thread
+ * in the world's host namespace for the call.
+ *
+ * @param w The world.
+ * @param plugin The plugin name.
+ * @param command `CNI_COMMAND`.
+ * @param conf The config (stdin).
+ * @param env Extra `CNI_*`.
+ * @returns What skel printed and the exit code.
+ */
+export function inProcess(
+  w: World,
+  plugin: string,
+  command: string,
+  conf: unknown,
+  env: CallEnv = {},
+): Promise<Out> {
+  return inNetns(w.host.path, async () => {
     const fns = await BUILTIN_PLUGINS[plugin]!();
     const out = await runPlugin(fns, {
       env: cniEnv(w, command, REF_DIR, env),
@@ -168,6 +225,7 @@ export const inProcess: Runner = (w, plugin, command, conf, env = {}) =>
     await pendingKernelWork();
     return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
   });
+}
 
 /** The three ways, by name. */
 export const SIDES: readonly [string, Runner][] = [
