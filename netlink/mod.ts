@@ -89,7 +89,7 @@ export {
 } from "./errors.ts";
 export type { BridgeInfo, BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
 export { checkLinkName, formatMac, parseMac } from "./link.ts";
-export { encodeLinkInfo, IPVLAN_MODES, MACVLAN_MODES, parseLinkKindData } from "./link_kinds.ts";
+export { encodeLinkInfo, IPVLAN_MODES, MACVLAN_MODES } from "./link_kinds.ts";
 export type {
   IpvlanInfo,
   IpvlanMode,
