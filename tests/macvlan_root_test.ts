@@ -15,7 +15,7 @@
  * the lease); errors of the IPAM plugin pass through with that plugin's code.
  */
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import { REF_DIR, sh } from "./helpers/bridge_env.ts";
+import { dropNetns, makeNetns, REF_DIR, run, sh } from "./helpers/bridge_env.ts";
 import {
   dropWorld,
   execd,
@@ -40,6 +40,7 @@ const HAVE_REF = (() => {
   }
 })();
 const ignore = !IS_ROOT || !HAVE_REF;
+const HAVE_BUSYBOX = (await run("sh", ["-c", "command -v busybox"])).code === 0;
 
 function conf(_w: World, extra: Record<string, unknown> = {}, version = "1.0.0") {
   return { cniVersion: version, name: "tmv", type: "macvlan", ...extra };
@@ -507,6 +508,81 @@ Deno.test({
       });
       assertEquals(seen.exec, seen.reference, version);
       assertEquals(seen["in-process"], seen.reference, version);
+    }
+  },
+});
+
+Deno.test({
+  name: "macvlan ADD when CNI_IFNAME is taken in the container: 1.1.1's error, nothing left",
+  ignore,
+  async fn() {
+    const errs: Record<string, unknown> = {};
+    await perSide("tmvtaken", async (w, run, side) => {
+      await sh(
+        "ip",
+        "-n",
+        w.cont.name,
+        "link",
+        "add",
+        "eth0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "e0p",
+      );
+      const out = await run(w, "macvlan", "ADD", conf(w, { master: "m0", ipam: hostLocal(w) }));
+      assertEquals(out.code, 1, `${side}: ${out.stdout}`);
+      const e = JSON.parse(out.stdout);
+      errs[side] = { code: e.code, msg: e.msg };
+      assertEquals(await linkNames(w.cont), ["e0p", "eth0", "lo"], side);
+      assertEquals((await linkIn(w.cont, "eth0"))!.linkinfo?.info_kind, "veth", side);
+      assertEquals(await leases(w.dataDir), [], `${side}: the lease was released`);
+    });
+    assertEquals(errs.reference, {
+      code: 999,
+      msg: 'failed to rename macvlan to "eth0": file exists',
+    });
+    assertEquals(errs.exec, errs.reference);
+    assertEquals(errs["in-process"], errs.reference);
+  },
+});
+
+Deno.test({
+  name:
+    "macvlan traffic: two containers on one master reach each other in bridge mode, not in private",
+  ignore: !IS_ROOT,
+  async fn() {
+    for (const [mode, reach] of [["bridge", true], ["private", false]] as const) {
+      const w = await makeWorld("tmvping");
+      const c2 = await makeNetns("tmvping2");
+      try {
+        const c = conf(w, { master: "m0", mode, ipam: hostLocal(w) });
+        const a = await inProcess(w, "macvlan", "ADD", c);
+        assertEquals(a.code, 0, a.stdout);
+        const b = await execd(w, "macvlan", "ADD", c, {
+          netns: c2.path,
+          extra: { CNI_CONTAINERID: "other" },
+        });
+        assertEquals(b.code, 0, b.stdout);
+        const ipB = JSON.parse(b.stdout).ips[0].address.split("/")[0];
+        const ping = await run("ip", [
+          "netns",
+          "exec",
+          w.cont.name,
+          "busybox",
+          "ping",
+          "-c",
+          "1",
+          "-W",
+          "1",
+          ipB,
+        ]);
+        assertEquals(ping.code === 0, reach, `${mode}: ${ping.stdout}${ping.stderr}`);
+      } finally {
+        await dropNetns(c2);
+        await dropWorld(w);
+      }
     }
   },
 });
