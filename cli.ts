@@ -25,6 +25,8 @@ const PERSONALITIES = [
   "bandwidth",
   "static",
   "tuning",
+  "portmap",
+  "firewall",
   "macvlan",
   "ipvlan",
   "vlan",

@@ -26,6 +26,8 @@ export const INSTALLED_NAMES: readonly string[] = [
   "bandwidth",
   "static",
   "tuning",
+  "portmap",
+  "firewall",
   "macvlan",
   "ipvlan",
   "vlan",

@@ -46,6 +46,7 @@ export {
   linkSetUp,
   routeAdd,
   routeDel,
+  routeGet,
   routeList,
   routePrepend,
   routeReplace,
@@ -102,6 +103,9 @@ export type {
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
-export type { Attr, NlMessage, NlMsgHeader } from "./codec.ts";
+export type { Attr, NlMessage, NlMsgHeader, RawAttr } from "./codec.ts";
 export type { NetlinkTransport } from "./socket.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
+export { conntrackDelete, conntrackList } from "./conntrack.ts";
+export type { ConntrackFlow, ConntrackTuple } from "./conntrack.ts";
+export { IPPROTO_UDP, NETLINK_NETFILTER } from "./conntrack_constants.ts";

@@ -1231,3 +1231,30 @@ export function routeList(
   }
   return out;
 }
+
+/**
+ * Asks the kernel which route it would use to reach an address (a FIB lookup, not a listing).
+ *
+ * Equivalent to: `ip route get <address>`
+ *
+ * @param sock An open socket.
+ * @param address The destination address (no prefix).
+ * @returns The route the kernel picks (`linkIndex` is its output link).
+ * @throws {NetlinkError} `ENETUNREACH` when nothing routes there.
+ * @throws {NetlinkInputError} When the address is malformed.
+ */
+export function routeGet(sock: NetlinkSocket, address: string): RouteInfo {
+  const op = "route get";
+  const ip = parseIp(address, op);
+  const msgs = sock.request({
+    type: RTM_GETROUTE,
+    body: encodeRtmsg({ family: afOf(ip.family), dstLen: ip.bytes.length * 8 }),
+    attrs: [bytesAttr(RTA_DST, ip.bytes)],
+  }, { op, target: address });
+  for (const m of msgs) {
+    if (m.header.type !== RTM_NEWROUTE) continue;
+    const r = parseRouteMessage(m.payload);
+    if (r) return r;
+  }
+  throw new NetlinkInputError(op, address, "the kernel answered without a route");
+}

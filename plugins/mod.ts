@@ -10,7 +10,7 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `macvlan`, `ipvlan`, `vlan` and `dummy`.
+ * `portmap`, `firewall`, `macvlan`, `ipvlan`, `vlan` and `dummy`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -19,6 +19,8 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
   static: () => import("./static/mod.ts").then((m) => m.plugin),
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
+  portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
+  firewall: () => import("./firewall/mod.ts").then((m) => m.plugin),
   macvlan: () => import("./macvlan/mod.ts").then((m) => m.plugin),
   ipvlan: () => import("./ipvlan/mod.ts").then((m) => m.plugin),
   vlan: () => import("./vlan/mod.ts").then((m) => m.plugin),
@@ -46,6 +48,11 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   },
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
   tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
+  portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
+  firewall: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0")),
+    about: "CNI firewall plugin denocni",
+  },
   macvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI macvlan plugin denocni" },
   ipvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ipvlan plugin denocni" },
   vlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI vlan plugin denocni" },

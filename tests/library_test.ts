@@ -118,10 +118,12 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "bandwidth",
     "bridge",
     "dummy",
+    "firewall",
     "host-local",
     "ipvlan",
     "loopback",
     "macvlan",
+    "portmap",
     "static",
     "tuning",
     "vlan",
@@ -459,7 +461,7 @@ Deno.test({
       const withExec = lib.parseConfList(JSON.stringify({
         cniVersion: "1.1.0",
         name: `libp-${id}`,
-        plugins: [...plugins, { type: "portmap", capabilities: { portMappings: true } }],
+        plugins: [...plugins, { type: "not-built-in-test" }],
       }));
       const invoker = lib.selectInvoker({
         mode: "prefer",
@@ -473,7 +475,7 @@ Deno.test({
         assert(err instanceof lib.CniError);
         message = err.message;
       }
-      assertStringIncludes(message, 'plugin type="portmap" failed (add)');
+      assertStringIncludes(message, 'plugin type="not-built-in-test" failed (add)');
       assertStringIncludes(message, "no paths provided"); // Go's FindInPath wording
       assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
     } finally {

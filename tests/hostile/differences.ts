@@ -118,6 +118,30 @@ export const DIFFERENCES: readonly Difference[] = [
       "/dev/zero, hangs on a FIFO, reads /dev/stdin) and hangs on a FIFO lock file",
   },
   {
+    name: "stdin over 1 MiB",
+    cases: /\/stdin\/two-mib-/,
+    ours: /^5$/,
+    go: /^(ok|6)$/,
+    why: "ours reads at most 1 MiB of configuration from stdin and refuses more (code 5) before " +
+      "parsing; Go reads stdin without a limit",
+  },
+  {
+    name: "DEL of a path that is no namespace",
+    cases: /\/DEL\/CNI_NETNS\/(fifo|regular-file|directory)/,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "DEL is best effort: a CNI_NETNS that is not a network namespace holds nothing to " +
+      "delete, so ours cleans up the host side and succeeds; Go fails with `unknown FS magic`",
+  },
+  {
+    name: "names too long for a path",
+    cases: /\/name\/300-chars$/,
+    ours: /^5$/,
+    go: /^999$/,
+    why: "a 300-character network name cannot be a directory name (ENAMETOOLONG): ours reports " +
+      "it as an I/O failure (5) naming the path, Go as 999",
+  },
+  {
     name: "stdin null",
     cases: /\/stdin\/null$/,
     ours: /^6$/,
