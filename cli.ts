@@ -27,6 +27,10 @@ const PERSONALITIES = [
   "tuning",
   "portmap",
   "firewall",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

@@ -28,6 +28,10 @@ export const INSTALLED_NAMES: readonly string[] = [
   "tuning",
   "portmap",
   "firewall",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -53,6 +53,12 @@ import {
 } from "./codec.ts";
 import type { RawAttr } from "./codec.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
+import {
+  type IpvlanInfo,
+  type MacvlanInfo,
+  parseLinkKindData,
+  type VlanInfo,
+} from "./link_kinds.ts";
 
 /** A link, addressed by index or by name. */
 export type LinkRef = { readonly index: number } | { readonly name: string };
@@ -127,6 +133,12 @@ export interface Link {
   bridge?: BridgeInfo;
   /** Bridge-port flags, for links that are bridge ports. */
   brport?: BrportFlags;
+  /** macvlan settings, for links of kind `macvlan` or `macvtap`. */
+  macvlan?: MacvlanInfo;
+  /** ipvlan settings, for links of kind `ipvlan` or `ipvtap`. */
+  ipvlan?: IpvlanInfo;
+  /** vlan settings, for links of kind `vlan`. */
+  vlan?: VlanInfo;
 }
 
 /** One bridge VLAN entry of a port. */
@@ -326,6 +338,9 @@ export function parseLinkMessage(payload: Uint8Array): Link {
     if (kind) link.kind = readString(kind);
     const data = findAttr(infoAttrs, IFLA_INFO_DATA);
     if (data && link.kind === "bridge") link.bridge = parseBridgeData(decodeNested(data));
+    else if (data && link.kind) {
+      Object.assign(link, parseLinkKindData(link.kind, decodeNested(data)));
+    }
     const slaveKind = findAttr(infoAttrs, IFLA_INFO_SLAVE_KIND);
     const slaveData = findAttr(infoAttrs, IFLA_INFO_SLAVE_DATA);
     if (slaveKind && readString(slaveKind) === "bridge" && slaveData) {

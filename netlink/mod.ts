@@ -23,7 +23,10 @@ export {
   linkAddBridge,
   linkAddDummy,
   linkAddIfb,
+  linkAddIpvlan,
+  linkAddMacvlan,
   linkAddVeth,
+  linkAddVlan,
   linkDel,
   linkDelBackground,
   linkFind,
@@ -52,6 +55,7 @@ export type {
   AddrAddOptions,
   BridgeOptions,
   BridgeVlanOptions,
+  LowerLinkOptions,
   RouteSpec,
   VethOptions,
 } from "./ops.ts";
@@ -86,6 +90,16 @@ export {
 } from "./errors.ts";
 export type { BridgeInfo, BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
 export { checkLinkName, formatMac, parseMac } from "./link.ts";
+export { encodeLinkInfo, IPVLAN_MODES, MACVLAN_MODES } from "./link_kinds.ts";
+export type {
+  IpvlanInfo,
+  IpvlanMode,
+  LinkKindInfo,
+  LinkKindSpec,
+  MacvlanInfo,
+  MacvlanMode,
+  VlanInfo,
+} from "./link_kinds.ts";
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
