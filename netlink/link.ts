@@ -24,6 +24,7 @@ import {
   IFLA_BRPORT_ISOLATED,
   IFLA_BRPORT_LEARNING,
   IFLA_BRPORT_MODE,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
@@ -53,6 +54,7 @@ import {
 } from "./codec.ts";
 import type { RawAttr } from "./codec.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
+import { parseVrfTable } from "./vrf.ts";
 
 /** A link, addressed by index or by name. */
 export type LinkRef = { readonly index: number } | { readonly name: string };
@@ -127,6 +129,10 @@ export interface Link {
   bridge?: BridgeInfo;
   /** Bridge-port flags, for links that are bridge ports. */
   brport?: BrportFlags;
+  /** `IFLA_IFALIAS`: the alias (`ip link set <dev> alias <text>`), when set. */
+  alias?: string;
+  /** `IFLA_VRF_TABLE`: the routing table, for links of kind `vrf`. */
+  vrfTable?: number;
 }
 
 /** One bridge VLAN entry of a port. */
@@ -314,6 +320,8 @@ export function parseLinkMessage(payload: Uint8Array): Link {
   if (parent) link.parentIndex = readU32(parent);
   const nsid = findAttr(attrs, IFLA_LINK_NETNSID);
   if (nsid) link.netnsId = readS32(nsid);
+  const alias = findAttr(attrs, IFLA_IFALIAS);
+  if (alias && readString(alias) !== "") link.alias = readString(alias);
   const oper = findAttr(attrs, IFLA_OPERSTATE);
   if (oper) {
     const n = readU8(oper);
@@ -326,6 +334,10 @@ export function parseLinkMessage(payload: Uint8Array): Link {
     if (kind) link.kind = readString(kind);
     const data = findAttr(infoAttrs, IFLA_INFO_DATA);
     if (data && link.kind === "bridge") link.bridge = parseBridgeData(decodeNested(data));
+    if (data && link.kind === "vrf") {
+      const table = parseVrfTable(data);
+      if (table !== undefined) link.vrfTable = table;
+    }
     const slaveKind = findAttr(infoAttrs, IFLA_INFO_SLAVE_KIND);
     const slaveData = findAttr(infoAttrs, IFLA_INFO_SLAVE_DATA);
     if (slaveKind && readString(slaveKind) === "bridge" && slaveData) {
