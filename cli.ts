@@ -25,6 +25,7 @@ const PERSONALITIES = [
   "bandwidth",
   "static",
   "tuning",
+  "ptp",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

@@ -26,6 +26,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "bandwidth",
   "static",
   "tuning",
+  "ptp",
 ];
 
 /** Marker line that identifies our launchers. */

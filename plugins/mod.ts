@@ -8,7 +8,10 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static` and `tuning`. */
+/**
+ * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
+ * `ptp`.
+ */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
@@ -16,6 +19,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
   static: () => import("./static/mod.ts").then((m) => m.plugin),
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
+  ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -39,4 +43,5 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   },
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
   tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
+  ptp: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ptp plugin denocni" },
 };

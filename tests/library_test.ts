@@ -119,6 +119,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "bridge",
     "host-local",
     "loopback",
+    "ptp",
     "static",
     "tuning",
   ]);
