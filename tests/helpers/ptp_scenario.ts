@@ -20,6 +20,7 @@ import {
   callPlugin,
   type Impl,
   ipj,
+  leaseFiles,
   linkShape,
   natLines,
   routeShape,
@@ -58,22 +59,6 @@ async function sysctl(key: string, ns?: string): Promise<string> {
   const args = ns ? ["netns", "exec", ns, "sysctl", "-n", key] : ["-n", key];
   const out = await run(ns ? "ip" : "sysctl", args);
   return out.code === 0 ? out.stdout.trim() : `error: ${out.stderr.trim()}`;
-}
-
-async function leases(dataDir: string): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for (const net of Deno.readDirSync(dataDir)) {
-      for (const f of Deno.readDirSync(`${dataDir}/${net.name}`)) {
-        if (f.isFile && f.name !== "lock" && !f.name.startsWith("last_reserved_ip")) {
-          out.push(`${net.name}/${f.name}`);
-        }
-      }
-    }
-  } catch {
-    // no store
-  }
-  return out.sort();
 }
 
 async function hostVeths(): Promise<string[]> {
@@ -127,7 +112,7 @@ async function attach(impl: Impl) {
     const hostVeth = result.interfaces[0].name;
     out.state = await stateOf(hostVeth, ns, "eth0");
     out.nat = await natLines("tptp");
-    out.leases = await leases(dataDir);
+    out.leases = leaseFiles(dataDir);
     const withPrev = { ...c, prevResult: result };
     out.check = await call("CHECK", withPrev);
     const other = structuredClone(result);
@@ -147,7 +132,7 @@ async function attach(impl: Impl) {
       hostVeths: await hostVeths(),
       containerLinks: (await ipj("-n", ns, "link", "show")).map((l) => l.ifname),
       nat: await natLines("tptp"),
-      leases: await leases(dataDir),
+      leases: leaseFiles(dataDir),
       hostRoutes: routeShape(await ipj("route", "show")),
     };
     out.delAgain = await call("DEL", withPrev);
@@ -223,7 +208,7 @@ async function rollback(impl: Impl) {
   }, input.launchers);
   const out = {
     add,
-    leases: await leases(dataDir),
+    leases: leaseFiles(dataDir),
     hostVeths: await hostVeths(),
     nat: await natLines("tptprb"),
     containerLinks: (await ipj("-n", "rb", "link", "show")).map((l) => l.ifname).sort(),

@@ -251,3 +251,27 @@ export async function natLines(needle: string): Promise<string[]> {
   }
   return out;
 }
+
+/**
+ * The lease files of a host-local store (`<net>/<ip>`), without `lock` and
+ * `last_reserved_ip.*`.
+ *
+ * @param dataDir The store's `dataDir`.
+ * @returns Sorted relative paths; empty when there is no store.
+ */
+export function leaseFiles(dataDir: string): string[] {
+  const out: string[] = [];
+  try {
+    for (const net of Deno.readDirSync(dataDir)) {
+      if (!net.isDirectory) continue;
+      for (const f of Deno.readDirSync(`${dataDir}/${net.name}`)) {
+        if (f.isFile && f.name !== "lock" && !f.name.startsWith("last_reserved_ip")) {
+          out.push(`${net.name}/${f.name}`);
+        }
+      }
+    }
+  } catch {
+    // no store
+  }
+  return out.sort();
+}
