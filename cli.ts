@@ -26,6 +26,7 @@ const PERSONALITIES = [
   "static",
   "tuning",
   "ptp",
+  "host-device",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

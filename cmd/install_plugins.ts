@@ -27,6 +27,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "static",
   "tuning",
   "ptp",
+  "host-device",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -10,7 +10,7 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `ptp`.
+ * `ptp`, `host-device`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -20,6 +20,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   static: () => import("./static/mod.ts").then((m) => m.plugin),
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
   ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
+  "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -44,4 +45,8 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
   tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
   ptp: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ptp plugin denocni" },
+  "host-device": {
+    supportedVersions: SUPPORTED_VERSIONS,
+    about: "CNI host-device plugin denocni",
+  },
 };

@@ -117,6 +117,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
     "bandwidth",
     "bridge",
+    "host-device",
     "host-local",
     "loopback",
     "ptp",

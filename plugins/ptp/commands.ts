@@ -46,10 +46,8 @@ import {
   NotNetnsError,
   openNetns,
   sysctlEnsure,
-  sysctlGet,
   sysctlSet,
   THREAD_NETNS_PATH,
-  withNetns,
 } from "../../netns/mod.ts";
 import {
   formatCidr,
@@ -68,6 +66,7 @@ import {
   validateRoutes,
 } from "./check.ts";
 import { loadPtpConf } from "./config.ts";
+import { enableContainerIpv6 } from "./ipv6.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -182,39 +181,6 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
     throw fail(`failed to lookup "${ifName}": ${errText(err)}`, err);
   }
   return { host: hostLink, container };
-}
-
-/**
- * What `ConfigureIface` does in the container before the first IPv6 address: IPv6 on for `lo`
- * and the interface, and `keep_addr_on_down=1` (newest reference). One namespace switch.
- */
-function enableIpv6(s: Session, ifName: string): void {
-  withNetns(s.containerNs, () => {
-    for (const iface of ["lo", ifName]) {
-      const key = `net/ipv6/conf/${iface}/disable_ipv6`;
-      let value: string;
-      try {
-        value = sysctlGet(key);
-      } catch {
-        continue;
-      }
-      if (value.trim() === "0") continue;
-      try {
-        sysctlSet(key, "0");
-      } catch (err) {
-        throw fail(
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errText(err)}`,
-          err,
-        );
-      }
-    }
-    const key = `net/ipv6/conf/${ifName}/keep_addr_on_down`;
-    try {
-      sysctlSet(key, "1");
-    } catch (err) {
-      throw fail(`failed to set sysctl "${key}": ${errText(err)}`, err);
-    }
-  }, { returnTo: s.hostNs });
 }
 
 /** Per address: the point-to-point routes in the container (`setupContainerVeth`). */
@@ -348,7 +314,9 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       ...(ipam.routes && ipam.routes.length > 0 && { routes: ipam.routes }),
       dns: ipam.dns ?? {},
     };
-    if (ips.some((ip) => parseCidr(ip.address)?.family === 6)) enableIpv6(s, args.ifName);
+    if (ips.some((ip) => parseCidr(ip.address)?.family === 6)) {
+      enableContainerIpv6(s.containerNs, args.ifName, s.hostNs);
+    }
     await configureIface(s.container, pair.container, result);
     containerRoutes(s, pair.container, result);
     hostRoutes(s, pair.host, result);
