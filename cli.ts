@@ -27,6 +27,7 @@ const PERSONALITIES = [
   "tuning",
   "ptp",
   "host-device",
+  "sbr",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

@@ -28,6 +28,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "tuning",
   "ptp",
   "host-device",
+  "sbr",
 ];
 
 /** Marker line that identifies our launchers. */

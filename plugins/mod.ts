@@ -10,7 +10,7 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `ptp`, `host-device`.
+ * `ptp`, `host-device`, `sbr`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
   ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
   "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
+  sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -49,4 +50,5 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
     supportedVersions: SUPPORTED_VERSIONS,
     about: "CNI host-device plugin denocni",
   },
+  sbr: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI sbr plugin denocni" },
 };

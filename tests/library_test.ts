@@ -121,6 +121,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "host-local",
     "loopback",
     "ptp",
+    "sbr",
     "static",
     "tuning",
   ]);
