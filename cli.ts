@@ -28,6 +28,7 @@ const PERSONALITIES = [
   "ptp",
   "host-device",
   "sbr",
+  "vrf",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

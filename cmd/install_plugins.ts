@@ -29,6 +29,7 @@ export const INSTALLED_NAMES: readonly string[] = [
   "ptp",
   "host-device",
   "sbr",
+  "vrf",
 ];
 
 /** Marker line that identifies our launchers. */

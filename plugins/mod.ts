@@ -10,7 +10,7 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `ptp`, `host-device`, `sbr`.
+ * `ptp`, `host-device`, `sbr`, `vrf`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -22,6 +22,7 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
   "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
   sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
+  vrf: () => import("./vrf/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -51,4 +52,8 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
     about: "CNI host-device plugin denocni",
   },
   sbr: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI sbr plugin denocni" },
+  vrf: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.1")),
+    about: "CNI vrf plugin denocni",
+  },
 };

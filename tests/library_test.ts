@@ -124,6 +124,7 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "sbr",
     "static",
     "tuning",
+    "vrf",
   ]);
   assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
   assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);
