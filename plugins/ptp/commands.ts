@@ -57,7 +57,7 @@ import {
   parseCidr,
   parseIp,
 } from "../bridge/ipaddr.ts";
-import { type IPMasqBackend, setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
+import { setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
 import { configureIface, randomVethName } from "../bridge/setup.ts";
 import {
   containerEntry,
@@ -331,7 +331,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         }
       });
       try {
-        await setupIPMasq(conf.ipMasqBackend as IPMasqBackend | undefined, cidrs, ids);
+        await setupIPMasq(conf.ipMasqBackend, cidrs, ids);
       } catch (err) {
         throw fail(errText(err), err);
       }
