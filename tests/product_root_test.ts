@@ -1,6 +1,7 @@
 // The product as a newcomer meets it: the README demo, `cnitool exec` cleanup on every path,
 // `cnitool install` entries exec'd the way runtimes do, and the compile task's module graph.
 // Kernel-changing runs happen inside tests/helpers/sandbox.ts (own netns + tmpfs /run, /var/lib).
+import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
 import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
 
@@ -180,7 +181,10 @@ ${CLI} install --dir /run/bin --bundle ${bundle}; echo "reinstall-rc=$?"
 head -1 /run/bin/host-local`,
     );
     assertMatch(run.stdout, /install-rc=0\n/, run.stderr);
-    assertMatch(run.stdout, /bridge cnitool denocni\.js host-local loopback/);
+    // Exactly the installed names and the bundle (the list grows as plugins are added).
+    const listed = run.stdout.split("install-rc=0\n")[1]!.split("\n")[0]!.trim().split(" ");
+    assertEquals(listed.sort(), [...INSTALLED_NAMES, "denocni.js"].sort());
+    assertEquals(listed.includes("host-local"), true);
     const version = run.stdout.split("== version\n")[1]!.split("\n== add")[0]!;
     assertEquals(JSON.parse(version).supportedVersions.includes("1.1.0"), true);
     const add = JSON.parse(run.stdout.split("== add\n")[1]!.split("\nadd-rc=")[0]!);
