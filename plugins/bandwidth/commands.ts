@@ -34,7 +34,7 @@ import {
   openNetlink,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
-import { type BandwidthConf, ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
+import { ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 import {
   addEgressLimit,
   addIngressLimit,

@@ -5,7 +5,9 @@
  * the Go reference binary, our exec'd launcher, our plugin in-process — and `ip -j` /
  * `iptables-save` oracles with the random parts (veth names, MACs) taken out.
  *
- * Never import this outside a sandbox: it acts on the namespace it runs in as the host.
+ * The helpers act on nothing themselves, but a plugin called through them acts on the
+ * namespace it runs in as the host: scenarios with plugins that touch the host side (ptp,
+ * host-device) run only inside a sandbox; container-only plugins (vrf) may run anywhere.
  *
  * @module
  */
