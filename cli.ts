@@ -31,6 +31,10 @@ const PERSONALITIES = [
   "ipvlan",
   "vlan",
   "dummy",
+  "ptp",
+  "host-device",
+  "sbr",
+  "vrf",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

@@ -32,6 +32,10 @@ export const INSTALLED_NAMES: readonly string[] = [
   "ipvlan",
   "vlan",
   "dummy",
+  "ptp",
+  "host-device",
+  "sbr",
+  "vrf",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -256,6 +256,8 @@ export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
 /** `IFLA_NET_NS_PID` (`<linux/if_link.h>`). */
 export const IFLA_NET_NS_PID = 19;
+/** `IFLA_IFALIAS`: the interface alias, `ip link set <dev> alias <text>` (`<linux/if_link.h>`). */
+export const IFLA_IFALIAS = 20;
 /** `IFLA_AF_SPEC` (`<linux/if_link.h>`). */
 export const IFLA_AF_SPEC = 26;
 /** `IFLA_NET_NS_FD` (`<linux/if_link.h>`). */
@@ -284,6 +286,9 @@ export const IFLA_INFO_SLAVE_DATA = 5;
 export const IFLA_BR_VLAN_FILTERING = 7;
 /** `IFLA_BR_VLAN_DEFAULT_PVID` (`<linux/if_link.h>`). */
 export const IFLA_BR_VLAN_DEFAULT_PVID = 39;
+
+/** `IFLA_VRF_TABLE`: a VRF device's routing table, u32 (`<linux/if_link.h>`). */
+export const IFLA_VRF_TABLE = 1;
 
 /** `IFLA_BRPORT_MODE`: hairpin mode (`<linux/if_link.h>`). */
 export const IFLA_BRPORT_MODE = 4;

@@ -24,6 +24,7 @@ import {
   IFLA_BRPORT_ISOLATED,
   IFLA_BRPORT_LEARNING,
   IFLA_BRPORT_MODE,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
@@ -59,6 +60,7 @@ import {
   parseLinkKindData,
   type VlanInfo,
 } from "./link_kinds.ts";
+import { parseVrfTable } from "./vrf.ts";
 
 /** A link, addressed by index or by name. */
 export type LinkRef = { readonly index: number } | { readonly name: string };
@@ -139,6 +141,10 @@ export interface Link {
   ipvlan?: IpvlanInfo;
   /** vlan settings, for links of kind `vlan`. */
   vlan?: VlanInfo;
+  /** `IFLA_IFALIAS`: the alias (`ip link set <dev> alias <text>`), when set. */
+  alias?: string;
+  /** `IFLA_VRF_TABLE`: the routing table, for links of kind `vrf`. */
+  vrfTable?: number;
 }
 
 /** One bridge VLAN entry of a port. */
@@ -326,6 +332,8 @@ export function parseLinkMessage(payload: Uint8Array): Link {
   if (parent) link.parentIndex = readU32(parent);
   const nsid = findAttr(attrs, IFLA_LINK_NETNSID);
   if (nsid) link.netnsId = readS32(nsid);
+  const alias = findAttr(attrs, IFLA_IFALIAS);
+  if (alias && readString(alias) !== "") link.alias = readString(alias);
   const oper = findAttr(attrs, IFLA_OPERSTATE);
   if (oper) {
     const n = readU8(oper);
@@ -338,7 +346,10 @@ export function parseLinkMessage(payload: Uint8Array): Link {
     if (kind) link.kind = readString(kind);
     const data = findAttr(infoAttrs, IFLA_INFO_DATA);
     if (data && link.kind === "bridge") link.bridge = parseBridgeData(decodeNested(data));
-    else if (data && link.kind) {
+    else if (data && link.kind === "vrf") {
+      const table = parseVrfTable(data);
+      if (table !== undefined) link.vrfTable = table;
+    } else if (data && link.kind) {
       Object.assign(link, parseLinkKindData(link.kind, decodeNested(data)));
     }
     const slaveKind = findAttr(infoAttrs, IFLA_INFO_SLAVE_KIND);

@@ -32,6 +32,7 @@ export {
   linkFind,
   linkGet,
   linkList,
+  linkSetAlias,
   linkSetAllmulti,
   linkSetBrportFlags,
   linkSetDown,
@@ -62,6 +63,9 @@ export type {
 export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
 export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
 export { filterAdd, filterDel, filterList } from "./ops/filter.ts";
+export { ruleAdd, ruleDel, ruleList } from "./ops/rule.ts";
+export type { RuleInfo, RuleSpec } from "./rule.ts";
+export { linkAddVrf } from "./ops/vrf.ts";
 export type { FilterSpec } from "./ops/filter.ts";
 export { filterInfo, formatTcHandle, tcHandle } from "./tc.ts";
 export type { Filter, Qdisc } from "./tc.ts";

@@ -32,6 +32,7 @@ import {
   IFLA_BRPORT_LEARNING,
   IFLA_BRPORT_MODE,
   IFLA_EXT_MASK,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
@@ -81,6 +82,7 @@ import {
   cstringAttr,
   encodeAttrs,
   nestedAttr,
+  stringAttr,
   u16Attr,
   u32Attr,
   u8Attr,
@@ -702,6 +704,26 @@ export function linkSetName(sock: NetlinkSocket, ref: LinkRef, newName: string):
   checkLinkName(newName, op);
   const index = resolveIndex(sock, ref, op);
   setLink(sock, { index }, op, [cstringAttr(IFLA_IFNAME, newName)]);
+}
+
+/**
+ * Sets a link's alias, or clears it with an empty string.
+ *
+ * Equivalent to: `ip link set <dev> alias <text>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param alias The alias (at most 255 bytes; empty clears it).
+ * @throws {NetlinkInputError} When the alias is too long.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetAlias(sock: NetlinkSocket, ref: LinkRef, alias: string): void {
+  const op = "link set alias";
+  if (new TextEncoder().encode(alias).byteLength > 255) {
+    throw new NetlinkInputError(op, alias, "alias too long: at most 255 bytes");
+  }
+  // Not NUL-terminated: the kernel stores the attribute's bytes as given (an empty one clears).
+  setLink(sock, ref, op, [stringAttr(IFLA_IFALIAS, alias)]);
 }
 
 /**

@@ -10,7 +10,8 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
- * `portmap`, `firewall`, `macvlan`, `ipvlan`, `vlan` and `dummy`.
+ * `portmap`, `firewall`, `macvlan`, `ipvlan`, `vlan`, `dummy`, `ptp`, `host-device`, `sbr` and
+ * `vrf`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
@@ -25,6 +26,10 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   ipvlan: () => import("./ipvlan/mod.ts").then((m) => m.plugin),
   vlan: () => import("./vlan/mod.ts").then((m) => m.plugin),
   dummy: () => import("./dummy/mod.ts").then((m) => m.plugin),
+  ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
+  "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
+  sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
+  vrf: () => import("./vrf/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -57,4 +62,14 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   ipvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ipvlan plugin denocni" },
   vlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI vlan plugin denocni" },
   dummy: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI dummy plugin denocni" },
+  ptp: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ptp plugin denocni" },
+  "host-device": {
+    supportedVersions: SUPPORTED_VERSIONS,
+    about: "CNI host-device plugin denocni",
+  },
+  sbr: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI sbr plugin denocni" },
+  vrf: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.1")),
+    about: "CNI vrf plugin denocni",
+  },
 };

@@ -1,6 +1,7 @@
 // The product as a newcomer meets it: the README demo, `cnitool exec` cleanup on every path,
 // `cnitool install` entries exec'd the way runtimes do, and the compile task's module graph.
 // Kernel-changing runs happen inside tests/helpers/sandbox.ts (own netns + tmpfs /run, /var/lib).
+import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
 import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
 import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
