@@ -1,9 +1,10 @@
 // deno-lint-ignore-file no-console
-// Fails when an import points against the layer order: plugins -> cni -> netlink -> netns -> ffi.
-// The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or use Deno.*.
+// Fails when an import points against the layer order: plugins -> cni -> netlink -> netns -> ffi
+// -> ip. The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or
+// use Deno.*; ip/ is pure: it imports nothing outside ip/ and never uses Deno.*.
 import { join, relative } from "node:path";
 
-const RANK: Record<string, number> = { ffi: 0, netns: 1, netlink: 2, cni: 3, plugins: 4 };
+const RANK: Record<string, number> = { ip: -1, ffi: 0, netns: 1, netlink: 2, cni: 3, plugins: 4 };
 const root = new URL("..", import.meta.url).pathname;
 const IMPORT_REGEXP = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
 const IMPURE_NETLINK = new Set(["netlink/socket.ts", "netlink/ops.ts", "netlink/mod.ts"]);
@@ -34,9 +35,15 @@ for (const layer of Object.keys(RANK)) {
       if (rank !== undefined && targetLayer !== layer && rank >= RANK[layer]!) {
         problems.push(`${rel} imports ${target} (${layer} may not depend on ${targetLayer})`);
       }
+      if (layer === "ip" && targetLayer !== "ip") {
+        problems.push(`${rel} is pure and may import only ip/ (${target})`);
+      }
       if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi") {
         problems.push(`${rel} is codec and may not import ffi/ (${target})`);
       }
+    }
+    if (layer === "ip" && /\bDeno\./.test(text)) {
+      problems.push(`${rel} is pure and may not call Deno.*`);
     }
     if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && /\bDeno\./.test(text)) {
       problems.push(`${rel} is codec and may not call Deno.*`);
