@@ -14,12 +14,12 @@
 import type * as z from "./_zod.ts";
 import { goMarshal } from "./_json.ts";
 import { CniError, ErrorCode } from "./errors.ts";
+import { unmap } from "../ip/addr.ts";
+import { formatCidr, parseCidr } from "../ip/cidr.ts";
+import { parseIp } from "../ip/parse.ts";
+import { formatIp } from "../ip/print.ts";
 import {
-  canonicalCidr,
-  canonicalIp,
   type dnsSchema,
-  isIPv4,
-  parseCidr,
   result020Schema,
   resultSchema,
   type routeSchema,
@@ -460,16 +460,16 @@ function badField(path: (string | number)[], text: string): CniError {
 }
 
 function cidrField(value: string, path: (string | number)[]): string {
-  const c = canonicalCidr(value);
+  const c = parseCidr(value);
   if (c === undefined) throw badField(path, `invalid CIDR address: ${value}`);
-  return c;
+  return formatCidr(c);
 }
 
 function ipField(value: string | null | undefined, path: (string | number)[]): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const c = canonicalIp(value);
-  if (c === undefined) throw badField(path, `invalid IP address: ${value}`);
-  return c;
+  const ip = parseIp(value);
+  if (ip === undefined) throw badField(path, `invalid IP address: ${value}`);
+  return formatIp(ip);
 }
 
 function setIf<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): void {
@@ -579,7 +579,7 @@ function copyRoute(r: RouteModel): RouteModel {
 
 function familyOfAddress(address: string): "4" | "6" {
   const c = parseCidr(address);
-  return c && isIPv4(c.ip) ? "4" : "6";
+  return c && unmap(c.ip).family === 4 ? "4" : "6";
 }
 
 /** 0.1.0/0.2.0 -> 0.3.x/0.4.0 (`types040.convertFrom02x`). */

@@ -401,6 +401,26 @@ Deno.test("parseResult() canonicalises like Go and keeps index 0 and table 0", (
   });
 });
 
+Deno.test("parseResult() reads addresses as the reference's go1.19 net does", () => {
+  // Long hex groups and zero-padded prefix lengths parse; IPv4-mapped text prints as IPv4.
+  const r = parseResult({
+    cniVersion: "1.0.0",
+    ips: [
+      { address: "fd00::00002/064", gateway: "fd00::0000001" },
+      { address: "::ffff:10.0.0.9/120", gateway: "::ffff:10.0.0.1" },
+    ],
+  });
+  assertEquals(r.ips, [
+    { address: "fd00::2/64", gateway: "fd00::1" },
+    { address: "10.0.0.9/24", gateway: "10.0.0.1" },
+  ]);
+  assertThrows(
+    () => parseResult({ cniVersion: "1.0.0", ips: [{ address: "fd00::10000/64" }] }),
+    CniError,
+    "invalid CIDR address: fd00::10000/64",
+  );
+});
+
 Deno.test("toCurrentResult() gives the typed 1.1.0 shape", () => {
   const r = toCurrentResult({ cniVersion: "0.2.0", ip4: { ip: "10.22.0.5/16" } });
   assertEquals(r, { cniVersion: "1.1.0", ips: [{ address: "10.22.0.5/16" }] });

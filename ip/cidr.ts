@@ -47,7 +47,35 @@ export function parsePrefixLength(text: string, bits: number): number | undefine
 
 /**
  * Parses `addr/prefix` like Go's `net.ParseCIDR`, keeping the host bits (cni's
- * `types.ParseCIDR`).
+ * `types.ParseCIDR`) and the family the address is written in, which bounds the prefix:
+ * `::ffff:10.0.0.9/120` is IPv6 here. {@linkcode networkOf} of such a value is exactly Go's
+ * `ip.Mask(mask)` (`::ffff:10.0.0.9/64` gives `::/64`).
+ *
+ * @param text The CIDR text.
+ * @returns The CIDR, or `undefined` when invalid (Go: `invalid CIDR address: <text>`).
+ * @example The written family
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatCidr, networkOf, parseCidrLiteral } from "./mod.ts";
+ * const c = parseCidrLiteral("::ffff:10.0.0.9/64")!;
+ * assert.equal(c.ip.family, 6);
+ * assert.equal(formatCidr(networkOf(c)), "::/64");
+ * assert.equal(parseCidrLiteral("10.0.0.9/120"), undefined);
+ * ```
+ */
+export function parseCidrLiteral(text: string): Cidr | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0) return undefined;
+  const ip = parseIpLiteral(text.slice(0, slash));
+  if (!ip) return undefined;
+  const prefix = parsePrefixLength(text.slice(slash + 1), bitsOf(ip.family));
+  return prefix === undefined ? undefined : { ip, prefix };
+}
+
+/**
+ * Parses `addr/prefix` like Go's `net.ParseCIDR`, keeping the host bits (cni's
+ * `types.ParseCIDR`), and gives Go's view of it ({@linkcode unmapCidr}): an IPv4-mapped
+ * address with a 128-bit mask is IPv4 with the mask's last 32 bits.
  *
  * @param text The CIDR text.
  * @returns The CIDR, or `undefined` when invalid (Go: `invalid CIDR address: <text>`).
@@ -56,17 +84,13 @@ export function parsePrefixLength(text: string, bits: number): number | undefine
  * import assert from "node:assert/strict";
  * import { formatCidr, parseCidr } from "./mod.ts";
  * assert.equal(formatCidr(parseCidr("fd00:0::2/64")!), "fd00::2/64");
- * assert.equal(formatCidr(parseCidr("::ffff:10.0.0.9/120")!), "10.0.0.9/24");
+ * assert.equal(parseCidr("::ffff:10.0.0.9/120")?.prefix, 24);
  * assert.equal(parseCidr("10.0.0.9/120"), undefined);
  * ```
  */
 export function parseCidr(text: string): Cidr | undefined {
-  const slash = text.indexOf("/");
-  if (slash < 0) return undefined;
-  const ip = parseIpLiteral(text.slice(0, slash));
-  if (!ip) return undefined;
-  const prefix = parsePrefixLength(text.slice(slash + 1), bitsOf(ip.family));
-  return prefix === undefined ? undefined : { ip, prefix };
+  const c = parseCidrLiteral(text);
+  return c && unmapCidr(c);
 }
 
 /**
@@ -130,8 +154,8 @@ export function prefixMask(family: 4 | 6, prefix: number): Uint8Array {
 }
 
 /**
- * The network of a CIDR: host bits cleared, prefix kept (Go's `ip.Mask(mask)` with the mask
- * the text implies).
+ * The network of a CIDR: host bits cleared, prefix kept (Go's `ip.Mask(mask)`; for Go's exact
+ * answer on IPv4-mapped text, pass what {@linkcode parseCidrLiteral} returns).
  *
  * @param cidr The CIDR.
  * @returns The network CIDR.

@@ -5,6 +5,7 @@ import {
   lastOf,
   networkOf,
   parseCidr,
+  parseCidrLiteral,
   parsePrefixLength,
   prefixMask,
   unmapCidr,
@@ -19,21 +20,21 @@ Deno.test("parsePrefixLength() reads Go's dtoi: digits only, leading zeros allow
   assertEquals(parsePrefixLength("129", 128), undefined);
 });
 
-Deno.test("parseCidr() bounds the prefix by the written family and keeps host bits", () => {
-  const c = parseCidr("::ffff:10.0.0.9/120")!;
+Deno.test("parseCidrLiteral() bounds the prefix by the written family; parseCidr() gives Go's view", () => {
+  const c = parseCidrLiteral("::ffff:10.0.0.9/120")!;
   assertEquals([c.ip.family, c.prefix], [6, 120]);
   assertEquals(formatCidr(c), "10.0.0.9/24");
-  assertEquals(unmapCidr(c), {
-    ip: { family: 4, bytes: new Uint8Array([10, 0, 0, 9]) },
-    prefix: 24,
-  });
-  // Shorter than /96: Go prints the IPv4 view with prefix 0; its network is IPv6.
-  const wide = parseCidr("::ffff:10.0.0.9/64")!;
+  const view = { ip: { family: 4, bytes: new Uint8Array([10, 0, 0, 9]) }, prefix: 24 };
+  assertEquals(unmapCidr(c), view);
+  assertEquals(parseCidr("::ffff:10.0.0.9/120"), view);
+  // Shorter than /96: Go prints the IPv4 view with prefix 0, but masks the written IPv6 value.
+  const wide = parseCidrLiteral("::ffff:10.0.0.9/64")!;
   assertEquals(formatCidr(wide), "10.0.0.9/0");
   assertEquals(formatCidr(networkOf(wide)), "::/64");
-  assertEquals(parseCidr("10.0.0.9/120"), undefined);
-  assertEquals(parseCidr("10.0.0.9"), undefined);
-  assertEquals(parseCidr("10.0.0.9/24/1"), undefined);
+  assertEquals(formatCidr(networkOf(parseCidr("::ffff:10.0.0.9/64")!)), "0.0.0.0/0");
+  for (const bad of ["10.0.0.9/120", "10.0.0.9", "10.0.0.9/24/1", "/24", "10.0.0.9/"]) {
+    assertEquals([bad, parseCidr(bad), parseCidrLiteral(bad)], [bad, undefined, undefined]);
+  }
 });
 
 Deno.test("prefixMask(), networkOf() and lastOf() clear and set host bits", () => {

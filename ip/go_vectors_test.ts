@@ -11,6 +11,7 @@ import {
   isGlobalUnicast,
   networkOf,
   parseCidr,
+  parseCidrLiteral,
   parseIp,
   parseIpLiteral,
   to16,
@@ -49,13 +50,20 @@ Deno.test("parseIp(), formatIp(), unmap() and isGlobalUnicast() answer as Go's n
   }
 });
 
-Deno.test("parseCidr(), formatCidr() and networkOf() answer as Go's net.ParseCIDR and IPNet.String", () => {
+Deno.test("parseCidrLiteral(), parseCidr(), formatCidr() and networkOf() answer as Go's net.ParseCIDR and IPNet.String", () => {
   for (const v of vectors.parseCIDR) {
-    const c = parseCidr(v.in);
+    const c = parseCidrLiteral(v.in);
     if (!v.ok) {
-      assertEquals([v.in, c], [v.in, undefined]);
+      assertEquals([v.in, c, parseCidr(v.in)], [v.in, undefined, undefined]);
       continue;
     }
+    // Go's view prints the same and knows the family To4 gives.
+    const view = parseCidr(v.in)!;
+    assertEquals([v.in, formatCidr(view), view.ip.family], [
+      v.in,
+      v.hostKept,
+      v.hostKept.includes(":") ? 6 : 4,
+    ]);
     const got = c && {
       ip: formatIp(c.ip),
       hostKept: formatCidr(c),

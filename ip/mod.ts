@@ -3,10 +3,11 @@
  * way Go's `net` package does it in the reference plugins (go1.19), IPv4-mapped IPv6
  * included. Pure: no Deno APIs, no imports outside this folder; every other layer builds on it.
  *
- * An {@linkcode IpAddr} keeps the family it was written in (`::ffff:10.0.0.1` is IPv6, as the
- * kernel sees it); {@linkcode parseIp} and {@linkcode unmap} give Go's view, where that
- * address is IPv4. Printing, equality, containment and the address classes apply Go's view
- * themselves.
+ * {@linkcode parseIp} and {@linkcode parseCidr} give Go's view, where `::ffff:10.0.0.1` is
+ * IPv4; {@linkcode parseIpLiteral} and {@linkcode parseCidrLiteral} keep the family the text
+ * is written in (IPv6 there, as the kernel and `ip(8)` take it), and {@linkcode unmap} /
+ * {@linkcode unmapCidr} turn such a value into Go's view. Printing, equality, containment and
+ * the address classes apply Go's view themselves, so they answer the same for both.
  *
  * @example Parse, print, contain
  * ```ts
@@ -32,6 +33,7 @@ export {
   lastOf,
   networkOf,
   parseCidr,
+  parseCidrLiteral,
   parsePrefixLength,
   prefixMask,
   unmapCidr,
