@@ -86,23 +86,26 @@ export {
   checkCompatible,
   commandMinVersion,
   compareVersions,
-  convertResult,
   decodeVersion,
   decodeVersionInfo,
-  formatResult,
   LEGACY_VERSIONS,
   negotiateVersion,
-  parseResult,
   parseVersion,
   pluginSupports,
-  resultTypeVersions,
-  toCurrentResult,
   versionGt,
   versionGte,
   versionInfoJson,
   versionsStartingFrom,
 } from "./cni/version.ts";
-export type { ParseResultOptions, VersionInfo } from "./cni/version.ts";
+export type { VersionInfo } from "./cni/version.ts";
+export {
+  convertResult,
+  formatResult,
+  parseResult,
+  resultTypeVersions,
+  toCurrentResult,
+} from "./cni/results/mod.ts";
+export type { ParseResultOptions } from "./cni/results/mod.ts";
 
 // Configuration
 export {

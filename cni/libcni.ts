@@ -19,7 +19,8 @@ import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
 import { buildPluginConfig, type NetworkConfigList, type PluginConfig } from "./conf.ts";
-import { convertResult, versionGte } from "./version.ts";
+import { convertResult } from "./results/mod.ts";
+import { versionGte } from "./version.ts";
 
 /** A loaded network configuration list (from `conf.ts`). */
 export type NetworkList = NetworkConfigList;

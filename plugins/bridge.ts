@@ -20,7 +20,7 @@
 import { asCniError, CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../cni/plugin.ts";
 import { CURRENT_VERSION, type Interface, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
-import { toCurrentResult } from "../cni/version.ts";
+import { toCurrentResult } from "../cni/results/mod.ts";
 import {
   addrList,
   type Link,

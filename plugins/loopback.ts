@@ -22,7 +22,7 @@ import { CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../cni/plugin.ts";
 import { CURRENT_VERSION, type IPConfig, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { prevResultAsGiven } from "../cni/prev_result.ts";
-import { toCurrentResult } from "../cni/version.ts";
+import { toCurrentResult } from "../cni/results/mod.ts";
 import {
   type Addr,
   addrList,

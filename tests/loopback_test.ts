@@ -10,7 +10,7 @@ import {
 import { CniError } from "../cni/errors.ts";
 import type { CmdArgs, Delegate, PluginContext } from "../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../cni/types.ts";
-import { convertResult } from "../cni/version.ts";
+import { convertResult } from "../cni/results/mod.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
 import { runPlugin } from "../cni/skel.ts";
