@@ -238,7 +238,7 @@ export {
   openNetns,
   withNetns,
 } from "./netns/netns.ts";
-export type { WithNetnsOptions } from "./netns/netns.ts";
+export type { SyncOnly, Thenable, WithNetnsOptions } from "./netns/netns.ts";
 export {
   NETNS_RUN_DIR,
   netnsAdd,
