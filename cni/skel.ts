@@ -404,7 +404,7 @@ async function dispatch(
       }
       if (own) {
         throw new CniError(
-          8,
+          ErrorCode.InvalidNetNs,
           "plugin's netns and netns from CNI_NETNS should not be the same",
         );
       }

@@ -72,6 +72,16 @@ export {
   TCA_EGRESS_REDIR,
   TIME_UNITS_PER_SEC,
 } from "./tc_constants.ts";
+export {
+  IFA_F_DADFAILED,
+  IFA_F_DEPRECATED,
+  IFA_F_NODAD,
+  IFA_F_NOPREFIXROUTE,
+  IFA_F_OPTIMISTIC,
+  IFA_F_PERMANENT,
+  IFA_F_SECONDARY,
+  IFA_F_TENTATIVE,
+} from "./constants.ts";
 export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
 export {

@@ -42,9 +42,6 @@ import {
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
 
-/** Code 8 of the reference skel: the target is the plugin's own namespace. */
-const CODE_OWN_NETNS = 8;
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -67,7 +64,7 @@ function overridden(args: CmdArgs): boolean {
 function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
   if (!overridden(args) && isOwnNetns(ns)) {
     throw new CniError(
-      CODE_OWN_NETNS,
+      ErrorCode.InvalidNetNs,
       "plugin's netns and netns from CNI_NETNS should not be the same",
     );
   }

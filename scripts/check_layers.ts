@@ -38,7 +38,11 @@ for (const layer of Object.keys(RANK)) {
       if (layer === "ip" && targetLayer !== "ip") {
         problems.push(`${rel} is pure and may import only ip/ (${target})`);
       }
-      if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi") {
+      // ffi/errno.ts is plain data (the errno table and its constants): the codec may use it.
+      if (
+        rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi" &&
+        target !== "ffi/errno.ts"
+      ) {
         problems.push(`${rel} is codec and may not import ffi/ (${target})`);
       }
     }

@@ -16,6 +16,8 @@ import {
   bridgeVlanAdd,
   bridgeVlanDel,
   bridgeVlanList,
+  IFA_F_DADFAILED,
+  IFA_F_TENTATIVE,
   type Link,
   linkAddBridge,
   linkAddVeth,
@@ -31,11 +33,6 @@ import {
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { cidrContains, formatCidr, parseCidr, parseIp } from "../../ip/mod.ts";
-
-/** `IFA_F_DADFAILED`. */
-const IFA_F_DADFAILED = 0x08;
-/** `IFA_F_TENTATIVE`. */
-const IFA_F_TENTATIVE = 0x40;
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, { cause });
