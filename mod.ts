@@ -142,8 +142,6 @@ export {
   CNI_NETNS,
   CNI_NETNS_OVERRIDE,
   CNI_PATH,
-  DEFAULT_IFNAME,
-  DEFAULT_NETCONFPATH,
   formatCniArgs,
   NETCONFPATH,
   parseCapArgs,
@@ -208,11 +206,19 @@ export type {
   Runtime,
 } from "./cni/libcni.ts";
 
+// Defaults
+export {
+  CNI_STATE_DIR,
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CNI_PATH,
+  DEFAULT_IFNAME,
+  DEFAULT_NETCONFPATH,
+} from "./cni/defaults.ts";
+
 // Result cache
 export {
   CACHE_KIND_V1,
   cacheFilePath,
-  DEFAULT_CACHE_DIR,
   deleteCacheEntry,
   formatCacheEntry,
   listCachedAttachments,

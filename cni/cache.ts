@@ -27,9 +27,6 @@ function decodeStdBase64(text: string): Uint8Array | undefined {
   }
 }
 
-/** libcni's default cache directory. */
-export const DEFAULT_CACHE_DIR = "/var/lib/cni";
-
 /**
  * Largest cache entry read: it holds the list's config (at most `MAX_CONFIG_BYTES`) in
  * base64 besides the result and the runtime arguments.
@@ -109,7 +106,7 @@ export interface CacheWrite extends AttachmentKey {
  * console.log(p); // /var/lib/cni/results/mynet-c1-eth0
  * ```
  *
- * @param cacheDir The cache directory (e.g. {@linkcode DEFAULT_CACHE_DIR}).
+ * @param cacheDir The cache directory (e.g. `DEFAULT_CACHE_DIR` of `defaults.ts`).
  * @param key Network name, container ID and interface name, all non-empty.
  * @returns `<cacheDir>/results/<net>-<cid>-<ifname>`.
  * @throws {CniError} Code 7 when a part is empty.

@@ -8,12 +8,12 @@
  */
 import {
   type AttachmentKey,
-  DEFAULT_CACHE_DIR,
   deleteCacheEntry,
   listCachedAttachments,
   readCachedResult,
   writeCacheEntry,
 } from "./cache.ts";
+import { DEFAULT_CACHE_DIR } from "./defaults.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";

@@ -9,6 +9,7 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
+import { CNI_STATE_DIR } from "../../cni/defaults.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf, Route } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
@@ -30,8 +31,8 @@ import {
   unmapCidr,
 } from "../../ip/mod.ts";
 
-/** The reference's default state root. */
-export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
+/** The reference's default state root, `/var/lib/cni/networks`. */
+export const DEFAULT_DATA_DIR: string = `${CNI_STATE_DIR}/networks`;
 
 const NAME_REGEXP = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
 

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
+import { DEFAULT_DATA_DIR, loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
 import { formatIp } from "../../ip/mod.ts";
 
 function net(ipam: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
@@ -352,4 +352,10 @@ Deno.test("loadIpamConfig() reads IPv4-mapped text as Go does: a subnet is refus
   assertEquals(conf.requestedIps.map(formatIp), ["10.2.0.6", "10.2.0.7"]);
   assertEquals(conf.requestedIps.map((ip) => ip.family), [4, 4]);
   assertEquals(conf.routes, [{ dst: "10.3.0.0/16", gw: "10.2.0.1" }]);
+});
+
+Deno.test("loadIpamConfig() defaults dataDir to the reference's /var/lib/cni/networks", () => {
+  assertEquals(DEFAULT_DATA_DIR, "/var/lib/cni/networks");
+  assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24" }), "").dataDir, DEFAULT_DATA_DIR);
+  assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24", dataDir: "/x" }), "").dataDir, "/x");
 });
