@@ -10,6 +10,8 @@ Deno.test("formatIPv6() compresses the longest zero run, the first on a tie, nev
     ["1:0:0:0:0:0:0:0", "1::"],
     ["FD00::ABCD", "fd00::abcd"],
     ["::ffff:10.0.0.1", "::ffff:a00:1"], // no IPv4 special form at this level
+    ["64:ff9b::10.1.2.3", "64:ff9b::a01:203"], // nor for NAT64 or IPv4-compatible tails
+    ["::1.2.3.4", "::102:304"],
   ];
   for (const [input, want] of cases) {
     assertEquals([input, formatIPv6(parseIPv6Bytes(input)!)], [input, want]);
