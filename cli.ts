@@ -17,7 +17,17 @@
 import { basename } from "./cni/_path.ts";
 
 /** The names this program answers to. */
-const PERSONALITIES = ["cnitool", "bridge", "loopback", "host-local", "bandwidth"] as const;
+const PERSONALITIES = [
+  "cnitool",
+  "bridge",
+  "loopback",
+  "host-local",
+  "bandwidth",
+  "static",
+  "tuning",
+  "portmap",
+  "firewall",
+] as const;
 type Personality = typeof PERSONALITIES[number];
 
 function isPersonality(name: string | undefined): name is Personality {

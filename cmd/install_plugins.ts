@@ -24,6 +24,10 @@ export const INSTALLED_NAMES: readonly string[] = [
   "loopback",
   "host-local",
   "bandwidth",
+  "static",
+  "tuning",
+  "portmap",
+  "firewall",
 ];
 
 /** Marker line that identifies our launchers. */

@@ -79,6 +79,59 @@ export function parsePluginArgs(s: string): [string, string][] {
 }
 
 /**
+ * Reads `CNI_ARGS` into the keys a plugin knows, as the reference's `types.LoadArgs` does for a
+ * struct embedding `types.CommonArgs`: keys match case-sensitively (Go field names such as
+ * `MAC`, `IP`), the last occurrence wins, `IgnoreUnknown` (`1`/`true`/`0`/`false`, any case)
+ * tolerates other keys, and any other key fails the call.
+ *
+ * @example A plugin that knows `IP` and `GATEWAY`
+ * ```ts
+ * import { loadPluginArgs } from "./args.ts";
+ * const got = loadPluginArgs("IgnoreUnknown=1;K8S_POD_NAME=web;IP=10.0.0.5/24", ["IP", "GATEWAY"]);
+ * console.log(got); // { IP: "10.0.0.5/24" }
+ * ```
+ *
+ * @param s The `CNI_ARGS` value.
+ * @param keys The keys the plugin reads.
+ * @returns The values of the known keys that were given.
+ * @throws {CniError} Code 7: `ARGS: invalid pair "<pair>"`, `ARGS: error parsing value of
+ *   pair "IgnoreUnknown=x": boolean unmarshal error: invalid input x`, `ARGS: unknown args
+ *   ["K=V" ...]`.
+ */
+export function loadPluginArgs<K extends string>(
+  s: string,
+  keys: readonly K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  const unknown: string[] = [];
+  let ignoreUnknown = false;
+  for (const [key, value] of parsePluginArgs(s)) {
+    if ((keys as readonly string[]).includes(key)) {
+      out[key as K] = value;
+    } else if (key === "IgnoreUnknown") {
+      const v = value.toLowerCase();
+      if (v === "1" || v === "true") ignoreUnknown = true;
+      else if (v === "0" || v === "false") ignoreUnknown = false;
+      else {
+        throw new CniError(
+          ErrorCode.InvalidNetworkConfig,
+          `ARGS: error parsing value of pair ${
+            JSON.stringify(`${key}=${value}`)
+          }: boolean unmarshal error: invalid input ${value}`,
+        );
+      }
+    } else unknown.push(`${key}=${value}`);
+  }
+  if (unknown.length > 0 && !ignoreUnknown) {
+    throw new CniError(
+      ErrorCode.InvalidNetworkConfig,
+      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
+    );
+  }
+  return out;
+}
+
+/**
  * Formats pairs as `CNI_ARGS` the way libcni does: `k=v` joined by `;`, no escaping.
  *
  * @param pairs The pairs.

@@ -1,5 +1,12 @@
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import { argsToEnv, formatCniArgs, parseCapArgs, parseCniArgs, parsePluginArgs } from "./args.ts";
+import {
+  argsToEnv,
+  formatCniArgs,
+  loadPluginArgs,
+  parseCapArgs,
+  parseCniArgs,
+  parsePluginArgs,
+} from "./args.ts";
 import { CniError } from "./errors.ts";
 
 Deno.test("parseCniArgs() splits pairs like cnitool", () => {
@@ -23,6 +30,29 @@ Deno.test("parsePluginArgs() follows types.LoadArgs pair rules", () => {
   ]]);
   assertThrows(() => parsePluginArgs("A=1=2"), CniError, 'ARGS: invalid pair "A=1=2"');
   assertThrows(() => parsePluginArgs("A=1;"), CniError, 'ARGS: invalid pair ""');
+});
+
+Deno.test("loadPluginArgs() keeps known keys, last wins, IgnoreUnknown as types.LoadArgs", () => {
+  assertEquals(loadPluginArgs("", ["IP"]), {});
+  assertEquals(loadPluginArgs("IP=1;GATEWAY=2;IP=3", ["IP", "GATEWAY"]), { IP: "3", GATEWAY: "2" });
+  assertEquals(loadPluginArgs("IP=", ["IP"]), { IP: "" });
+  assertEquals(loadPluginArgs("a=b;IgnoreUnknown=TRUE;MAC=x", ["MAC"]), { MAC: "x" });
+  assertEquals(loadPluginArgs("IgnoreUnknown=1;IgnoreUnknown=0", ["MAC"]), {});
+  const cases: [string, string][] = [
+    ["ip=1", 'ARGS: unknown args ["ip=1"]'],
+    ["a=1;MAC=x;b=2", 'ARGS: unknown args ["a=1" "b=2"]'],
+    ["a=1;IgnoreUnknown=1;IgnoreUnknown=false", 'ARGS: unknown args ["a=1"]'],
+    [
+      "IgnoreUnknown=yes",
+      'ARGS: error parsing value of pair "IgnoreUnknown=yes": ' +
+      "boolean unmarshal error: invalid input yes",
+    ],
+    ["MAC=a=b", 'ARGS: invalid pair "MAC=a=b"'],
+  ];
+  for (const [input, msg] of cases) {
+    const err = assertThrows(() => loadPluginArgs(input, ["MAC"]), CniError);
+    assertEquals([err.code, err.msg], [7, msg], input);
+  }
 });
 
 Deno.test("formatCniArgs() joins without escaping and round-trips", () => {

@@ -28,6 +28,9 @@ function sizeText(n: number): string {
   return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
+// Every failure to get at the file is the file's problem (code 5), also a path this program
+// has no permission for (`NotCapable`, e.g. `/dev/stdin` -> `/proc/self/fd/0` for a plugin
+// that runs without `--allow-all`): the message names the path either way.
 function refuse(path: string, o: ReadBoundedOptions, why: string, cause?: unknown): CniError {
   return new CniError(o.code ?? ErrorCode.IoFailure, `failed to read ${o.what} "${path}"`, {
     details: why,
@@ -56,7 +59,6 @@ function statOrThrow(path: string, o: ReadBoundedOptions): Deno.FileInfo {
     // stat before open: opening a FIFO for reading would block until a writer comes.
     return Deno.statSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) throw err;
     throw refuse(path, o, (err as Error).message, err);
   }
 }
@@ -90,7 +92,6 @@ export function readRegularFileSync(path: string, options: ReadBoundedOptions): 
   try {
     file = Deno.openSync(path, { read: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) throw err;
     throw refuse(path, options, (err as Error).message, err);
   }
   try {
@@ -126,7 +127,6 @@ export async function readRegularFile(
   try {
     info = await Deno.stat(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) throw err;
     throw refuse(path, options, (err as Error).message, err);
   }
   checkRegular(path, info, options);
@@ -134,7 +134,6 @@ export async function readRegularFile(
   try {
     file = await Deno.open(path, { read: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) throw err;
     throw refuse(path, options, (err as Error).message, err);
   }
   try {

@@ -214,6 +214,8 @@ export const IFF_RUNNING = 0x40;
 export const IFF_NOARP = 0x80;
 /** `IFF_PROMISC` (`<linux/if.h>`). */
 export const IFF_PROMISC = 0x100;
+/** `IFF_ALLMULTI`: receive all multicast (`<linux/if.h>`). */
+export const IFF_ALLMULTI = 0x200;
 /** `IFF_MULTICAST` (`<linux/if.h>`). */
 export const IFF_MULTICAST = 0x1000;
 /** `IFF_LOWER_UP` (`<linux/if.h>`). */
@@ -264,6 +266,10 @@ export const IFLA_EXT_MASK = 29;
 export const IFLA_PROMISCUITY = 30;
 /** `IFLA_LINK_NETNSID` (`<linux/if_link.h>`). */
 export const IFLA_LINK_NETNSID = 37;
+/** `IFLA_MIN_MTU`: the smallest MTU the device accepts (`<linux/if_link.h>`). */
+export const IFLA_MIN_MTU = 50;
+/** `IFLA_MAX_MTU`: the largest MTU the device accepts, 0 for no limit (`<linux/if_link.h>`). */
+export const IFLA_MAX_MTU = 51;
 
 /** `IFLA_INFO_KIND` (`<linux/if_link.h>`). */
 export const IFLA_INFO_KIND = 1;

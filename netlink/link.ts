@@ -12,6 +12,7 @@ import {
   BRIDGE_VLAN_INFO_UNTAGGED,
   ETH_ALEN,
   IF_OPER_NAMES,
+  IFF_ALLMULTI,
   IFF_PROMISC,
   IFF_UP,
   IFINFOMSG_SIZE,
@@ -32,9 +33,12 @@ import {
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
   IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
   IFLA_MTU,
   IFLA_OPERSTATE,
   IFLA_PROTINFO,
+  IFLA_TXQLEN,
   IFNAMSIZ,
 } from "./constants.ts";
 import {
@@ -103,6 +107,14 @@ export interface Link {
   up: boolean;
   /** `IFF_PROMISC` is set. */
   promisc: boolean;
+  /** `IFF_ALLMULTI` is set. */
+  allmulti: boolean;
+  /** `IFLA_TXQLEN`: the transmit queue length, when the kernel reports it. */
+  txQLen?: number;
+  /** `IFLA_MIN_MTU`: the smallest MTU the device accepts, when reported. */
+  minMtu?: number;
+  /** `IFLA_MAX_MTU`: the largest MTU the device accepts (0: no limit), when reported. */
+  maxMtu?: number;
   /** `IFLA_MASTER`: the bridge this link is a port of. */
   masterIndex?: number;
   /** `IFLA_LINK`: the lower device, or the veth peer's index. */
@@ -288,7 +300,14 @@ export function parseLinkMessage(payload: Uint8Array): Link {
     flags: ifi.flags,
     up: (ifi.flags & IFF_UP) !== 0,
     promisc: (ifi.flags & IFF_PROMISC) !== 0,
+    allmulti: (ifi.flags & IFF_ALLMULTI) !== 0,
   };
+  const txqlen = findAttr(attrs, IFLA_TXQLEN);
+  if (txqlen) link.txQLen = readU32(txqlen);
+  const minMtu = findAttr(attrs, IFLA_MIN_MTU);
+  if (minMtu) link.minMtu = readU32(minMtu);
+  const maxMtu = findAttr(attrs, IFLA_MAX_MTU);
+  if (maxMtu) link.maxMtu = readU32(maxMtu);
   const master = findAttr(attrs, IFLA_MASTER);
   if (master) link.masterIndex = readU32(master);
   const parent = findAttr(attrs, IFLA_LINK);

@@ -46,6 +46,9 @@ Deno.test("parseLinkMessage() reads a captured veth bridge port", () => {
   assertEquals(link.mac, "02:00:00:00:00:02");
   assertEquals(link.up, true);
   assertEquals(link.promisc, false);
+  assertEquals(link.allmulti, false);
+  assertEquals(link.txQLen, 1000);
+  assertEquals([link.minMtu, link.maxMtu], [68, 65535]);
   assertEquals(link.brport, { hairpin: true, isolated: false, learning: true });
   assertEquals(typeof link.masterIndex, "number");
   assertEquals(typeof link.parentIndex, "number");

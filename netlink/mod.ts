@@ -29,6 +29,7 @@ export {
   linkFind,
   linkGet,
   linkList,
+  linkSetAllmulti,
   linkSetBrportFlags,
   linkSetDown,
   linkSetMac,
@@ -38,9 +39,11 @@ export {
   linkSetNoMaster,
   linkSetNsFd,
   linkSetPromisc,
+  linkSetTxQLen,
   linkSetUp,
   routeAdd,
   routeDel,
+  routeGet,
   routeList,
   routePrepend,
   routeReplace,
@@ -96,6 +99,9 @@ export { checkLinkName, formatMac, parseMac } from "./link.ts";
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
-export type { Attr, NlMessage, NlMsgHeader } from "./codec.ts";
+export type { Attr, NlMessage, NlMsgHeader, RawAttr } from "./codec.ts";
 export type { NetlinkTransport } from "./socket.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
+export { conntrackDelete, conntrackList } from "./conntrack.ts";
+export type { ConntrackFlow, ConntrackTuple } from "./conntrack.ts";
+export { IPPROTO_UDP, NETLINK_NETFILTER } from "./conntrack_constants.ts";

@@ -19,6 +19,7 @@ import {
   IFA_F_NODAD,
   IFA_FLAGS,
   IFA_LOCAL,
+  IFF_ALLMULTI,
   IFF_PROMISC,
   IFF_UP,
   IFLA_ADDRESS,
@@ -613,6 +614,38 @@ export function linkSetPromisc(sock: NetlinkSocket, ref: LinkRef, on: boolean): 
 }
 
 /**
+ * Turns all-multicast mode on or off.
+ *
+ * Equivalent to: `ip link set <dev> allmulticast on|off`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param on Whether to turn it on.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetAllmulti(sock: NetlinkSocket, ref: LinkRef, on: boolean): void {
+  setLink(sock, ref, "link set allmulticast", [], on ? IFF_ALLMULTI : 0, IFF_ALLMULTI);
+}
+
+/**
+ * Sets a link's transmit queue length.
+ *
+ * Equivalent to: `ip link set <dev> txqueuelen <qlen>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param qlen The queue length (0 to 2^32-1).
+ * @throws {NetlinkInputError} When `qlen` is not an integer in that range.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetTxQLen(sock: NetlinkSocket, ref: LinkRef, qlen: number): void {
+  const op = "link set txqueuelen";
+  setLink(sock, ref, op, [
+    u32Attr(IFLA_TXQLEN, checkUint(op, linkRefText(ref), "txqueuelen", qlen, 0xffffffff)),
+  ]);
+}
+
+/**
  * Sets bridge-port flags through `IFLA_PROTINFO` (`AF_BRIDGE`, nested).
  *
  * Equivalent to: `bridge link set dev <dev> [hairpin on|off] [isolated on|off]
@@ -1092,4 +1125,31 @@ export function routeList(
     out.push(r);
   }
   return out;
+}
+
+/**
+ * Asks the kernel which route it would use to reach an address (a FIB lookup, not a listing).
+ *
+ * Equivalent to: `ip route get <address>`
+ *
+ * @param sock An open socket.
+ * @param address The destination address (no prefix).
+ * @returns The route the kernel picks (`linkIndex` is its output link).
+ * @throws {NetlinkError} `ENETUNREACH` when nothing routes there.
+ * @throws {NetlinkInputError} When the address is malformed.
+ */
+export function routeGet(sock: NetlinkSocket, address: string): RouteInfo {
+  const op = "route get";
+  const ip = parseIp(address, op);
+  const msgs = sock.request({
+    type: RTM_GETROUTE,
+    body: encodeRtmsg({ family: afOf(ip.family), dstLen: ip.bytes.length * 8 }),
+    attrs: [bytesAttr(RTA_DST, ip.bytes)],
+  }, { op, target: address });
+  for (const m of msgs) {
+    if (m.header.type !== RTM_NEWROUTE) continue;
+    const r = parseRouteMessage(m.payload);
+    if (r) return r;
+  }
+  throw new NetlinkInputError(op, address, "the kernel answered without a route");
 }

@@ -10,7 +10,9 @@ import {
   linkDel,
   linkGet,
   linkList,
+  linkSetAllmulti,
   linkSetBrportFlags,
+  linkSetTxQLen,
   linkSetUp,
   routeAdd,
   routeDel,
@@ -141,6 +143,32 @@ Deno.test("linkSetUp() by name sets IFF_UP in flags and change with IFLA_IFNAME"
     sent[0]!.bytes,
     "00000000" + "00000000" + "01000000" + "01000000" + "090003006574683000000000",
   );
+});
+
+Deno.test("linkSetAllmulti() toggles IFF_ALLMULTI in flags, change always IFF_ALLMULTI", () => {
+  const { sock, sent } = fakeSocket();
+  linkSetAllmulti(sock, { index: 7 }, true);
+  linkSetAllmulti(sock, { index: 7 }, false);
+  // ifinfomsg: family 0, pad, type 0, index 7, flags, change; no attributes
+  assertEquals(sent.map((s) => s.bytes), [
+    "00000000" + "07000000" + "00020000" + "00020000",
+    "00000000" + "07000000" + "00000000" + "00020000",
+  ]);
+});
+
+Deno.test("linkSetTxQLen() sends IFLA_TXQLEN as u32 and refuses values outside 0..2^32-1", () => {
+  const { sock, sent } = fakeSocket();
+  linkSetTxQLen(sock, { name: "eth0" }, 5000);
+  assertEquals(
+    sent[0]!.bytes,
+    "00000000" + "00000000" + "00000000" + "00000000" +
+      "090003006574683000000000" + // IFLA_IFNAME "eth0"
+      "08000d0088130000", // IFLA_TXQLEN 5000
+  );
+  for (const bad of [-1, 1.5, 2 ** 32]) {
+    assertThrows(() => linkSetTxQLen(sock, { name: "eth0" }, bad), NetlinkInputError);
+  }
+  assertEquals(sent.length, 1);
 });
 
 Deno.test("linkSetBrportFlags() sends AF_BRIDGE + nested IFLA_PROTINFO to the resolved index", () => {

@@ -176,6 +176,8 @@ export interface OpenNetlinkOptions {
   netns?: NetnsHandle | string;
   /** An open handle of the caller's current namespace (saves reopening it to come back). */
   returnTo?: NetnsHandle;
+  /** The netlink family (`NETLINK_ROUTE` by default; `NETLINK_NETFILTER` for conntrack). */
+  protocol?: number;
 }
 
 /**
@@ -636,8 +638,8 @@ function timeval(seconds: number): Uint8Array<ArrayBuffer> {
   return b;
 }
 
-function createSocket(netnsPath?: string): NetlinkSocket {
-  const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+function createSocket(netnsPath?: string, protocol: number = NETLINK_ROUTE): NetlinkSocket {
+  const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   stats.sockets++;
   try {
     // The default receive buffer is enough: requests are answered one at a time and the
@@ -655,7 +657,7 @@ function createSocket(netnsPath?: string): NetlinkSocket {
 }
 
 /**
- * Opens an rtnetlink socket, inside a network namespace when one is given. The socket stays
+ * Opens a netlink socket (rtnetlink unless `protocol` says otherwise), inside a network namespace when one is given. The socket stays
  * bound to that namespace, so later calls need no switching.
  *
  * @example Open, list links, close
@@ -665,18 +667,19 @@ function createSocket(netnsPath?: string): NetlinkSocket {
  * ```
  *
  * @param options `netns`: a handle or path, default the calling thread's namespace;
- *   `returnTo`: a handle of the calling thread's namespace, if the caller holds one.
+ *   `returnTo`: a handle of the calling thread's namespace, if the caller holds one;
+ *   `protocol`: the netlink family, default `NETLINK_ROUTE`.
  * @returns The socket handle.
  * @throws {NotNetnsError} When `netns` is a path that is not a network namespace.
  * @throws {ErrnoError} When the socket cannot be created or bound.
  */
 export function openNetlink(options: OpenNetlinkOptions = {}): NetlinkSocket {
   const ns = options.netns;
-  if (ns === undefined) return createSocket();
+  if (ns === undefined) return createSocket(undefined, options.protocol);
   const path = typeof ns === "string" ? ns : ns.path;
   return withNetns(
     ns,
-    () => createSocket(path),
+    () => createSocket(path, options.protocol),
     options.returnTo ? { returnTo: options.returnTo } : {},
   );
 }

@@ -21,6 +21,8 @@ import {
   inodeOf,
   ioctl,
   NS_GET_NSTYPE,
+  O_NOCTTY,
+  O_NONBLOCK,
   O_RDONLY,
   open,
   setns,
@@ -146,7 +148,9 @@ export function openNetns(path: string): NetnsHandle {
   if (path === "") throw new NotNetnsError(path, "the path is empty");
   let fd: number;
   try {
-    fd = open(path, O_RDONLY);
+    // Nonblocking and no controlling tty: a FIFO or a terminal given as a namespace path must
+    // fail the check below, not hang the caller (in-process, the whole embedding program).
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
   } catch (err) {
     if (err instanceof ErrnoError) {
       if (err.code === "ENOENT") throw new NetnsNotFoundError(path, undefined, err);

@@ -66,6 +66,19 @@ Deno.test("openNetns() of a regular file throws NotNetnsError 'not a namespace f
   }
 });
 
+Deno.test("openNetns() of a FIFO fails at once instead of waiting for a writer", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denocni-netns-" });
+  try {
+    const fifo = `${dir}/fifo`;
+    const mk = new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+    assertEquals(mk.code, 0);
+    const err = assertThrows(() => openNetns(fifo), NotNetnsError);
+    assertEquals(err.message, `"${fifo}" is not a network namespace: not a namespace file`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("openNetns() of a directory throws NotNetnsError", () => {
   const err = assertThrows(() => openNetns("/tmp"), NotNetnsError);
   assertEquals(err.message, '"/tmp" is not a network namespace: not a namespace file');

@@ -8,12 +8,16 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback` and `host-local`. */
+/** Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`, `portmap`, `firewall`. */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
   bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
+  static: () => import("./static/mod.ts").then((m) => m.plugin),
+  tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
+  portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
+  firewall: () => import("./firewall/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -34,5 +38,12 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   bandwidth: {
     supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.0")),
     about: "CNI bandwidth plugin denocni",
+  },
+  static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
+  tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
+  portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
+  firewall: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0")),
+    about: "CNI firewall plugin denocni",
   },
 };

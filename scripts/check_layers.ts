@@ -1,10 +1,19 @@
 // deno-lint-ignore-file no-console
-// Fails when an import points against the layer order: plugins -> cni -> netlink -> netns -> ffi
-// -> ip. The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or
-// use Deno.*; ip/ is pure: it imports nothing outside ip/ and never uses Deno.*.
+// Fails when an import points against the layer order:
+// plugins -> firewall -> cni -> netlink -> netns -> ffi -> ip.
+// The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or use
+// Deno.*; ip/ is pure: it imports nothing outside ip/ and never uses Deno.*.
 import { join, relative } from "node:path";
 
-const RANK: Record<string, number> = { ip: -1, ffi: 0, netns: 1, netlink: 2, cni: 3, plugins: 4 };
+const RANK: Record<string, number> = {
+  ip: -1,
+  ffi: 0,
+  netns: 1,
+  netlink: 2,
+  cni: 3,
+  firewall: 4,
+  plugins: 5,
+};
 const root = new URL("..", import.meta.url).pathname;
 const IMPORT_REGEXP = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
 const IMPURE_NETLINK = new Set(["netlink/socket.ts", "netlink/ops.ts", "netlink/mod.ts"]);

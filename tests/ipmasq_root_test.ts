@@ -6,7 +6,7 @@
  * Also 8 in-process ADDs and DELs of one network at once, in a sandbox.
  */
 import { CniError } from "../cni/errors.ts";
-import { runTool, type ToolRunner } from "../plugins/bridge/exec.ts";
+import { runTool, type ToolRunner } from "../firewall/exec.ts";
 import {
   gcIPMasq,
   ipMasqChainName,

@@ -1,7 +1,7 @@
 import { assertEquals } from "./helpers/assert.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const PRODUCT_DIRS = ["ffi", "netlink", "netns", "cni", "plugins"];
+const PRODUCT_DIRS = ["ffi", "netlink", "netns", "cni", "firewall", "plugins"];
 const SHELL_OUT_REGEXP = /Command\(\s*["'`](ip|nsenter|bridge|unshare|ifconfig|ethtool)["'`]/;
 
 Deno.test("scripts/check_layers.ts finds no import against the layer order", async () => {

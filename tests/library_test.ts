@@ -117,8 +117,12 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
     "bandwidth",
     "bridge",
+    "firewall",
     "host-local",
     "loopback",
+    "portmap",
+    "static",
+    "tuning",
   ]);
   assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
   assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);
@@ -453,7 +457,7 @@ Deno.test({
       const withExec = lib.parseConfList(JSON.stringify({
         cniVersion: "1.1.0",
         name: `libp-${id}`,
-        plugins: [...plugins, { type: "portmap", capabilities: { portMappings: true } }],
+        plugins: [...plugins, { type: "not-built-in-test" }],
       }));
       const invoker = lib.selectInvoker({
         mode: "prefer",
@@ -467,7 +471,7 @@ Deno.test({
         assert(err instanceof lib.CniError);
         message = err.message;
       }
-      assertStringIncludes(message, 'plugin type="portmap" failed (add)');
+      assertStringIncludes(message, 'plugin type="not-built-in-test" failed (add)');
       assertStringIncludes(message, "no paths provided"); // Go's FindInPath wording
       assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
     } finally {

@@ -73,7 +73,7 @@ async function probe(body: string): Promise<Record<string, unknown>> {
 }
 
 Deno.test("runBuiltinPlugin() answers VERSION and the about text without loading zod or the plugin", async () => {
-  for (const name of ["bridge", "loopback", "host-local"]) {
+  for (const name of ["bridge", "loopback", "host-local", "portmap", "firewall"]) {
     for (const command of ["VERSION", ""]) {
       const got = await probe(`
 const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import(repo("plugins/mod.ts"));
@@ -92,14 +92,26 @@ console.log(JSON.stringify({ ...seen, ...(await control()) }));
         bridge: "CNI bridge plugin denocni",
         loopback: "CNI loopback plugin denocni",
         "host-local": "CNI host-local plugin (denocni)",
+        portmap: "CNI portmap plugin denocni",
+        firewall: "CNI firewall plugin denocni",
       }[name];
+      // firewall accepts 0.4.0 and later, as the reference.
+      const versions = name === "firewall"
+        ? SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0"))
+        : SUPPORTED_VERSIONS;
       assertEquals(
         got.out,
-        command === "VERSION" ? { stdout: VERSION_JSON, stderr: "", exitCode: 0 } : {
-          stdout: "",
-          stderr: `${about}\nCNI protocol versions supported: ${SUPPORTED_VERSIONS.join(", ")}\n`,
-          exitCode: 0,
-        },
+        command === "VERSION"
+          ? {
+            stdout: JSON.stringify({ cniVersion: "1.1.0", supportedVersions: versions }) + "\n",
+            stderr: "",
+            exitCode: 0,
+          }
+          : {
+            stdout: "",
+            stderr: `${about}\nCNI protocol versions supported: ${versions.join(", ")}\n`,
+            exitCode: 0,
+          },
         `${name} ${command || "(no command)"}`,
       );
       assertEquals(
@@ -124,12 +136,13 @@ Deno.test("BUILTIN_ABOUT says what each plugin's PluginFns says", async () => {
   }
 });
 
-Deno.test("importing the library, cni/ and the bridge and loopback plugins builds no zod schema", async () => {
+Deno.test("importing the library, cni/, firewall/ and the bridge, loopback, portmap and firewall plugins builds no zod schema", async () => {
   // plugins/host_local/commands.ts (another owner's file) still builds its GC schema at import.
   const got = await probe(`
 for (const m of ["mod.ts", "cni/schema.ts", "cni/conf.ts", "cni/version.ts", "cni/skel.ts",
   "cni/invoke.ts", "cni/libcni.ts", "plugins/bridge.ts", "plugins/loopback.ts",
-  "plugins/bridge/config.ts", "plugins/host_local/config.ts"]) await import(repo(m));
+  "plugins/bridge/config.ts", "plugins/host_local/config.ts", "firewall/mod.ts",
+  "plugins/portmap/mod.ts", "plugins/firewall/mod.ts"]) await import(repo(m));
 const atImport = built;
 const { loadBridgeConf } = await import(repo("plugins/bridge/config.ts"));
 loadBridgeConf({ cniVersion: "1.0.0", name: "n", type: "bridge" }, "");

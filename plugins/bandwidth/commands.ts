@@ -34,7 +34,7 @@ import {
   openNetlink,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
-import { type BandwidthConf, ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
+import { ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 import {
   addEgressLimit,
   addIngressLimit,
@@ -183,8 +183,8 @@ function checkSync(args: CmdArgs): void {
   }
 }
 
-async function delIfb(conf: BandwidthConf, containerId: string): Promise<void> {
-  const name = ifbDeviceName(conf.name, containerId);
+async function delIfb(network: string, containerId: string): Promise<void> {
+  const name = ifbDeviceName(network, containerId);
   using host = openHost();
   let link;
   try {
@@ -202,9 +202,11 @@ async function delIfb(conf: BandwidthConf, containerId: string): Promise<void> {
   }
 }
 
+// DEL is best effort: the ifb is named from the network name and container ID alone, so a
+// config whose limits no longer validate still has its device removed (the reference fails).
 function cmdDel(args: CmdArgs): Promise<void> {
   try {
-    return delIfb(loadBandwidthConf(args.config), args.containerId).catch((err) => {
+    return delIfb(String(args.config.name), args.containerId).catch((err) => {
       throw toCniError(err);
     });
   } catch (err) {

@@ -18,7 +18,7 @@
  */
 import { sha512Hex } from "../../cni/_sha512.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { runTool, ToolError, type ToolRunner } from "./exec.ts";
+import { runTool, ToolError, type ToolRunner } from "../../firewall/exec.ts";
 import { formatCidr, formatIp, type IpCidr, networkOf, parseCidr } from "./ipaddr.ts";
 import {
   type IptablesCmd,
@@ -28,7 +28,7 @@ import {
   restoreNat,
   ruleKey,
   ruleTokens,
-} from "./nat_table.ts";
+} from "../../firewall/iptables.ts";
 
 /** The nftables table of the masquerade backend. */
 export const NFT_MASQ_TABLE = "cni_plugins_masquerade";

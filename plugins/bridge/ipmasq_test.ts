@@ -1,8 +1,8 @@
 import { assertEquals, assertRejects } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import type { ToolRunner } from "./exec.ts";
+import type { ToolRunner } from "../../firewall/exec.ts";
 import { parseCidr } from "./ipaddr.ts";
-import { parseNatListing } from "./nat_table.ts";
+import { parseNatListing } from "../../firewall/iptables.ts";
 import {
   ipMasqChainName,
   ipMasqComment,

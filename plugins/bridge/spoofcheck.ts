@@ -12,7 +12,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { runTool, ToolError, type ToolRunner } from "./exec.ts";
+import { runTool, ToolError, type ToolRunner } from "../../firewall/exec.ts";
 
 const TABLE = "nat";
 const FAMILY = "bridge";

@@ -5,10 +5,10 @@
  * every container under the sandbox's cgroup, no journald (k8s-file logs, no events), and a
  * busybox image imported from a tarball (no registry).
  *
- * The CNI plugins are ours, installed with `cnitool install --dir`; Podman's default chain also
- * needs `portmap`, `firewall` and `tuning`, which denocni does not have, so a second plugin dir
- * holds links to exactly those three Debian binaries, after ours. No other Go plugin is
- * reachable, so every `bridge`, `host-local` and `loopback` call is ours.
+ * The CNI plugins are ours, installed with `cnitool install --dir`: every plugin of Podman's
+ * default chain (`bridge`, `host-local`, `portmap`, `firewall`, `tuning`) is ours. A second
+ * plugin dir, after ours, holds links to the Debian binaries of {@linkcode BORROWED_PLUGINS}
+ * (none now); no other Go plugin is reachable.
  *
  * @module
  */
@@ -28,7 +28,7 @@ export const PODMAN_IMAGE = "localhost/denocni-busybox:latest";
 export const GO_PLUGIN_DIR = "/usr/lib/cni";
 
 /** The Debian plugins Podman's default network needs that denocni does not provide. */
-export const BORROWED_PLUGINS: readonly string[] = ["portmap", "firewall", "tuning"];
+export const BORROWED_PLUGINS: readonly string[] = [];
 
 /** Programs (and their Debian packages) the Podman tier needs. */
 export const PODMAN_PROGRAMS: Record<string, string> = {

@@ -317,15 +317,21 @@ export async function openRuntimeHost(): Promise<RuntimeHost> {
     await holder.status;
     await stdoutRest;
     await stderrAll;
-    for (let round = 0; round < 20; round++) {
-      const left = cgroupDirs(cgroupParent);
-      if (left.length === 0) break;
-      for (const dir of left) {
-        try {
-          Deno.removeSync(dir);
-        } catch { /* busy for a moment, or already gone */ }
+    // A late helper of the runtime (a cleanup process started by conmon) may create the
+    // cgroups again just after they were removed: remove until they stay gone for 300 ms.
+    for (let settle = 0; settle < 10; settle++) {
+      for (let round = 0; round < 20; round++) {
+        const left = cgroupDirs(cgroupParent);
+        if (left.length === 0) break;
+        for (const dir of left) {
+          try {
+            Deno.removeSync(dir);
+          } catch { /* busy for a moment, or already gone */ }
+        }
+        if (round > 0) await new Promise((r) => setTimeout(r, 100));
       }
-      if (round > 0) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
+      if (cgroupDirs(cgroupParent).length === 0) break;
     }
     const stuck = cgroupDirs(cgroupParent);
     if (stuck.length > 0) problems.push(`cgroups not removed: ${stuck.join(", ")}`);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode } from "../cni/errors.ts";
 
 /** What a tool run produced. */
 export interface ToolOutput {

@@ -1,0 +1,385 @@
+/**
+ * portmap's verbs. ADD forwards the mapped host ports to the container (first IPv4 and first
+ * IPv6 address of `prevResult`), drops stale UDP conntrack flows to those ports, sets
+ * `route_localnet` on the interface that routes to the container, and passes `prevResult` on
+ * unchanged. DEL removes the container's rules, CHECK verifies them, GC removes the rules of
+ * containers no longer valid.
+ *
+ * Beyond the reference:
+ * - one `iptables-restore` per family per ADD, DEL or CHECK in the usual case (the reference
+ *   runs one process per rule), and one `nft -f -` for both families;
+ * - a failed ADD removes the rules it made in the other family;
+ * - DEL needs neither `portMappings` nor `prevResult`: the container's chain is found by
+ *   name (read from the table when the mappings are not known), and UDP flows forwarded to
+ *   the container are dropped on DEL too;
+ * - CHECK looks only in the families the container has addresses in (1.1.1 fails on every
+ *   IPv4-only container), also checks the shared jumps and `route_localnet`, and names the
+ *   missing rule;
+ * - GC removes the iptables rules of containers not in `cni.dev/valid-attachments`;
+ * - nft-style `conditionsV4`/`conditionsV6` without `backend` select nftables instead of
+ *   failing.
+ *
+ * @module
+ */
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import { toCurrentResult } from "../../cni/version.ts";
+import { ToolError } from "../../firewall/exec.ts";
+import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
+import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
+import { defaultBackend, iptablesUsable } from "../../firewall/support.ts";
+import {
+  type ContainerIps,
+  containerIps,
+  loadPortmapConf,
+  type PortmapBackend,
+  type PortmapConf,
+} from "./config.ts";
+import { deleteUdpFlows, enableRouteLocalnet, routeLocalnetEnabled } from "./host.ts";
+import {
+  checkRules,
+  dnChainName,
+  entryRules,
+  gcLines,
+  portmapRules,
+  setupLines,
+  snChainName,
+  teardownLines,
+} from "./iptables.ts";
+import {
+  containerRules,
+  NFT_TABLE,
+  nftCheckProblem,
+  nftFamily,
+  nftSetupLines,
+} from "./nftables.ts";
+
+type Family = 4 | 6;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function logStderr(text: string): void {
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
+  } catch {
+    // nothing more to do
+  }
+}
+
+function internal(msg: string, cause?: unknown): CniError {
+  return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
+}
+
+/** `prevResult` in the current format, or `undefined` when there is none. */
+function prevResultOf(args: CmdArgs): Result | undefined {
+  const prev = args.config.prevResult as Record<string, unknown> | undefined | null;
+  if (prev === undefined || prev === null) return undefined;
+  return toCurrentResult({ ...prev, cniVersion: prev.cniVersion ?? args.config.cniVersion });
+}
+
+/** The families the container has an address in, each with that address. */
+function familiesOf(ips: ContainerIps): [Family, { ip: string; cidr: string }][] {
+  const out: [Family, { ip: string; cidr: string }][] = [];
+  if (ips.v4) out.push([4, ips.v4]);
+  if (ips.v6) out.push([6, ips.v6]);
+  return out;
+}
+
+function cmdOf(family: Family): IptablesCmd {
+  return family === 4 ? "iptables" : "ip6tables";
+}
+
+/** The iptables backend's ADD: one converge per family, at once; undone on failure. */
+async function addIptables(
+  conf: PortmapConf,
+  ips: ContainerIps,
+  containerId: string,
+): Promise<void> {
+  const ids = { network: conf.name, containerId };
+  const jobs = familiesOf(ips).map(([family, c]) => {
+    const rules = portmapRules(conf, c, ids);
+    return { family, rules, done: converge(rules.cmd, "nat", (s) => setupLines(s, rules)) };
+  });
+  const settled = await Promise.allSettled(jobs.map((j) => j.done));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (!failed) return;
+  await Promise.allSettled(
+    jobs.map((j, i) =>
+      settled[i]!.status === "fulfilled"
+        ? converge(j.rules.cmd, "nat", (s) => teardownLines(s, j.rules, j.rules.entries))
+        : Promise.resolve(0)
+    ),
+  );
+  throw internal(`unable to setup DNAT: ${messageOf(failed.reason)}`, failed.reason);
+}
+
+/** The nftables backend's ADD: one `nft -f -` for every family. */
+async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string): Promise<void> {
+  const lines = familiesOf(ips).flatMap(([family, c]) =>
+    nftSetupLines(conf, family, c.ip, containerId)
+  );
+  try {
+    await nftApply(lines);
+  } catch (err) {
+    const detail = err instanceof ToolError ? err.stderr.trim() : messageOf(err);
+    throw internal(`unable to set up nftables rules for port mappings: ${detail}`, err);
+  }
+}
+
+/**
+ * Runs `iptables` work; with no backend configured and iptables failing, falls back to
+ * nftables when that is what the reference would have picked (iptables unusable).
+ */
+async function withBackend<T>(
+  configured: PortmapBackend | undefined,
+  work: (backend: PortmapBackend) => Promise<T>,
+): Promise<T> {
+  if (configured !== undefined) return await work(configured);
+  try {
+    return await work("iptables");
+  } catch (err) {
+    if ((await defaultBackend()) === "iptables") throw err;
+    return await work("nftables");
+  }
+}
+
+async function cmdAdd(args: CmdArgs): Promise<Result> {
+  const conf = loadPortmapConf(args.config);
+  const prev = prevResultOf(args);
+  if (!prev) throw internal("must be called as chained plugin");
+  if (conf.mappings.length === 0) return prev;
+  const ips = containerIps(prev, args.ifName);
+  let used = conf.backend as PortmapBackend | undefined;
+  await withBackend(conf.backend, (backend) => {
+    used = backend;
+    return backend === "nftables"
+      ? addNft(conf, ips, args.containerId)
+      : addIptables(conf, ips, args.containerId);
+  });
+  const udp = new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
+  for (const [family, c] of familiesOf(ips)) {
+    try {
+      deleteUdpFlows(family, udp);
+    } catch (err) {
+      logStderr(`failed to delete stale UDP conntrack entries for ${c.ip}: ${messageOf(err)}`);
+    }
+  }
+  if (conf.snat && ips.v4) {
+    try {
+      enableRouteLocalnet(ips.v4.ip);
+    } catch (err) {
+      // Beyond the reference: the rules made above do not outlive the failed ADD.
+      const scope: DelScope = {
+        families: familiesOf(ips).map(([f, c]) => [f, c.ip]),
+        known: true,
+      };
+      await (used === "nftables"
+        ? delNft(scope, args.containerId)
+        : delIptables(conf, scope, args.containerId)).catch(() => {});
+      throw internal(`unable to enable route_localnet: ${messageOf(err)}`, err);
+    }
+  }
+  return prev;
+}
+
+/** What DEL knows: the families to clean and, where known, the container address. */
+interface DelScope {
+  families: [Family, string | undefined][];
+  /** Whether the families come from `prevResult` (else both are tried). */
+  known: boolean;
+}
+
+function delScope(args: CmdArgs): DelScope {
+  let prev: Result | undefined;
+  try {
+    prev = prevResultOf(args);
+  } catch {
+    prev = undefined; // DEL is best effort: an unusable prevResult reads as absent
+  }
+  if (!prev) return { families: [[4, undefined], [6, undefined]], known: false };
+  return {
+    families: familiesOf(containerIps(prev, args.ifName)).map(([f, c]) => [f, c.ip]),
+    known: true,
+  };
+}
+
+/** Loads the config for DEL: a config DEL cannot use still names the network. */
+function delConf(args: CmdArgs): PortmapConf {
+  try {
+    return loadPortmapConf(args.config);
+  } catch (err) {
+    logStderr(`portmap DEL: ${messageOf(err)}; removing the container's rules by name`);
+    return {
+      name: args.config.name,
+      cniVersion: args.config.cniVersion,
+      snat: true,
+      masqAll: false,
+      markMasqBit: 13,
+      externalSetMarkChain: undefined,
+      conditionsV4: [],
+      conditionsV6: [],
+      backend: undefined,
+      mappings: [],
+      validAttachments: undefined,
+    };
+  }
+}
+
+async function delIptables(conf: PortmapConf, scope: DelScope, containerId: string) {
+  const chains = {
+    dnChain: dnChainName(conf.name, containerId),
+    snChain: snChainName(conf.name, containerId),
+  };
+  const ids = { network: conf.name, containerId };
+  const optimistic = scope.known && conf.mappings.length > 0;
+  const settled = await Promise.allSettled(scope.families.map(async ([family]) => {
+    const entries = entryRules(conf, family, ids);
+    try {
+      await converge(cmdOf(family), "nat", (s) => teardownLines(s, chains, entries), {
+        optimistic,
+      });
+    } catch (err) {
+      // A family whose tool does not work here has nothing to remove (the reference skips it).
+      if (!scope.known && !(await iptablesUsable(cmdOf(family)))) return;
+      throw internal(`could not teardown ipv${family} dnat: ${messageOf(err)}`, err);
+    }
+  }));
+  const errors = settled.flatMap((r) => r.status === "rejected" ? [messageOf(r.reason)] : []);
+  if (errors.length > 0) throw internal(errors.join("; "));
+}
+
+async function delNft(scope: DelScope, containerId: string): Promise<void> {
+  const doomed: NftRule[] = [];
+  const errors: string[] = [];
+  await Promise.all(scope.families.map(async ([family, ip]) => {
+    try {
+      const rules = await nftListRules(nftFamily(family), NFT_TABLE);
+      doomed.push(...containerRules(rules, containerId, ip));
+    } catch (err) {
+      errors.push(`could not list rules in table ${NFT_TABLE}: ${messageOf(err)}`);
+    }
+  }));
+  try {
+    await nftApply(nftDeleteLines(doomed));
+  } catch (err) {
+    errors.push(`error deleting nftables rules: ${messageOf(err)}`);
+  }
+  if (errors.length > 0) throw internal(errors.join("; "));
+}
+
+async function cmdDel(args: CmdArgs): Promise<void> {
+  const conf = delConf(args);
+  const scope = delScope(args);
+  const errors: string[] = [];
+  try {
+    await withBackend(
+      conf.backend,
+      (backend) =>
+        backend === "nftables"
+          ? delNft(scope, args.containerId)
+          : delIptables(conf, scope, args.containerId),
+    );
+  } catch (err) {
+    errors.push(messageOf(err));
+  }
+  const udp = new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
+  for (const [family, ip] of scope.families) {
+    try {
+      deleteUdpFlows(family, udp, ip);
+    } catch (err) {
+      logStderr(
+        `failed to delete UDP conntrack entries for ${ip ?? `ipv${family}`}: ${messageOf(err)}`,
+      );
+    }
+  }
+  if (errors.length > 0) throw internal(errors.join("; "));
+}
+
+async function checkIptables(conf: PortmapConf, ips: ContainerIps, containerId: string) {
+  const ids = { network: conf.name, containerId };
+  await Promise.all(
+    familiesOf(ips).map(async ([family, c]) => {
+      const rules = portmapRules(conf, c, ids);
+      let missing;
+      try {
+        missing = await findMissingRule(rules.cmd, "nat", checkRules(rules));
+      } catch (err) {
+        throw internal(`could not check ipv${family} dnat: ${messageOf(err)}`, err);
+      }
+      if (missing) {
+        throw internal(
+          `could not check ipv${family} dnat: rule [${
+            missing.spec.join(" ")
+          }] in chain ${missing.chain} not found in table nat`,
+        );
+      }
+    }),
+  );
+}
+
+async function checkNft(conf: PortmapConf, ips: ContainerIps, containerId: string) {
+  await Promise.all(
+    familiesOf(ips).map(async ([family, c]) => {
+      const rules = containerRules(
+        await nftListRules(nftFamily(family), NFT_TABLE),
+        containerId,
+        c.ip,
+      );
+      const problem = nftCheckProblem(conf, family, c.ip, rules);
+      if (problem) throw internal(problem);
+    }),
+  );
+}
+
+async function cmdCheck(args: CmdArgs): Promise<void> {
+  const conf = loadPortmapConf(args.config, { wrap: false });
+  const prev = prevResultOf(args);
+  if (!prev) throw internal("Required prevResult missing");
+  if (conf.mappings.length === 0) return;
+  const ips = containerIps(prev, args.ifName);
+  await withBackend(
+    conf.backend,
+    (backend) =>
+      backend === "nftables"
+        ? checkNft(conf, ips, args.containerId)
+        : checkIptables(conf, ips, args.containerId),
+  );
+  if (conf.snat && ips.v4) {
+    const localnet = routeLocalnetEnabled(ips.v4.ip);
+    if (localnet && !localnet.on) {
+      throw internal(`route_localnet is not enabled on "${localnet.ifName}"`);
+    }
+  }
+}
+
+async function cmdGc(args: CmdArgs): Promise<void> {
+  const conf = loadPortmapConf(args.config);
+  // nft rules carry only the container ID, not the network: they cannot be collected safely.
+  if (!conf.validAttachments || conf.backend === "nftables") return;
+  const validIds = new Set(conf.validAttachments.map((a) => a.containerID));
+  const errors: string[] = [];
+  await Promise.all(([4, 6] as const).map(async (family) => {
+    try {
+      await converge(cmdOf(family), "nat", (s) => gcLines(s!, conf.name, validIds), {
+        optimistic: false,
+      });
+    } catch (err) {
+      if (await iptablesUsable(cmdOf(family))) errors.push(messageOf(err));
+    }
+  }));
+  if (errors.length > 0) throw internal(errors.join("; "));
+}
+
+/** The portmap plugin's functions (STATUS is a no-op success, as at the reference HEAD). */
+export const plugin: PluginFns = {
+  add: cmdAdd,
+  check: cmdCheck,
+  del: cmdDel,
+  gc: cmdGc,
+  status: () => Promise.resolve(),
+  supportedVersions: SUPPORTED_VERSIONS,
+  about: "CNI portmap plugin denocni",
+};

@@ -1,0 +1,172 @@
+/**
+ * The deliberate differences between our plugins' outcomes and Debian's Go plugins (1.1.1,
+ * /usr/lib/cni) on the malformed-input corpus. Every case whose outcome differs must match one
+ * rule here (the corpus test fails otherwise), and the README's table is generated from the
+ * rules and a corpus run (`DENOCNI_HOSTILE_REPORT=FILE deno task soak`).
+ *
+ * An outcome is `ok`, an error code, or `timeout`/`memory` (killed by the guard).
+ *
+ * @module
+ */
+
+/** One deliberate difference. */
+export interface Difference {
+  /** Short name. */
+  name: string;
+  /** Which cases (matched against the case id). */
+  cases: RegExp;
+  /** Our outcome. */
+  ours: RegExp;
+  /** The Go plugin's outcome. */
+  go: RegExp;
+  /** Why we differ. */
+  why: string;
+}
+
+const CODE = /^\d+$/;
+const ANY = /^.*$/;
+
+/** The rules, first match wins. */
+export const DIFFERENCES: readonly Difference[] = [
+  {
+    name: "own namespace refused",
+    cases: /\/CNI_NETNS\/own-/,
+    ours: /^8$/,
+    go: /^ok$/,
+    why: "ours refuses to act on its own network namespace on ADD and DEL (skel code 8); " +
+      "Debian's 1.1.1 skel has no such check and acts on the host's interfaces",
+  },
+  {
+    name: "GC and STATUS",
+    cases: /\/(GC|STATUS)\/|\/CNI_COMMAND\/(gc|status)-/,
+    ours: ANY,
+    go: /^4$/,
+    why: "Debian's 1.1.1 predates GC and STATUS (spec 1.1.0): unknown command, code 4; ours " +
+      "runs them (version-gated, code 1 below 1.1.0)",
+  },
+  {
+    name: "typed config errors",
+    cases: /^[^/]+\/(ADD|DEL|CHECK)\/(?!CNI_|stdin\/)/,
+    ours: /^7$/,
+    go: /^999$/,
+    why: "Go decodes the config with encoding/json and returns type errors and its own checks " +
+      "as 999; ours reports every invalid field as 7 (invalid network config) naming the field",
+  },
+  {
+    name: "keys newer than 1.1.1",
+    cases:
+      /\/(preserveDefaultVlan|disableContainerInterface|portIsolation|vlanTrunk|ipMasqBackend|cni\.dev\/valid-attachments)\/|combination\/no-container-iface|ipam\.routes\/(mtu-string|priority-huge)/,
+    ours: /^7$/,
+    go: /^ok$/,
+    why: "keys of the newest reference that Debian's 1.1.1 does not know and ignores whatever " +
+      "their value; ours validates them as the newest reference does",
+  },
+  {
+    name: "bounds Go does not check",
+    cases: /\/mtu\/(negative|int32-min)|\/ipam\.(rangeStart|rangeEnd|gateway)\/|\/dst-missing$/,
+    ours: /^7$/,
+    go: /^ok$/,
+    why: "a negative MTU, the network or broadcast address as a range bound, a gateway outside " +
+      "the subnet or of the other family, a route without dst: Go accepts them, ours refuses",
+  },
+  {
+    name: "prevResult parsed on ADD and CHECK",
+    cases: /\/(ADD|CHECK)\/prevResult\//,
+    ours: /^6$/,
+    go: /^(ok|999)$/,
+    why: "ours parses prevResult as a result and refuses one that is not (code 6); Go bridge " +
+      "fails on a non-object as 999 and ignores a malformed object, Go host-local ignores it",
+  },
+  {
+    name: "DEL with a garbage prevResult",
+    cases: /\/DEL\/prevResult\//,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "DEL is best effort: ours ignores a prevResult it cannot parse and cleans up; Go " +
+      "bridge cannot load its config and leaves the attachment",
+  },
+  {
+    name: "point-to-point and whole-space subnets",
+    cases: /\/ipam\.subnet\/(slash-3[12]|everything-v[46])$/,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "ours allocates from /31, /32, 0.0.0.0/0 and ::/0; Go 1.1.1 calls /31-/32 too small " +
+      "and miscomputes the whole-space range",
+  },
+  {
+    name: "malformed CNI_ARGS",
+    cases: /\/CNI_ARGS\//,
+    ours: /^(4|6)$/,
+    go: /^999$/,
+    why: "Go returns types.LoadArgs errors untyped (999); ours types them: 4 (bridge, bad " +
+      "environment) or 6 (host-local, decoding failure)",
+  },
+  {
+    name: "built-in IPAM needs no CNI_PATH",
+    cases: /\/CNI_PATH\//,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "ours runs the built-in host-local in-process, so a useless CNI_PATH does not matter",
+  },
+  {
+    name: "files that are not regular",
+    cases: /\/(ipam\.resolvConf|ipam\.dataDir|dataDir)\/|\/CNI_NETNS\/fifo/,
+    ours: CODE,
+    go: /^(ok|999|timeout|memory)$/,
+    why: "ours refuses a resolvConf, lock or namespace path that is a device, FIFO or too big " +
+      "with a typed error before reading; Go reads resolvConf with a line scanner (999 on " +
+      "/dev/zero, hangs on a FIFO, reads /dev/stdin) and hangs on a FIFO lock file",
+  },
+  {
+    name: "stdin over 1 MiB",
+    cases: /\/stdin\/two-mib-/,
+    ours: /^5$/,
+    go: /^(ok|6)$/,
+    why: "ours reads at most 1 MiB of configuration from stdin and refuses more (code 5) before " +
+      "parsing; Go reads stdin without a limit",
+  },
+  {
+    name: "DEL of a path that is no namespace",
+    cases: /\/DEL\/CNI_NETNS\/(fifo|regular-file|directory)/,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "DEL is best effort: a CNI_NETNS that is not a network namespace holds nothing to " +
+      "delete, so ours cleans up the host side and succeeds; Go fails with `unknown FS magic`",
+  },
+  {
+    name: "names too long for a path",
+    cases: /\/name\/300-chars$/,
+    ours: /^5$/,
+    go: /^999$/,
+    why: "a 300-character network name cannot be a directory name (ENAMETOOLONG): ours reports " +
+      "it as an I/O failure (5) naming the path, Go as 999",
+  },
+  {
+    name: "stdin null",
+    cases: /\/stdin\/null$/,
+    ours: /^6$/,
+    go: /^7$/,
+    why: "Go unmarshals `null` into an empty config (missing name, 7); ours refuses a config " +
+      "that is not an object (6)",
+  },
+  {
+    name: "loopback ignores type",
+    cases: /^loopback\/.*\/type\//,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "the runtime already chose the plugin: ours does not type-check `type` in loopback; " +
+      "Go decodes it into a string field",
+  },
+];
+
+/**
+ * The rule explaining a difference, if any.
+ *
+ * @param id Case id.
+ * @param ours Our outcome.
+ * @param go The Go plugin's outcome.
+ * @returns The rule, or undefined when the difference is not deliberate.
+ */
+export function explain(id: string, ours: string, go: string): Difference | undefined {
+  return DIFFERENCES.find((d) => d.cases.test(id) && d.ours.test(ours) && d.go.test(go));
+}
