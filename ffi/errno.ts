@@ -59,6 +59,8 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   122: "EDQUOT",
 };
 
+/** `ENOENT`: no such file or directory (`<asm-generic/errno-base.h>`). */
+export const ENOENT = 2;
 /** `EINTR`: interrupted system call (`<asm-generic/errno-base.h>`). */
 export const EINTR = 4;
 /** `EAGAIN` (= `EWOULDBLOCK`): try again (`<asm-generic/errno-base.h>`). */

@@ -5,6 +5,7 @@ import {
   EINVAL,
   EMSGSIZE,
   ENODEV,
+  ENOENT,
   EPROTO,
   ErrnoError,
   errnoName,
@@ -29,7 +30,7 @@ Deno.test("ErrnoError carries errno, name, syscall and a readable message", () =
 });
 
 Deno.test("the errno constants are the table's numbers for their names", () => {
-  const constants = { EAGAIN, EINTR, EINVAL, EMSGSIZE, ENODEV, EPROTO };
+  const constants = { EAGAIN, EINTR, EINVAL, EMSGSIZE, ENODEV, ENOENT, EPROTO };
   for (const [name, n] of Object.entries(constants)) {
     assertEquals([name, errnoName(n)], [name, name]);
   }

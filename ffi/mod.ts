@@ -10,6 +10,7 @@ export {
   EINVAL,
   EMSGSIZE,
   ENODEV,
+  ENOENT,
   EPROTO,
   ERRNO_NAMES,
   ErrnoError,
