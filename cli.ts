@@ -27,6 +27,14 @@ const PERSONALITIES = [
   "tuning",
   "portmap",
   "firewall",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
+  "ptp",
+  "host-device",
+  "sbr",
+  "vrf",
 ] as const;
 type Personality = typeof PERSONALITIES[number];
 

@@ -28,6 +28,14 @@ export const INSTALLED_NAMES: readonly string[] = [
   "tuning",
   "portmap",
   "firewall",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "dummy",
+  "ptp",
+  "host-device",
+  "sbr",
+  "vrf",
 ];
 
 /** Marker line that identifies our launchers. */

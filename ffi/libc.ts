@@ -79,6 +79,10 @@ export const LIBC_SYMBOLS = {
   capget: { parameters: ["buffer", "buffer"], result: "i32" },
   /** int kill(pid_t pid, int sig) */
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  /** ssize_t getdents64(int fd, void *dirp, size_t count) (glibc >= 2.30) */
+  getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** ssize_t readlink(const char *path, char *buf, size_t bufsiz) */
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library's symbols. */

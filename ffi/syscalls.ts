@@ -601,6 +601,63 @@ export function readFileText(path: string): string {
 }
 
 /**
+ * Lists a directory's entry names (without `.` and `..`) through libc, in no particular
+ * order: sysfs directories that Deno's permission model reserves for `--allow-all` are
+ * listable this way with `--allow-ffi`.
+ *
+ * @param path Directory path.
+ * @returns The names.
+ * @throws {ErrnoError} On failure (`ENOENT`, `ENOTDIR`, ...); the message names the path.
+ */
+export function readDirNames(path: string): string[] {
+  const fd = open(path, O_RDONLY | O_DIRECTORY);
+  try {
+    const names: string[] = [];
+    const buf = new Uint8Array(32 * 1024);
+    const view = new DataView(buf.buffer);
+    const dec = new TextDecoder();
+    for (;;) {
+      const n = checkBig(
+        libc().getdents64(fd, buf, BigInt(buf.byteLength)),
+        "getdents64",
+        `read directory "${path}"`,
+      );
+      if (n === 0) break;
+      // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+      for (let off = 0; off < n;) {
+        const reclen = view.getUint16(off + 16, true);
+        const start = off + 19;
+        let end = start;
+        while (end < off + reclen && buf[end] !== 0) end++;
+        const name = dec.decode(buf.subarray(start, end));
+        if (name !== "." && name !== "..") names.push(name);
+        off += reclen;
+      }
+    }
+    return names;
+  } finally {
+    close(fd);
+  }
+}
+
+/**
+ * `readlink(2)`: the target of a symbolic link, as stored (not resolved).
+ *
+ * @param path The link.
+ * @returns Its target text.
+ * @throws {ErrnoError} On failure (`ENOENT`, `EINVAL` for a non-link); the message names it.
+ */
+export function readLink(path: string): string {
+  const buf = new Uint8Array(4096);
+  const n = checkBig(
+    libc().readlink(cstring(path), buf, BigInt(buf.byteLength)),
+    "readlink",
+    `readlink "${path}"`,
+  );
+  return new TextDecoder().decode(buf.subarray(0, n));
+}
+
+/**
  * Writes text to an existing (virtual) file through libc, as `/proc/sys` writes need.
  *
  * @param path File path.

@@ -17,6 +17,8 @@ import {
   O_WRONLY,
   open,
   openat,
+  readDirNames,
+  readLink,
   SOCK_CLOEXEC,
   SOCK_RAW,
   socket,
@@ -140,5 +142,22 @@ Deno.test("openat(), mkdirat(), unlinkat() never follow a symlink as the last co
   } finally {
     Deno.removeSync(dir, { recursive: true });
     Deno.removeSync(outside, { recursive: true });
+  }
+});
+
+Deno.test("readDirNames() lists a directory (many entries, no . or ..) and readLink() a link", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denocni-readdir-" });
+  try {
+    const names = Array.from({ length: 700 }, (_, i) => `entry-${i}-${"x".repeat(i % 40)}`);
+    for (const n of names) Deno.writeTextFileSync(`${dir}/${n}`, "");
+    Deno.symlinkSync("../../bus/pci/drivers/vfio-pci", `${dir}/driver`);
+    assertEquals(readDirNames(dir).sort(), [...names, "driver"].sort());
+    assertEquals(readLink(`${dir}/driver`), "../../bus/pci/drivers/vfio-pci");
+    assertEquals(assertThrows(() => readDirNames(`${dir}/nosuch`), ErrnoError).code, "ENOENT");
+    assertEquals(assertThrows(() => readDirNames(`${dir}/driver`), ErrnoError).code, "ENOENT");
+    assertEquals(assertThrows(() => readLink(`${dir}/${names[0]}`), ErrnoError).code, "EINVAL");
+    assertEquals(readDirNames("/sys/class/net").includes("lo"), true);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

@@ -256,6 +256,8 @@ export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
 /** `IFLA_NET_NS_PID` (`<linux/if_link.h>`). */
 export const IFLA_NET_NS_PID = 19;
+/** `IFLA_IFALIAS`: the interface alias, `ip link set <dev> alias <text>` (`<linux/if_link.h>`). */
+export const IFLA_IFALIAS = 20;
 /** `IFLA_AF_SPEC` (`<linux/if_link.h>`). */
 export const IFLA_AF_SPEC = 26;
 /** `IFLA_NET_NS_FD` (`<linux/if_link.h>`). */
@@ -285,12 +287,54 @@ export const IFLA_BR_VLAN_FILTERING = 7;
 /** `IFLA_BR_VLAN_DEFAULT_PVID` (`<linux/if_link.h>`). */
 export const IFLA_BR_VLAN_DEFAULT_PVID = 39;
 
+/** `IFLA_VRF_TABLE`: a VRF device's routing table, u32 (`<linux/if_link.h>`). */
+export const IFLA_VRF_TABLE = 1;
+
 /** `IFLA_BRPORT_MODE`: hairpin mode (`<linux/if_link.h>`). */
 export const IFLA_BRPORT_MODE = 4;
 /** `IFLA_BRPORT_LEARNING` (`<linux/if_link.h>`). */
 export const IFLA_BRPORT_LEARNING = 8;
 /** `IFLA_BRPORT_ISOLATED` (`<linux/if_link.h>`). */
 export const IFLA_BRPORT_ISOLATED = 33;
+
+// ---- <linux/if_link.h>: macvlan, ipvlan and vlan IFLA_INFO_DATA ----------------------
+
+/** `IFLA_MACVLAN_MODE`: u32 `MACVLAN_MODE_*` (`<linux/if_link.h>`). */
+export const IFLA_MACVLAN_MODE = 1;
+/** `IFLA_MACVLAN_FLAGS`: u16 `MACVLAN_FLAG_*` (`<linux/if_link.h>`). */
+export const IFLA_MACVLAN_FLAGS = 2;
+/** `IFLA_MACVLAN_BC_QUEUE_LEN`: u32 broadcast queue length requested (`<linux/if_link.h>`). */
+export const IFLA_MACVLAN_BC_QUEUE_LEN = 7;
+/** `IFLA_MACVLAN_BC_QUEUE_LEN_USED`: u32 broadcast queue length in use (`<linux/if_link.h>`). */
+export const IFLA_MACVLAN_BC_QUEUE_LEN_USED = 8;
+
+/** `MACVLAN_MODE_PRIVATE`: no traffic between macvlans of one lower device (`<linux/if_link.h>`). */
+export const MACVLAN_MODE_PRIVATE = 1;
+/** `MACVLAN_MODE_VEPA`: traffic between macvlans goes out to the switch (`<linux/if_link.h>`). */
+export const MACVLAN_MODE_VEPA = 2;
+/** `MACVLAN_MODE_BRIDGE`: macvlans of one lower device reach each other (`<linux/if_link.h>`). */
+export const MACVLAN_MODE_BRIDGE = 4;
+/** `MACVLAN_MODE_PASSTHRU`: one macvlan takes over the lower device (`<linux/if_link.h>`). */
+export const MACVLAN_MODE_PASSTHRU = 8;
+/** `MACVLAN_MODE_SOURCE`: frames picked by source MAC (`<linux/if_link.h>`). */
+export const MACVLAN_MODE_SOURCE = 16;
+
+/** `IFLA_IPVLAN_MODE`: u16 `IPVLAN_MODE_*` (`<linux/if_link.h>`). */
+export const IFLA_IPVLAN_MODE = 1;
+/** `IFLA_IPVLAN_FLAGS`: u16 `IPVLAN_F_*` (`<linux/if_link.h>`). */
+export const IFLA_IPVLAN_FLAGS = 2;
+
+/** `IPVLAN_MODE_L2` (`<linux/if_link.h>`). */
+export const IPVLAN_MODE_L2 = 0;
+/** `IPVLAN_MODE_L3` (`<linux/if_link.h>`). */
+export const IPVLAN_MODE_L3 = 1;
+/** `IPVLAN_MODE_L3S`: L3 with netfilter hooks (`<linux/if_link.h>`). */
+export const IPVLAN_MODE_L3S = 2;
+
+/** `IFLA_VLAN_ID`: u16 VLAN id (`<linux/if_link.h>`). */
+export const IFLA_VLAN_ID = 1;
+/** `IFLA_VLAN_PROTOCOL`: be16 `ETH_P_8021Q` / `ETH_P_8021AD` (`<linux/if_link.h>`). */
+export const IFLA_VLAN_PROTOCOL = 5;
 
 // ---- <linux/veth.h> -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import {
   IFLA_BRPORT_ISOLATED,
   IFLA_BRPORT_LEARNING,
   IFLA_BRPORT_MODE,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
@@ -53,6 +54,13 @@ import {
 } from "./codec.ts";
 import type { RawAttr } from "./codec.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
+import {
+  type IpvlanInfo,
+  type MacvlanInfo,
+  parseLinkKindData,
+  type VlanInfo,
+} from "./link_kinds.ts";
+import { parseVrfTable } from "./vrf.ts";
 
 /** A link, addressed by index or by name. */
 export type LinkRef = { readonly index: number } | { readonly name: string };
@@ -127,6 +135,16 @@ export interface Link {
   bridge?: BridgeInfo;
   /** Bridge-port flags, for links that are bridge ports. */
   brport?: BrportFlags;
+  /** macvlan settings, for links of kind `macvlan` or `macvtap`. */
+  macvlan?: MacvlanInfo;
+  /** ipvlan settings, for links of kind `ipvlan` or `ipvtap`. */
+  ipvlan?: IpvlanInfo;
+  /** vlan settings, for links of kind `vlan`. */
+  vlan?: VlanInfo;
+  /** `IFLA_IFALIAS`: the alias (`ip link set <dev> alias <text>`), when set. */
+  alias?: string;
+  /** `IFLA_VRF_TABLE`: the routing table, for links of kind `vrf`. */
+  vrfTable?: number;
 }
 
 /** One bridge VLAN entry of a port. */
@@ -314,6 +332,8 @@ export function parseLinkMessage(payload: Uint8Array): Link {
   if (parent) link.parentIndex = readU32(parent);
   const nsid = findAttr(attrs, IFLA_LINK_NETNSID);
   if (nsid) link.netnsId = readS32(nsid);
+  const alias = findAttr(attrs, IFLA_IFALIAS);
+  if (alias && readString(alias) !== "") link.alias = readString(alias);
   const oper = findAttr(attrs, IFLA_OPERSTATE);
   if (oper) {
     const n = readU8(oper);
@@ -326,6 +346,12 @@ export function parseLinkMessage(payload: Uint8Array): Link {
     if (kind) link.kind = readString(kind);
     const data = findAttr(infoAttrs, IFLA_INFO_DATA);
     if (data && link.kind === "bridge") link.bridge = parseBridgeData(decodeNested(data));
+    else if (data && link.kind === "vrf") {
+      const table = parseVrfTable(data);
+      if (table !== undefined) link.vrfTable = table;
+    } else if (data && link.kind) {
+      Object.assign(link, parseLinkKindData(link.kind, decodeNested(data)));
+    }
     const slaveKind = findAttr(infoAttrs, IFLA_INFO_SLAVE_KIND);
     const slaveData = findAttr(infoAttrs, IFLA_INFO_SLAVE_DATA);
     if (slaveKind && readString(slaveKind) === "bridge" && slaveData) {

@@ -23,12 +23,16 @@ export {
   linkAddBridge,
   linkAddDummy,
   linkAddIfb,
+  linkAddIpvlan,
+  linkAddMacvlan,
   linkAddVeth,
+  linkAddVlan,
   linkDel,
   linkDelBackground,
   linkFind,
   linkGet,
   linkList,
+  linkSetAlias,
   linkSetAllmulti,
   linkSetBrportFlags,
   linkSetDown,
@@ -52,12 +56,16 @@ export type {
   AddrAddOptions,
   BridgeOptions,
   BridgeVlanOptions,
+  LowerLinkOptions,
   RouteSpec,
   VethOptions,
 } from "./ops.ts";
 export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
 export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
 export { filterAdd, filterDel, filterList } from "./ops/filter.ts";
+export { ruleAdd, ruleDel, ruleList } from "./ops/rule.ts";
+export type { RuleInfo, RuleSpec } from "./rule.ts";
+export { linkAddVrf } from "./ops/vrf.ts";
 export type { FilterSpec } from "./ops/filter.ts";
 export { filterInfo, formatTcHandle, tcHandle } from "./tc.ts";
 export type { Filter, Qdisc } from "./tc.ts";
@@ -96,6 +104,16 @@ export {
 } from "./errors.ts";
 export type { BridgeInfo, BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
 export { checkLinkName, formatMac, parseMac } from "./link.ts";
+export { encodeLinkInfo, IPVLAN_MODES, MACVLAN_MODES } from "./link_kinds.ts";
+export type {
+  IpvlanInfo,
+  IpvlanMode,
+  LinkKindInfo,
+  LinkKindSpec,
+  MacvlanInfo,
+  MacvlanMode,
+  VlanInfo,
+} from "./link_kinds.ts";
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";

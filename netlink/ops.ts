@@ -32,9 +32,11 @@ import {
   IFLA_BRPORT_LEARNING,
   IFLA_BRPORT_MODE,
   IFLA_EXT_MASK,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
+  IFLA_LINK,
   IFLA_LINKINFO,
   IFLA_MASTER,
   IFLA_MTU,
@@ -80,6 +82,7 @@ import {
   cstringAttr,
   encodeAttrs,
   nestedAttr,
+  stringAttr,
   u16Attr,
   u32Attr,
   u8Attr,
@@ -95,6 +98,8 @@ import {
   parseMac,
 } from "./link.ts";
 import type { BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
+import { encodeLinkInfo } from "./link_kinds.ts";
+import type { IpvlanMode, LinkKindSpec, MacvlanMode } from "./link_kinds.ts";
 import {
   afOf,
   broadcastOf,
@@ -378,20 +383,122 @@ export function linkAddBridge(sock: NetlinkSocket, options: BridgeOptions): void
   addLink(sock, options.name, attrs);
 }
 
+/** Options shared by {@linkcode linkAddMacvlan}, {@linkcode linkAddIpvlan}, {@linkcode linkAddVlan}. */
+export interface LowerLinkOptions {
+  /** Name of the new link. */
+  name: string;
+  /** The lower device (`link <dev>`), in the socket's namespace; a name is looked up first. */
+  parent: LinkRef;
+  /** MTU. */
+  mtu?: number;
+  /** MAC (not for ipvlan, which shares the lower device's). */
+  mac?: string;
+  /** Create the link straight in the namespace of this open fd (`netns <fd>`). */
+  netnsFd?: number;
+}
+
 /**
- * Creates a dummy link.
+ * RTM_NEWLINK for a kind from `link_kinds.ts`, attributes in the order `ip link add` sends
+ * them: `IFLA_MTU`, `IFLA_ADDRESS`, `IFLA_LINK`, `IFLA_IFNAME`, `IFLA_LINKINFO`, then
+ * `IFLA_NET_NS_FD`.
+ */
+function addKindLink(
+  sock: NetlinkSocket,
+  o: { name: string; parent?: LinkRef; mtu?: number; mac?: string; netnsFd?: number },
+  info: LinkKindSpec,
+): void {
+  const op = "link add";
+  checkLinkName(o.name, op);
+  const attrs: Attr[] = [];
+  if (o.mtu !== undefined) {
+    attrs.push(u32Attr(IFLA_MTU, checkUint(op, o.name, "MTU", o.mtu, 0xffffffff)));
+  }
+  if (o.mac !== undefined) attrs.push(bytesAttr(IFLA_ADDRESS, parseMac(o.mac, op)));
+  if (o.parent !== undefined) attrs.push(u32Attr(IFLA_LINK, resolveIndex(sock, o.parent, op)));
+  attrs.push(cstringAttr(IFLA_IFNAME, o.name), encodeLinkInfo(info, op));
+  if (o.netnsFd !== undefined) {
+    attrs.push(u32Attr(IFLA_NET_NS_FD, checkUint(op, o.name, "netns fd", o.netnsFd, 0x7fffffff)));
+  }
+  addLink(sock, o.name, attrs);
+}
+
+/**
+ * Creates a dummy link, optionally straight in another namespace.
  *
- * Equivalent to: `ip link add <name> [mtu M] type dummy`
+ * Equivalent to: `ip link add [mtu M] [address A] name <name> type dummy [netns <fd>]`
  *
  * @param sock An open socket.
- * @param options Name and MTU.
- * @throws {NetlinkError} `EEXIST` when the name is taken.
+ * @param options Name, MTU, MAC and target namespace.
+ * @throws {NetlinkError} `EEXIST` when the name is taken, `EOPNOTSUPP` ("Unknown device
+ *   type") when the kernel has no dummy driver.
  * @throws {NetlinkInputError} When an option is invalid.
  */
-export function linkAddDummy(sock: NetlinkSocket, options: { name: string; mtu?: number }): void {
-  const attrs = commonLinkAttrs("link add", options.name, options);
-  attrs.push(nestedAttr(IFLA_LINKINFO, [cstringAttr(IFLA_INFO_KIND, "dummy")]));
-  addLink(sock, options.name, attrs);
+export function linkAddDummy(
+  sock: NetlinkSocket,
+  options: { name: string; mtu?: number; mac?: string; netnsFd?: number },
+): void {
+  addKindLink(sock, options, { kind: "dummy" });
+}
+
+/**
+ * Creates a macvlan on a lower device, optionally straight in another namespace.
+ *
+ * Equivalent to: `ip link add [mtu M] [address A] link <parent> name <name> type macvlan
+ * mode <mode> [bcqueuelen N] [netns <fd>]`
+ *
+ * @param sock An open socket (in the lower device's namespace).
+ * @param options Name, lower device, mode (default `bridge`), broadcast queue length, MTU,
+ *   MAC and target namespace.
+ * @throws {NetlinkError} `EEXIST` when the name is taken, `EOPNOTSUPP` when the kernel has no
+ *   macvlan driver, `EINVAL` for an MTU above the lower device's.
+ * @throws {LinkNotFoundError} When the lower device does not exist.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddMacvlan(
+  sock: NetlinkSocket,
+  options: LowerLinkOptions & { mode?: MacvlanMode; bcQueueLen?: number },
+): void {
+  addKindLink(sock, options, {
+    kind: "macvlan",
+    mode: options.mode ?? "bridge",
+    ...(options.bcQueueLen !== undefined && { bcQueueLen: options.bcQueueLen }),
+  });
+}
+
+/**
+ * Creates an ipvlan on a lower device, optionally straight in another namespace.
+ *
+ * Equivalent to: `ip link add [mtu M] link <parent> name <name> type ipvlan mode <mode>
+ * [netns <fd>]`
+ *
+ * @param sock An open socket (in the lower device's namespace).
+ * @param options Name, lower device, mode (default `l2`), MTU and target namespace.
+ * @throws {NetlinkError} `EEXIST`, `EOPNOTSUPP` when the kernel has no ipvlan driver.
+ * @throws {LinkNotFoundError} When the lower device does not exist.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddIpvlan(
+  sock: NetlinkSocket,
+  options: Omit<LowerLinkOptions, "mac"> & { mode?: IpvlanMode },
+): void {
+  addKindLink(sock, options, { kind: "ipvlan", mode: options.mode ?? "l2" });
+}
+
+/**
+ * Creates an 802.1Q VLAN link on a lower device, optionally straight in another namespace.
+ *
+ * Equivalent to: `ip link add [mtu M] [address A] link <parent> name <name> type vlan id <id>
+ * [netns <fd>]`
+ *
+ * @param sock An open socket (in the lower device's namespace).
+ * @param options Name, lower device, VLAN id (0-4094), MTU, MAC and target namespace.
+ * @throws {NetlinkError} `EEXIST` (also for a second link with the same id on the device),
+ *   `EOPNOTSUPP` when the kernel has no 8021q module.
+ * @throws {LinkNotFoundError} When the lower device does not exist.
+ * @throws {NetlinkInputError} When an option is invalid.
+ */
+export function linkAddVlan(sock: NetlinkSocket, options: LowerLinkOptions & { id: number }): void {
+  addKindLink(sock, options, { kind: "vlan", id: options.id });
 }
 
 /**
@@ -597,6 +704,26 @@ export function linkSetName(sock: NetlinkSocket, ref: LinkRef, newName: string):
   checkLinkName(newName, op);
   const index = resolveIndex(sock, ref, op);
   setLink(sock, { index }, op, [cstringAttr(IFLA_IFNAME, newName)]);
+}
+
+/**
+ * Sets a link's alias, or clears it with an empty string.
+ *
+ * Equivalent to: `ip link set <dev> alias <text>`
+ *
+ * @param sock An open socket.
+ * @param ref The link.
+ * @param alias The alias (at most 255 bytes; empty clears it).
+ * @throws {NetlinkInputError} When the alias is too long.
+ * @throws {LinkNotFoundError} When there is no such link.
+ */
+export function linkSetAlias(sock: NetlinkSocket, ref: LinkRef, alias: string): void {
+  const op = "link set alias";
+  if (new TextEncoder().encode(alias).byteLength > 255) {
+    throw new NetlinkInputError(op, alias, "alias too long: at most 255 bytes");
+  }
+  // Not NUL-terminated: the kernel stores the attribute's bytes as given (an empty one clears).
+  setLink(sock, ref, op, [stringAttr(IFLA_IFALIAS, alias)]);
 }
 
 /**

@@ -51,3 +51,4 @@ export {
 } from "./sysctl.ts";
 export type { SysctlOptions } from "./sysctl.ts";
 export { outputInNetnsSync, spawnInNetns } from "./spawn.ts";
+export { tempNetns } from "./temp.ts";

@@ -8,7 +8,11 @@
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 
-/** Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`, `portmap`, `firewall`. */
+/**
+ * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
+ * `portmap`, `firewall`, `macvlan`, `ipvlan`, `vlan`, `dummy`, `ptp`, `host-device`, `sbr` and
+ * `vrf`.
+ */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge.ts").then((m) => m.plugin),
   loopback: () => import("./loopback.ts").then((m) => m.plugin),
@@ -18,6 +22,14 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   tuning: () => import("./tuning/mod.ts").then((m) => m.plugin),
   portmap: () => import("./portmap/mod.ts").then((m) => m.plugin),
   firewall: () => import("./firewall/mod.ts").then((m) => m.plugin),
+  macvlan: () => import("./macvlan/mod.ts").then((m) => m.plugin),
+  ipvlan: () => import("./ipvlan/mod.ts").then((m) => m.plugin),
+  vlan: () => import("./vlan/mod.ts").then((m) => m.plugin),
+  dummy: () => import("./dummy/mod.ts").then((m) => m.plugin),
+  ptp: () => import("./ptp/mod.ts").then((m) => m.plugin),
+  "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
+  sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
+  vrf: () => import("./vrf/mod.ts").then((m) => m.plugin),
 };
 
 /** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
@@ -45,5 +57,19 @@ export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
   firewall: {
     supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0")),
     about: "CNI firewall plugin denocni",
+  },
+  macvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI macvlan plugin denocni" },
+  ipvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ipvlan plugin denocni" },
+  vlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI vlan plugin denocni" },
+  dummy: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI dummy plugin denocni" },
+  ptp: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ptp plugin denocni" },
+  "host-device": {
+    supportedVersions: SUPPORTED_VERSIONS,
+    about: "CNI host-device plugin denocni",
+  },
+  sbr: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI sbr plugin denocni" },
+  vrf: {
+    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.1")),
+    about: "CNI vrf plugin denocni",
   },
 };

@@ -117,12 +117,20 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
     "bandwidth",
     "bridge",
+    "dummy",
     "firewall",
+    "host-device",
     "host-local",
+    "ipvlan",
     "loopback",
+    "macvlan",
     "portmap",
+    "ptp",
+    "sbr",
     "static",
     "tuning",
+    "vlan",
+    "vrf",
   ]);
   assertEquals(new lib.ConfigNotFoundError("/etc/cni/net.d", "x").code, 7);
   assert(new lib.ConfigNotFoundError("/d", "x") instanceof lib.CniError);

@@ -1,8 +1,10 @@
 // The product as a newcomer meets it: the README demo, `cnitool exec` cleanup on every path,
 // `cnitool install` entries exec'd the way runtimes do, and the compile task's module graph.
 // Kernel-changing runs happen inside tests/helpers/sandbox.ts (own netns + tmpfs /run, /var/lib).
+import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
 import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
+import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 
 const PERMS = "--allow-ffi --allow-read --allow-write --allow-env --allow-run";
 const CLI = `"$DENO" run --quiet ${PERMS} cli.ts`;
@@ -180,7 +182,9 @@ ${CLI} install --dir /run/bin --bundle ${bundle}; echo "reinstall-rc=$?"
 head -1 /run/bin/host-local`,
     );
     assertMatch(run.stdout, /install-rc=0\n/, run.stderr);
-    assertMatch(run.stdout, /bridge cnitool denocni\.js firewall host-local loopback portmap/);
+    // Every name install writes (other plugins add theirs to INSTALLED_NAMES), and the bundle.
+    const listed = run.stdout.split("install-rc=0\n")[1]!.split("\n")[0]!.trim().split(" ");
+    assertEquals(listed, [...INSTALLED_NAMES, "denocni.js"].sort());
     const version = run.stdout.split("== version\n")[1]!.split("\n== add")[0]!;
     assertEquals(JSON.parse(version).supportedVersions.includes("1.1.0"), true);
     const add = JSON.parse(run.stdout.split("== add\n")[1]!.split("\nadd-rc=")[0]!);

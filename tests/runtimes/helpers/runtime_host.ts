@@ -318,8 +318,9 @@ export async function openRuntimeHost(): Promise<RuntimeHost> {
     await stdoutRest;
     await stderrAll;
     // A late helper of the runtime (a cleanup process started by conmon) may create the
-    // cgroups again just after they were removed: remove until they stay gone for 300 ms.
-    for (let settle = 0; settle < 10; settle++) {
+    // cgroups again just after they were removed (seen under load, up to seconds later):
+    // remove until they stay gone for 500 ms, for at most about 10 s.
+    for (let settle = 0; settle < 20; settle++) {
       for (let round = 0; round < 20; round++) {
         const left = cgroupDirs(cgroupParent);
         if (left.length === 0) break;
@@ -330,7 +331,7 @@ export async function openRuntimeHost(): Promise<RuntimeHost> {
         }
         if (round > 0) await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 500));
       if (cgroupDirs(cgroupParent).length === 0) break;
     }
     const stuck = cgroupDirs(cgroupParent);

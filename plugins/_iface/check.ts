@@ -1,0 +1,171 @@
+/**
+ * The CHECK steps the interface plugins (macvlan, ipvlan, vlan, dummy) share, with the
+ * reference's messages: the previous result, the container's entry in it, the link behind that
+ * entry, and the addresses and routes of the result found in the container namespace
+ * (`ip.ValidateExpectedInterfaceIPs`, `ip.ValidateExpectedRoute`).
+ *
+ * @module
+ */
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import type { CmdArgs } from "../../cni/plugin.ts";
+import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
+import { toCurrentResult } from "../../cni/version.ts";
+import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
+import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
+
+/** How a plugin words its CHECK failures. */
+export interface CheckWords {
+  /** Start messages lower-case (the newest reference's macvlan does). */
+  lower?: boolean;
+  /** Put before some messages, as the reference's vlan (`vlan: `) and dummy do. */
+  prefix?: string;
+}
+
+/**
+ * A CHECK failure (code 999, as the reference's plain errors).
+ *
+ * @param msg The message (sentence as the reference words it).
+ * @param words Casing.
+ * @returns The error.
+ */
+export function checkFail(msg: string, words: CheckWords = {}): CniError {
+  const text = words.lower ? msg.charAt(0).toLowerCase() + msg.slice(1) : msg;
+  return new CniError(ErrorCode.Internal, text);
+}
+
+/**
+ * The previous result in the current shape.
+ *
+ * @param args The call.
+ * @param missing The message when there is none.
+ * @returns The result.
+ * @throws {CniError} Code 999 `missing`, or the conversion's error.
+ */
+export function requirePrevResult(args: CmdArgs, missing: string): Result {
+  if (!args.config.prevResult) throw new CniError(ErrorCode.Internal, missing);
+  return toCurrentResult(args.config.prevResult);
+}
+
+/**
+ * The previous result's entry for the container's interface: named `CNI_IFNAME` with
+ * `sandbox` equal to `CNI_NETNS`.
+ *
+ * @param prev The previous result.
+ * @param args The call.
+ * @param words Casing.
+ * @returns The entry.
+ * @throws {CniError} Code 999 `Sandbox in prevResult <s> doesn't match configured netns: <n>`.
+ */
+export function containerEntry(prev: Result, args: CmdArgs, words: CheckWords = {}): Interface {
+  const entry = (prev.interfaces ?? []).find((i) =>
+    i.name === args.ifName && i.sandbox === args.netns
+  );
+  if (!entry) {
+    throw checkFail(`Sandbox in prevResult  doesn't match configured netns: ${args.netns}`, words);
+  }
+  return entry;
+}
+
+/**
+ * Checks the link behind the container's entry: it exists, is of `kind`, and has the entry's
+ * MAC when one is given.
+ *
+ * @param sock A socket in the container namespace.
+ * @param entry The container's entry of the previous result.
+ * @param kind The expected link kind.
+ * @param words Casing and prefix.
+ * @returns The link.
+ * @throws {CniError} Code 999 with the reference's messages.
+ */
+export function checkContainerLink(
+  sock: NetlinkSocket,
+  entry: Interface,
+  kind: string,
+  words: CheckWords = {},
+): Link {
+  const p = words.prefix ?? "";
+  if (!entry.name) {
+    throw checkFail(`Container interface name missing in prevResult: ${entry.name}`, words);
+  }
+  const link = linkFind(sock, { name: entry.name });
+  if (!link) {
+    throw checkFail(`${p}Container Interface name in prevResult: ${entry.name} not found`, words);
+  }
+  if (!entry.sandbox) {
+    throw checkFail(
+      `${p}Error: Container interface ${link.name} should not be in host namespace`,
+      words,
+    );
+  }
+  if (link.kind !== kind) {
+    throw checkFail(`Error: Container interface ${link.name} not of type ${kind}`, words);
+  }
+  if (entry.mac && entry.mac.toLowerCase() !== link.mac) {
+    throw checkFail(
+      `${p}Interface ${entry.name} Mac ${entry.mac} doesn't match container Mac: ${link.mac}`,
+      words,
+    );
+  }
+  return link;
+}
+
+/**
+ * Checks that every address of the result is on the interface and that a route to its subnet
+ * exists (`ip.ValidateExpectedInterfaceIPs`; a host prefix, which has no subnet route, needs
+ * none).
+ *
+ * @param sock A socket in the container namespace.
+ * @param link The container's interface.
+ * @param ips The result's addresses.
+ * @throws {CniError} Code 999 `Failed to match addr <a> on interface <if>` or
+ *   `Failed to find Gateway <gw> for interface <if>`.
+ */
+export function checkAddresses(sock: NetlinkSocket, link: Link, ips: readonly IPConfig[]): void {
+  if (ips.length === 0) return;
+  const addrs = addrList(sock, { link: { index: link.index } });
+  const routes = routeList(sock, {});
+  for (const ipc of ips) {
+    const want = parseCidr(ipc.address);
+    if (!want) continue;
+    if (!addrs.some((a) => a.address === formatCidr(want))) {
+      throw checkFail(`Failed to match addr ${ipc.address} on interface ${link.name}`);
+    }
+    // A host prefix (/32, /128) gets no subnet route from the kernel: nothing to look for
+    // (the reference fails CHECK for such an address).
+    if (want.prefixLen === (want.family === 4 ? 32 : 128)) continue;
+    const net = formatCidr(networkOf(want));
+    if (!routes.some((r) => r.dst === net)) {
+      throw checkFail(
+        `Failed to find Gateway ${ipc.gateway ?? "<nil>"} for interface ${link.name}`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks that every route of the result is in the main table: by destination, and by gateway
+ * when the route has one; a default route only needs some default route
+ * (`ip.ValidateExpectedRoute`).
+ *
+ * @param sock A socket in the container namespace.
+ * @param routes The result's routes.
+ * @throws {CniError} Code 999 `Expected Route {Dst:<dst> GW:<gw>} not found in routing table`.
+ */
+export function checkRoutes(sock: NetlinkSocket, routes: readonly Route[]): void {
+  if (routes.length === 0) return;
+  const table = routeList(sock, {});
+  for (const r of routes) {
+    const dst = parseCidr(r.dst);
+    if (!dst) continue;
+    const isDefault = dst.prefixLen === 0;
+    const norm = formatCidr(networkOf(dst));
+    const ok = table.some((k) =>
+      k.dst === norm && (isDefault || r.gw === undefined || r.gw === null || k.gw === r.gw)
+    );
+    if (!ok) {
+      throw checkFail(
+        `Expected Route {Dst:${r.dst} GW:${r.gw ?? "<nil>"}} not found in routing table`,
+      );
+    }
+  }
+}

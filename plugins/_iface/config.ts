@@ -1,0 +1,97 @@
+/**
+ * The configuration keys the interface plugins (macvlan, ipvlan, vlan, dummy) share —
+ * `master`, `mtu`, `linkInContainer`, `ipam.type`, `dns` — as zod/mini schema pieces built
+ * inside each plugin's lazily built schema, and the reading of `dns` the reference puts in
+ * the result.
+ *
+ * Errors keep the reference's code (999) and name the field; Go's decoder accepts `null` for
+ * any key (the zero value), and so do these schemas.
+ *
+ * @module
+ */
+import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
+import type { DNS } from "../../cni/types.ts";
+import { ErrorCode } from "../../cni/errors.ts";
+import { parseLenient, parseWith } from "../../cni/validate.ts";
+
+/**
+ * The shared keys, as a zod/mini object shape of `master`, `mtu`, `linkInContainer`, `ipam`
+ * and `dns`: built on the first call (from a plugin's own lazily built schema), then reused.
+ */
+export const ifaceShape = lazy(() => {
+  const optString = z.optional(z.nullable(z.string()));
+  const strings = z.optional(z.nullable(z.array(z.string())));
+  return {
+    master: optString,
+    mtu: z.optional(z.nullable(
+      z.int().check(
+        z.refine((n) => n >= -0x80000000 && n <= 0x7fffffff, "must be a 32-bit integer"),
+      ),
+    )),
+    linkInContainer: z.optional(z.nullable(z.boolean())),
+    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
+    dns: z.optional(z.nullable(z.looseObject({
+      nameservers: strings,
+      domain: optString,
+      search: strings,
+      options: strings,
+    }))),
+  };
+});
+
+/** What {@linkcode ifaceShape} reads, once parsed. */
+export interface IfaceRaw {
+  /** `master`. */
+  master?: string | null | undefined;
+  /** `mtu`. */
+  mtu?: number | null | undefined;
+  /** `linkInContainer`. */
+  linkInContainer?: boolean | null | undefined;
+  /** `ipam`. */
+  ipam?: { type?: string | null | undefined } | null | undefined;
+  /** `dns`. */
+  dns?:
+    | {
+      nameservers?: string[] | null | undefined;
+      domain?: string | null | undefined;
+      search?: string[] | null | undefined;
+      options?: string[] | null | undefined;
+    }
+    | null
+    | undefined;
+}
+
+/**
+ * Validates a plugin config against its schema, naming every bad field.
+ *
+ * @param schema The plugin's schema.
+ * @param config The netconf.
+ * @param lenient Drop bad fields instead of failing (DEL).
+ * @returns The parsed config.
+ * @throws {CniError} Code 999 `failed to load netconf: field "<f>": ...`.
+ */
+export function parseIfaceConf<S extends z.ZodMiniType>(
+  schema: S,
+  config: unknown,
+  lenient = false,
+): z.infer<S> {
+  const options = { what: "failed to load netconf", code: ErrorCode.Internal };
+  return lenient ? parseLenient(schema, config, options).data : parseWith(schema, config, options);
+}
+
+/**
+ * The netconf `dns` as the result carries it: only the fields that are set (`{}` when none).
+ *
+ * @param raw The parsed config.
+ * @returns The DNS object.
+ */
+export function netconfDns(raw: IfaceRaw): DNS {
+  const out: DNS = {};
+  const d = raw.dns;
+  if (d?.nameservers) out.nameservers = d.nameservers;
+  if (d?.domain) out.domain = d.domain;
+  if (d?.search) out.search = d.search;
+  if (d?.options) out.options = d.options;
+  return out;
+}

@@ -1,0 +1,270 @@
+/**
+ * Moving a host device into a container and back, as the newest reference does it: through a
+ * temporary namespace, where the device is renamed and its alias (the original name) set or
+ * cleared without racing udev or NetworkManager and without colliding with a name in the host
+ * or the container. Every step is undone when a later one fails, so the device ends where it
+ * started, with its name, and up again if it was.
+ *
+ * A namespace move takes the device down and drops its addresses and routes; on the way out
+ * the device is left down (its old state is not known), as the reference leaves it. Beyond
+ * the reference, a failed move in gives the device back exactly: its host addresses (global;
+ * IPv6 only the permanent ones) and its non-kernel main-table routes are put back too.
+ *
+ * @module
+ */
+import { CniError, ErrorCode } from "../../cni/errors.ts";
+import {
+  addrAdd,
+  addrList,
+  type Link,
+  linkFind,
+  linkGet,
+  linkSetAlias,
+  linkSetName,
+  linkSetNsFd,
+  linkSetUp,
+  type NetlinkSocket,
+  openNetlink,
+  routeAdd,
+  type RouteInfo,
+  routeList,
+} from "../../netlink/mod.ts";
+import { type NetnsHandle, tempNetns } from "../../netns/mod.ts";
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fail(msg: string, cause?: unknown): CniError {
+  return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
+}
+
+/** Runs undo steps newest first, ignoring their errors (the original error is what counts). */
+function unwind(steps: (() => void)[]): void {
+  for (const step of steps.reverse()) {
+    try {
+      step();
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** `IFA_F_PERMANENT` (`<linux/if_addr.h>`): not from SLAAC or DHCPv6. */
+const IFA_F_PERMANENT = 0x80;
+/** `RTPROT_KERNEL` and `RTPROT_RA` (`<linux/rtnetlink.h>`): routes the kernel makes again. */
+const KERNEL_MADE = new Set([2, 9]);
+
+/** What a device had in the host, to give back on a failed move. */
+interface HostL3 {
+  addrs: string[];
+  routes: RouteInfo[];
+}
+
+function captureL3(host: NetlinkSocket, device: Link): HostL3 {
+  const addrs = addrList(host, { link: { index: device.index } })
+    .filter((a) => a.scope === 0 && (a.family === 4 || (a.flags & IFA_F_PERMANENT) !== 0))
+    .map((a) => a.address);
+  const routes = routeList(host, { link: { index: device.index } })
+    .filter((r) => !KERNEL_MADE.has(r.protocol) && !r.dst.startsWith("fe80:"))
+    // Link-scope routes first: a gateway route needs its next hop reachable.
+    .sort((a, b) => b.scope - a.scope);
+  return { addrs, routes };
+}
+
+function restoreL3(host: NetlinkSocket, index: number, saved: HostL3): void {
+  for (const address of saved.addrs) {
+    try {
+      addrAdd(host, { index }, {
+        address,
+        ...(!address.includes(":") && { broadcast: true as const }),
+      });
+    } catch {
+      // already there
+    }
+  }
+  for (const r of saved.routes) {
+    try {
+      routeAdd(host, {
+        dst: r.dst,
+        link: { index },
+        scope: r.scope,
+        protocol: r.protocol,
+        ...(r.gw !== undefined && { gw: r.gw }),
+        ...(r.metric !== undefined && { metric: r.metric }),
+        ...(r.src !== undefined && { src: r.src }),
+      });
+    } catch {
+      // already there, or no longer possible
+    }
+  }
+}
+
+/** The host and container sides of a move. */
+export interface MoveSides {
+  /** The calling thread's namespace (the host). */
+  hostNs: NetnsHandle;
+  /** Host-namespace socket. */
+  host: NetlinkSocket;
+  /** The container namespace. */
+  containerNs: NetnsHandle;
+  /** Container-namespace socket. */
+  container: NetlinkSocket;
+}
+
+/**
+ * Moves a host device into the container as `ifName`, its original name kept as its alias,
+ * and sets it up there (`moveLinkIn`).
+ *
+ * @param sides Host and container handles and sockets.
+ * @param device The host device.
+ * @param ifName The name in the container.
+ * @returns The device as seen in the container.
+ * @throws {CniError} Code 999 with the reference's step messages; the device is back in the
+ *   host, named and up as before.
+ */
+export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link {
+  const undo: (() => void)[] = [];
+  using temp = tempNetns();
+  using tsock = openNetlink({ netns: temp, returnTo: sides.hostNs });
+  const hostName = device.name;
+  const saved = captureL3(sides.host, device);
+  try {
+    // Undone last: the device is back in the host by then, under its name.
+    undo.push(() => {
+      const back = linkFind(sides.host, { name: hostName });
+      if (!back) return;
+      if (device.up) linkSetUp(sides.host, { index: back.index });
+      restoreL3(sides.host, back.index, saved);
+    });
+    try {
+      linkSetNsFd(sides.host, { index: device.index }, temp.fd);
+    } catch (err) {
+      throw fail(`failed to move "${hostName}" to tempNS: ${errText(err)}`, err);
+    }
+    let inTemp: Link;
+    try {
+      inTemp = linkGet(tsock, { name: hostName });
+    } catch (err) {
+      throw fail(`failed to find "${hostName}" in tempNS: ${errText(err)}`, err);
+    }
+    // Destroying the temporary namespace with the device in it would lose a virtual device
+    // and send a physical one to the initial namespace: it goes back to the host instead.
+    undo.push(() => linkSetNsFd(tsock, { index: inTemp.index }, sides.hostNs.fd));
+    if (hostName !== ifName) {
+      try {
+        linkSetName(tsock, { index: inTemp.index }, ifName);
+      } catch (err) {
+        throw fail(
+          `failed to rename host device "${hostName}" to "${ifName}": ${errText(err)}`,
+          err,
+        );
+      }
+      undo.push(() => linkSetName(tsock, { index: inTemp.index }, hostName));
+    }
+    try {
+      linkSetAlias(tsock, { index: inTemp.index }, hostName);
+    } catch (err) {
+      throw fail(`failed to set alias to "${hostName}": ${errText(err)}`, err);
+    }
+    undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, ""));
+    try {
+      linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd);
+    } catch (err) {
+      throw fail(
+        `failed to move "${ifName}" (host: "${hostName}") to container NS: ${errText(err)}`,
+        err,
+      );
+    }
+    let inContainer: Link;
+    try {
+      inContainer = linkGet(sides.container, { name: ifName });
+    } catch (err) {
+      throw fail(`failed to find "${ifName}" in container NS: ${errText(err)}`, err);
+    }
+    // Back to the temporary namespace first; the steps above then run there.
+    undo.push(() => {
+      linkSetNsFd(sides.container, { index: inContainer.index }, temp.fd);
+      inTemp = linkGet(tsock, { name: ifName });
+    });
+    try {
+      linkSetUp(sides.container, { index: inContainer.index });
+    } catch (err) {
+      throw fail(`failed to set "${ifName}" up: ${errText(err)}`, err);
+    }
+    return linkGet(sides.container, { index: inContainer.index });
+  } catch (err) {
+    unwind(undo);
+    throw err;
+  }
+}
+
+/**
+ * Moves a device back from the container to the host under its original name (its alias),
+ * clearing the alias (`moveLinkOut`). The device is left down.
+ *
+ * @param sides Host and container handles and sockets.
+ * @param ifName The name in the container.
+ * @returns The device's host name, or `undefined` when the container has no `ifName` (beyond
+ *   the reference, which fails: DEL is idempotent).
+ * @throws {CniError} Code 999 `failed to find original ifname for "<if>" (alias is not set)`
+ *   for a device this plugin did not move in, or a step's message; the device is then back in
+ *   the container, named and up as before.
+ */
+export function moveLinkOut(sides: MoveSides, ifName: string): string | undefined {
+  const dev = linkFind(sides.container, { name: ifName });
+  if (!dev) return undefined;
+  if (!dev.alias) {
+    throw fail(`failed to find original ifname for "${ifName}" (alias is not set)`);
+  }
+  const hostName = dev.alias;
+  const undo: (() => void)[] = [];
+  using temp = tempNetns();
+  using tsock = openNetlink({ netns: temp, returnTo: sides.hostNs });
+  try {
+    if (dev.up) {
+      undo.push(() => {
+        const back = linkFind(sides.container, { name: ifName });
+        if (back) linkSetUp(sides.container, { index: back.index });
+      });
+    }
+    try {
+      linkSetNsFd(sides.container, { index: dev.index }, temp.fd);
+    } catch (err) {
+      throw fail(`failed to move "${ifName}" to tempNS: ${errText(err)}`, err);
+    }
+    let inTemp: Link;
+    try {
+      inTemp = linkGet(tsock, { name: ifName });
+    } catch (err) {
+      throw fail(`failed to find "${ifName}" in tempNS: ${errText(err)}`, err);
+    }
+    undo.push(() => linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd));
+    if (hostName !== ifName) {
+      try {
+        linkSetName(tsock, { index: inTemp.index }, hostName);
+      } catch (err) {
+        throw fail(
+          `failed to rename device "${ifName}" to "${hostName}": ${errText(err)}`,
+          err,
+        );
+      }
+      undo.push(() => linkSetName(tsock, { index: inTemp.index }, ifName));
+    }
+    try {
+      linkSetAlias(tsock, { index: inTemp.index }, "");
+    } catch (err) {
+      throw fail(`failed to unset alias of "${hostName}": ${errText(err)}`, err);
+    }
+    undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, hostName));
+    try {
+      linkSetNsFd(tsock, { index: inTemp.index }, sides.hostNs.fd);
+    } catch (err) {
+      throw fail(`failed to move "${hostName}" to hostNS: ${errText(err)}`, err);
+    }
+    return hostName;
+  } catch (err) {
+    unwind(undo);
+    throw err;
+  }
+}

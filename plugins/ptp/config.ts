@@ -1,0 +1,126 @@
+/**
+ * ptp configuration: `ipMasq`, `ipMasqBackend`, `mtu`, `ipam` and `dns`, as the newest
+ * reference `plugins/main/ptp` reads them, validated before anything is touched (the reference
+ * passes a bad MTU on to the kernel; here it is a code 7 naming the field).
+ *
+ * @module
+ */
+import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
+import type { DNS } from "../../cni/types.ts";
+import { parseLenient, parseWith } from "../../cni/validate.ts";
+
+/** The validated ptp configuration. */
+export interface PtpConf {
+  /** Network name. */
+  name: string;
+  /** The config's `cniVersion`. */
+  cniVersion: string;
+  /** Masquerade traffic of the container's addresses leaving their subnet. */
+  ipMasq: boolean;
+  /** Masquerade backend; `undefined` picks iptables unless it is unusable. */
+  ipMasqBackend: "iptables" | "nftables" | undefined;
+  /** MTU of both veth ends (0: kernel default). */
+  mtu: number;
+  /** IPAM plugin type (required: ADD, CHECK and STATUS fail with `no plugin name provided`). */
+  ipamType: string;
+  /** The netconf `dns` when any field is set: it replaces the IPAM plugin's. */
+  dns: DNS | undefined;
+}
+
+const ptpSchema = lazy(() => {
+  const strings = z.optional(z.nullable(z.array(z.string())));
+  return z.looseObject({
+    cniVersion: z.string(),
+    name: z.string(),
+    ipMasq: z.optional(z.nullable(z.boolean())),
+    ipMasqBackend: z.optional(z.nullable(z.enum(["iptables", "nftables"]))),
+    mtu: z.optional(z.nullable(
+      z.int().check(
+        z.refine(
+          (n) => n === 0 || (n >= 68 && n <= 65535),
+          "must be 0 (kernel default) or between 68 and 65535",
+        ),
+      ),
+    )),
+    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
+    dns: z.optional(z.nullable(z.looseObject({
+      nameservers: strings,
+      domain: z.optional(z.nullable(z.string())),
+      search: strings,
+      options: strings,
+    }))),
+  });
+});
+
+/**
+ * The netconf `dns` when any of its fields is set (the reference's `dnsConfSet`), else
+ * undefined.
+ *
+ * @param dns The `dns` object as given.
+ * @returns The fields that are set, or undefined.
+ */
+export function setDns(
+  dns:
+    | {
+      nameservers?: string[] | null | undefined;
+      domain?: string | null | undefined;
+      search?: string[] | null | undefined;
+      options?: string[] | null | undefined;
+    }
+    | null
+    | undefined,
+): DNS | undefined {
+  if (!dns) return undefined;
+  const out: DNS = {};
+  if (dns.nameservers) out.nameservers = dns.nameservers;
+  if (dns.domain) out.domain = dns.domain;
+  if (dns.search) out.search = dns.search;
+  if (dns.options) out.options = dns.options;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
+ * of it does not run): ADD never needs it, and CHECK reads it itself.
+ */
+function withoutPrevResult(config: unknown): unknown {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
+  const descriptors = Object.getOwnPropertyDescriptors(config);
+  delete descriptors.prevResult;
+  return Object.defineProperties({}, descriptors);
+}
+
+/**
+ * Loads and validates a ptp configuration. Nothing in the kernel is touched.
+ *
+ * @example Defaults
+ * ```ts
+ * import { loadPtpConf } from "./config.ts";
+ * const conf = loadPtpConf({
+ *   cniVersion: "1.0.0", name: "n", type: "ptp", ipam: { type: "host-local" },
+ * });
+ * console.log(conf.mtu, conf.ipMasq, conf.ipamType); // 0 false "host-local"
+ * ```
+ *
+ * @param config The parsed stdin JSON.
+ * @param options `lenient`: drop what does not validate instead of failing (DEL).
+ * @returns The defaulted configuration.
+ * @throws {CniError} Code 7 naming each bad field (`failed to load netconf: field "mtu": ...`).
+ */
+export function loadPtpConf(config: unknown, options: { lenient?: boolean } = {}): PtpConf {
+  const what = "failed to load netconf";
+  const input = withoutPrevResult(config);
+  const raw = options.lenient
+    ? parseLenient(ptpSchema(), input, { what }).data
+    : parseWith(ptpSchema(), input, { what });
+  return {
+    name: raw.name,
+    cniVersion: raw.cniVersion,
+    ipMasq: raw.ipMasq ?? false,
+    ipMasqBackend: raw.ipMasqBackend ?? undefined,
+    mtu: raw.mtu ?? 0,
+    ipamType: raw.ipam?.type ?? "",
+    dns: setDns(raw.dns),
+  };
+}

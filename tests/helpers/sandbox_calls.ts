@@ -1,0 +1,279 @@
+// deno-lint-ignore-file no-explicit-any -- JSON from the ip/iptables oracles is read loosely
+/**
+ * For scenario scripts that run inside a host sandbox (a network namespace acting as the host,
+ * private `/run`, `/var/lib` and `/sys`; see `host_sandbox.ts`): one plugin call three ways —
+ * the Go reference binary, our exec'd launcher, our plugin in-process — and `ip -j` /
+ * `iptables-save` oracles with the random parts (veth names, MACs) taken out.
+ *
+ * The helpers act on nothing themselves, but a plugin called through them acts on the
+ * namespace it runs in as the host: scenarios with plugins that touch the host side (ptp,
+ * host-device) run only inside a sandbox; container-only plugins (vrf) may run anywhere.
+ *
+ * @module
+ */
+import { runPlugin } from "../../cni/skel.ts";
+import { createDelegate } from "../../cni/invoke.ts";
+import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
+import { pendingKernelWork } from "../../netlink/socket.ts";
+
+/** Where the Go reference plugins are. */
+export const REF_DIR = "/usr/lib/cni";
+
+/** How a plugin is run. */
+export type Impl = "ref" | "exec" | "inproc";
+
+/** One call's outcome. */
+export interface CallOut {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** The `CNI_*` values of a call. */
+export interface CallEnv {
+  /** CNI_CONTAINERID. */
+  cid: string;
+  /** CNI_NETNS. */
+  netns: string;
+  /** CNI_IFNAME. */
+  ifName: string;
+  /** CNI_ARGS. */
+  args?: string;
+}
+
+const dec = new TextDecoder();
+
+/**
+ * Runs a program and returns its output (no check of the exit code).
+ *
+ * @param cmd Program.
+ * @param args Arguments.
+ * @param stdin Text for stdin.
+ * @param env Environment (replaces the process's when given).
+ * @returns The outcome.
+ */
+export async function run(
+  cmd: string,
+  args: string[],
+  stdin?: string,
+  env?: Record<string, string>,
+): Promise<CallOut> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(env && { env, clearEnv: true }),
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin)).catch(() => {});
+    await w.close().catch(() => {});
+  }
+  const out = await child.output();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Runs a program that must succeed.
+ *
+ * @param cmd Program.
+ * @param args Arguments.
+ * @returns Its stdout.
+ */
+export async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const out = await run(cmd, args);
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${out.stderr}`);
+  return out.stdout;
+}
+
+/**
+ * `ip -j ...` parsed (an empty answer is `[]`).
+ *
+ * @param args Arguments after `ip -j` (e.g. `["-n", "c1", "route", "show"]`).
+ * @returns The JSON.
+ */
+export async function ipj(...args: string[]): Promise<any[]> {
+  const text = await sh("ip", "-j", ...args);
+  return text.trim() === "" ? [] : JSON.parse(text);
+}
+
+/**
+ * Calls a plugin once.
+ *
+ * @param impl The Go reference, our launcher, or our plugin in-process.
+ * @param plugin The plugin type.
+ * @param command The verb.
+ * @param conf The network configuration.
+ * @param env The call's `CNI_*` values.
+ * @param launchers Our launcher directory (for `exec`).
+ * @returns The outcome, as a process would print it.
+ */
+export async function callPlugin(
+  impl: Impl,
+  plugin: string,
+  command: string,
+  conf: unknown,
+  env: CallEnv,
+  launchers: string,
+): Promise<CallOut> {
+  const path = impl === "ref" ? REF_DIR : launchers;
+  const vars = {
+    PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: env.cid,
+    CNI_NETNS: env.netns,
+    CNI_IFNAME: env.ifName,
+    CNI_ARGS: env.args ?? "",
+    CNI_PATH: path,
+  };
+  const stdin = JSON.stringify(conf);
+  if (impl !== "inproc") return await run(`${path}/${plugin}`, [], stdin, vars);
+  const fns = await BUILTIN_PLUGINS[plugin]!();
+  const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer", env: vars });
+  const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(stdin) }, {
+    delegate,
+  });
+  await pendingKernelWork();
+  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+}
+
+/**
+ * Replaces random parts for comparison: `veth` names, MACs, and given literal strings.
+ *
+ * @param value Any JSON value.
+ * @param names Literal names to replace, e.g. `{ "vethab12cd34": "<hostveth>" }`.
+ * @returns A normalised copy.
+ */
+export function normalise(value: unknown, names: Record<string, string> = {}): any {
+  let text = JSON.stringify(value);
+  for (const [from, to] of Object.entries(names)) text = text.replaceAll(from, to);
+  return JSON.parse(
+    text
+      .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, "<mac>")
+      .replace(/veth[0-9a-f]{8}/g, "<veth>"),
+  );
+}
+
+/**
+ * Sorts object keys recursively (the reference 1.1.1 prints results in struct order, ours
+ * sorted).
+ *
+ * @param value Any JSON value.
+ * @returns A copy with sorted keys.
+ */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}
+
+/**
+ * The parts of `ip -j -d link show` entries a plugin decides (not counters, not ids).
+ *
+ * @param links `ip -j -d link show` output.
+ * @returns Name, kind, MTU, flags, txqlen, alias and master per link.
+ */
+export function linkShape(links: any[]): any[] {
+  return links.map((l) => ({
+    ifname: l.ifname,
+    kind: l.linkinfo?.info_kind ?? null,
+    mtu: l.mtu,
+    up: (l.flags as string[]).includes("UP"),
+    txqlen: l.txqlen ?? 0,
+    ifalias: l.ifalias ?? null,
+    master: l.master ?? null,
+    address: l.address,
+  }));
+}
+
+/**
+ * The addresses of `ip -j addr show` (link-local IPv6 left out: the kernel makes them).
+ *
+ * @param entries `ip -j addr show` output.
+ * @returns `local/prefixlen scope S [brd B]` strings per link.
+ */
+export function addrShape(entries: any[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of entries) {
+    out[e.ifname] = (e.addr_info as any[])
+      .filter((a) => !(a.family === "inet6" && a.scope === "link"))
+      .map((a) =>
+        `${a.local}/${a.prefixlen} scope ${a.scope}${a.broadcast ? ` brd ${a.broadcast}` : ""}`
+      );
+  }
+  return out;
+}
+
+/**
+ * Routes of `ip -j route show` as `ip route` lines (IPv6 link-local and multicast left out).
+ *
+ * @param routes `ip -j [-6] route show [table T]` output.
+ * @returns One string per route, sorted.
+ */
+export function routeShape(routes: any[]): string[] {
+  return routes
+    .filter((r) => !String(r.dst).startsWith("fe80::") && !String(r.dst).startsWith("ff00::"))
+    .map((r) =>
+      [
+        r.type && r.type !== "unicast" ? r.type : "",
+        r.dst,
+        r.gateway ? `via ${r.gateway}` : "",
+        r.dev ? `dev ${r.dev}` : "",
+        r.table ? `table ${r.table}` : "",
+        r.protocol ? `proto ${r.protocol}` : "",
+        r.scope ? `scope ${r.scope}` : "",
+        r.prefsrc ? `src ${r.prefsrc}` : "",
+        r.metric !== undefined ? `metric ${r.metric}` : "",
+        (r.flags ?? []).length ? `flags ${(r.flags as string[]).join(",")}` : "",
+      ].filter((x) => x !== "").join(" ")
+    ).sort();
+}
+
+/**
+ * `iptables-save -t nat` (v4 and v6) lines mentioning a string, without counters.
+ *
+ * @param needle What to look for (a chain name, a comment text).
+ * @returns The matching lines.
+ */
+export async function natLines(needle: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const cmd of ["iptables-save", "ip6tables-save"]) {
+    const text = await sh(cmd, "-t", "nat");
+    out.push(
+      ...text.split("\n").filter((l) => l.includes(needle)).map((l) =>
+        l.replace(/\[\d+:\d+\]/, "")
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The lease files of a host-local store (`<net>/<ip>`), without `lock` and
+ * `last_reserved_ip.*`.
+ *
+ * @param dataDir The store's `dataDir`.
+ * @returns Sorted relative paths; empty when there is no store.
+ */
+export function leaseFiles(dataDir: string): string[] {
+  const out: string[] = [];
+  try {
+    for (const net of Deno.readDirSync(dataDir)) {
+      if (!net.isDirectory) continue;
+      for (const f of Deno.readDirSync(`${dataDir}/${net.name}`)) {
+        if (f.isFile && f.name !== "lock" && !f.name.startsWith("last_reserved_ip")) {
+          out.push(`${net.name}/${f.name}`);
+        }
+      }
+    }
+  } catch {
+    // no store
+  }
+  return out.sort();
+}
