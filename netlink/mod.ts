@@ -92,6 +92,10 @@ export {
   IFA_F_PERMANENT,
   IFA_F_SECONDARY,
   IFA_F_TENTATIVE,
+  RTPROT_BOOT,
+  RTPROT_KERNEL,
+  RTPROT_RA,
+  RTPROT_STATIC,
 } from "./constants.ts";
 export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";

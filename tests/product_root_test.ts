@@ -4,7 +4,6 @@
 import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
 import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
-import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
 
 const PERMS = "--allow-ffi --allow-read --allow-write --allow-env --allow-run";
 const CLI = `"$DENO" run --quiet ${PERMS} cli.ts`;
