@@ -86,23 +86,26 @@ export {
   checkCompatible,
   commandMinVersion,
   compareVersions,
-  convertResult,
   decodeVersion,
   decodeVersionInfo,
-  formatResult,
   LEGACY_VERSIONS,
   negotiateVersion,
-  parseResult,
   parseVersion,
   pluginSupports,
-  resultTypeVersions,
-  toCurrentResult,
   versionGt,
   versionGte,
   versionInfoJson,
   versionsStartingFrom,
 } from "./cni/version.ts";
-export type { ParseResultOptions, VersionInfo } from "./cni/version.ts";
+export type { VersionInfo } from "./cni/version.ts";
+export {
+  convertResult,
+  formatResult,
+  parseResult,
+  resultTypeVersions,
+  toCurrentResult,
+} from "./cni/results/mod.ts";
+export type { ParseResultOptions } from "./cni/results/mod.ts";
 
 // Configuration
 export {
@@ -139,8 +142,6 @@ export {
   CNI_NETNS,
   CNI_NETNS_OVERRIDE,
   CNI_PATH,
-  DEFAULT_IFNAME,
-  DEFAULT_NETCONFPATH,
   formatCniArgs,
   NETCONFPATH,
   parseCapArgs,
@@ -205,11 +206,19 @@ export type {
   Runtime,
 } from "./cni/libcni.ts";
 
+// Defaults
+export {
+  CNI_STATE_DIR,
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CNI_PATH,
+  DEFAULT_IFNAME,
+  DEFAULT_NETCONFPATH,
+} from "./cni/defaults.ts";
+
 // Result cache
 export {
   CACHE_KIND_V1,
   cacheFilePath,
-  DEFAULT_CACHE_DIR,
   deleteCacheEntry,
   formatCacheEntry,
   listCachedAttachments,
@@ -235,7 +244,7 @@ export {
   openNetns,
   withNetns,
 } from "./netns/netns.ts";
-export type { WithNetnsOptions } from "./netns/netns.ts";
+export type { SyncOnly, Thenable, WithNetnsOptions } from "./netns/netns.ts";
 export {
   NETNS_RUN_DIR,
   netnsAdd,

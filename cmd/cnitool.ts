@@ -9,7 +9,13 @@
 import { sha512Hex } from "../cni/_sha512.ts";
 import { resolve } from "../cni/_path.ts";
 import { parseCapArgs, parseCniArgs } from "../cni/args.ts";
-import { DEFAULT_CACHE_DIR, listCachedAttachments } from "../cni/cache.ts";
+import { listCachedAttachments } from "../cni/cache.ts";
+import {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CNI_PATH,
+  DEFAULT_IFNAME,
+  DEFAULT_NETCONFPATH,
+} from "../cni/defaults.ts";
 import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import { splitCniPath } from "../cni/find.ts";
@@ -28,9 +34,6 @@ import { goMarshal } from "../cni/_json.ts";
 import { versionGte } from "../cni/version.ts";
 import { defaultNetworkText } from "./default_network.ts";
 import { requirePrivileges } from "./privileges.ts";
-
-/** `CNI_PATH` when the environment has none (the reference cnitool has no default). */
-export const DEFAULT_CNI_PATH = "/opt/cni/bin";
 
 /** Where a handler writes, and what it reads. */
 export interface CnitoolIo {
@@ -131,7 +134,7 @@ function parseTimeout(text: string): number {
 
 function settings(ctx: Ctx) {
   const env = ctx.io.env;
-  const confDir = env.NETCONFPATH || "/etc/cni/net.d";
+  const confDir = env.NETCONFPATH || DEFAULT_NETCONFPATH;
   const cniPath = splitCniPath(env.CNI_PATH || DEFAULT_CNI_PATH);
   let mode;
   try {
@@ -181,7 +184,7 @@ function runtimeArgs(ctx: Ctx): {
 
 function runtimeOf(ctx: Ctx) {
   const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
-  const ifName = ctx.flags.ifname || ctx.io.env.CNI_IFNAME || "eth0";
+  const ifName = ctx.flags.ifname || ctx.io.env.CNI_IFNAME || DEFAULT_IFNAME;
   return { containerId: cnitoolContainerId(netns), netns, ifName, ...runtimeArgs(ctx) };
 }
 
@@ -333,7 +336,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   install: {
     usage: "install [--dir DIR] [--force] [--deno PATH]",
     summary:
-      "Install cnitool, bridge, loopback and host-local into a CNI bin dir (default /opt/cni/bin)",
+      `Install cnitool, bridge, loopback and host-local into a CNI bin dir (default ${DEFAULT_CNI_PATH})`,
     minArgs: 0,
     maxArgs: 0,
     async run(ctx) {
@@ -423,23 +426,23 @@ const OPTIONS = {
  */
 export function helpText(command?: string): string {
   const common = `Options:
-  -i, --ifname NAME     interface name in the container (default: CNI_IFNAME or eth0)
+  -i, --ifname NAME     interface name in the container (default: CNI_IFNAME or ${DEFAULT_IFNAME})
       --builtins MODE   fallback (binary on CNI_PATH wins), prefer (built-in first), never
                         (default: CNI_BUILTINS or fallback)
       --timeout T       kill a plugin running longer than T (500ms, 10s, 2m; CNI_TIMEOUT)
-      --cache-dir DIR   result cache directory (default: CNI_CACHE_DIR or /var/lib/cni)
+      --cache-dir DIR   result cache directory (default: CNI_CACHE_DIR or ${DEFAULT_CACHE_DIR})
       --netconf-dir DIR exec: configuration directory (default: NETCONFPATH)
       --network NAME    exec: network to join (repeatable; default: all, else the default)
       --default-network exec: join the embedded default network (first), whatever the
                         directory holds (see default-config)
-      --dir DIR         install: target directory (default /opt/cni/bin)
+      --dir DIR         install: target directory (default ${DEFAULT_CNI_PATH})
       --force           install: replace entries that are not denocni's
       --deno PATH       install: Deno binary the launchers run (default: this one)
       --bundle FILE     install: bundle to install (default: this program's, or built)
   -v, --verbose         show the cause of errors
   -h, --help            show help
 
-Environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH (default /opt/cni/bin), CNI_IFNAME, CNI_ARGS, CAP_ARGS
+Environment: NETCONFPATH (default ${DEFAULT_NETCONFPATH}), CNI_PATH (default ${DEFAULT_CNI_PATH}), CNI_IFNAME, CNI_ARGS, CAP_ARGS
 `;
   const spec = command ? COMMANDS[command] : undefined;
   if (spec) return `Usage: cnitool ${spec.usage}\n\n${spec.summary}.\n\n${common}`;

@@ -9,6 +9,7 @@
  * @module
  */
 import { listNetworks, loadConfList, type NetworkConfigList, parseConfList } from "../cni/conf.ts";
+import { DEFAULT_IFNAME } from "../cni/defaults.ts";
 import { CniError } from "../cni/errors.ts";
 import type { Invoker } from "../cni/invoke.ts";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
@@ -133,7 +134,7 @@ export async function execInFreshNetns(req: ExecRequest): Promise<number> {
       const rt: RuntimeConf = {
         containerId: `denocni-exec-${id}`,
         netns: nsPath,
-        ifName: i === 0 ? (req.ifName ?? "eth0") : `eth${i}`,
+        ifName: i === 0 ? (req.ifName ?? DEFAULT_IFNAME) : `eth${i}`,
         ...(req.args && req.args.length > 0 && { args: req.args }),
         ...(req.capabilityArgs && { capabilityArgs: req.capabilityArgs }),
       };

@@ -26,10 +26,6 @@ export const CNI_NETNS_OVERRIDE = "CNI_NETNS_OVERRIDE";
 export const NETCONFPATH = "NETCONFPATH";
 /** `CAP_ARGS`: cnitool's capability arguments (JSON object). */
 export const CAP_ARGS = "CAP_ARGS";
-/** cnitool's default configuration directory. */
-export const DEFAULT_NETCONFPATH = "/etc/cni/net.d";
-/** cnitool's default interface name. */
-export const DEFAULT_IFNAME = "eth0";
 
 /**
  * Parses `CNI_ARGS` the way cnitool does: `;`-separated pairs, each splitting on `=` into

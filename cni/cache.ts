@@ -10,24 +10,22 @@ import { CniError, ErrorCode } from "./errors.ts";
 import { MAX_CONFIG_BYTES, readRegularFileSync } from "./read_bounded.ts";
 import { goMarshal, sortKeysDeep } from "./_json.ts";
 
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+const STD_BASE64_REGEXP = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Decodes base64 as strictly as Go's `json.Unmarshal` into `[]byte` (`base64.StdEncoding`):
+ * standard alphabet, padding required, CR and LF skipped, nothing else. Returns `undefined`
+ * where Go fails (the entry then reads as not a `cniCacheV1` one, as in libcni).
+ */
+function decodeStdBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/[\r\n]/g, "");
+  if (clean.length % 4 !== 0 || !STD_BASE64_REGEXP.test(clean)) return undefined;
+  try {
+    return Uint8Array.fromBase64(clean);
+  } catch {
+    return undefined;
   }
-  return btoa(bin);
 }
-
-function fromBase64(text: string): Uint8Array {
-  // As lenient as Buffer.from(text, "base64"): URL alphabet accepted, other characters ignored.
-  let clean = text.replaceAll("-", "+").replaceAll("_", "/").replace(/[^A-Za-z0-9+/]/g, "");
-  if (clean.length % 4 === 1) clean = clean.slice(0, -1);
-  const bin = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, "="));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-/** libcni's default cache directory. */
-export const DEFAULT_CACHE_DIR = "/var/lib/cni";
 
 /**
  * Largest cache entry read: it holds the list's config (at most `MAX_CONFIG_BYTES`) in
@@ -108,7 +106,7 @@ export interface CacheWrite extends AttachmentKey {
  * console.log(p); // /var/lib/cni/results/mynet-c1-eth0
  * ```
  *
- * @param cacheDir The cache directory (e.g. {@linkcode DEFAULT_CACHE_DIR}).
+ * @param cacheDir The cache directory (e.g. `DEFAULT_CACHE_DIR` of `defaults.ts`).
  * @param key Network name, container ID and interface name, all non-empty.
  * @returns `<cacheDir>/results/<net>-<cid>-<ifname>`.
  * @throws {CniError} Code 7 when a part is empty.
@@ -137,7 +135,7 @@ export function formatCacheEntry(entry: CacheWrite): string {
   const json: CacheEntryJson = {
     kind: CACHE_KIND_V1,
     containerId: entry.containerId,
-    config: toBase64(entry.config),
+    config: entry.config.toBase64(),
     ifName: entry.ifName,
     networkName: entry.networkName,
   };
@@ -207,11 +205,19 @@ function decodeEntry(data: Uint8Array): CachedAttachment | null {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
   const e = json as Partial<Record<keyof CacheEntryJson, unknown>>;
   if (e.kind !== CACHE_KIND_V1) return null;
+  // Go decodes `config` into []byte: null or absent is empty, anything but valid base64 text
+  // fails the whole entry.
+  const config = e.config === undefined || e.config === null
+    ? new Uint8Array()
+    : typeof e.config === "string"
+    ? decodeStdBase64(e.config)
+    : undefined;
+  if (config === undefined) return null;
   const out: CachedAttachment = {
     networkName: typeof e.networkName === "string" ? e.networkName : "",
     containerId: typeof e.containerId === "string" ? e.containerId : "",
     ifName: typeof e.ifName === "string" ? e.ifName : "",
-    config: typeof e.config === "string" ? fromBase64(e.config) : new Uint8Array(),
+    config,
     netns: typeof e.netns === "string" ? e.netns : "",
     cniArgs: Array.isArray(e.cniArgs)
       ? e.cniArgs.filter((p): p is [string, string] =>

@@ -148,3 +148,53 @@ Deno.test("readCachedResult() treats a FIFO, a device link or an oversized entry
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readCacheEntry() decodes config as strictly as Go's base64.StdEncoding in json.Unmarshal", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocni-cache-" });
+  const key = { networkName: "n", containerId: "c", ifName: "eth0" };
+  const read = async (config: unknown) => {
+    await Deno.mkdir(join(dir, "results"), { recursive: true });
+    await Deno.writeTextFile(
+      join(dir, "results", "n-c-eth0"),
+      JSON.stringify({
+        kind: "cniCacheV1",
+        containerId: "c",
+        config,
+        ifName: "eth0",
+        networkName: "n",
+      }),
+    );
+    const e = await readCacheEntry(dir, key);
+    return e === null ? null : Array.from(e.config);
+  };
+  try {
+    // Answers of go1.19 json.Unmarshal into []byte, input by input.
+    const cases: [unknown, number[] | null][] = [
+      ["", []],
+      [null, []],
+      ["QQ==", [65]],
+      ["QR==", [65]], // non-zero trailing bits are ignored (not Strict())
+      ["QUJ=", [65, 66]],
+      ["QU\nJD\r\n", [65, 66, 67]], // CR and LF are skipped anywhere
+      ["QQ=\n=", [65]],
+      ["QQ", null], // padding is required
+      ["QQ=", null],
+      ["Q===", null],
+      ["====", null],
+      ["QU JD", null], // other white space is not skipped
+      ["QU\tJD", null],
+      ["-_8=", null], // not the URL alphabet
+      ["QQ==QQ==", null], // nothing after padding
+      ["QUJD=", null],
+      [5, null],
+      [["QQ=="], null],
+    ];
+    for (const [config, want] of cases) assertEquals([config, await read(config)], [config, want]);
+    // Every byte value survives a write and a read.
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    await writeCacheEntry(dir, { ...key, config: all });
+    assertEquals((await readCacheEntry(dir, key))?.config, all);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -23,7 +23,8 @@ import type { NetConf, RuntimeConf } from "./types.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "./types.ts";
 import { parseWith } from "./validate.ts";
 import { MAX_CONFIG_BYTES, readRegularFileSync } from "./read_bounded.ts";
-import { parseResult, parseVersion, versionGt } from "./version.ts";
+import { parseResult } from "./results/mod.ts";
+import { parseVersion, versionGt } from "./version.ts";
 
 export type { RuntimeConf } from "./types.ts";
 

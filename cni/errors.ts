@@ -20,6 +20,8 @@ export const ErrorCode = {
   DecodingFailure: 6,
   /** Invalid network config. */
   InvalidNetworkConfig: 7,
+  /** Invalid network namespace: `CNI_NETNS` is the plugin's own (libcni 1.2 `ErrInvalidNetNS`). */
+  InvalidNetNs: 8,
   /** Try again later. */
   TryAgainLater: 11,
   /** The plugin is not available (STATUS). */

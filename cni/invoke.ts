@@ -12,7 +12,8 @@ import { findInPath, PluginNotFoundError, splitCniPath } from "./find.ts";
 import type { CmdArgs, Delegate, PluginRegistry } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
 import { type CniCommand, CURRENT_VERSION, type Result } from "./types.ts";
-import { decodeVersionInfo, parseResult, toCurrentResult, type VersionInfo } from "./version.ts";
+import { parseResult, toCurrentResult } from "./results/mod.ts";
+import { decodeVersionInfo, type VersionInfo } from "./version.ts";
 
 /** The per-call parameters of a plugin invocation (what becomes the `CNI_*` variables). */
 export interface InvokeArgs {

@@ -8,18 +8,19 @@
  */
 import {
   type AttachmentKey,
-  DEFAULT_CACHE_DIR,
   deleteCacheEntry,
   listCachedAttachments,
   readCachedResult,
   writeCacheEntry,
 } from "./cache.ts";
+import { DEFAULT_CACHE_DIR } from "./defaults.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
 import { buildPluginConfig, type NetworkConfigList, type PluginConfig } from "./conf.ts";
-import { convertResult, versionGte } from "./version.ts";
+import { convertResult } from "./results/mod.ts";
+import { versionGte } from "./version.ts";
 
 /** A loaded network configuration list (from `conf.ts`). */
 export type NetworkList = NetworkConfigList;

@@ -14,7 +14,7 @@
 import { CniError, ErrorCode } from "./errors.ts";
 import type { CmdArgs } from "./plugin.ts";
 import type { Result } from "./types.ts";
-import { parseResult, resultTypeVersions } from "./version.ts";
+import { parseResult, resultTypeVersions } from "./results/mod.ts";
 
 function fail(details: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {

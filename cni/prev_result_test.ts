@@ -3,7 +3,7 @@ import { CniError } from "./errors.ts";
 import type { CmdArgs } from "./plugin.ts";
 import { prevResultAsGiven } from "./prev_result.ts";
 import type { NetConf } from "./types.ts";
-import { convertResult, resultTypeVersions } from "./version.ts";
+import { convertResult, resultTypeVersions } from "./results/mod.ts";
 
 function args(config: Record<string, unknown>): CmdArgs {
   return {

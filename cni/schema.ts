@@ -1,8 +1,7 @@
 /**
  * `zod/mini` schemas for CNI inputs (results, network configuration lists, plugin
- * configurations, runtime config, names, container IDs) and the IP / CIDR parsing they
- * rely on, which follows Go's `net.ParseIP` / `net.ParseCIDR` (and `IPNet.String()` for the
- * canonical text, host bits kept) so that re-serialised addresses match the reference.
+ * configurations, runtime config, names, container IDs). Addresses are checked with `ip/`,
+ * which follows Go's `net.ParseIP` / `net.ParseCIDR`.
  *
  * Each schema is a function that builds it on first call and returns the same one after
  * (`lazy`), so importing this module builds none: a plugin answering VERSION never pays for
@@ -14,134 +13,10 @@
 import * as z from "./_zod.ts";
 import { lazy } from "./_lazy.ts";
 import { NAME_REGEXP } from "./types.ts";
-import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.ts";
-
-// ---------------------------------------------------------------------------------------
-// IP addresses and CIDRs (Go semantics)
-// ---------------------------------------------------------------------------------------
-
-const DECIMAL_REGEXP = /^[0-9]+/;
+import { parseCidr } from "../ip/cidr.ts";
+import { parseIp } from "../ip/parse.ts";
 
 export { NAME_REGEXP };
-
-/** A parsed IP address: always 16 bytes (IPv4 stored IPv4-mapped, like Go's `net.IP`). */
-export interface IpAddr {
-  /** The 16 address bytes. */
-  bytes: Uint8Array;
-  /** True when the text was a dotted IPv4 address (Go `netip.Addr.Is4`). */
-  parsedAs4: boolean;
-}
-
-/**
- * Parses an IP address like Go's `net.ParseIP` (no zones, no leading zeros in IPv4 parts).
- *
- * @param s The text.
- * @returns The address, or `undefined` when invalid.
- * @example Parsing
- * ```ts
- * import { formatIp, parseIp } from "./schema.ts";
- * console.log(formatIp(parseIp("fd00:0:0::2")!)); // fd00::2
- * ```
- */
-export function parseIp(s: string): IpAddr | undefined {
-  if (s.includes(":")) {
-    const b = parseIPv6Bytes(s);
-    return b ? { bytes: b, parsedAs4: false } : undefined;
-  }
-  const v4 = parseIPv4Bytes(s);
-  if (!v4) return undefined;
-  const bytes = new Uint8Array(16);
-  bytes[10] = 0xff;
-  bytes[11] = 0xff;
-  bytes.set(v4, 12);
-  return { bytes, parsedAs4: true };
-}
-
-/**
- * True when the address has an IPv4 form (Go `ip.To4() != nil`): dotted IPv4 or
- * IPv4-mapped IPv6.
- *
- * @param ip The address.
- * @returns Whether it is IPv4.
- */
-export function isIPv4(ip: IpAddr): boolean {
-  return isIPv4Mapped(ip.bytes);
-}
-
-/**
- * Formats an address like Go's `net.IP.String()`: dotted quad for IPv4 (and IPv4-mapped),
- * RFC 5952 for IPv6.
- *
- * @param ip The address.
- * @returns The canonical text.
- */
-export function formatIp(ip: IpAddr): string {
-  const b = ip.bytes;
-  if (isIPv4(ip)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  return formatIPv6(b);
-}
-
-/** A parsed CIDR: the address with host bits kept, and its prefix length. */
-export interface Cidr {
-  /** The address as written (host bits kept). */
-  ip: IpAddr;
-  /** Prefix length as written (0-32 for dotted IPv4, 0-128 otherwise). */
-  prefix: number;
-}
-
-/**
- * Parses `addr/prefix` like Go's `types.ParseCIDR` (host bits kept).
- *
- * @param s The text.
- * @returns The CIDR, or `undefined` when invalid (Go: `invalid CIDR address: <s>`).
- */
-export function parseCidr(s: string): Cidr | undefined {
-  const slash = s.indexOf("/");
-  if (slash < 0) return undefined;
-  const ip = parseIp(s.slice(0, slash));
-  if (!ip) return undefined;
-  const mask = s.slice(slash + 1);
-  const m = DECIMAL_REGEXP.exec(mask);
-  if (!m || m[0].length !== mask.length || m[0].length > 8) return undefined;
-  const prefix = Number(m[0]);
-  if (prefix > (ip.parsedAs4 ? 32 : 128)) return undefined;
-  return { ip, prefix };
-}
-
-/**
- * Formats a CIDR like Go's `(*net.IPNet).String()` (host bits kept; an IPv4-mapped address
- * with a 128-bit mask prints as IPv4 with the mask's last 32 bits).
- *
- * @param cidr The CIDR.
- * @returns The canonical text.
- */
-export function formatCidr(cidr: Cidr): string {
-  let prefix = cidr.prefix;
-  if (!cidr.ip.parsedAs4 && isIPv4(cidr.ip)) prefix = Math.max(0, prefix - 96);
-  return `${formatIp(cidr.ip)}/${prefix}`;
-}
-
-/**
- * Returns the canonical text of a CIDR string, or `undefined` when it does not parse.
- *
- * @param s The CIDR text.
- * @returns Canonical text like Go prints it after a parse.
- */
-export function canonicalCidr(s: string): string | undefined {
-  const c = parseCidr(s);
-  return c ? formatCidr(c) : undefined;
-}
-
-/**
- * Returns the canonical text of an IP string, or `undefined` when it does not parse.
- *
- * @param s The IP text.
- * @returns Canonical text like Go prints it after a parse.
- */
-export function canonicalIp(s: string): string | undefined {
-  const ip = parseIp(s);
-  return ip ? formatIp(ip) : undefined;
-}
 
 // ---------------------------------------------------------------------------------------
 // Small reusable schemas (each built on first call)

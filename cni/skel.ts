@@ -20,7 +20,7 @@ import { goMarshal } from "./_json.ts";
 
 // version.ts (result parsing and conversion) brings in zod: it is imported by the calls that
 // need it, so that answering VERSION or printing the about text loads no schema code.
-type VersionModule = typeof import("./version.ts");
+type ResultsModule = typeof import("./results/mod.ts");
 
 /** What a plugin process gets. */
 export interface SkelIo {
@@ -320,7 +320,7 @@ function noDelegate(type: string): Promise<never> {
 function prepareConfig(
   conf: Record<string, unknown>,
   version: string,
-  toCurrentResult: VersionModule["toCurrentResult"],
+  toCurrentResult: ResultsModule["toCurrentResult"],
   command: CniCommand,
 ): NetConf {
   const out = { ...conf, cniVersion: version } as NetConf;
@@ -388,9 +388,8 @@ async function dispatch(
   if (!known.includes(command)) {
     throw new CniError(ErrorCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${command}`);
   }
-  const { checkCommandVersion, convertResult, decodeVersion, toCurrentResult } = await import(
-    "./version.ts"
-  );
+  const [{ checkCommandVersion, decodeVersion }, { convertResult, toCurrentResult }] = await Promise
+    .all([import("./version.ts"), import("./results/mod.ts")]);
   const version = decodeVersion(raw);
   checkCommandVersion(command as CniCommand, version, { supported: fns.supportedVersions });
 
@@ -405,7 +404,7 @@ async function dispatch(
       }
       if (own) {
         throw new CniError(
-          8,
+          ErrorCode.InvalidNetNs,
           "plugin's netns and netns from CNI_NETNS should not be the same",
         );
       }

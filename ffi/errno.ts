@@ -59,6 +59,21 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   122: "EDQUOT",
 };
 
+/** `ENOENT`: no such file or directory (`<asm-generic/errno-base.h>`). */
+export const ENOENT = 2;
+/** `EINTR`: interrupted system call (`<asm-generic/errno-base.h>`). */
+export const EINTR = 4;
+/** `EAGAIN` (= `EWOULDBLOCK`): try again (`<asm-generic/errno-base.h>`). */
+export const EAGAIN = 11;
+/** `ENODEV`: no such device (`<asm-generic/errno-base.h>`). */
+export const ENODEV = 19;
+/** `EINVAL`: invalid argument (`<asm-generic/errno-base.h>`). */
+export const EINVAL = 22;
+/** `EPROTO`: protocol error (`<asm-generic/errno.h>`). */
+export const EPROTO = 71;
+/** `EMSGSIZE`: message too long (`<asm-generic/errno.h>`). */
+export const EMSGSIZE = 90;
+
 /** Human text for the errno values users meet most, lower case as `strerror` has it. */
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
   EPERM: "operation not permitted",

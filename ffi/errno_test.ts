@@ -1,5 +1,16 @@
 import { assertEquals, assertMatch } from "../tests/helpers/assert.ts";
-import { ErrnoError, errnoName, errnoText } from "./errno.ts";
+import {
+  EAGAIN,
+  EINTR,
+  EINVAL,
+  EMSGSIZE,
+  ENODEV,
+  ENOENT,
+  EPROTO,
+  ErrnoError,
+  errnoName,
+  errnoText,
+} from "./errno.ts";
 
 Deno.test("errnoName() maps kernel numbers to symbolic names", () => {
   assertEquals(errnoName(17), "EEXIST");
@@ -16,4 +27,11 @@ Deno.test("ErrnoError carries errno, name, syscall and a readable message", () =
   assertEquals(err.syscall, "setns");
   assertEquals(err.message, "setns: invalid argument (EINVAL)");
   assertMatch(new ErrnoError("open", 2, 'open "/x"').message, /^open "\/x": no such file/);
+});
+
+Deno.test("the errno constants are the table's numbers for their names", () => {
+  const constants = { EAGAIN, EINTR, EINVAL, EMSGSIZE, ENODEV, ENOENT, EPROTO };
+  for (const [name, n] of Object.entries(constants)) {
+    assertEquals([name, errnoName(n)], [name, name]);
+  }
 });

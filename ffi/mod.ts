@@ -4,7 +4,19 @@
  * @module
  */
 export * from "./syscalls.ts";
-export { ERRNO_NAMES, ErrnoError, errnoName, errnoText } from "./errno.ts";
+export {
+  EAGAIN,
+  EINTR,
+  EINVAL,
+  EMSGSIZE,
+  ENODEV,
+  ENOENT,
+  EPROTO,
+  ERRNO_NAMES,
+  ErrnoError,
+  errnoName,
+  errnoText,
+} from "./errno.ts";
 export {
   AF_NETLINK,
   cint,

@@ -5,7 +5,7 @@
  * @module
  */
 import { libc } from "./libc.ts";
-import { ErrnoError } from "./errno.ts";
+import { EINTR, ErrnoError } from "./errno.ts";
 import { cint, cstring } from "./structs.ts";
 
 /** Constants from the libc headers for the calls below. */
@@ -102,10 +102,6 @@ export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 /** `NS_GET_NSTYPE` ioctl from `<linux/nsfs.h>`: `_IO(0xb7, 0x3)`. */
 export const NS_GET_NSTYPE = 0xb703;
-/** `EINTR` errno. */
-export const EINTR = 4;
-/** `EAGAIN` errno. */
-export const EAGAIN = 11;
 
 function errno(): number {
   const ptr = libc().__errno_location();

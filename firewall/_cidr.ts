@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { formatIPv6, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.ts";
+import { bitsOf } from "../ip/addr.ts";
+import { networkOf, parsePrefixLength } from "../ip/cidr.ts";
+import { parseIpLiteral } from "../ip/parse.ts";
+import { formatIPv4, formatIPv6 } from "../ip/print.ts";
 
 /**
  * The text iptables prints for an address match, e.g. `10.1.0.2/16` → `10.1.0.0/16`,
@@ -21,22 +24,14 @@ import { formatIPv6, parseIPv4Bytes, parseIPv6Bytes } from "../netlink/ip_text.t
  */
 export function iptablesCidr(text: string): string | undefined {
   const slash = text.indexOf("/");
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const bytes = parseIPv4Bytes(addr) ?? parseIPv6Bytes(addr);
-  if (!bytes) return undefined;
-  const bits = bytes.length * 8;
-  let prefix = bits;
-  if (slash >= 0) {
-    const lenText = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(lenText)) return undefined;
-    prefix = Number(lenText);
-    if (prefix > bits) return undefined;
-  }
-  const net = bytes.slice();
-  for (let i = 0; i < net.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    net[i]! &= (0xff << (8 - keep)) & 0xff;
-  }
-  const shown = net.length === 4 ? net.join(".") : formatIPv6(net);
+  // The family as written: iptables takes ::ffff:a.b.c.d as IPv6, as the kernel does.
+  const ip = parseIpLiteral(slash < 0 ? text : text.slice(0, slash));
+  if (!ip) return undefined;
+  const prefix = slash < 0
+    ? bitsOf(ip.family)
+    : parsePrefixLength(text.slice(slash + 1), bitsOf(ip.family));
+  if (prefix === undefined) return undefined;
+  const net = networkOf({ ip, prefix }).ip;
+  const shown = net.family === 4 ? formatIPv4(net.bytes) : formatIPv6(net.bytes);
   return `${shown}/${prefix}`;
 }

@@ -1,5 +1,11 @@
 /**
- * IP address text <-> bytes, `struct ifaddrmsg` and the `IFA_*` attributes. Pure.
+ * `struct ifaddrmsg`, the `IFA_*` attributes, and address text as `ip(8)` reads and prints it,
+ * on top of the one IP model in `ip/`. Pure.
+ *
+ * Text goes to the kernel in the family it is written in (`::ffff:10.0.0.1` is an `AF_INET6`
+ * address, as `ip addr add` takes it), and kernel bytes come back as `ip -j` prints them
+ * (an `AF_INET6` IPv4-mapped address as `::ffff:10.0.0.1`): the message carries the family,
+ * and the text must not lose it. Go's view of the same text (IPv4) is `ip/`'s `parseIp`.
  *
  * @module
  */
@@ -19,18 +25,16 @@ import {
 } from "./constants.ts";
 import { decodeAttrs, findAttr, readString, readU32 } from "./codec.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
-import { formatIPv6, isIPv4Mapped, parseIPv4Bytes, parseIPv6Bytes } from "./ip_text.ts";
+import { bitsOf, type IpAddr, type IpFamily, ipFromBytes, isIPv4Mapped } from "../ip/addr.ts";
+import { lastOf, parsePrefixLength } from "../ip/cidr.ts";
+import { parseIpLiteral } from "../ip/parse.ts";
+import { formatIPv4, formatIPv6 } from "../ip/print.ts";
 
-/** An address family as users write it. */
-export type IpFamily = 4 | 6;
+/** An address family as users write it: 4 or 6. */
+export type { IpFamily };
 
-/** A parsed IP address. */
-export interface IpAddress {
-  /** 4 or 6. */
-  family: IpFamily;
-  /** 4 or 16 bytes, network order. */
-  bytes: Uint8Array;
-}
+/** A parsed IP address: `ip/`'s {@linkcode IpAddr} (family as written, 4 or 16 bytes). */
+export type IpAddress = IpAddr;
 
 /** A parsed `ip/prefix`. */
 export interface IpPrefix extends IpAddress {
@@ -112,7 +116,7 @@ export function afOf(family: IpFamily): number {
 }
 
 /**
- * Parses an IPv4 or IPv6 address.
+ * Parses an IPv4 or IPv6 address in the family it is written in (`ip(8)`).
  *
  * @param text `"10.1.2.3"` or `"fd00::2"`.
  * @param op The operation, for the error message.
@@ -120,11 +124,9 @@ export function afOf(family: IpFamily): number {
  * @throws {NetlinkInputError} When it is neither.
  */
 export function parseIp(text: string, op = "parse address"): IpAddress {
-  const v4 = parseIPv4Bytes(text);
-  if (v4) return { family: 4, bytes: v4 };
-  const v6 = parseIPv6Bytes(text);
-  if (v6) return { family: 6, bytes: v6 };
-  throw new NetlinkInputError(op, text, "invalid IP address");
+  const ip = parseIpLiteral(text);
+  if (!ip) throw new NetlinkInputError(op, text, "invalid IP address");
+  return ip;
 }
 
 /**
@@ -137,49 +139,31 @@ export function parseIp(text: string, op = "parse address"): IpAddress {
  */
 export function parsePrefix(text: string, op = "parse prefix"): IpPrefix {
   const slash = text.indexOf("/");
-  const ipText = slash === -1 ? text : text.slice(0, slash);
-  const ip = parseIp(ipText, op);
-  const max = ip.family === 4 ? 32 : 128;
+  const ip = parseIp(slash === -1 ? text : text.slice(0, slash), op);
+  const max = bitsOf(ip.family);
   if (slash === -1) return { ...ip, prefixLen: max };
-  const p = text.slice(slash + 1);
-  const n = Number(p);
-  if (!/^\d{1,3}$/.test(p) || n > max) {
+  const n = parsePrefixLength(text.slice(slash + 1), max);
+  if (n === undefined) {
     throw new NetlinkInputError(op, text, `invalid prefix length: need 0..${max}`);
   }
   return { ...ip, prefixLen: n };
 }
 
 /**
- * Formats address bytes as text: dotted quad, or RFC 5952 IPv6 (as `ip` prints it).
+ * Formats kernel address bytes as `ip` prints them: dotted quad, RFC 5952 IPv6, and an
+ * IPv4-mapped IPv6 address as `::ffff:a.b.c.d`.
  *
  * @param bytes 4 or 16 bytes.
  * @returns The text.
  * @throws {NetlinkDecodeError} For other lengths.
  */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.byteLength === 4) return Array.from(bytes).join(".");
+  if (bytes.byteLength === 4) return formatIPv4(bytes);
   if (bytes.byteLength !== 16) {
     throw new NetlinkDecodeError("IP address", 0, `${bytes.byteLength} bytes, need 4 or 16`);
   }
-  // iproute2 prints IPv4-mapped addresses as ::ffff:a.b.c.d
-  if (isIPv4Mapped(bytes)) return `::ffff:${Array.from(bytes.subarray(12)).join(".")}`;
+  if (isIPv4Mapped(bytes)) return `::ffff:${formatIPv4(bytes.subarray(12))}`;
   return formatIPv6(bytes);
-}
-
-/**
- * Zeroes the host bits of an address.
- *
- * @param bytes Address bytes.
- * @param prefixLen Prefix length.
- * @returns A new array with only the network part.
- */
-export function networkOf(bytes: Uint8Array, prefixLen: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  for (let i = 0; i < out.length; i++) {
-    const bits = Math.max(0, Math.min(8, prefixLen - i * 8));
-    out[i] = out[i]! & ((0xff << (8 - bits)) & 0xff);
-  }
-  return out;
 }
 
 /**
@@ -190,12 +174,7 @@ export function networkOf(bytes: Uint8Array, prefixLen: number): Uint8Array {
  * @returns The broadcast address bytes.
  */
 export function broadcastOf(bytes: Uint8Array, prefixLen: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  for (let i = 0; i < out.length; i++) {
-    const bits = Math.max(0, Math.min(8, prefixLen - i * 8));
-    out[i] = out[i]! | (0xff >> bits);
-  }
-  return out;
+  return lastOf({ ip: ipFromBytes(bytes), prefix: prefixLen }).bytes;
 }
 
 /**

@@ -4,7 +4,6 @@ import {
   decodeIfaddrmsg,
   encodeIfaddrmsg,
   formatIp,
-  networkOf,
   parseAddrMessage,
   parseIp,
   parsePrefix,
@@ -51,11 +50,24 @@ Deno.test("parsePrefix() reads prefixes and rejects bad lengths", () => {
   assertThrows(() => parsePrefix("10.0.0.0/x"), NetlinkInputError);
 });
 
-Deno.test("broadcastOf() and networkOf() apply the prefix", () => {
+Deno.test("broadcastOf() sets the host bits", () => {
   assertEquals(formatIp(broadcastOf(parseIp("10.1.2.3").bytes, 24)), "10.1.2.255");
   assertEquals(formatIp(broadcastOf(parseIp("10.1.2.3").bytes, 20)), "10.1.15.255");
-  assertEquals(formatIp(networkOf(parseIp("10.1.2.3").bytes, 20)), "10.1.0.0");
-  assertEquals(formatIp(networkOf(parseIp("fd00::1:2").bytes, 64)), "fd00::");
+});
+
+Deno.test("parseIp() keeps the written family of IPv4-mapped text, as ip(8) sends it", () => {
+  // Go's net would call this IPv4; the kernel and `ip addr add` take it as AF_INET6, and a route
+  // to ::ffff:0:0/96 must stay an IPv6 route.
+  assertEquals(parseIp("::ffff:10.0.0.1").family, 6);
+  const p = parsePrefix("::ffff:0:0/96");
+  assertEquals([p.family, p.prefixLen, formatIp(p.bytes)], [6, 96, "::ffff:0.0.0.0"]);
+});
+
+Deno.test("parsePrefix() reads the length as Go's ParseCIDR does (leading zeros, no sign)", () => {
+  assertEquals(parsePrefix("10.0.0.0/0024").prefixLen, 24);
+  assertThrows(() => parsePrefix("10.0.0.0/+24"), NetlinkInputError, "0..32");
+  assertThrows(() => parsePrefix("10.0.0.0/24 "), NetlinkInputError, "0..32");
+  assertThrows(() => parsePrefix("10.0.0.0/"), NetlinkInputError, "0..32");
 });
 
 Deno.test("scopeNumber() maps ip(8) scope names", () => {

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { ENOENT } from "../ffi/errno.ts";
 import { AF_INET, AF_INET6, NLA_F_NESTED, NLM_F_ACK } from "./constants.ts";
 import {
   CTA_ID,
@@ -49,8 +50,6 @@ import type { RawAttr } from "./codec.ts";
 import { formatIp, type IpFamily } from "./addr.ts";
 import { NetlinkDecodeError, NetlinkError } from "./errors.ts";
 import type { NetlinkSocket } from "./socket.ts";
-
-const ENOENT = 2;
 
 /** One direction of a flow. */
 export interface ConntrackTuple {

@@ -1,9 +1,11 @@
 /**
  * Typed netlink errors. Pure: the errno name and text are given by the caller (the socket
- * layer takes them from the one errno table in `ffi/`), so this file imports nothing.
+ * layer takes them from the one errno table in `ffi/`); the few errors built here take their
+ * errno numbers from that table's constants (`ffi/errno.ts` is plain data, no FFI).
  *
  * @module
  */
+import { EINTR, EINVAL, ENODEV } from "../ffi/errno.ts";
 
 /** What a {@linkcode NetlinkError} is built from. */
 export interface NetlinkErrorInit {
@@ -73,7 +75,7 @@ export class LinkNotFoundError extends NetlinkError {
    * @param extack The kernel's extended-ack text, if any.
    */
   constructor(op: string, target: string, extack?: string) {
-    super({ op, target, errno: 19, code: "ENODEV", description: "no such device", extack });
+    super({ op, target, errno: ENODEV, code: "ENODEV", description: "no such device", extack });
     this.name = "LinkNotFoundError";
   }
 }
@@ -88,7 +90,7 @@ export class NetlinkInputError extends NetlinkError {
    * @param reason What is wrong with it.
    */
   constructor(op: string, target: string, reason: string) {
-    super({ op, target, errno: 22, code: "EINVAL", description: reason });
+    super({ op, target, errno: EINVAL, code: "EINVAL", description: reason });
     this.name = "NetlinkInputError";
   }
 }
@@ -108,7 +110,7 @@ export class DumpInterruptedError extends NetlinkError {
     super({
       op,
       target,
-      errno: 4,
+      errno: EINTR,
       code: "EINTR",
       description: `dump interrupted ${attempts} times by concurrent changes`,
     });

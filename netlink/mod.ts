@@ -83,6 +83,20 @@ export {
   TCA_EGRESS_REDIR,
   TIME_UNITS_PER_SEC,
 } from "./tc_constants.ts";
+export {
+  IFA_F_DADFAILED,
+  IFA_F_DEPRECATED,
+  IFA_F_NODAD,
+  IFA_F_NOPREFIXROUTE,
+  IFA_F_OPTIMISTIC,
+  IFA_F_PERMANENT,
+  IFA_F_SECONDARY,
+  IFA_F_TENTATIVE,
+  RTPROT_BOOT,
+  RTPROT_KERNEL,
+  RTPROT_RA,
+  RTPROT_STATIC,
+} from "./constants.ts";
 export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
 export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
 export {

@@ -17,6 +17,9 @@ import {
   close,
   EAGAIN,
   EINTR,
+  EMSGSIZE,
+  ENODEV,
+  EPROTO,
   ErrnoError,
   errnoName,
   errnoText,
@@ -67,11 +70,6 @@ export const DUMP_ATTEMPTS = 5;
 export const EINTR_ATTEMPTS = 5;
 /** Seconds a receive waits for the kernel before giving up (the kernel answers at once). */
 export const RECV_TIMEOUT_SECONDS = 30;
-
-const ENODEV = 19;
-const EPROTO = 71;
-/** `EMSGSIZE`: a reply datagram did not fit the receive buffer. */
-const EMSGSIZE = 90;
 
 /** Counters of netlink work since the process started (see {@linkcode netlinkStats}). */
 export interface NetlinkStats {

@@ -29,7 +29,7 @@ export {
   THREAD_NETNS_PATH,
   withNetns,
 } from "./netns.ts";
-export type { WithNetnsOptions } from "./netns.ts";
+export type { SyncOnly, Thenable, WithNetnsOptions } from "./netns.ts";
 export {
   NETNS_RUN_DIR,
   netnsAdd,

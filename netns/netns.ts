@@ -210,9 +210,31 @@ export interface WithNetnsOptions {
   returnTo?: NetnsHandle;
 }
 
+/** An object with a `then` method: what `await` would wait for. */
+export type Thenable = { then(...args: never[]): unknown };
+
+/**
+ * `unknown` when `T` holds no thenable, `never` when it does. A parameter typed
+ * `(() => T) & SyncOnly<T>` refuses an async function (or any function returning a promise)
+ * at compile time; `any` passes and is left to the run-time check.
+ */
+export type SyncOnly<T> = 0 extends 1 & T ? unknown
+  : [Extract<T, Thenable>] extends [never] ? unknown
+  : never;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
 /**
  * Runs a synchronous function inside a network namespace, then returns the thread to its own
  * namespace, also when `fn` throws. If returning fails the process stops.
+ *
+ * `fn` must not be async: the namespace belongs to the thread only until `withNetns` returns,
+ * so everything after an `await` would run outside it. The types refuse a function that
+ * returns a promise, and one that gets through (typed `any`) makes `withNetns` throw a
+ * `TypeError` once it has returned to its namespace.
  *
  * @example Read a sysctl inside a namespace
  * ```ts ignore
@@ -225,10 +247,11 @@ export interface WithNetnsOptions {
  * @param options `returnTo`: a handle of the thread's current namespace, if the caller has one.
  * @returns What `fn` returns.
  * @throws {NotNetnsError} When `ns` is a path that is not a network namespace.
+ * @throws {TypeError} When `fn` returns a promise or another thenable.
  */
 export function withNetns<T>(
   ns: NetnsHandle | string,
-  fn: () => T,
+  fn: (() => T) & SyncOnly<T>,
   options: WithNetnsOptions = {},
 ): T {
   const target = typeof ns === "string" ? openNetns(ns) : ns;
@@ -236,11 +259,20 @@ export function withNetns<T>(
     const original = options.returnTo?.fd ?? open(THREAD_NETNS_PATH, O_RDONLY);
     try {
       setns(target.fd, CLONE_NEWNET);
+      let value: T;
       try {
-        return fn();
+        value = fn();
       } finally {
         returnToNetns(original);
       }
+      if (isThenable(value)) {
+        Promise.resolve(value).catch(() => {}); // this TypeError is the report, not its rejection
+        throw new TypeError(
+          "withNetns() needs a synchronous function: it returned a promise, and whatever " +
+            "runs after an await runs outside the namespace",
+        );
+      }
+      return value;
     } finally {
       if (!options.returnTo) close(original);
     }

@@ -137,3 +137,34 @@ Deno.test("isOwnNetns() is true for the thread's and the process's namespace pat
   assert(isOwnNetns(PROCESS_NETNS_PATH));
   assert(isOwnNetns(`/proc/${Deno.pid}/ns/net`));
 });
+
+Deno.test({
+  name: "withNetns() refuses an async function: in the types, and at run time once back home",
+  ignore: !IS_ROOT,
+}, async () => {
+  const here = "/proc/self/ns/net";
+  const before = currentNetnsInode();
+  let after = -1;
+  const tail = async () => {
+    await Promise.resolve();
+    after = currentNetnsInode();
+  };
+  // @ts-expect-error an async function is refused by the types
+  assertThrows(() => withNetns(here, tail), TypeError, "needs a synchronous function");
+  const rejected = () => Promise.reject(new Error("handled"));
+  // @ts-expect-error so is any function that returns a promise
+  assertThrows(() => withNetns(here, rejected), TypeError, "needs a synchronous function");
+  const thenable = () => ({ then: (ok: (v: number) => void) => ok(1) });
+  // @ts-expect-error and one that returns any other thenable
+  assertThrows(() => withNetns(here, thenable), TypeError, "needs a synchronous function");
+  // A function typed `any` gets past the types; the run-time check still catches it.
+  // deno-lint-ignore no-explicit-any
+  const untyped: () => any = () => Promise.resolve(1);
+  assertThrows(() => withNetns(here, untyped), TypeError, "needs a synchronous function");
+  assertEquals(currentNetnsInode(), before);
+  await Promise.resolve();
+  assertEquals(after, before, "the async tail ran after withNetns had returned");
+  // Synchronous results of every kind still pass, void included.
+  withNetns(here, () => {});
+  assertEquals(withNetns(here, () => new Uint8Array(2)).length, 2);
+});

@@ -6,7 +6,7 @@
  * @module
  */
 import { ErrnoError, readFileText, writeFileText } from "../ffi/mod.ts";
-import { type NetnsHandle, withNetns } from "./netns.ts";
+import { type NetnsHandle, type SyncOnly, withNetns } from "./netns.ts";
 
 /** Root of the sysctl tree. */
 export const SYSCTL_ROOT = "/proc/sys";
@@ -71,7 +71,7 @@ function normalise(value: string): string {
   return value.trim().split(/\s+/).join(" ");
 }
 
-function inNetns<T>(opts: SysctlOptions, fn: () => T): T {
+function inNetns<T>(opts: SysctlOptions, fn: (() => T) & SyncOnly<T>): T {
   return opts.netns === undefined ? fn() : withNetns(opts.netns, fn);
 }
 

@@ -20,7 +20,7 @@
 import { asCniError, CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../cni/plugin.ts";
 import { CURRENT_VERSION, type Interface, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
-import { toCurrentResult } from "../cni/version.ts";
+import { toCurrentResult } from "../cni/results/mod.ts";
 import {
   addrList,
   type Link,
@@ -43,7 +43,7 @@ import {
 } from "../netns/mod.ts";
 import { type BridgeConf, loadBridgeConf } from "./bridge/config.ts";
 import { calcGateways } from "./bridge/gateways.ts";
-import { formatCidr, isGlobalUnicast, networkOf, parseCidr, parseIp } from "./bridge/ipaddr.ts";
+import { formatCidr, isGlobalUnicast, networkOf, parseCidr, parseIp } from "../ip/mod.ts";
 import { gcIPMasq, setupIPMasq, teardownIPMasq } from "./bridge/ipmasq.ts";
 import {
   configureIface,
@@ -224,7 +224,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       containerSysctls(s.containerNs, {
         ifName: args.ifName,
         enableDad: conf.enableDad,
-        hasV6: result.ips.some((ip) => parseCidr(ip.address)?.family === 6),
+        hasV6: result.ips.some((ip) => parseCidr(ip.address)?.ip.family === 6),
         returnTo: s.hostNs,
       });
       await configureIface(s.container, pair.container, result);
@@ -332,7 +332,7 @@ function prevResultCidrs(args: CmdArgs): string[] {
   } catch {
     return [];
   }
-  return (prev.ips ?? []).map((ip) => ip.address).filter((a) => parseCidr(a) !== null);
+  return (prev.ips ?? []).map((ip) => ip.address).filter((a) => parseCidr(a) !== undefined);
 }
 
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
@@ -417,7 +417,7 @@ async function deleteContainerLink(
       addrList(sock, { link: { index: link.index } })
         .filter((a) => {
           const ip = parseIp(a.ip);
-          return ip !== null && isGlobalUnicast(ip);
+          return ip !== undefined && isGlobalUnicast(ip);
         })
         .map((a) => a.address),
     );
@@ -559,7 +559,7 @@ function checkAddressesAndRoutes(prev: Result, args: CmdArgs, container: Netlink
   for (const r of prev.routes ?? []) {
     const dst = parseCidr(r.dst);
     if (!dst) continue;
-    const isDefault = dst.prefixLen === 0;
+    const isDefault = dst.prefix === 0;
     const norm = formatCidr(networkOf(dst));
     const ok = routes.some((k) =>
       k.dst === norm && (isDefault || r.gw === undefined || k.gw === r.gw)

@@ -22,7 +22,7 @@ import { CniError, ErrorCode } from "../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../cni/plugin.ts";
 import { CURRENT_VERSION, type IPConfig, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { prevResultAsGiven } from "../cni/prev_result.ts";
-import { toCurrentResult } from "../cni/version.ts";
+import { toCurrentResult } from "../cni/results/mod.ts";
 import {
   type Addr,
   addrList,
@@ -41,9 +41,6 @@ import {
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
-
-/** Code 8 of the reference skel: the target is the plugin's own namespace. */
-const CODE_OWN_NETNS = 8;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -67,7 +64,7 @@ function overridden(args: CmdArgs): boolean {
 function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
   if (!overridden(args) && isOwnNetns(ns)) {
     throw new CniError(
-      CODE_OWN_NETNS,
+      ErrorCode.InvalidNetNs,
       "plugin's netns and netns from CNI_NETNS should not be the same",
     );
   }

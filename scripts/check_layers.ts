@@ -1,10 +1,12 @@
 // deno-lint-ignore-file no-console
 // Fails when an import points against the layer order:
-// plugins -> firewall -> cni -> netlink -> netns -> ffi.
-// The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or use Deno.*.
+// plugins -> firewall -> cni -> netlink -> netns -> ffi -> ip.
+// The netlink codec (every netlink/ file but socket.ts and ops.ts) must not import ffi/ or use
+// Deno.*; ip/ is pure: it imports nothing outside ip/ and never uses Deno.*.
 import { join, relative } from "node:path";
 
 const RANK: Record<string, number> = {
+  ip: -1,
   ffi: 0,
   netns: 1,
   netlink: 2,
@@ -42,9 +44,19 @@ for (const layer of Object.keys(RANK)) {
       if (rank !== undefined && targetLayer !== layer && rank >= RANK[layer]!) {
         problems.push(`${rel} imports ${target} (${layer} may not depend on ${targetLayer})`);
       }
-      if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi") {
+      if (layer === "ip" && targetLayer !== "ip") {
+        problems.push(`${rel} is pure and may import only ip/ (${target})`);
+      }
+      // ffi/errno.ts is plain data (the errno table and its constants): the codec may use it.
+      if (
+        rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && targetLayer === "ffi" &&
+        target !== "ffi/errno.ts"
+      ) {
         problems.push(`${rel} is codec and may not import ffi/ (${target})`);
       }
+    }
+    if (layer === "ip" && /\bDeno\./.test(text)) {
+      problems.push(`${rel} is pure and may not call Deno.*`);
     }
     if (rel.startsWith("netlink/") && !IMPURE_NETLINK.has(rel) && /\bDeno\./.test(text)) {
       problems.push(`${rel} is codec and may not call Deno.*`);

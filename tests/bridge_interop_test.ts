@@ -8,7 +8,7 @@
  * 1.1.1 drops IPAM DNS when netconf `dns` is unset, 1.1.1 ignores the newer keys, and 1.1.1
  * prints an empty `"dns":{}` that the newest library omits.
  */
-import { formatResult } from "../cni/version.ts";
+import { formatResult } from "../cni/results/mod.ts";
 import { plugin } from "../plugins/bridge.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assertEquals, IS_ROOT } from "./helpers/assert.ts";

@@ -62,6 +62,15 @@ Deno.test("cnitool --help lists every command; bare cnitool is a usage error", a
   const addHelp = await runCli(["add", "--help"]);
   assertEquals(addHelp.code, 0);
   assertStringIncludes(addHelp.stdout, "Usage: cnitool add <network> <netns>");
+  // The defaults shown are the ones used (cni/defaults.ts).
+  for (
+    const text of [
+      "(default: CNI_IFNAME or eth0)",
+      "(default: CNI_CACHE_DIR or /var/lib/cni)",
+      "install: target directory (default /opt/cni/bin)",
+      "NETCONFPATH (default /etc/cni/net.d), CNI_PATH (default /opt/cni/bin)",
+    ]
+  ) assertStringIncludes(addHelp.stdout, text);
 });
 
 Deno.test("cnitool usage errors exit 2 with help on stderr", async () => {

@@ -10,7 +10,7 @@ import {
 import { CniError } from "../cni/errors.ts";
 import type { CmdArgs, Delegate, PluginContext } from "../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../cni/types.ts";
-import { convertResult } from "../cni/version.ts";
+import { convertResult } from "../cni/results/mod.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
 import { runPlugin } from "../cni/skel.ts";
@@ -397,6 +397,19 @@ rootTest("loopback DEL succeeds when the namespace is gone or not given", async 
 
 // The "own namespace" cases run with the test thread switched into a throwaway namespace (the
 // plugin's work is synchronous inside its verb), so a regression could only touch that one.
+
+/**
+ * Starts a loopback verb with the thread in `ns`. The verbs do all their namespace work before
+ * they return their promise, so only the start needs the switch; `withNetns` itself takes no
+ * promise-returning function, hence the promise kept outside it.
+ */
+function startIn<R>(ns: string, start: () => Promise<R>): Promise<R> {
+  let started: Promise<R> | undefined;
+  withNetns(ns, () => {
+    started = start();
+  });
+  return started!;
+}
 rootTest(
   "loopback DEL and ADD refuse the plugin's own namespace before acting",
   async (ours, _t, [a]) => {
@@ -404,13 +417,13 @@ rootTest(
     // Only paths that name the throwaway namespace here: never /proc/self/ns/net, which under
     // `deno test` is the main thread's (the host's) namespace, not the switched JS thread's.
     for (const path of ["/proc/thread-self/ns/net", ours]) {
-      const del = withNetns(ours, () => plugin.del(cmdArgs("DEL", path), CTX));
+      const del = startIn(ours, () => plugin.del(cmdArgs("DEL", path), CTX));
       const err = await assertRejects(() => del, CniError);
       assertEquals(err.toJSON(), {
         code: 8,
         msg: "plugin's netns and netns from CNI_NETNS should not be the same",
       });
-      const add = withNetns(ours, () => plugin.add(cmdArgs("ADD", path), CTX));
+      const add = startIn(ours, () => plugin.add(cmdArgs("ADD", path), CTX));
       assertEquals((await assertRejects(() => add, CniError)).code, 8);
     }
     assertEquals(loState(a).flags, ["LOOPBACK", "LOWER_UP", "UP"], "lo was not taken down");
@@ -422,10 +435,10 @@ rootTest(
   async (ours, _t, [a]) => {
     await plugin.add(cmdArgs("ADD", ours), CTX);
     const args = cmdArgs("DEL", "/proc/thread-self/ns/net", conf(), { netnsOverride: "True" });
-    await withNetns(ours, () => plugin.del(args, CTX));
+    await startIn(ours, () => plugin.del(args, CTX));
     assertEquals(loState(a).flags, ["LOOPBACK"]);
     const addArgs = cmdArgs("ADD", "/proc/thread-self/ns/net", conf(), { netnsOverride: "1" });
-    const result = await withNetns(ours, () => plugin.add(addArgs, CTX));
+    const result = await startIn(ours, () => plugin.add(addArgs, CTX));
     assertEquals(result.interfaces, [
       { name: "lo", mac: "00:00:00:00:00:00", sandbox: "/proc/thread-self/ns/net" },
     ]);

@@ -11,7 +11,7 @@
  * omits an empty dns and prints 1.x keys sorted (`types100.Result.MarshalJSON` goes through a
  * map), 1.1.1 in struct order; 0.3.x/0.4.0 results keep `"dns":{}` and struct order in both.
  */
-import { formatResult } from "../cni/version.ts";
+import { formatResult } from "../cni/results/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
 import {

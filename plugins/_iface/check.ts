@@ -9,7 +9,7 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
 import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
 

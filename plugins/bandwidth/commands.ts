@@ -25,7 +25,7 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
   linkDelBackground,
   linkFind,

@@ -7,7 +7,7 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { IPConfig, Result } from "../../cni/types.ts";
 import type { BridgeConf } from "./config.ts";
-import { formatIp, networkOf, nextIp, parseCidr } from "./ipaddr.ts";
+import { formatIp, isUnspecified, networkOf, nextIp, parseCidr } from "../../ip/mod.ts";
 
 /** Gateways of one family (`gwInfo`). */
 export interface GatewayInfo {
@@ -40,24 +40,25 @@ export function calcGateways(
   result.ips = (result.ips ?? []).map((orig) => {
     const addr = parseCidr(orig.address);
     if (!addr) throw new CniError(ErrorCode.Internal, `Unknown IP object: ${JSON.stringify(orig)}`);
-    const info = addr.family === 4 ? v4 : v6;
-    const defaultDst = addr.family === 4 ? "0.0.0.0/0" : "::/0";
+    const family = addr.ip.family;
+    const info = family === 4 ? v4 : v6;
+    const defaultDst = family === 4 ? "0.0.0.0/0" : "::/0";
     const ipc: IPConfig = { interface: 2, address: orig.address };
     let gateway = orig.gateway;
-    if (gateway === undefined && conf.isGateway) gateway = formatIp(nextIp(networkOf(addr)));
+    if (gateway === undefined && conf.isGateway) gateway = formatIp(nextIp(networkOf(addr).ip));
     if (gateway !== undefined) ipc.gateway = gateway;
     if (conf.isDefaultGateway && !info.defaultRouteFound) {
       info.defaultRouteFound = routes.some((r) => {
         const dst = parseCidr(r.dst);
-        return r.gw !== undefined && dst !== null && dst.family === addr.family &&
-          dst.prefixLen === 0 && dst.bytes.every((b) => b === 0);
+        return r.gw !== undefined && dst !== undefined && dst.ip.family === family &&
+          dst.prefix === 0 && isUnspecified(dst.ip);
       });
       if (!info.defaultRouteFound) {
         routes.push(gateway === undefined ? { dst: defaultDst } : { dst: defaultDst, gw: gateway });
         info.defaultRouteFound = true;
       }
     }
-    if (conf.isGateway && gateway !== undefined) info.gws.push(`${gateway}/${addr.prefixLen}`);
+    if (conf.isGateway && gateway !== undefined) info.gws.push(`${gateway}/${addr.prefix}`);
     return ipc;
   });
   if (routes.length > 0) result.routes = routes;

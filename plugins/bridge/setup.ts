@@ -16,6 +16,8 @@ import {
   bridgeVlanAdd,
   bridgeVlanDel,
   bridgeVlanList,
+  IFA_F_DADFAILED,
+  IFA_F_TENTATIVE,
   type Link,
   linkAddBridge,
   linkAddVeth,
@@ -30,12 +32,7 @@ import {
   routePrepend,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
-import { cidrContains, formatCidr, parseCidr, parseIp } from "./ipaddr.ts";
-
-/** `IFA_F_DADFAILED`. */
-const IFA_F_DADFAILED = 0x08;
-/** `IFA_F_TENTATIVE`. */
-const IFA_F_TENTATIVE = 0x40;
+import { cidrContains, formatCidr, parseCidr, parseIp } from "../../ip/mod.ts";
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, { cause });
@@ -260,12 +257,12 @@ export function ensureAddr(
 ): void {
   const gw = parseCidr(gateway)!;
   const ref = { index: link.index };
-  const addrs = addrList(host, { link: ref, family: gw.family });
+  const addrs = addrList(host, { link: ref, family: gw.ip.family });
   for (const a of addrs) {
     if (a.address === gateway) return;
     const other = parseCidr(a.address);
     if (!other) continue;
-    if (gw.family === 4 || cidrContains(other, gw) || cidrContains(gw, other)) {
+    if (gw.ip.family === 4 || cidrContains(other, gw.ip) || cidrContains(gw, other.ip)) {
       if (forceAddress) {
         try {
           addrDel(host, ref, { address: a.address });
@@ -300,7 +297,7 @@ function validMac(mac: string): boolean {
 
 /** As the Go netlink library: IPv4 addresses get the derived broadcast (below /31). */
 function addrSpec(address: string): { address: string; broadcast?: true } {
-  return parseCidr(address)?.family === 4 ? { address, broadcast: true } : { address };
+  return parseCidr(address)?.ip.family === 4 ? { address, broadcast: true } : { address };
 }
 
 function conflictError(name: string, gateway: string, existing: string): CniError {
@@ -451,7 +448,7 @@ export async function configureIface(
     } catch (err) {
       throw fail(`failed to add IP addr ${ipcText(ipc)} to "${ifName}": ${errText(err)}`, err);
     }
-    const gw = ipc.gateway ? parseIp(ipc.gateway) : null;
+    const gw = ipc.gateway ? parseIp(ipc.gateway) : undefined;
     if (gw?.family === 4) v4gw ??= ipc.gateway;
     else if (gw?.family === 6) v6gw ??= ipc.gateway;
   }
@@ -465,7 +462,7 @@ export async function configureIface(
   for (const r of result.routes ?? []) {
     const dst = parseCidr(r.dst);
     if (!dst) throw fail(`failed to add route '${r.dst}': invalid destination`);
-    const gw = r.gw ?? (dst.family === 4 ? v4gw : v6gw);
+    const gw = r.gw ?? (dst.ip.family === 4 ? v4gw : v6gw);
     const key = JSON.stringify([formatCidr(dst), gw, r.priority, r.table, r.scope]);
     if (added.has(key)) continue; // a byte-identical route is already there (see plugins.md §1.12)
     added.add(key);

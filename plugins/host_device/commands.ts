@@ -22,7 +22,7 @@
 import { asCniError, CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import { openNetlink } from "../../netlink/mod.ts";
 import {
   type NetnsHandle,

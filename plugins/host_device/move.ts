@@ -16,6 +16,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import {
   addrAdd,
   addrList,
+  IFA_F_PERMANENT,
   type Link,
   linkFind,
   linkGet,
@@ -28,6 +29,8 @@ import {
   routeAdd,
   type RouteInfo,
   routeList,
+  RTPROT_KERNEL,
+  RTPROT_RA,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, tempNetns } from "../../netns/mod.ts";
 
@@ -50,10 +53,8 @@ function unwind(steps: (() => void)[]): void {
   }
 }
 
-/** `IFA_F_PERMANENT` (`<linux/if_addr.h>`): not from SLAAC or DHCPv6. */
-const IFA_F_PERMANENT = 0x80;
-/** `RTPROT_KERNEL` and `RTPROT_RA` (`<linux/rtnetlink.h>`): routes the kernel makes again. */
-const KERNEL_MADE = new Set([2, 9]);
+/** Routes the kernel makes again (`RTPROT_KERNEL`, `RTPROT_RA`). */
+const KERNEL_MADE = new Set([RTPROT_KERNEL, RTPROT_RA]);
 
 /** What a device had in the host, to give back on a failed move. */
 interface HostL3 {

@@ -7,13 +7,21 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { IPConfig } from "../../cni/types.ts";
 import { type Range, rangeContains, type RangeSet, rangeSetToString } from "./config.ts";
-import { addIP, formatCidr, formatIP, type IP, ipEquals, parseIP } from "./ip.ts";
+import {
+  formatCidr,
+  formatIp,
+  type IpAddr,
+  ipEquals,
+  ipToBigint,
+  nextIp,
+  parseIp,
+} from "../../ip/mod.ts";
 import type { Store } from "./store.ts";
 
 /** One candidate from the iterator: the address and the range it came from. */
 export interface Candidate {
   /** The address. */
-  ip: IP;
+  ip: IpAddr;
   /** Its range (for the prefix and gateway). */
   range: Range;
 }
@@ -25,7 +33,7 @@ export interface Candidate {
  * @param ip The address.
  * @returns The range, or `undefined`.
  */
-export function rangeFor(set: RangeSet, ip: IP): Range | undefined {
+export function rangeFor(set: RangeSet, ip: IpAddr): Range | undefined {
   return set.find((r) => rangeContains(r, ip));
 }
 
@@ -42,15 +50,15 @@ export function rangeFor(set: RangeSet, ip: IP): Range | undefined {
  * ```ts
  * import { loadIpamConfig } from "./config.ts";
  * import { rangeIterator } from "./allocator.ts";
- * import { formatIP } from "./ip.ts";
+ * import { formatIp } from "../../ip/mod.ts";
  * const { ranges } = loadIpamConfig(
  *   { cniVersion: "1.0.0", name: "n", type: "x", ipam: { subnet: "10.0.0.0/29" } }, "");
- * console.log([...rangeIterator(ranges[0]!)].map((c) => formatIP(c.ip))); // .2 .. .6
+ * console.log([...rangeIterator(ranges[0]!)].map((c) => formatIp(c.ip))); // .2 .. .6
  * ```
  */
-export function* rangeIterator(set: RangeSet, lastReserved?: IP): Generator<Candidate> {
+export function* rangeIterator(set: RangeSet, lastReserved?: IpAddr): Generator<Candidate> {
   let total = 0n;
-  for (const r of set) total += r.rangeEnd.value - r.rangeStart.value + 1n;
+  for (const r of set) total += ipToBigint(r.rangeEnd) - ipToBigint(r.rangeStart) + 1n;
   let idx = 0;
   let cur = set[0]!.rangeStart;
   const lastIdx = lastReserved ? set.findIndex((r) => rangeContains(r, lastReserved)) : -1;
@@ -61,7 +69,7 @@ export function* rangeIterator(set: RangeSet, lastReserved?: IP): Generator<Cand
       idx = (idx + 1) % set.length;
       cur = set[idx]!.rangeStart;
     } else {
-      cur = addIP(lastReserved, 1n);
+      cur = nextIp(lastReserved);
     }
   }
   for (let n = 0n; n < total; n++) {
@@ -71,14 +79,14 @@ export function* rangeIterator(set: RangeSet, lastReserved?: IP): Generator<Cand
       idx = (idx + 1) % set.length;
       cur = set[idx]!.rangeStart;
     } else {
-      cur = addIP(cur, 1n);
+      cur = nextIp(cur);
     }
   }
 }
 
 function ipConfig(c: Candidate): IPConfig {
-  const out: IPConfig = { address: formatCidr(c.ip, c.range.subnet.prefix) };
-  if (c.range.gateway) out.gateway = formatIP(c.range.gateway);
+  const out: IPConfig = { address: formatCidr({ ip: c.ip, prefix: c.range.subnet.prefix }) };
+  if (c.range.gateway) out.gateway = formatIp(c.range.gateway);
   return out;
 }
 
@@ -100,14 +108,14 @@ function fail(msg: string): CniError {
 export function allocate(
   store: Store,
   set: RangeSet,
-  options: { rangeId: number; containerId: string; ifName: string; requested?: IP | undefined },
+  options: { rangeId: number; containerId: string; ifName: string; requested?: IpAddr | undefined },
 ): IPConfig {
   const rangeId = String(options.rangeId);
   const { containerId: id, ifName } = options;
   const requested = options.requested;
   if (requested) {
     const r = rangeFor(set, requested);
-    const text = formatIP(requested);
+    const text = formatIp(requested);
     if (!r) throw fail(`${text} not in range set ${rangeSetToString(set)}`);
     if (ipEquals(requested, r.gateway)) throw fail(`requested ip ${text} is subnet's gateway`);
     if (!store.reserve(id, ifName, text, rangeId)) {
@@ -118,15 +126,15 @@ export function allocate(
     return ipConfig({ ip: requested, range: r });
   }
   for (const held of store.getById(id, ifName)) {
-    const ip = parseIP(held);
+    const ip = parseIp(held);
     if (ip && rangeFor(set, ip)) {
       throw fail(`${held} has been allocated to ${id}, duplicate allocation is not allowed`);
     }
   }
   const lastText = store.lastReservedIp(rangeId);
-  const last = lastText === undefined ? undefined : parseIP(lastText);
+  const last = lastText === undefined ? undefined : parseIp(lastText);
   for (const c of rangeIterator(set, last)) {
-    if (store.reserve(id, ifName, formatIP(c.ip), rangeId)) return ipConfig(c);
+    if (store.reserve(id, ifName, formatIp(c.ip), rangeId)) return ipConfig(c);
   }
   throw fail(`no IP addresses available in range set: ${rangeSetToString(set)}`);
 }
@@ -143,9 +151,9 @@ export function allocate(
  */
 export function hasFreeAddress(store: Store, set: RangeSet, rangeId: number): boolean {
   const lastText = store.lastReservedIp(String(rangeId));
-  const last = lastText === undefined ? undefined : parseIP(lastText);
+  const last = lastText === undefined ? undefined : parseIp(lastText);
   for (const c of rangeIterator(set, last)) {
-    if (store.isFree(formatIP(c.ip))) return true;
+    if (store.isFree(formatIp(c.ip))) return true;
   }
   return false;
 }

@@ -2,7 +2,7 @@ import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
 import { allocate, hasFreeAddress, rangeIterator } from "./allocator.ts";
 import { loadIpamConfig, type RangeSet } from "./config.ts";
-import { formatIP, parseIP } from "./ip.ts";
+import { formatIp, parseIp } from "../../ip/mod.ts";
 import { memoryStore } from "./store.ts";
 
 function sets(ipam: Record<string, unknown>): RangeSet[] {
@@ -10,7 +10,7 @@ function sets(ipam: Record<string, unknown>): RangeSet[] {
 }
 
 function order(set: RangeSet, last?: string): string[] {
-  return [...rangeIterator(set, last ? parseIP(last) : undefined)].map((c) => formatIP(c.ip));
+  return [...rangeIterator(set, last ? parseIp(last) : undefined)].map((c) => formatIp(c.ip));
 }
 
 Deno.test("rangeIterator() starts at rangeStart, skips the gateway and visits each address once", () => {
@@ -103,7 +103,7 @@ Deno.test("allocate() honours requested addresses with the reference's errors", 
   const store = memoryStore();
   const [set] = sets({ subnet: "10.9.0.0/29" });
   const req = (ip: string, id = "r") =>
-    allocate(store, set!, { rangeId: 0, containerId: id, ifName: "eth0", requested: parseIP(ip)! });
+    allocate(store, set!, { rangeId: 0, containerId: id, ifName: "eth0", requested: parseIp(ip)! });
   assertEquals(req("10.9.0.5"), { address: "10.9.0.5/29", gateway: "10.9.0.1" });
   assertEquals(store.lastReserved.get("0"), "10.9.0.5"); // requested IPs move the cursor too
   assertThrows(

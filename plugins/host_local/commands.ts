@@ -24,7 +24,7 @@ import {
   rangeContains,
   rangeSetToString,
 } from "./config.ts";
-import { formatIP, type IP } from "./ip.ts";
+import { formatIp, type IpAddr } from "../../ip/mod.ts";
 import { openDiskStore } from "./disk_store.ts";
 import type { Lease, Store } from "./store.ts";
 
@@ -82,8 +82,8 @@ export async function cmdAdd(
 
 /** Allocates from every range set under the caller's lock; rolls back on failure. */
 function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): Result {
-  const requested = new Map<string, IP>();
-  for (const ip of conf.requestedIps) requested.set(formatIP(ip), ip);
+  const requested = new Map<string, IpAddr>();
+  for (const ip of conf.requestedIps) requested.set(formatIp(ip), ip);
   const ips: IPConfig[] = [];
   const taken: string[] = [];
   const rollback = () => {
@@ -96,7 +96,7 @@ function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): R
     }
   };
   for (const [idx, set] of conf.ranges.entries()) {
-    let want: IP | undefined;
+    let want: IpAddr | undefined;
     for (const [key, ip] of requested) {
       if (set.some((r) => rangeContains(r, ip))) {
         want = ip;

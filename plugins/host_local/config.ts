@@ -9,41 +9,60 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
+import { CNI_STATE_DIR } from "../../cni/defaults.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf, Route } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import {
-  addIP,
+  addIp,
   bitsOf,
   type Cidr,
   cidrContains,
-  compareIP,
+  compareIp,
   formatCidr,
-  formatIP,
-  type IP,
+  formatIp,
+  type IpAddr,
   ipEquals,
   lastOf,
   networkOf,
   parseCidr,
-  parseIP,
-  parseIPMaybeCidr,
-} from "./ip.ts";
+  parseCidrLiteral,
+  parseIp,
+  unmapCidr,
+} from "../../ip/mod.ts";
 
-/** The reference's default state root. */
-export const DEFAULT_DATA_DIR = "/var/lib/cni/networks";
+/** The reference's default state root, `/var/lib/cni/networks`. */
+export const DEFAULT_DATA_DIR: string = `${CNI_STATE_DIR}/networks`;
 
 const NAME_REGEXP = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
+
+/**
+ * A subnet as `ip/`'s `parseCidr` reads it, except IPv4-mapped text with a 128-bit mask, which
+ * the reference accepts at parse time and then fails (`IPNet IP and Mask version mismatch`).
+ */
+function parseSubnet(text: string): Cidr | undefined {
+  const c = parseCidrLiteral(text);
+  return c && unmapCidr(c) === c ? c : undefined;
+}
+
+/**
+ * A requested address: `ip` or `ip/prefix`, the prefix dropped (the reference's `ip.ParseIP`
+ * from `pkg/ip`: `net.ParseCIDR` when there is a `/`, else `net.ParseIP`).
+ */
+function parseIpMaybeCidr(text: string): IpAddr | undefined {
+  return text.includes("/") ? parseCidr(text)?.ip : parseIp(text);
+}
 
 /** One canonical range: every bound filled in and checked. */
 export interface Range {
   /** The subnet, network address (host bits cleared) and prefix. */
   subnet: Cidr;
   /** First allocatable address, inclusive. */
-  rangeStart: IP;
+  rangeStart: IpAddr;
   /** Last allocatable address, inclusive. */
-  rangeEnd: IP;
+  rangeEnd: IpAddr;
   /** Gateway (skipped by the allocator); absent only for /31, /32, /127, /128 subnets. */
-  gateway?: IP;
+  gateway?: IpAddr;
 }
 
 /** A range set: one address per ADD comes from each set. */
@@ -64,26 +83,26 @@ export interface IpamConfig {
   /** Path of a resolv.conf to report as DNS, if any. */
   resolvConf?: string;
   /** Requested addresses, in precedence order (`CNI_ARGS`, `args.cni.ips`, `runtimeConfig.ips`). */
-  requestedIps: IP[];
+  requestedIps: IpAddr[];
 }
 
 function ipText(what: string) {
   return z.string().check(
-    z.refine((v) => v === "" || parseIP(v) !== undefined, {
+    z.refine((v) => v === "" || parseIp(v) !== undefined, {
       error: `invalid ${what}: expected an IP address`,
     }),
   );
 }
 
-function cidrText(what: string) {
+function cidrText(what: string, parse: (text: string) => Cidr | undefined) {
   return z.string().check(
-    z.refine((v) => parseCidr(v) !== undefined, { error: `invalid ${what}: expected a CIDR` }),
+    z.refine((v) => parse(v) !== undefined, { error: `invalid ${what}: expected a CIDR` }),
   );
 }
 
 function rangeFields() {
   return {
-    subnet: cidrText("subnet"),
+    subnet: cidrText("subnet", parseSubnet),
     rangeStart: z.optional(ipText("rangeStart")),
     rangeEnd: z.optional(ipText("rangeEnd")),
     gateway: z.optional(ipText("gateway")),
@@ -97,7 +116,7 @@ function rangeSchema(fields: ReturnType<typeof rangeFields>) {
 /** The whole config as host-local reads it (built on first use, not at import). */
 const netSchema = lazy(() => {
   const ipMaybeCidr = z.string().check(
-    z.refine((v) => parseIPMaybeCidr(v) !== undefined, {
+    z.refine((v) => parseIpMaybeCidr(v) !== undefined, {
       error: "invalid IP: expected an address or address/prefix",
     }),
   );
@@ -108,7 +127,7 @@ const netSchema = lazy(() => {
   const optInt = z.optional(z.int());
   const optString = z.optional(z.string());
   const route = z.object({
-    dst: cidrText("dst"),
+    dst: cidrText("dst", parseCidr),
     gw: z.optional(ipText("gw")),
     mtu: optInt,
     advmss: optInt,
@@ -164,9 +183,9 @@ function configError(msg: string): CniError {
  * console.log(parseEnvArgs("IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.0.0.9")); // {family:4,...}
  * ```
  */
-export function parseEnvArgs(args: string): IP | undefined {
+export function parseEnvArgs(args: string): IpAddr | undefined {
   if (args === "") return undefined;
-  let ip: IP | undefined;
+  let ip: IpAddr | undefined;
   let ignoreUnknown = false;
   const unknown: string[] = [];
   for (const pair of args.split(";")) {
@@ -180,7 +199,7 @@ export function parseEnvArgs(args: string): IP | undefined {
         ip = undefined;
         continue;
       }
-      const parsed = parseIPMaybeCidr(value);
+      const parsed = parseIpMaybeCidr(value);
       if (!parsed) {
         throw new CniError(
           ErrorCode.DecodingFailure,
@@ -220,7 +239,7 @@ export function parseEnvArgs(args: string): IP | undefined {
  * @returns `start-end`.
  */
 export function rangeToString(r: Range): string {
-  return `${formatIP(r.rangeStart)}-${formatIP(r.rangeEnd)}`;
+  return `${formatIp(r.rangeStart)}-${formatIp(r.rangeEnd)}`;
 }
 
 /**
@@ -233,8 +252,8 @@ export function rangeSetToString(set: RangeSet): string {
   return set.map(rangeToString).join(",");
 }
 
-function optionalIP(text: string | undefined): IP | undefined {
-  return text === undefined || text === "" ? undefined : parseIP(text);
+function optionalIP(text: string | undefined): IpAddr | undefined {
+  return text === undefined || text === "" ? undefined : parseIp(text);
 }
 
 /**
@@ -250,24 +269,24 @@ function optionalIP(text: string | undefined): IP | undefined {
  * @throws {CniError} Code 7 naming the field.
  */
 export function canonicalizeRange(raw: RawRange, field: string): Range {
-  const parsed = parseCidr(raw.subnet);
+  const parsed = parseSubnet(raw.subnet);
   if (!parsed) throw configError(`field "${field}.subnet": invalid CIDR ${raw.subnet}`);
   const family = parsed.ip.family;
   const bits = bitsOf(family);
-  const subnet: Cidr = { ip: networkOf(parsed), prefix: parsed.prefix };
-  const subnetText = formatCidr(subnet.ip, subnet.prefix);
-  if (subnet.ip.value !== parsed.ip.value) {
+  const subnet = networkOf(parsed);
+  const subnetText = formatCidr(subnet);
+  if (compareIp(subnet.ip, parsed.ip) !== 0) {
     throw configError(
       `field "${field}.subnet": Network has host bits set. For a subnet mask of length ${parsed.prefix} the network address is ${
-        formatIP(subnet.ip)
+        formatIp(subnet.ip)
       }`,
     );
   }
   const pointToPoint = parsed.prefix >= bits - 1;
   const first = subnet.ip;
   const last = lastOf(subnet);
-  const check = (key: string, ip: IP) => {
-    const label = `field "${field}.${key}": ${key} ${formatIP(ip)}`;
+  const check = (key: string, ip: IpAddr) => {
+    const label = `field "${field}.${key}": ${key} ${formatIp(ip)}`;
     if (!cidrContains(subnet, ip)) throw configError(`${label} not in network ${subnetText}`);
     if (pointToPoint) return;
     if (ipEquals(ip, first)) throw configError(`${label} is the network address of ${subnetText}`);
@@ -277,17 +296,17 @@ export function canonicalizeRange(raw: RawRange, field: string): Range {
   };
   let gateway = optionalIP(raw.gateway);
   if (gateway) check("gateway", gateway);
-  else if (!pointToPoint) gateway = addIP(first, 1n);
+  else if (!pointToPoint) gateway = addIp(first, 1n);
   let rangeStart = optionalIP(raw.rangeStart);
   if (rangeStart) check("rangeStart", rangeStart);
-  else rangeStart = pointToPoint ? first : addIP(first, 1n);
+  else rangeStart = pointToPoint ? first : addIp(first, 1n);
   let rangeEnd = optionalIP(raw.rangeEnd);
   if (rangeEnd) check("rangeEnd", rangeEnd);
-  else rangeEnd = family === 4 && !pointToPoint ? addIP(last, -1n) : last;
-  if (compareIP(rangeStart, rangeEnd) > 0) {
+  else rangeEnd = family === 4 && !pointToPoint ? addIp(last, -1n) : last;
+  if (compareIp(rangeStart, rangeEnd) > 0) {
     throw configError(
-      `field "${field}.rangeStart": rangeStart ${formatIP(rangeStart)} is after rangeEnd ${
-        formatIP(rangeEnd)
+      `field "${field}.rangeStart": rangeStart ${formatIp(rangeStart)} is after rangeEnd ${
+        formatIp(rangeEnd)
       }`,
     );
   }
@@ -303,14 +322,14 @@ export function canonicalizeRange(raw: RawRange, field: string): Range {
  * @param ip The address.
  * @returns `true` when inside.
  */
-export function rangeContains(r: Range, ip: IP): boolean {
-  return cidrContains(r.subnet, ip) && compareIP(ip, r.rangeStart) >= 0 &&
-    compareIP(ip, r.rangeEnd) <= 0;
+export function rangeContains(r: Range, ip: IpAddr): boolean {
+  return cidrContains(r.subnet, ip) && compareIp(ip, r.rangeStart) >= 0 &&
+    compareIp(ip, r.rangeEnd) <= 0;
 }
 
 function rangesOverlap(a: Range, b: Range): boolean {
   if (a.rangeStart.family !== b.rangeStart.family) return false;
-  return compareIP(a.rangeStart, b.rangeEnd) <= 0 && compareIP(b.rangeStart, a.rangeEnd) <= 0;
+  return compareIp(a.rangeStart, b.rangeEnd) <= 0 && compareIp(b.rangeStart, a.rangeEnd) <= 0;
 }
 
 function canonicalizeSet(raw: RawRange[], index: number, field: string): RangeSet {
@@ -375,11 +394,11 @@ export function loadIpamConfig(
   const ipam = net.ipam;
   if (!ipam) throw configError(`IPAM config missing 'ipam' key`);
 
-  const requestedIps: IP[] = [];
+  const requestedIps: IpAddr[] = [];
   const envIp = parseEnvArgs(envArgs);
   if (envIp) requestedIps.push(envIp);
-  for (const text of net.args?.cni?.ips ?? []) requestedIps.push(parseIPMaybeCidr(text)!);
-  for (const text of net.runtimeConfig?.ips ?? []) requestedIps.push(parseIPMaybeCidr(text)!);
+  for (const text of net.args?.cni?.ips ?? []) requestedIps.push(parseIpMaybeCidr(text)!);
+  for (const text of net.runtimeConfig?.ips ?? []) requestedIps.push(parseIpMaybeCidr(text)!);
 
   const rawSets: { raw: RawRange[]; field: string }[] = [];
   for (const [i, set] of (net.runtimeConfig?.ipRanges ?? []).entries()) {
@@ -420,9 +439,9 @@ export function loadIpamConfig(
 
   const routes: Route[] = (ipam.routes ?? []).map((r) => {
     const dst = parseCidr(r.dst)!;
-    const route: Route = { dst: formatCidr(dst.ip, dst.prefix) };
+    const route: Route = { dst: formatCidr(dst) };
     const gw = optionalIP(r.gw);
-    if (gw) route.gw = formatIP(gw);
+    if (gw) route.gw = formatIp(gw);
     if (r.mtu) route.mtu = r.mtu;
     if (r.advmss) route.advmss = r.advmss;
     if (r.priority) route.priority = r.priority;

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
-import { formatIP } from "./ip.ts";
+import { DEFAULT_DATA_DIR, loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
+import { formatIp } from "../../ip/mod.ts";
 
 function net(ipam: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
   const c: Record<string, unknown> = {
@@ -17,9 +17,9 @@ function net(ipam: Record<string, unknown> | undefined, extra: Record<string, un
 function bounds(conf: ReturnType<typeof loadIpamConfig>) {
   return conf.ranges.map((set) =>
     set.map((r) => ({
-      start: formatIP(r.rangeStart),
-      end: formatIP(r.rangeEnd),
-      gw: r.gateway ? formatIP(r.gateway) : undefined,
+      start: formatIp(r.rangeStart),
+      end: formatIp(r.rangeEnd),
+      gw: r.gateway ? formatIp(r.gateway) : undefined,
     }))
   );
 }
@@ -70,7 +70,7 @@ Deno.test("loadIpamConfig() collects requested IPs: CNI_ARGS IP first, then args
     }),
     "IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.2.0.6",
   );
-  assertEquals(conf.requestedIps.map(formatIP), ["10.2.0.6", "10.2.0.7", "10.2.0.8"]);
+  assertEquals(conf.requestedIps.map(formatIp), ["10.2.0.6", "10.2.0.7", "10.2.0.8"]);
 });
 
 Deno.test("loadIpamConfig() passes routes through with the 1.1 fields, canonical text", () => {
@@ -264,9 +264,9 @@ Deno.test("loadIpamConfig() validates ranges beyond the reference", () => {
 
 Deno.test("parseEnvArgs() follows types.LoadArgs for IP and IgnoreUnknown", () => {
   assertEquals(parseEnvArgs(""), undefined);
-  assertEquals(formatIP(parseEnvArgs("IP=10.0.0.9/24")!), "10.0.0.9");
+  assertEquals(formatIp(parseEnvArgs("IP=10.0.0.9/24")!), "10.0.0.9");
   assertEquals(parseEnvArgs("IP="), undefined);
-  assertEquals(formatIP(parseEnvArgs("ip=1;IgnoreUnknown=TRUE;IP=fd00::9")!), "fd00::9");
+  assertEquals(formatIp(parseEnvArgs("ip=1;IgnoreUnknown=TRUE;IP=fd00::9")!), "fd00::9");
   const bad: [string, string][] = [
     ["IP", 'ARGS: invalid pair "IP"'],
     ["IP=a=b", 'ARGS: invalid pair "IP=a=b"'],
@@ -337,4 +337,25 @@ Deno.test("loadIpamConfig() reads JSON null as absent for every optional field",
   assertEquals(nested.requestedIps, []);
   // still strict about wrong types
   fails(net({ subnet: "10.9.0.0/24", dataDir: 5 }), "", 7, 'field "ipam.dataDir"');
+});
+
+Deno.test("loadIpamConfig() reads IPv4-mapped text as Go does: a subnet is refused, a requested IP or route is IPv4", () => {
+  // The reference parses the subnet, then fails it: "IPNet IP and Mask version mismatch".
+  fails(net({ subnet: "::ffff:10.0.0.0/120" }), "", 7, "subnet");
+  const conf = loadIpamConfig(
+    net(
+      { subnet: "10.2.0.0/24", routes: [{ dst: "::ffff:10.3.0.0/112", gw: "::ffff:10.2.0.1" }] },
+      { args: { cni: { ips: ["::ffff:10.2.0.7/120"] } } },
+    ),
+    "IP=::ffff:10.2.0.6",
+  );
+  assertEquals(conf.requestedIps.map(formatIp), ["10.2.0.6", "10.2.0.7"]);
+  assertEquals(conf.requestedIps.map((ip) => ip.family), [4, 4]);
+  assertEquals(conf.routes, [{ dst: "10.3.0.0/16", gw: "10.2.0.1" }]);
+});
+
+Deno.test("loadIpamConfig() defaults dataDir to the reference's /var/lib/cni/networks", () => {
+  assertEquals(DEFAULT_DATA_DIR, "/var/lib/cni/networks");
+  assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24" }), "").dataDir, DEFAULT_DATA_DIR);
+  assertEquals(loadIpamConfig(net({ subnet: "10.9.0.0/24", dataDir: "/x" }), "").dataDir, "/x");
 });

@@ -21,7 +21,7 @@
 import { join } from "../../cni/_path.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { DirHandle, type FileRead, isErrno } from "./_dir.ts";
-import { parseIP } from "./ip.ts";
+import { parseIp } from "../../ip/mod.ts";
 import { indexable, type LeaseIndex, leaseIndex, ownerKey } from "./lease_index.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, LockFile } from "./lock_file.ts";
 import {
@@ -185,7 +185,7 @@ export function openDiskStore(
         rangeIds.push(e.name.slice(LAST_IP_PREFIX.length));
         continue;
       }
-      if (!e.isFile || parseIP(e.name) === undefined) continue;
+      if (!e.isFile || parseIp(e.name) === undefined) continue;
       const lease = readLease(e.name);
       if (typeof lease !== "string") leases.push(lease);
       else if (lease === "large") leases.push({ ip: e.name, containerId: "" }); // taken, unread

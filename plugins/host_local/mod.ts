@@ -35,5 +35,3 @@ export { openDiskStore } from "./disk_store.ts";
 export type { DiskStore, DiskStoreOptions } from "./disk_store.ts";
 export { DEFAULT_LOCK_TIMEOUT_MS, LockFile } from "./lock_file.ts";
 export type { LockWaitOptions } from "./lock_file.ts";
-export { formatIP, parseCidr, parseIP } from "./ip.ts";
-export type { Cidr, IP } from "./ip.ts";

@@ -16,7 +16,7 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf, Result } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import type { IpvlanMode } from "../../netlink/mod.ts";
 import { ifaceShape, netconfDns, parseIfaceConf } from "../_iface/config.ts";
 

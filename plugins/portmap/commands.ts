@@ -24,7 +24,7 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";

@@ -26,7 +26,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type IPConfig, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ErrnoError } from "../../ffi/mod.ts";
 import {
   addrList,

@@ -7,20 +7,15 @@
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { formatCidr, formatIp, parseCidr, parseIp } from "../../cni/schema.ts";
+
 import {
   CURRENT_VERSION,
   type IPConfig,
   type Result,
   SUPPORTED_VERSIONS,
 } from "../../cni/types.ts";
+import { formatCidr, formatIp, ipEquals, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadStaticConf } from "./config.ts";
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * ADD: `{cniVersion, ips: [{address, gateway?}], routes, dns}` (no `interface` index on the
@@ -70,9 +65,9 @@ export function cmdCheck(args: CmdArgs): void {
   });
   for (const want of conf.addresses) {
     for (const have of found) {
-      if (!bytesEqual(want.cidr.ip.bytes, have.cidr.ip.bytes)) continue;
+      if (!ipEquals(want.cidr.ip, have.cidr.ip)) continue;
       if (!want.gateway) break;
-      if (have.gw && bytesEqual(want.gateway.bytes, have.gw.bytes)) break;
+      if (have.gw && ipEquals(want.gateway, have.gw)) break;
       throw new CniError(
         ErrorCode.Internal,
         `static: Failed to match addr ${formatIp(have.cidr.ip)} on interface ${args.ifName}`,

@@ -20,20 +20,19 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { loadPluginArgs } from "../../cni/args.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import {
-  type Cidr,
-  dnsSchema,
-  formatCidr,
-  formatIp,
-  type IpAddr,
-  isIPv4,
-  parseCidr,
-  parseIp,
-  routeSchema,
-} from "../../cni/schema.ts";
+import { dnsSchema, routeSchema } from "../../cni/schema.ts";
 import type { DNS, NetConf, Route } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { versionGte } from "../../cni/version.ts";
+import {
+  type Cidr,
+  cidrContains,
+  formatCidr,
+  formatIp,
+  type IpAddr,
+  parseCidr,
+  parseIp,
+} from "../../ip/mod.ts";
 
 /** One address of the result. */
 export interface StaticAddress {
@@ -111,36 +110,6 @@ function canonicalDns(d: z.infer<ReturnType<typeof dnsSchema>> | null | undefine
   return out;
 }
 
-/** The IPv4 view of a CIDR (4 bytes, 0-32) or its IPv6 one (16 bytes, 0-128), as Go's IPNet. */
-function netOf(cidr: Cidr): { bytes: Uint8Array; prefix: number; v4: boolean } {
-  if (isIPv4(cidr.ip)) {
-    const prefix = cidr.ip.parsedAs4 ? cidr.prefix : Math.max(0, cidr.prefix - 96);
-    return { bytes: cidr.ip.bytes.subarray(12), prefix, v4: true };
-  }
-  return { bytes: cidr.ip.bytes, prefix: cidr.prefix, v4: false };
-}
-
-/**
- * Whether the subnet of `cidr` holds `ip` (Go `IPNet.Contains`: families must match, an
- * IPv4-mapped address counts as IPv4).
- *
- * @param cidr The address and prefix.
- * @param ip The address to test.
- * @returns True when `ip` is inside the subnet.
- */
-export function subnetContains(cidr: Cidr, ip: IpAddr): boolean {
-  const net = netOf(cidr);
-  if (net.v4 !== isIPv4(ip)) return false;
-  const bytes = net.v4 ? ip.bytes.subarray(12) : ip.bytes;
-  for (let bit = 0; bit < net.prefix; bit += 8) {
-    const left = net.prefix - bit;
-    const mask = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
-    const i = bit >> 3;
-    if ((net.bytes[i]! & mask) !== (bytes[i]! & mask)) return false;
-  }
-  return true;
-}
-
 function commaList(value: string): string[] {
   return value.split(",");
 }
@@ -204,7 +173,7 @@ export function loadStaticConf(config: NetConf, cniArgs: string): StaticConf {
     for (const item of commaList(env.GATEWAY)) {
       const gw = parseIp(item.trim());
       if (!gw) throw configError(`invalid gateway address: ${item}`);
-      for (const a of fromArgs) if (subnetContains(a.cidr, gw)) a.gateway = gw;
+      for (const a of fromArgs) if (cidrContains(a.cidr, gw)) a.gateway = gw;
     }
   }
 
@@ -229,7 +198,7 @@ export function loadStaticConf(config: NetConf, cniArgs: string): StaticConf {
   let v4 = 0;
   let v6 = 0;
   for (const a of addresses) {
-    if (isIPv4(a.cidr.ip)) v4++;
+    if (a.cidr.ip.family === 4) v4++;
     else v6++;
   }
   if ((v4 > 1 || v6 > 1) && !versionGte(config.cniVersion, "0.3.0")) {

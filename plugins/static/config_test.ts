@@ -1,9 +1,9 @@
 import { assert, assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { parseCidr, parseIp } from "../../cni/schema.ts";
+import { cidrContains, parseCidr, parseIp } from "../../ip/mod.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import type { NetConf } from "../../cni/types.ts";
-import { loadStaticConf, subnetContains } from "./config.ts";
+import { loadStaticConf } from "./config.ts";
 import { cmdAdd, cmdCheck, plugin } from "./commands.ts";
 
 function conf(ipam: unknown, extra: Record<string, unknown> = {}, version = "1.0.0"): NetConf {
@@ -169,19 +169,19 @@ Deno.test("loadStaticConf() refuses bad input with the reference's messages, cod
   assert(ips.msg.includes("runtimeConfig.ips"), ips.msg);
 });
 
-Deno.test("subnetContains() follows Go's IPNet.Contains across families and mapped forms", () => {
+Deno.test("cidrContains() follows Go's IPNet.Contains across families and mapped forms", () => {
   const c = (s: string) => parseCidr(s)!;
   const ip = (s: string) => parseIp(s)!;
-  assert(subnetContains(c("10.1.1.9/24"), ip("10.1.1.200")));
-  assert(!subnetContains(c("10.1.1.9/24"), ip("10.1.2.1")));
-  assert(subnetContains(c("10.1.1.9/23"), ip("10.1.0.1")));
-  assert(subnetContains(c("10.1.1.9/0"), ip("192.0.2.1")));
-  assert(!subnetContains(c("10.1.1.9/24"), ip("fd00::1")));
-  assert(subnetContains(c("::ffff:10.1.1.1/120"), ip("10.1.1.7")));
-  assert(subnetContains(c("10.1.1.1/24"), ip("::ffff:10.1.1.7")));
-  assert(subnetContains(c("fd00::1/64"), ip("fd00::ffff")));
-  assert(!subnetContains(c("fd00::1/65"), ip("fd00::8000:0:0:1")));
-  assert(!subnetContains(c("fd00::1/64"), ip("10.1.1.1")));
+  assert(cidrContains(c("10.1.1.9/24"), ip("10.1.1.200")));
+  assert(!cidrContains(c("10.1.1.9/24"), ip("10.1.2.1")));
+  assert(cidrContains(c("10.1.1.9/23"), ip("10.1.0.1")));
+  assert(cidrContains(c("10.1.1.9/0"), ip("192.0.2.1")));
+  assert(!cidrContains(c("10.1.1.9/24"), ip("fd00::1")));
+  assert(cidrContains(c("::ffff:10.1.1.1/120"), ip("10.1.1.7")));
+  assert(cidrContains(c("10.1.1.1/24"), ip("::ffff:10.1.1.7")));
+  assert(cidrContains(c("fd00::1/64"), ip("fd00::ffff")));
+  assert(!cidrContains(c("fd00::1/65"), ip("fd00::8000:0:0:1")));
+  assert(!cidrContains(c("fd00::1/64"), ip("10.1.1.1")));
 });
 
 Deno.test("cmdCheck() needs prevResult and a configured gateway where the address appears", () => {

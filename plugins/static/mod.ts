@@ -20,5 +20,5 @@
  * @module
  */
 export { cmdAdd, cmdCheck, plugin } from "./commands.ts";
-export { loadStaticConf, subnetContains } from "./config.ts";
+export { loadStaticConf } from "./config.ts";
 export type { StaticAddress, StaticConf } from "./config.ts";

@@ -12,7 +12,7 @@ import { runPlugin } from "../../cni/skel.ts";
 import { CniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/version.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import type { Result } from "../../cni/types.ts";
 
 /** What the debug file may say. */
