@@ -76,15 +76,17 @@ export const DIFFERENCES: readonly Difference[] = [
     ours: /^6$/,
     go: /^(ok|999)$/,
     why: "ours parses prevResult as a result and refuses one that is not (code 6); Go bridge " +
-      "fails on a non-object as 999 and ignores a malformed object, Go host-local ignores it",
+      "and the Go chained plugins fail on some as 999 and pass others on, Go host-local " +
+      "ignores it",
   },
   {
     name: "DEL with a garbage prevResult",
     cases: /\/DEL\/prevResult\//,
     ours: /^ok$/,
     go: /^999$/,
-    why: "DEL is best effort: ours ignores a prevResult it cannot parse and cleans up; Go " +
-      "bridge cannot load its config and leaves the attachment",
+    why: "DEL is best effort: ours ignores a prevResult it cannot parse and cleans up (also " +
+      "after a real ADD); Go bridge, tuning, bandwidth, portmap and firewall cannot load " +
+      "their config and leave the attachment",
   },
   {
     name: "point-to-point and whole-space subnets",
@@ -115,9 +117,10 @@ export const DIFFERENCES: readonly Difference[] = [
     cases: /\/(ipam\.resolvConf|ipam\.dataDir|dataDir)\/|\/CNI_NETNS\/fifo/,
     ours: CODE,
     go: /^(ok|999|timeout|memory)$/,
-    why: "ours refuses a resolvConf, lock or namespace path that is a device, FIFO or too big " +
-      "with a typed error before reading; Go reads resolvConf with a line scanner (999 on " +
-      "/dev/zero, hangs on a FIFO, reads /dev/stdin) and hangs on a FIFO lock file",
+    why: "ours refuses a resolvConf, lock or namespace path that is a device, FIFO or too big, " +
+      "and a tuning dataDir that is not a directory, with a typed error before reading; Go " +
+      "reads resolvConf with a line scanner (999 on /dev/zero, hangs on a FIFO, reads " +
+      "/dev/stdin) and hangs on a FIFO lock file",
   },
   {
     name: "stdin over 1 MiB",
