@@ -1,6 +1,7 @@
 /**
- * The denocni program, multi-call: run as `cnitool` it is the CNI tool; run as `bridge`,
- * `loopback` or `host-local` it is that CNI plugin. The personality comes from, in order:
+ * The denocni program, multi-call: run as `cnitool` it is the CNI tool; run as the name of a
+ * built-in plugin (`bridge`, `loopback`, `host-local`, ... every name of `BUILTIN_ABOUT` in
+ * plugins/mod.ts) it is that CNI plugin. The personality comes from, in order:
  * `DENOCNI_PERSONALITY`; the invoked name (a compiled binary or symlink named after it); the
  * first argument when it is one of the names (`deno run cli.ts bridge`); else `cnitool`.
  *
@@ -15,31 +16,13 @@
  * @module
  */
 import { basename } from "./cni/_path.ts";
+import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "./plugins/mod.ts";
 
-/** The names this program answers to. */
-const PERSONALITIES = [
-  "cnitool",
-  "bridge",
-  "loopback",
-  "host-local",
-  "bandwidth",
-  "static",
-  "tuning",
-  "portmap",
-  "firewall",
-  "macvlan",
-  "ipvlan",
-  "vlan",
-  "dummy",
-  "ptp",
-  "host-device",
-  "sbr",
-  "vrf",
-] as const;
-type Personality = typeof PERSONALITIES[number];
+/** A name this program answers to: `cnitool` or a built-in plugin's. */
+type Personality = string;
 
 function isPersonality(name: string | undefined): name is Personality {
-  return (PERSONALITIES as readonly (string | undefined)[]).includes(name);
+  return name === "cnitool" || (name !== undefined && Object.hasOwn(BUILTIN_ABOUT, name));
 }
 
 async function pick(args: string[]): Promise<{ personality: Personality; args: string[] }> {
@@ -61,7 +44,6 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
 
 async function main(): Promise<number> {
   const { personality, args } = await pick([...Deno.args]);
-  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
   if (personality === "cnitool") {
     const { runCnitool } = await import("./cmd/cnitool.ts");
     return await runCnitool(args, {

@@ -2,7 +2,8 @@
  * denocni: the Container Network Interface (CNI 1.1) for Deno. This module is the library: it
  * loads network configurations, runs plugin chains the way libcni does (ADD, CHECK, DEL, GC,
  * STATUS with the result cache), converts results between CNI versions, and ships the
- * `bridge`, `loopback` and `host-local` plugins so they can run in-process, without spawning
+ * built-in plugins (`bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
+ * `portmap`, `firewall`: `BUILTIN_PLUGINS`) so they can run in-process, without spawning
  * binaries. Plugins on disk (any vendor's) run through the exec invoker as a runtime would.
  *
  * Kernel work (namespaces, links, addresses, routes) goes through libc and rtnetlink, so a

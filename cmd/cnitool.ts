@@ -32,6 +32,7 @@ import type { PluginRegistry } from "../cni/plugin.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { goMarshal } from "../cni/_json.ts";
 import { versionGte } from "../cni/version.ts";
+import { BUILTIN_ABOUT } from "../plugins/mod.ts";
 import { defaultNetworkText } from "./default_network.ts";
 import { requirePrivileges } from "./privileges.ts";
 
@@ -334,9 +335,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   install: {
-    usage: "install [--dir DIR] [--force] [--deno PATH]",
-    summary:
-      `Install cnitool, bridge, loopback and host-local into a CNI bin dir (default ${DEFAULT_CNI_PATH})`,
+    usage: "install [--dir DIR] [--force] [--bundle FILE] [--deno PATH]",
+    summary: `Install cnitool and the built-in plugins (${
+      Object.keys(BUILTIN_ABOUT).join(", ")
+    }) into a CNI bin dir (default ${DEFAULT_CNI_PATH})`,
     minArgs: 0,
     maxArgs: 0,
     async run(ctx) {

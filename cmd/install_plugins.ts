@@ -1,6 +1,7 @@
 /**
- * `cnitool install`: puts `cnitool`, `bridge`, `loopback` and `host-local` entries into a CNI
- * binary directory that any runtime can exec with a minimal environment.
+ * `cnitool install`: puts `cnitool` and an entry for every built-in plugin (the names of
+ * `BUILTIN_ABOUT` in plugins/mod.ts: `bridge`, `loopback`, `host-local`, ...) into a CNI binary
+ * directory that any runtime can exec with a minimal environment.
  *
  * - From a compiled binary (`deno task compile`): the binary is copied to `DIR/denocni` and
  *   each name is a relative symlink to it (the program picks its personality from the name it
@@ -16,27 +17,13 @@
 import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 import { readRegularFileSync } from "../cni/read_bounded.ts";
+import { BUILTIN_ABOUT } from "../plugins/mod.ts";
 
-/** The names installed, one per personality. */
-export const INSTALLED_NAMES: readonly string[] = [
-  "cnitool",
-  "bridge",
-  "loopback",
-  "host-local",
-  "bandwidth",
-  "static",
-  "tuning",
-  "portmap",
-  "firewall",
-  "macvlan",
-  "ipvlan",
-  "vlan",
-  "dummy",
-  "ptp",
-  "host-device",
-  "sbr",
-  "vrf",
-];
+/**
+ * The names installed, one per personality: `cnitool` and every built-in plugin (taken from
+ * the registry, so a new plugin needs no edit here).
+ */
+export const INSTALLED_NAMES: readonly string[] = ["cnitool", ...Object.keys(BUILTIN_ABOUT)];
 
 /** Marker line that identifies our launchers. */
 export const LAUNCHER_MARKER = "# denocni launcher";

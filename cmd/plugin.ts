@@ -1,5 +1,5 @@
 /**
- * Running a built-in plugin as a process (the `bridge`, `loopback`, `host-local`
+ * Running a built-in plugin as a process (the `bridge`, `loopback`, `host-local`, ...
  * personalities of `cli.ts`): skel over the given environment and stdin, with a delegate
  * that runs built-in IPAM in-process and other types from `CNI_PATH`.
  *

@@ -12,7 +12,9 @@
  *
  * @module
  */
+import { CniError, ErrorCode } from "../cni/errors.ts";
 import { iptablesCidr } from "./_cidr.ts";
+import { hasControlCharacter } from "./chain_name.ts";
 import { runTool, ToolError, type ToolRunner } from "./exec.ts";
 
 /** `iptables` or `ip6tables`. */
@@ -209,12 +211,20 @@ export function ruleComment(spec: RuleSpec): string | undefined {
 
 /**
  * Quotes one token for `iptables-restore` (which splits on blanks and honours `"` with `\`
- * escapes inside).
+ * escapes inside). A control character cannot be written: `iptables-restore` reads line by
+ * line, so a line break, even quoted, would end the rule and start another one.
  *
  * @param token The token.
  * @returns The token, quoted when needed.
+ * @throws {CniError} Code 7 when the token holds a control character.
  */
 export function quoteRestoreToken(token: string): string {
+  if (hasControlCharacter(token)) {
+    throw new CniError(
+      ErrorCode.InvalidNetworkConfig,
+      `iptables rule token ${JSON.stringify(token)} holds a control character`,
+    );
+  }
   if (token !== "" && !/[\s"'\\#]/.test(token)) return token;
   return `"${token.replace(/["\\]/g, "\\$&")}"`;
 }

@@ -1,4 +1,5 @@
-import { assertEquals, assertRejects } from "../tests/helpers/assert.ts";
+import { assert, assertEquals, assertRejects } from "../tests/helpers/assert.ts";
+import { CniError } from "../cni/errors.ts";
 import type { ToolOutput, ToolRunner } from "./exec.ts";
 import {
   converge,
@@ -212,4 +213,18 @@ Deno.test("findMissingRule() maps the failing line back to the rule", async () =
     () => findMissingRule("iptables", "filter", rules, { run: odd.run }),
     RestoreError,
   );
+});
+
+Deno.test("quoteRestoreToken() refuses a control character: a line break would start another rule", () => {
+  for (const token of ["x\n-A INPUT -j DROP", "x\r", "a\u0000b"]) {
+    let err: unknown;
+    try {
+      quoteRestoreToken(token);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof CniError, JSON.stringify(token));
+    assertEquals(err.code, 7);
+  }
+  assertEquals(quoteRestoreToken("a b"), '"a b"');
 });

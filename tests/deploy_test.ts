@@ -1,5 +1,6 @@
 import { parseAllDocuments } from "yaml";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import { runCli } from "./helpers/cli.ts";
 
 const ROOT = new URL("..", import.meta.url);
 const DIR = new URL("deploy/kubernetes/", ROOT);
@@ -69,4 +70,44 @@ Deno.test("deploy/kubernetes/Containerfile copies what `deno task compile` produ
   assert(/^FROM \S+/m.test(text), "FROM line");
   assert(text.includes(`COPY ${output} /usr/local/bin/denocni`), "COPY of the compiled binary");
   assert(text.includes("COPY deploy/kubernetes/10-denocni.conflist"), "COPY of the conflist");
+});
+
+Deno.test("every place that lists the plugins lists every built-in (BUILTIN_ABOUT)", async () => {
+  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("../plugins/mod.ts");
+  const { INSTALLED_NAMES } = await import("../cmd/install_plugins.ts");
+  const names = Object.keys(BUILTIN_ABOUT);
+  assertEquals(names.sort(), Object.keys(BUILTIN_PLUGINS).sort());
+  assertEquals([...INSTALLED_NAMES].sort(), ["cnitool", ...names].sort());
+  // The image has the binary link its own names: no list to keep up to date.
+  const containerfile = Deno.readTextFileSync(new URL("Containerfile", DIR));
+  assert(
+    containerfile.includes(`RUN ["/usr/local/bin/denocni", "install", "--dir", "/usr/local/bin"]`),
+    "the Containerfile links the names with `denocni install`",
+  );
+  assert(!/\bln -s\b/.test(containerfile), "the Containerfile lists names by hand");
+  const help = await runCli(["install", "--help"]);
+  assertEquals(help.code, 0);
+  const readme = Deno.readTextFileSync(new URL("README.md", ROOT));
+  const table = readme.slice(readme.indexOf("## Plugins"), readme.indexOf("## Using it"));
+  for (const name of names) {
+    assertStringIncludes(help.stdout, name, "cnitool install --help");
+    assertMatch(table, new RegExp(`^\\| \`${name}\` +\\|`, "m"), `README plugin table: ${name}`);
+  }
+});
+
+Deno.test("cnitool install from a compiled binary links cnitool and every built-in to one copy", async () => {
+  const { BUILTIN_ABOUT } = await import("../plugins/mod.ts");
+  const { installPlugins } = await import("../cmd/install_plugins.ts");
+  const dir = await Deno.makeTempDir({ prefix: "denocni-install-" });
+  try {
+    // The running Deno stands in for the compiled binary (the image's `denocni install`).
+    const report = await installPlugins({ dir, standalone: true });
+    assertEquals(report.mode, "binary");
+    const names = ["cnitool", ...Object.keys(BUILTIN_ABOUT)];
+    assertEquals(report.entries, [`${dir}/denocni`, ...names.map((n) => `${dir}/${n}`)]);
+    for (const n of names) assertEquals(Deno.readLinkSync(`${dir}/${n}`), "denocni");
+    assertEquals(Deno.statSync(`${dir}/denocni`).size, Deno.statSync(Deno.execPath()).size);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -15,6 +15,7 @@ import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { Result } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
+import { isChainName } from "../../firewall/chain_name.ts";
 import { formatIp, parseCidr } from "../bridge/ipaddr.ts";
 
 /** The reference's default admin chain. */
@@ -60,8 +61,6 @@ const firewallSchema = lazy(() => {
   });
 });
 
-const CHAIN_NAME_REGEXP = /^[^\s!\-"'][^\s"']{0,27}$/;
-
 /**
  * Loads and validates a firewall configuration.
  *
@@ -86,9 +85,9 @@ export function loadFirewallConf(config: unknown): FirewallConf {
     problems.push(`unknown backend "${b}": expected "iptables", "nftables" or "firewalld"`);
   }
   const adminChain = raw.iptablesAdminChainName || DEFAULT_ADMIN_CHAIN;
-  if (!CHAIN_NAME_REGEXP.test(adminChain)) {
+  if (!isChainName(adminChain)) {
     problems.push(
-      `invalid iptablesAdminChainName "${adminChain}": 1-28 characters, no blanks or quotes, not starting with "-" or "!"`,
+      `invalid iptablesAdminChainName "${adminChain}": 1-28 characters, no blanks, quotes or control characters, not starting with "-" or "!"`,
     );
   }
   const policy = raw.ingressPolicy || "open";

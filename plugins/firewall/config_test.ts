@@ -38,7 +38,7 @@ Deno.test("loadFirewallConf() refuses unknown values before anything is done, co
   assertEquals(
     err.msg,
     'failed to load netconf: unknown backend "pf": expected "iptables", "nftables" or "firewalld"; ' +
-      'invalid iptablesAdminChainName "bad name": 1-28 characters, no blanks or quotes, not starting with "-" or "!"; ' +
+      'invalid iptablesAdminChainName "bad name": 1-28 characters, no blanks, quotes or control characters, not starting with "-" or "!"; ' +
       'unknown ingress policy: "x"',
   );
   assertThrows(

@@ -15,6 +15,7 @@ import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { Result } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
+import { hasControlCharacter, isChainName } from "../../firewall/chain_name.ts";
 import { formatIp, parseCidr, parseIp } from "../bridge/ipaddr.ts";
 
 /** The reference's default `markMasqBit` (mark `0x2000`). */
@@ -164,6 +165,32 @@ function chooseBackend(
 }
 
 /**
+ * Refuses condition tokens that would reach beyond their rule: a control character (a line
+ * break ends the `iptables-restore` or `nft -f` line and starts another command) and, in nft
+ * text, `;` (a second command) and `#` (a comment swallowing the rest of the rule).
+ */
+function checkConditions(
+  lists: { conditionsV4: string[]; conditionsV6: string[] },
+  backend: PortmapBackend | undefined,
+): void {
+  const problems: string[] = [];
+  for (const [key, list] of Object.entries(lists)) {
+    list.forEach((token, i) => {
+      if (hasControlCharacter(token)) {
+        problems.push(`${key}[${i}] ${JSON.stringify(token)} holds a control character`);
+      } else if (backend === "nftables" && /[;#]/.test(token)) {
+        problems.push(
+          `${key}[${i}] ${JSON.stringify(token)}: ";" and "#" would end the nftables rule`,
+        );
+      }
+    });
+  }
+  if (problems.length > 0) {
+    throw new CniError(ErrorCode.InvalidNetworkConfig, problems.join("; "));
+  }
+}
+
+/**
  * Loads and validates a portmap configuration.
  *
  * @param config The parsed stdin JSON.
@@ -201,6 +228,13 @@ function load(config: unknown): PortmapConf {
   const external = raw.externalSetMarkChain ?? undefined;
   if (raw.markMasqBit !== undefined && raw.markMasqBit !== null && external !== undefined) {
     problems.push("Cannot specify externalSetMarkChain and markMasqBit");
+  }
+  if (external !== undefined && !isChainName(external)) {
+    problems.push(
+      `invalid externalSetMarkChain ${
+        JSON.stringify(external)
+      }: 1-28 characters, no blanks, quotes or control characters, not starting with "-" or "!"`,
+    );
   }
   const markMasqBit = raw.markMasqBit ?? DEFAULT_MARK_BIT;
   if (!Number.isInteger(markMasqBit) || markMasqBit < 0 || markMasqBit > 31) {
@@ -246,6 +280,7 @@ function load(config: unknown): PortmapConf {
     v4: conditionsV4,
     v6: conditionsV6,
   });
+  checkConditions({ conditionsV4, conditionsV6 }, backend);
   return {
     name: raw.name,
     cniVersion: raw.cniVersion,

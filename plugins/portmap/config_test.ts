@@ -72,6 +72,43 @@ Deno.test("loadPortmapConf() checks the mark bit and the external chain as the r
   assertEquals([ext.externalSetMarkChain, ext.backend], ["KUBE-MARK-MASQ", "iptables"]);
 });
 
+Deno.test("loadPortmapConf() refuses what would reach beyond its rule: line breaks, nft separators, bad chain names", () => {
+  const err = failure({
+    ...base,
+    backend: "iptables",
+    conditionsV4: ["-m", "comment", "--comment", "x\n-A PREROUTING -j ACCEPT"],
+    conditionsV6: ["-s", "fd00::/8\r"],
+  });
+  assertEquals(err.code, 7);
+  assertEquals(
+    err.msg,
+    'failed to parse config: conditionsV4[3] "x\\n-A PREROUTING -j ACCEPT" holds a control character; ' +
+      'conditionsV6[1] "fd00::/8\\r" holds a control character',
+  );
+  assertEquals(
+    failure({ ...base, conditionsV4: ["ip saddr 10.0.0.0/8 accept; add table ip x"] }).msg,
+    'failed to parse config: conditionsV4[0] "ip saddr 10.0.0.0/8 accept; add table ip x": ' +
+      '";" and "#" would end the nftables rule',
+  );
+  assertEquals(
+    failure({ ...base, backend: "nftables", conditionsV6: ["ip6 saddr ::1 #"] }).code,
+    7,
+  );
+  // In iptables tokens `;` and `#` are quoted, so they stay inside their token.
+  assertEquals(
+    loadPortmapConf({ ...base, conditionsV4: ["-m", "comment", "--comment", "a;b#c"] }).backend,
+    "iptables",
+  );
+  for (const chain of ["A B", "-X", "X\n-A INPUT -j DROP", "X".repeat(29)]) {
+    assertEquals(
+      failure({ ...base, externalSetMarkChain: chain }).msg,
+      `failed to parse config: invalid externalSetMarkChain ${
+        JSON.stringify(chain)
+      }: 1-28 characters, no blanks, quotes or control characters, not starting with "-" or "!"`,
+    );
+  }
+});
+
 Deno.test("loadPortmapConf() picks the backend from the options, refusing misfits", () => {
   assertEquals(loadPortmapConf({ ...base, backend: "nftables" }).backend, "nftables");
   assertEquals(

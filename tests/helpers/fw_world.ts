@@ -52,28 +52,47 @@ async function hostFirewall(): Promise<string[]> {
   return out.map((l) => l.replace(/\[\d+:\d+\]/g, "[0:0]").replace(/packets \d+ bytes \d+/g, ""));
 }
 
+/** Options of {@linkcode worldTest}. */
+export interface WorldOptions {
+  /**
+   * Directories hidden in the sandbox under an empty read-only tmpfs (`/usr/lib/cni`: no
+   * reference plugin can be found or exec'd there).
+   */
+  hide?: string[];
+}
+
 /**
  * Registers the outer test: run `module` again inside the sandbox and require it to pass,
  * then require that the host's firewall has not changed in any line naming what it used.
  *
  * @param moduleUrl The test module (`import.meta.url`).
  * @param title What it covers.
+ * @param options Directories to hide in the sandbox.
  */
-export function worldTest(moduleUrl: string, title: string): void {
+export function worldTest(moduleUrl: string, title: string, options: WorldOptions = {}): void {
   const path = new URL(moduleUrl).pathname;
+  const hide = options.hide ?? [];
   Deno.test({
-    name: `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib)`,
+    name: `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib${
+      hide.map((d) => `, empty ${d}`).join("")
+    })`,
     ignore: !IS_ROOT,
     async fn() {
       const names = await Deno.makeTempFile({ prefix: "denocni-fw-names-" });
       try {
         const before = await hostFirewall();
         const out = await inSandbox(
-          `exec "$DENO" test --allow-all --no-prompt ${JSON.stringify(path)}`,
+          [
+            ...hide.map((d) =>
+              `mount -t tmpfs -o ro,mode=755 tmpfs ${JSON.stringify(d)} || exit 3`
+            ),
+            `exec "$DENO" test --allow-all --no-prompt ${JSON.stringify(path)}`,
+          ].join("\n"),
           {
             DENOCNI_FW_WORLD: "1",
             DENOCNI_FW_NAMES: names,
             DENOCNI_FW_HOST_NETNS: Deno.readLinkSync("/proc/self/ns/net"),
+            DENOCNI_FW_HIDDEN: JSON.stringify(hide),
           },
         );
         console.log(out.stdout);
@@ -100,6 +119,24 @@ export function assertIsolated(): void {
   if (!IN_WORLD || !host || mine === host) {
     throw new Error("refusing to touch the host's firewall");
   }
+}
+
+/**
+ * Throws unless each directory the outer test hid is, in this process, an empty tmpfs mount
+ * of the sandbox.
+ *
+ * @returns The hidden directories.
+ */
+export function assertHidden(): string[] {
+  const hidden = JSON.parse(Deno.env.get("DENOCNI_FW_HIDDEN") ?? "[]") as string[];
+  const mounts = Deno.readTextFileSync("/proc/self/mountinfo").split("\n");
+  for (const dir of hidden) {
+    const m = mounts.find((l) => l.split(" ")[4] === dir && / - tmpfs /.test(l));
+    if (!m) throw new Error(`${dir} is not hidden under a tmpfs in the sandbox`);
+    const entries = [...Deno.readDirSync(dir)].map((e) => e.name);
+    if (entries.length > 0) throw new Error(`${dir} is not empty: ${entries.join(", ")}`);
+  }
+  return hidden;
 }
 
 /** Empties the world's iptables (every table, both families) and nftables. */

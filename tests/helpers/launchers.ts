@@ -1,9 +1,9 @@
 /**
  * The exec'd plugin path as a runtime meets it: `cnitool install` run from the current source
- * (which bundles it with `deno bundle`) into a throwaway directory, so `bridge`, `loopback` and
- * `host-local` are `/bin/sh` launchers running the bundle with the explicit
- * permissions of the product (`--allow-ffi --allow-read --allow-write --allow-env
- * --allow-run`, never `-A`). Built once per test process, removed when it exits.
+ * (which bundles it with `deno bundle`) into a throwaway directory, so `cnitool` and every
+ * built-in plugin (`bridge`, `loopback`, `host-local`, `portmap`, ...) are `/bin/sh` launchers
+ * running the bundle with the explicit permissions of the product (`--allow-ffi --allow-read
+ * --allow-write --allow-env --allow-run`, never `-A`). Built once per test process, removed when it exits.
  *
  * @module
  */
@@ -67,7 +67,7 @@ async function build(): Promise<string> {
 }
 
 /**
- * The directory holding the `bridge`, `loopback`, `host-local` and `cnitool` launchers of the
+ * The directory holding the `cnitool` and built-in plugin launchers of the
  * current source, built on first call.
  *
  * @returns Absolute directory path.

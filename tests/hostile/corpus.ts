@@ -1,6 +1,7 @@
 /**
  * The malformed-input corpus, generated as data: every config field of the bridge, host-local
- * and loopback plugins attacked with wrong types, `null`, huge and negative numbers, bad CIDRs
+ * and loopback plugins (and of tuning, static, bandwidth, portmap and firewall: corpus_meta.ts)
+ * attacked with wrong types, `null`, huge and negative numbers, bad CIDRs
  * and ranges, unknown versions; missing and garbage `CNI_*` variables; `CNI_NETNS` as a file, a
  * directory, a missing path, a FIFO, the plugin's own namespace; names with `../`, `/`, control
  * bytes, 300 characters; garbage `CNI_ARGS` and `prevResult`; empty, malformed and oversized
@@ -15,11 +16,50 @@
  * @module
  */
 
+import { metaPluginCases } from "./corpus_meta.ts";
+
 /** JSON values. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The plugins of the corpus. */
-export type PluginName = "bridge" | "host-local" | "loopback";
+export type PluginName =
+  | "bridge"
+  | "host-local"
+  | "loopback"
+  | "tuning"
+  | "static"
+  | "bandwidth"
+  | "portmap"
+  | "firewall";
+
+/** Every plugin of the corpus. */
+export const PLUGINS: readonly PluginName[] = [
+  "bridge",
+  "host-local",
+  "loopback",
+  "tuning",
+  "static",
+  "bandwidth",
+  "portmap",
+  "firewall",
+];
+
+/**
+ * The placeholder for `prevResult` in a chained plugin's config: the runner attaches the case's
+ * namespace with our bridge plugin first (in-process) and puts that result here.
+ */
+export const PREV_RESULT = "@PREVRESULT@";
+
+/** Plugins that run after bridge in a chain (their base config carries {@linkcode PREV_RESULT}). */
+export const CHAINED: ReadonlySet<PluginName> = new Set([
+  "tuning",
+  "bandwidth",
+  "portmap",
+  "firewall",
+]);
+
+/** Plugins that never touch the kernel (IPAM): their cases skip the kernel checks. */
+export const IPAM_ONLY: ReadonlySet<PluginName> = new Set(["host-local", "static"]);
 
 /** What the fixed plugin must do with a case. */
 export type Expect =
@@ -110,7 +150,59 @@ export function baseConf(plugin: PluginName): { [key: string]: Json } {
       };
     case "loopback":
       return { cniVersion: "1.0.0", name: "@NET@", type: "loopback" };
+    case "static":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "static",
+        ipam: {
+          type: "static",
+          addresses: [{ address: "10.99.0.5/24", gateway: "10.99.0.1" }],
+          routes: [{ dst: "0.0.0.0/0" }],
+          dns: { nameservers: ["10.99.0.53"] },
+        },
+      };
+    case "tuning":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "tuning",
+        dataDir: "@GIVEN@/tuning",
+        mtu: 1400,
+        sysctl: { "net.ipv4.conf.eth0.arp_notify": "1" },
+        prevResult: PREV_RESULT,
+      };
+    case "bandwidth":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "bandwidth",
+        ingressRate: 1000000,
+        ingressBurst: 100000,
+        egressRate: 1000000,
+        egressBurst: 100000,
+        prevResult: PREV_RESULT,
+      };
+    case "portmap":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "portmap",
+        runtimeConfig: { portMappings: [{ hostPort: 18080, containerPort: 80, protocol: "tcp" }] },
+        prevResult: PREV_RESULT,
+      };
+    case "firewall":
+      return { cniVersion: "1.0.0", name: "@NET@", type: "firewall", prevResult: PREV_RESULT };
   }
+}
+
+/**
+ * The bridge config the runner attaches a chained plugin's namespace with before the case.
+ *
+ * @returns The config (tokens unreplaced).
+ */
+export function chainBaseConf(): { [key: string]: Json } {
+  return { ...baseConf("bridge"), name: "@NET@", bridge: "@BR@" };
 }
 
 /** The base environment of each plugin. */
@@ -118,8 +210,8 @@ export function baseEnv(plugin: PluginName, command: string): Record<string, str
   return {
     CNI_COMMAND: command,
     CNI_CONTAINERID: "@CID@",
-    // host-local never opens the namespace: a path that does not exist is enough.
-    CNI_NETNS: plugin === "host-local" ? "@GIVEN@/no-such-netns" : "@NETNS@",
+    // IPAM plugins never open the namespace: a path that does not exist is enough.
+    CNI_NETNS: IPAM_ONLY.has(plugin) ? "@GIVEN@/no-such-netns" : "@NETNS@",
     CNI_IFNAME: "eth0",
     CNI_PATH: "@CNIPATH@",
   };
@@ -136,9 +228,10 @@ const c1: Expect = { codes: [1] };
 const LONG = "x".repeat(300);
 const CTRL = "a\u0001b\u001bc";
 /** Deletes a key in a patch. */
-const DELETE = Symbol("delete");
+export const DELETE: unique symbol = Symbol("delete");
 
-type Mutation = [kind: string, value: Json | typeof DELETE, expect: Expect];
+/** One attack on a field: its name, the value (or a deletion), what must happen. */
+export type Mutation = [kind: string, value: Json | typeof DELETE, expect: Expect];
 
 const BOOL_BAD: Mutation[] = [
   ["string", "true", c7],
@@ -229,7 +322,7 @@ function clone(j: Json): Json {
 }
 
 /** Sets (or deletes) `path` (dot-separated; `[n]` for indexes not used) in a copy of `conf`. */
-function patch(conf: Json, path: string, value: Json | typeof DELETE): Json {
+export function patch(conf: Json, path: string, value: Json | typeof DELETE): Json {
   const out = clone(conf) as { [key: string]: Json };
   // `cni.dev/...` keys hold a dot of their own.
   const keys = path.startsWith("cni.dev/") ? [path] : path.split(".");
@@ -578,6 +671,9 @@ export function hostileCases(): Case[] {
   ], { command: "STATUS", base: hl11 });
   fieldCases(hl, "cniVersion", [["older", "1.0.0", CLEAN]], { command: "GC" });
 
+  // ------------------------------------- tuning, static, bandwidth, portmap, firewall
+  metaPluginCases({ add, fieldCases });
+
   // -------------------------------------------------------------- every plugin: common
   for (const plugin of ["bridge", "host-local", "loopback"] as const) {
     fieldCases(plugin, "cniVersion", VERSION_BAD);
@@ -877,6 +973,11 @@ export interface Prepared {
   stdin: Uint8Array;
   /** The environment and stdin of the `add-first` ADD, when the case has one. */
   prior?: { env: Record<string, string>; stdin: Uint8Array };
+  /**
+   * The bridge ADD (run in-process) whose result replaces {@linkcode PREV_RESULT} in the
+   * stdin of the case and of its `add-first` ADD, when they hold it.
+   */
+  chainBase?: { env: Record<string, string>; stdin: Uint8Array };
   /** Working directory of the call (inside `given`, for relative paths in configs). */
   cwd: string;
   /** The case root. */
@@ -910,7 +1011,10 @@ function substitute(j: Json, tokens: Record<string, string>): Json {
   }
   if (Array.isArray(j)) return j.map((v) => substitute(v, tokens));
   if (j !== null && typeof j === "object") {
-    return Object.fromEntries(Object.entries(j).map(([k, v]) => [k, substitute(v, tokens)]));
+    // Keys too: a tuning sysctl key may name a fixture.
+    return Object.fromEntries(
+      Object.entries(j).map(([k, v]) => [substitute(k, tokens) as string, substitute(v, tokens)]),
+    );
   }
   return j;
 }
@@ -990,7 +1094,8 @@ export async function materialize(c: Case, root: string, cniPath: string): Promi
     await Deno.mkdir(`${given}/real`);
     await Deno.symlink(`${given}/real`, `${given}/link-to-real`);
   }
-  if (text.includes("@NETNS@")) {
+  const chainedCall = text.includes(PREV_RESULT);
+  if (text.includes("@NETNS@") || chainedCall) {
     p.netnsName = `hcns-${tag}`;
     await sh("ip", "netns", "add", p.netnsName);
   }
@@ -1019,6 +1124,14 @@ export async function materialize(c: Case, root: string, cniPath: string): Promi
   }
   const conf = substitute(c.conf, tokens);
   p.stdin = stdinBytes(c, conf, tokens);
+  if (chainedCall) {
+    p.chainBase = {
+      env: Object.fromEntries(
+        Object.entries(baseEnv("bridge", "ADD")).map(([k, v]) => [k, substitute(v, tokens)]),
+      ) as Record<string, string>,
+      stdin: ENC.encode(JSON.stringify(substitute(chainBaseConf(), tokens))),
+    };
+  }
   if (c.setup?.includes("add-first")) {
     const prior = substitute(c.priorConf ?? baseConf(c.plugin), tokens);
     p.prior = {

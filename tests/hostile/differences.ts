@@ -32,9 +32,10 @@ export const DIFFERENCES: readonly Difference[] = [
     name: "own namespace refused",
     cases: /\/CNI_NETNS\/own-/,
     ours: /^8$/,
-    go: /^ok$/,
+    go: /^(ok|999)$/,
     why: "ours refuses to act on its own network namespace on ADD and DEL (skel code 8); " +
-      "Debian's 1.1.1 skel has no such check and acts on the host's interfaces",
+      "Debian's 1.1.1 skel has no such check and acts on the host's interfaces (tuning and " +
+      "bandwidth then fail there, 999, not finding the container's `eth0`)",
   },
   {
     name: "GC and STATUS",
@@ -75,15 +76,17 @@ export const DIFFERENCES: readonly Difference[] = [
     ours: /^6$/,
     go: /^(ok|999)$/,
     why: "ours parses prevResult as a result and refuses one that is not (code 6); Go bridge " +
-      "fails on a non-object as 999 and ignores a malformed object, Go host-local ignores it",
+      "and the Go chained plugins fail on some as 999 and pass others on, Go host-local " +
+      "ignores it",
   },
   {
     name: "DEL with a garbage prevResult",
     cases: /\/DEL\/prevResult\//,
     ours: /^ok$/,
     go: /^999$/,
-    why: "DEL is best effort: ours ignores a prevResult it cannot parse and cleans up; Go " +
-      "bridge cannot load its config and leaves the attachment",
+    why: "DEL is best effort: ours ignores a prevResult it cannot parse and cleans up (also " +
+      "after a real ADD); Go bridge, tuning, bandwidth, portmap and firewall cannot load " +
+      "their config and leave the attachment",
   },
   {
     name: "point-to-point and whole-space subnets",
@@ -96,10 +99,11 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     name: "malformed CNI_ARGS",
     cases: /\/CNI_ARGS\//,
-    ours: /^(4|6)$/,
+    ours: /^(4|6|7)$/,
     go: /^999$/,
-    why: "Go returns types.LoadArgs errors untyped (999); ours types them: 4 (bridge, bad " +
-      "environment) or 6 (host-local, decoding failure)",
+    why: "Go returns types.LoadArgs errors and bad `IP`, `GATEWAY` or `MAC` values untyped " +
+      "(999); ours types them: 4 (bridge, bad environment), 6 (host-local, decoding failure) " +
+      "or 7 (static and tuning, for which these values are configuration)",
   },
   {
     name: "built-in IPAM needs no CNI_PATH",
@@ -113,9 +117,10 @@ export const DIFFERENCES: readonly Difference[] = [
     cases: /\/(ipam\.resolvConf|ipam\.dataDir|dataDir)\/|\/CNI_NETNS\/fifo/,
     ours: CODE,
     go: /^(ok|999|timeout|memory)$/,
-    why: "ours refuses a resolvConf, lock or namespace path that is a device, FIFO or too big " +
-      "with a typed error before reading; Go reads resolvConf with a line scanner (999 on " +
-      "/dev/zero, hangs on a FIFO, reads /dev/stdin) and hangs on a FIFO lock file",
+    why: "ours refuses a resolvConf, lock or namespace path that is a device, FIFO or too big, " +
+      "and a tuning dataDir that is not a directory, with a typed error before reading; Go " +
+      "reads resolvConf with a line scanner (999 on /dev/zero, hangs on a FIFO, reads " +
+      "/dev/stdin) and hangs on a FIFO lock file",
   },
   {
     name: "stdin over 1 MiB",
@@ -148,6 +153,85 @@ export const DIFFERENCES: readonly Difference[] = [
     go: /^7$/,
     why: "Go unmarshals `null` into an empty config (missing name, 7); ours refuses a config " +
       "that is not an object (6)",
+  },
+  {
+    name: "keys and values newer than 1.1.1 (tuning, portmap, firewall)",
+    cases:
+      /^tuning\/.*\/(txQLen\/|args\/cni-txqlen|sysctl\/duplicate-key$)|^portmap\/.*\/(masqAll|backend)\/|^firewall\/ADD\/ingressPolicy\/isolated$/,
+    ours: /^(7|ok)$/,
+    go: /^(ok|999)$/,
+    why: "tuning's `txQLen` and duplicate-key check, portmap's `masqAll` and `backend`, the " +
+      "firewall's `isolated` policy come from newer references: Debian's 1.1.1 ignores the " +
+      "keys whatever their value (or refuses the policy, 999); ours validates and implements them",
+  },
+  {
+    name: "unknown firewall backend",
+    cases: /^firewall\/.*\/backend\/(unknown|upper)$/,
+    ours: /^7$/,
+    go: /^ok$/,
+    why: "the reference reads a `backend` it does not know as automatic; ours refuses it " +
+      "before touching anything",
+  },
+  {
+    name: "values Go 1.1.1 does not check (tuning, portmap, firewall)",
+    cases:
+      /^tuning\/.*\/(sysctl\/(value-null|key-double-dot)|mac\/eui64)$|^portmap\/.*(\.portMappings\/host-ip-|\/conditionsV6\/null-entry$)|^firewall\/.*\/iptablesAdminChainName\//,
+    ours: /^7$/,
+    go: /^ok$/,
+    why: "a `null` sysctl value, a sysctl key with an empty part, an 8-byte MAC, a `hostIP` " +
+      "that is no address (Go drops the limit to it), a `null` condition token, an admin " +
+      "chain name with a quote: Go accepts them, ours refuses them",
+  },
+  {
+    name: "line breaks in firewall tokens",
+    cases: /^portmap\/.*\/conditionsV[46]\/(newline|restore-injection|carriage-return)$/,
+    ours: /^7$/,
+    go: /^ok$/,
+    why: "Go passes each token as its own `iptables` argument, where a line break is inert; " +
+      "ours writes `iptables-restore` and `nft -f` scripts, where it would start another " +
+      "command, so it refuses control characters in tokens",
+  },
+  {
+    name: "nftables conditions",
+    cases: /^portmap\/.*\/conditionsV4\/(nft-valid|empty-token)$/,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "ours uses the nftables backend for nft-style conditions (or when asked); Debian's " +
+      "1.1.1 has no nftables backend and hands them to `iptables`, which refuses them",
+  },
+  {
+    name: "Go 1.1.1 panics",
+    cases: /\/(cni-sysctl-without-top-level|nothing-to-limit-without-prevResult)$/,
+    ours: ANY,
+    go: /^garbled$/,
+    why: "1.1.1 crashes without an error object: tuning writes `args.cni.sysctl` into a nil " +
+      "map when there is no top-level `sysctl`; bandwidth with nothing to limit reads a " +
+      "missing `prevResult`. Ours applies the sysctl, or fails with an error object",
+  },
+  {
+    name: "300 port mappings",
+    cases: /\.portMappings\/three-hundred$/,
+    ours: /^ok$/,
+    go: /^timeout$/,
+    why: "1.1.1 runs one `iptables` process per rule and needs more than the 8 s limit for " +
+      "300 mappings; ours writes them in one `iptables-restore` per family",
+  },
+  {
+    name: "portmap CHECK of an IPv4-only container",
+    cases: /^portmap\/CHECK\//,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "1.1.1's CHECK looks for the IPv6 chain of a container that has no IPv6 address and " +
+      "fails (its known bug); ours checks the families the container has",
+  },
+  {
+    name: "prevResult of a newer version",
+    cases: /^(tuning|portmap)\/ADD\/cniVersion\/(0\.2\.0|null)$/,
+    ours: /^(6|ok)$/,
+    go: /^999$/,
+    why: "the bridge's `prevResult` is a 1.0.0 result under a 0.2.0 (or versionless) config: " +
+      "tuning, which reads its interfaces, refuses it as undecodable (6; Go 999); portmap " +
+      "needs only its addresses and passes it on converted to the config's version (Go 999)",
   },
   {
     name: "loopback ignores type",

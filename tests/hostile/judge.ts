@@ -120,6 +120,11 @@ export function judge(c: Case, r: RunRecord & { log?: string }): string[] {
   const out = formProblems(r, c.command);
   if (r.log && STACK_REGEXP.test(r.log)) out.push(`stack trace logged: ${r.log.slice(0, 300)}`);
   out.push(...expectationProblems(c, r));
+  if (r.chainBase && r.chainBase.exit !== 0) {
+    out.push(
+      `the bridge ADD before the chained plugin failed: ${r.chainBase.stdout.slice(0, 300)}`,
+    );
+  }
   if (r.prior && r.prior.exit !== 0) {
     out.push(`the setup ADD failed: ${r.prior.stdout.slice(0, 300)}`);
   }

@@ -17,7 +17,16 @@ import { createDelegate } from "../../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { isOwnNetns } from "../../netns/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
-import { hostileCases, listTree, materialize, type Prepared } from "./corpus.ts";
+import { dnChainName } from "../../plugins/portmap/iptables.ts";
+import {
+  hostileCases,
+  IPAM_ONLY,
+  listTree,
+  materialize,
+  type PluginName,
+  type Prepared,
+  PREV_RESULT,
+} from "./corpus.ts";
 import { runGuarded } from "./guarded.ts";
 
 /** How a case is run. */
@@ -45,6 +54,8 @@ export interface RunRecord extends CallOut {
   mode: Mode;
   /** The ADD of `add-first`, if any. */
   prior?: CallOut;
+  /** The bridge ADD that made the chained plugin's `prevResult`, if any. */
+  chainBase?: CallOut;
   /** The DEL after a successful ADD (a case's ADD must be undone by its DEL). */
   del?: CallOut;
   /** What was left behind. */
@@ -74,9 +85,10 @@ async function callInProcess(
   p: Prepared,
   env: Record<string, string>,
   stdin: Uint8Array,
+  plugin: PluginName = p.plugin,
 ): Promise<CallOut> {
   const start = performance.now();
-  const load = BUILTIN_PLUGINS[p.plugin]!;
+  const load = BUILTIN_PLUGINS[plugin]!;
   const fns = await load();
   const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer", env });
   const before = Deno.cwd();
@@ -161,6 +173,11 @@ async function leaseLeftovers(dir: string, cid: string, label: string): Promise<
   for (const e of await listTree(dir)) {
     const path = e.split(" ")[0]!.replace(/\/$/, "");
     const base = path.split("/").pop()!;
+    // A file named after the container (tuning's backup `<cid>_<ifname>.json`).
+    if (!e.endsWith("/") && base.includes(cid)) {
+      out.push(`file naming the container left: ${label}/${path}`);
+      continue;
+    }
     if (!e.endsWith("/") && !e.includes(" -> ") && isIpName(base)) {
       out.push(`lease left: ${label}/${path}`);
       continue;
@@ -182,7 +199,41 @@ interface LinkJson {
   linkinfo?: { "info_kind"?: string };
 }
 
-async function kernelLeftovers(p: Prepared): Promise<string[]> {
+/**
+ * Chains portmap and firewall share between containers and keep after the last DEL, as the
+ * reference does (the corpus's own admin chains start with `HC-`).
+ */
+const SHARED_CHAIN_REGEXP =
+  /^(CNI-HOSTPORT-(DNAT|SETMARK|MASQ)|CNI-FORWARD|CNI-ADMIN|CNI-ISOLATION-STAGE-[12]|HC-.*)$/;
+/** nft tables portmap and firewall keep (their per-container rules and set elements go). */
+const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall"]);
+
+/** What names the case's container: its ID, its portmap chain, its addresses. */
+function namesContainer(p: Prepared, ips: readonly string[]): (text: string) => boolean {
+  const words = [p.cid, dnChainName(p.net, p.cid)];
+  const addr = ips.map((ip) =>
+    new RegExp(`(^|[^0-9a-f.:])${ip.replaceAll(".", "\\.")}($|[^0-9a-f:])`)
+  );
+  return (text) => words.some((w) => text.includes(w)) || addr.some((r) => r.test(text));
+}
+
+/**
+ * Whether a rule left after a portmap or firewall case is shared structure: in a shared chain
+ * or table, or a jump to a shared chain, naming nothing of the container.
+ */
+function sharedRule(
+  rule: { table: string; chain: string },
+  text: string,
+  names: (text: string) => boolean,
+): boolean {
+  if (names(text)) return false;
+  if (SHARED_TABLES.has(rule.table)) return true;
+  if (SHARED_CHAIN_REGEXP.test(rule.chain)) return true;
+  const jump = /"(?:jump|goto)":\{"target":"([^"]+)"\}/.exec(text)?.[1];
+  return jump !== undefined && SHARED_CHAIN_REGEXP.test(jump);
+}
+
+async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   const links = parseIpJson<LinkJson[]>(await cmd("ip", "-j", "-d", "link", "show"));
   const bridges = links.filter((l) => l.linkinfo?.info_kind === "bridge").map((l) => l.ifname);
@@ -207,10 +258,21 @@ async function kernelLeftovers(p: Prepared): Promise<string[]> {
     }
   }
   const rules = JSON.parse(await cmd("nft", "-j", "list", "ruleset")) as {
-    nftables: { rule?: { family: string; table: string; chain: string; comment?: string } }[];
+    nftables: {
+      rule?: { family: string; table: string; chain: string; comment?: string };
+      set?: { family: string; table: string; name: string };
+    }[];
   };
+  // portmap and firewall keep shared chains, jumps and tables; anything naming the container
+  // (a rule, a set element) or outside them is a leftover.
+  const shares = p.plugin === "portmap" || p.plugin === "firewall";
+  const names = namesContainer(p, ips);
   for (const e of rules.nftables) {
+    if (e.set && names(JSON.stringify(e.set))) {
+      out.push(`set element left: ${e.set.family} ${e.set.table} ${e.set.name}`);
+    }
     if (e.rule) {
+      if (shares && sharedRule(e.rule, JSON.stringify(e.rule), names)) continue;
       out.push(
         `firewall rule left: ${e.rule.family} ${e.rule.table} ${e.rule.chain}${
           e.rule.comment ? ` "${e.rule.comment}"` : ""
@@ -240,9 +302,13 @@ async function fsLeftovers(p: Prepared, fxBefore: string[]): Promise<string[]> {
     out.push(...await leaseLeftovers(`/var/lib/cni/networks`, p.cid, "/var/lib/cni/networks"));
   }
   for await (const e of Deno.readDir("/run")) {
-    if (!["netns", "xtables.lock", "mount"].includes(e.name)) {
+    if (!["netns", "xtables.lock", "mount", "cni"].includes(e.name)) {
       out.push(`written in /run: ${e.name}`);
     }
+  }
+  // tuning's default backup directory may stay, empty (the reference keeps it too).
+  for (const e of await listTree("/run/cni")) {
+    if (!e.endsWith("/")) out.push(`written in /run/cni: ${e}`);
   }
   return out;
 }
@@ -258,6 +324,7 @@ async function reset(p: Prepared): Promise<void> {
   const links = parseIpJson<LinkJson[]>(await cmd("ip", "-j", "link", "show"));
   for (const l of links) if (l.ifname !== "lo") await cmd("ip", "link", "del", l.ifname);
   await cmd("nft", "flush", "ruleset");
+  await Deno.remove("/run/cni", { recursive: true }).catch(() => {});
   for await (const e of Deno.readDir("/var/lib")) {
     await Deno.remove(`/var/lib/${e.name}`, { recursive: true }).catch(() => {});
   }
@@ -268,6 +335,25 @@ function withCommand(env: Record<string, string>, command: string): Record<strin
   return { ...env, CNI_COMMAND: command };
 }
 
+/** Puts a result where a config holds {@linkcode PREV_RESULT}. */
+function withPrevResult(stdin: Uint8Array, result: string): Uint8Array {
+  const text = new TextDecoder().decode(stdin);
+  const quoted = JSON.stringify(PREV_RESULT);
+  return text.includes(quoted)
+    ? new TextEncoder().encode(text.replaceAll(quoted, result.trim()))
+    : stdin;
+}
+
+/** The addresses of a printed result (without prefix). */
+function resultIps(stdout: string): string[] {
+  try {
+    const r = JSON.parse(stdout) as { ips?: { address?: string }[] };
+    return (r.ips ?? []).map((ip) => String(ip.address ?? "").split("/")[0]!).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 async function runCase(
   mode: Mode,
   p: Prepared,
@@ -275,6 +361,18 @@ async function runCase(
 ): Promise<RunRecord> {
   const c = p.case;
   const fxBefore = (await listTree(p.root)).filter((e) => !e.startsWith("given"));
+  // A chained plugin's namespace is attached by our bridge first (in-process, whatever the
+  // mode): its result is the case's prevResult.
+  let chainBase: CallOut | undefined;
+  let ips: string[] = [];
+  if (p.chainBase) {
+    chainBase = await callInProcess(p, p.chainBase.env, p.chainBase.stdin, "bridge");
+    if (chainBase.exit === 0) {
+      ips = resultIps(chainBase.stdout);
+      p.stdin = withPrevResult(p.stdin, chainBase.stdout);
+      if (p.prior) p.prior.stdin = withPrevResult(p.prior.stdin, chainBase.stdout);
+    }
+  }
   let prior: CallOut | undefined;
   if (p.prior) {
     prior = await call(p, p.prior.env, p.prior.stdin);
@@ -296,6 +394,7 @@ async function runCase(
   const main = await call(p, p.env, p.stdin);
   const record: RunRecord = { id: c.id, mode, ...main, leftovers: [] };
   if (prior) record.prior = prior;
+  if (chainBase) record.chainBase = chainBase;
   if (main.exit === 0 && c.command === "ADD") {
     record.del = await call(p, withCommand(p.env, "DEL"), p.stdin);
   }
@@ -303,9 +402,12 @@ async function runCase(
   if (p.prior && prior?.exit === 0 && c.command !== "DEL") {
     await call(p, withCommand(p.prior.env, "DEL"), p.prior.stdin);
   }
+  if (p.chainBase && chainBase?.exit === 0) {
+    await callInProcess(p, withCommand(p.chainBase.env, "DEL"), p.chainBase.stdin, "bridge");
+  }
   record.leftovers = await fsLeftovers(p, fxBefore);
-  // host-local never touches the kernel: its cases skip those (costlier) checks.
-  if (p.plugin !== "host-local") record.leftovers.push(...await kernelLeftovers(p));
+  // IPAM plugins never touch the kernel: their cases skip those (costlier) checks.
+  if (!IPAM_ONLY.has(p.plugin)) record.leftovers.push(...await kernelLeftovers(p, ips));
   return record;
 }
 

@@ -1,0 +1,50 @@
+/**
+ * iptables chain names taken from a configuration (firewall's `iptablesAdminChainName`,
+ * portmap's `externalSetMarkChain`): what `iptables` accepts as a user chain name, and nothing
+ * that could end an `iptables-restore` line or the token it is written in.
+ *
+ * @module
+ */
+
+/** One to 28 characters, no blanks or quotes, not starting with `-` or `!`. */
+const CHAIN_NAME_REGEXP = /^[^\s!\-"'][^\s"']{0,27}$/;
+
+/**
+ * Whether `name` can be a user chain in an `iptables-restore` script: 1-28 characters, no
+ * blanks, quotes or control characters, not starting with `-` or `!`.
+ *
+ * @example Names
+ * ```ts
+ * import { isChainName } from "./chain_name.ts";
+ * console.log(isChainName("CNI-ADMIN"), isChainName("A B"), isChainName("X\n-A INPUT"));
+ * // true false false
+ * ```
+ *
+ * @param name The chain name.
+ * @returns True when it is usable.
+ */
+export function isChainName(name: string): boolean {
+  return CHAIN_NAME_REGEXP.test(name) && !hasControlCharacter(name);
+}
+
+/**
+ * Whether `text` holds a control character (U+0000-U+001F or U+007F): a line break in a token
+ * would end an `iptables-restore` or `nft -f` line and start another command.
+ *
+ * @example Tokens
+ * ```ts
+ * import { hasControlCharacter } from "./chain_name.ts";
+ * console.log(hasControlCharacter("10.0.0.0/8"), hasControlCharacter("x\n-A INPUT -j DROP"));
+ * // false true
+ * ```
+ *
+ * @param text A token.
+ * @returns True when it holds one.
+ */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
