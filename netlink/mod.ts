@@ -51,7 +51,7 @@ export {
   routeList,
   routePrepend,
   routeReplace,
-} from "./ops.ts";
+} from "./ops/link.ts";
 export type {
   AddrAddOptions,
   BridgeOptions,
@@ -59,7 +59,7 @@ export type {
   LowerLinkOptions,
   RouteSpec,
   VethOptions,
-} from "./ops.ts";
+} from "./ops/link.ts";
 export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
 export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
 export { filterAdd, filterDel, filterList } from "./ops/filter.ts";

@@ -19,7 +19,7 @@ import {
   routeList,
   routePrepend,
   routeReplace,
-} from "./ops.ts";
+} from "./ops/link.ts";
 import { decodeMessages, encodeMessage } from "./codec.ts";
 import type { NlMessage } from "./codec.ts";
 import {

@@ -26,7 +26,7 @@ import {
 import { encodeIfinfomsg, parseLinkMessage } from "./link.ts";
 import { parseVrfTable, vrfLinkAttrs } from "./vrf.ts";
 import { linkAddVrf } from "./ops/vrf.ts";
-import { linkSetAlias } from "./ops.ts";
+import { linkSetAlias } from "./ops/link.ts";
 import { NetlinkInputError } from "./errors.ts";
 
 function normalised(bytes: Uint8Array): string {

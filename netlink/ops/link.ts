@@ -76,7 +76,7 @@ import {
   RTN_UNICAST,
   RTPROT_BOOT,
   VETH_INFO_PEER,
-} from "./constants.ts";
+} from "../constants.ts";
 import {
   bytesAttr,
   cstringAttr,
@@ -86,8 +86,8 @@ import {
   u16Attr,
   u32Attr,
   u8Attr,
-} from "./codec.ts";
-import type { Attr } from "./codec.ts";
+} from "../codec.ts";
+import type { Attr } from "../codec.ts";
 import {
   checkLinkName,
   encodeBridgeVlanInfo,
@@ -96,10 +96,10 @@ import {
   parseBridgeVlans,
   parseLinkMessage,
   parseMac,
-} from "./link.ts";
-import type { BridgeVlan, BrportFlags, Link, LinkRef } from "./link.ts";
-import { encodeLinkInfo } from "./link_kinds.ts";
-import type { IpvlanMode, LinkKindSpec, MacvlanMode } from "./link_kinds.ts";
+} from "../link.ts";
+import type { BridgeVlan, BrportFlags, Link, LinkRef } from "../link.ts";
+import { encodeLinkInfo } from "../link_kinds.ts";
+import type { IpvlanMode, LinkKindSpec, MacvlanMode } from "../link_kinds.ts";
 import {
   afOf,
   broadcastOf,
@@ -108,12 +108,12 @@ import {
   parseIp,
   parsePrefix,
   scopeNumber,
-} from "./addr.ts";
-import type { Addr, IpFamily, Scope } from "./addr.ts";
-import { encodeRtmsg, parseRouteMessage } from "./route.ts";
-import type { RouteInfo } from "./route.ts";
-import { LinkNotFoundError, NetlinkInputError } from "./errors.ts";
-import type { NetlinkSocket, RequestContext } from "./socket.ts";
+} from "../addr.ts";
+import type { Addr, IpFamily, Scope } from "../addr.ts";
+import { encodeRtmsg, parseRouteMessage } from "../route.ts";
+import type { RouteInfo } from "../route.ts";
+import { LinkNotFoundError, NetlinkInputError } from "../errors.ts";
+import type { NetlinkSocket, RequestContext } from "../socket.ts";
 
 // ---- helpers --------------------------------------------------------------------------
 
