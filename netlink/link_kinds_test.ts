@@ -17,7 +17,7 @@ import {
 } from "./constants.ts";
 import { encodeIfinfomsg, parseLinkMessage } from "./link.ts";
 import { encodeLinkInfo, IPVLAN_MODES, MACVLAN_MODES, parseLinkKindData } from "./link_kinds.ts";
-import { linkAddDummy, linkAddIpvlan, linkAddMacvlan, linkAddVlan } from "./ops/link.ts";
+import { linkAddDummy, linkAddIpvlan, linkAddMacvlan, linkAddVlan } from "./ops/link_add.ts";
 import { NetlinkInputError } from "./errors.ts";
 import { IPROUTE2 } from "../tests/fixtures/netlink/iproute2_newlink.ts";
 

@@ -12,14 +12,16 @@
  *
  * @module
  */
+export { addrAdd, addrDel, addrList } from "./ops/addr.ts";
+export type { AddrAddOptions } from "./ops/addr.ts";
 export {
-  addrAdd,
-  addrDel,
-  addrList,
   bridgeSetVlanFiltering,
   bridgeVlanAdd,
   bridgeVlanDel,
   bridgeVlanList,
+} from "./ops/bridge_vlan.ts";
+export type { BridgeVlanOptions } from "./ops/bridge_vlan.ts";
+export {
   linkAddBridge,
   linkAddDummy,
   linkAddIfb,
@@ -27,6 +29,9 @@ export {
   linkAddMacvlan,
   linkAddVeth,
   linkAddVlan,
+} from "./ops/link_add.ts";
+export type { BridgeOptions, LowerLinkOptions, VethOptions } from "./ops/link_add.ts";
+export {
   linkDel,
   linkDelBackground,
   linkFind,
@@ -45,21 +50,16 @@ export {
   linkSetPromisc,
   linkSetTxQLen,
   linkSetUp,
+} from "./ops/link.ts";
+export {
   routeAdd,
   routeDel,
   routeGet,
   routeList,
   routePrepend,
   routeReplace,
-} from "./ops/link.ts";
-export type {
-  AddrAddOptions,
-  BridgeOptions,
-  BridgeVlanOptions,
-  LowerLinkOptions,
-  RouteSpec,
-  VethOptions,
-} from "./ops/link.ts";
+} from "./ops/route.ts";
+export type { RouteSpec } from "./ops/route.ts";
 export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
 export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
 export { filterAdd, filterDel, filterList } from "./ops/filter.ts";

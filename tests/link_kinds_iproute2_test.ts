@@ -12,7 +12,12 @@ import { recordingSocket } from "./helpers/fake_netlink.ts";
 import { dropNetns, makeNetns, run, sh } from "./helpers/bridge_env.ts";
 import { hex } from "./fixtures/netlink/fixtures.ts";
 import { IPROUTE2 } from "./fixtures/netlink/iproute2_newlink.ts";
-import { linkAddDummy, linkAddIpvlan, linkAddMacvlan, linkAddVlan } from "../netlink/ops/link.ts";
+import {
+  linkAddDummy,
+  linkAddIpvlan,
+  linkAddMacvlan,
+  linkAddVlan,
+} from "../netlink/ops/link_add.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 
 const HAVE_STRACE = (await run("sh", ["-c", "command -v strace"])).code === 0;

@@ -213,7 +213,7 @@ Deno.test("deno task compile packs the whole module graph (stand-in runtime via 
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     assert(out.success, text);
     const embedded = ["cli.ts", "bridge.ts", "loopback.ts", "allocator.ts", "skel.ts"]
-      .concat(["libcni.ts", "link.ts", "libc.ts", "zod/"]);
+      .concat(["libcni.ts", "link_add.ts", "libc.ts", "zod/"]);
     // the tree shows cmd/ either collapsed ("cmd/*") or expanded ("cmd (92KB)")
     assert(/\bcmd(\/\*| \()/.test(text), `compiled binary embeds cmd/:\n${text}`);
     for (const file of embedded) {

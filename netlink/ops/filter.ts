@@ -17,7 +17,7 @@ import { encodeTcmsg, type Filter, filterInfo, formatTcHandle, parseFilterMessag
 import { encodeU32Options, type U32Spec } from "../tc_u32.ts";
 import { type LinkRef, linkRefText } from "../link.ts";
 import { NetlinkInputError } from "../errors.ts";
-import { resolveIndex } from "./link.ts";
+import { resolveIndex } from "./_common.ts";
 import type { NetlinkSocket } from "../socket.ts";
 
 /** A filter to add. */

@@ -26,7 +26,7 @@ import {
 import { encodeTbfOptions, type TbfSpec } from "../tc_tbf.ts";
 import { type LinkRef, linkRefText } from "../link.ts";
 import { NetlinkInputError } from "../errors.ts";
-import { resolveIndex } from "./link.ts";
+import { resolveIndex } from "./_common.ts";
 import type { NetlinkSocket } from "../socket.ts";
 
 /** The handle of the ingress qdisc, `ffff:`. */

@@ -1,12 +1,9 @@
 // Request encoding of the ops, checked against hand-computed golden bytes through a recording
 // fake socket (no kernel, no root). The privileged end-to-end tests are in tests/.
-import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
+import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
+import { addrAdd, addrDel } from "./addr.ts";
+import { bridgeVlanAdd } from "./bridge_vlan.ts";
 import {
-  addrAdd,
-  addrDel,
-  bridgeVlanAdd,
-  linkAddBridge,
-  linkAddVeth,
   linkDel,
   linkGet,
   linkList,
@@ -14,14 +11,11 @@ import {
   linkSetBrportFlags,
   linkSetTxQLen,
   linkSetUp,
-  routeAdd,
-  routeDel,
-  routeList,
-  routePrepend,
-  routeReplace,
-} from "./ops/link.ts";
-import { decodeMessages, encodeMessage } from "./codec.ts";
-import type { NlMessage } from "./codec.ts";
+} from "./link.ts";
+import { linkAddBridge, linkAddVeth } from "./link_add.ts";
+import { routeAdd, routeDel, routeList, routePrepend, routeReplace } from "./route.ts";
+import { decodeMessages, encodeMessage } from "../codec.ts";
+import type { NlMessage } from "../codec.ts";
 import {
   NLM_F_CREATE,
   NLM_F_ECHO,
@@ -33,10 +27,10 @@ import {
   RTM_NEWLINK,
   RTM_NEWROUTE,
   RTM_SETLINK,
-} from "./constants.ts";
-import { LinkNotFoundError, NetlinkInputError } from "./errors.ts";
-import type { NetlinkSocket, RequestContext, RequestInit } from "./socket.ts";
-import { captured, hex } from "../tests/fixtures/netlink/fixtures.ts";
+} from "../constants.ts";
+import { LinkNotFoundError, NetlinkInputError } from "../errors.ts";
+import type { NetlinkSocket, RequestContext, RequestInit } from "../socket.ts";
+import { captured, hex } from "../../tests/fixtures/netlink/fixtures.ts";
 
 interface Sent {
   kind: "request" | "dump";
