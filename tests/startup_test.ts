@@ -1,8 +1,14 @@
 /**
- * The plugin start-up promise, checked by outcomes instead of timings: a plugin answering
- * VERSION (or printing its about text) loads neither zod nor the plugin's code, importing the
- * modules builds no schema, the plugin personality ends by a natural exit on success (so Deno
- * stores the bundle's V8 code cache), and the installed launcher run really stores it.
+ * The plugin start-up rules of ARCHITECTURE.md, checked by outcomes instead of timings for
+ * every plugin of the registry (each key of `BUILTIN_ABOUT`, so a new plugin is covered without
+ * touching this file):
+ *
+ * - no `node:*` module on the plugin module's import graph (`deno info --json`);
+ * - VERSION and the about text are answered without loading the plugin's module or zod;
+ * - importing the plugin's module builds no zod schema (config schemas are built on first use,
+ *   once);
+ * - the plugin personality of cli.ts ends by a natural exit on success (so Deno stores the
+ *   bundle's V8 code cache), and the installed launcher run really stores it.
  *
  * zod is observed from outside: every schema zod builds gets its `_zod` internals through
  * `Object.defineProperty`, and loading zod defines `globalThis.__zod_globalConfig`. Each probe
@@ -16,11 +22,38 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { REPO } from "./helpers/sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
+import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "../plugins/mod.ts";
 
 const DEC = new TextDecoder();
+const NAMES = Object.keys(BUILTIN_ABOUT);
 const VERSION_JSON =
   JSON.stringify({ cniVersion: "1.1.0", supportedVersions: SUPPORTED_VERSIONS }) +
   "\n";
+
+/** The plugin's module, relative to the repository, read from its registry loader. */
+function entryOf(name: string): string {
+  const load = BUILTIN_PLUGINS[name];
+  assert(load !== undefined, `${name} is in BUILTIN_ABOUT but not in BUILTIN_PLUGINS`);
+  const match = /import\(\s*["']\.\/([^"']+)["']\s*\)/.exec(load.toString());
+  assert(match !== null, `${name}: no import("./...") in its loader ${load.toString()}`);
+  return `plugins/${match[1]}`;
+}
+
+/** VERSION's answer and the about text of a plugin, from what it declares. */
+function expectedOut(name: string, command: string) {
+  const { supportedVersions, about } = BUILTIN_ABOUT[name]!;
+  return command === "VERSION"
+    ? {
+      stdout: JSON.stringify({ cniVersion: "1.1.0", supportedVersions }) + "\n",
+      stderr: "",
+      exitCode: 0,
+    }
+    : {
+      stdout: "",
+      stderr: `${about}\nCNI protocol versions supported: ${supportedVersions.join(", ")}\n`,
+      exitCode: 0,
+    };
+}
 
 interface Proc {
   code: number;
@@ -48,6 +81,20 @@ async function denoRun(
   return { code: out.code, stdout: DEC.decode(out.stdout), stderr: DEC.decode(out.stderr) };
 }
 
+/** `fn` over `items`, at most `width` at a time (the machine has few cores). */
+async function pool<T, R>(items: T[], fn: (item: T) => Promise<R>, width = 4): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
+}
+
 /** Script prelude: counts zod schema constructions and tells whether zod was loaded. */
 const PROBE = `
 let built = 0;
@@ -72,61 +119,8 @@ async function probe(body: string): Promise<Record<string, unknown>> {
   return JSON.parse(out.stdout);
 }
 
-Deno.test("runBuiltinPlugin() answers VERSION and the about text without loading zod or the plugin", async () => {
-  for (const name of ["bridge", "loopback", "host-local", "portmap", "firewall"]) {
-    for (const command of ["VERSION", ""]) {
-      const got = await probe(`
-const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import(repo("plugins/mod.ts"));
-const { runBuiltinPlugin } = await import(repo("cmd/plugin.ts"));
-let pluginsLoaded = 0;
-const registry = Object.fromEntries(Object.entries(BUILTIN_PLUGINS).map(([k, load]) => [
-  k, () => { pluginsLoaded++; return load(); },
-]));
-const env = ${JSON.stringify(command)} ? { CNI_COMMAND: ${JSON.stringify(command)} } : {};
-const out = await runBuiltinPlugin(${JSON.stringify(name)}, { env, stdin: new Uint8Array() },
-  { registry, about: BUILTIN_ABOUT });
-const seen = { out, built, zodLoaded: zodLoaded(), pluginsLoaded };
-console.log(JSON.stringify({ ...seen, ...(await control()) }));
-`);
-      const about = {
-        bridge: "CNI bridge plugin denocni",
-        loopback: "CNI loopback plugin denocni",
-        "host-local": "CNI host-local plugin (denocni)",
-        portmap: "CNI portmap plugin denocni",
-        firewall: "CNI firewall plugin denocni",
-      }[name];
-      // firewall accepts 0.4.0 and later, as the reference.
-      const versions = name === "firewall"
-        ? SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0"))
-        : SUPPORTED_VERSIONS;
-      assertEquals(
-        got.out,
-        command === "VERSION"
-          ? {
-            stdout: JSON.stringify({ cniVersion: "1.1.0", supportedVersions: versions }) + "\n",
-            stderr: "",
-            exitCode: 0,
-          }
-          : {
-            stdout: "",
-            stderr: `${about}\nCNI protocol versions supported: ${versions.join(", ")}\n`,
-            exitCode: 0,
-          },
-        `${name} ${command || "(no command)"}`,
-      );
-      assertEquals(
-        [got.built, got.zodLoaded, got.pluginsLoaded],
-        [0, false, 0],
-        `${name} ${command}`,
-      );
-      assertEquals([got.controlLoaded, got.controlBuilt], [true, 1], "the probes work");
-    }
-  }
-});
-
-Deno.test("BUILTIN_ABOUT says what each plugin's PluginFns says", async () => {
-  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("../plugins/mod.ts");
-  assertEquals(Object.keys(BUILTIN_ABOUT).sort(), Object.keys(BUILTIN_PLUGINS).sort());
+Deno.test("BUILTIN_ABOUT names the plugins of BUILTIN_PLUGINS and says what each one's PluginFns says", async () => {
+  assertEquals([...NAMES].sort(), Object.keys(BUILTIN_PLUGINS).sort());
   for (const [name, load] of Object.entries(BUILTIN_PLUGINS)) {
     const fns = await load();
     assertEquals(BUILTIN_ABOUT[name], {
@@ -136,23 +130,127 @@ Deno.test("BUILTIN_ABOUT says what each plugin's PluginFns says", async () => {
   }
 });
 
-Deno.test("importing the library, cni/, firewall/ and the bridge, loopback, portmap and firewall plugins builds no zod schema", async () => {
-  // plugins/host_local/commands.ts (another owner's file) still builds its GC schema at import.
+Deno.test("every plugin: no node:* module in its module's import graph", async () => {
+  const entries = NAMES.map(entryOf);
+  const graphs = await pool(["cli.ts", ...entries], async (entry) => {
+    const out = await denoRun(["info", "--json", "--no-lock", entry]);
+    assertEquals(out.code, 0, `${entry}: ${out.stderr}`);
+    return (JSON.parse(out.stdout).modules as { specifier: string }[]).map((m) => m.specifier);
+  });
+  // The probe works: the CLI entry does have node:process on its graph (loaded lazily).
+  assert(graphs[0]!.some((s) => s.startsWith("node:")), "cli.ts has a node: module");
+  entries.forEach((entry, i) => {
+    const specifiers = graphs[i + 1]!;
+    assert(specifiers.some((s) => s.endsWith(`/${entry}`)), `${entry}: the graph was read`);
+    assertEquals(specifiers.filter((s) => s.startsWith("node:")), [], entry);
+  });
+});
+
+Deno.test("every plugin: VERSION and the about text load neither zod nor the plugin; importing it builds no schema", async () => {
+  const got = await probe(`
+const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import(repo("plugins/mod.ts"));
+const { runBuiltinPlugin } = await import(repo("cmd/plugin.ts"));
+const loaded = {};
+const registry = Object.fromEntries(Object.entries(BUILTIN_PLUGINS).map(([k, load]) => [
+  k, () => { loaded[k] = (loaded[k] ?? 0) + 1; return load(); },
+]));
+const answers = {};
+for (const name of ${JSON.stringify(NAMES)}) {
+  for (const command of ["VERSION", ""]) {
+    const env = command ? { CNI_COMMAND: command } : {};
+    const out = await runBuiltinPlugin(name, { env, stdin: new Uint8Array() },
+      { registry, about: BUILTIN_ABOUT });
+    answers[name + " " + command] = { out, built, zodLoaded: zodLoaded(), loaded: loaded[name] ?? 0 };
+  }
+}
+const imports = {};
+for (const [name, entry] of Object.entries(${
+    JSON.stringify(Object.fromEntries(NAMES.map((n) => [n, entryOf(n)])))
+  })) {
+    const before = built;
+    await import(repo(entry));
+    imports[name] = built - before;
+}
+console.log(JSON.stringify({ answers, imports, ...(await control()) }));
+`);
+  for (const name of NAMES) {
+    for (const command of ["VERSION", ""]) {
+      assertEquals(
+        (got.answers as Record<string, unknown>)[`${name} ${command}`],
+        { out: expectedOut(name, command), built: 0, zodLoaded: false, loaded: 0 },
+        `${name} ${command || "(no command)"}`,
+      );
+    }
+    assertEquals((got.imports as Record<string, number>)[name], 0, `importing ${entryOf(name)}`);
+  }
+  assertEquals([got.controlLoaded, got.controlBuilt], [true, 1], "the probes work");
+});
+
+/** Plugin configs whose schema is checked to be built on first use, and only once. */
+const IFACE_CONF = {
+  cniVersion: "1.0.0",
+  name: "n",
+  type: "x",
+  master: "eth0",
+  ipam: { type: "static" },
+};
+const TUNING_STATIC_CONF = {
+  cniVersion: "1.0.0",
+  name: "n",
+  type: "x",
+  ipam: { addresses: [] },
+  mtu: 1400,
+};
+const ROUTE_CONF = {
+  cniVersion: "1.0.0",
+  name: "n",
+  type: "x",
+  ipam: { type: "static" },
+  device: "eth1",
+  vrfname: "blue",
+};
+const FIRST_USE: [module: string, loader: string, conf: object, ...rest: string[]][] = [
+  [
+    "plugins/bridge/config.ts",
+    "loadBridgeConf",
+    { cniVersion: "1.0.0", name: "n", type: "bridge" },
+    "",
+  ],
+  ["plugins/macvlan/config.ts", "loadMacvlanConf", IFACE_CONF, ""],
+  ["plugins/ipvlan/config.ts", "loadIpvlanConf", IFACE_CONF],
+  ["plugins/vlan/config.ts", "loadVlanConf", IFACE_CONF],
+  ["plugins/dummy/config.ts", "loadDummyConf", IFACE_CONF],
+  ["plugins/tuning/config.ts", "loadTuningConf", TUNING_STATIC_CONF, ""],
+  ["plugins/static/config.ts", "loadStaticConf", TUNING_STATIC_CONF, ""],
+  ["plugins/ptp/config.ts", "loadPtpConf", ROUTE_CONF],
+  ["plugins/host_device/config.ts", "loadHostDeviceConf", ROUTE_CONF],
+  ["plugins/sbr/config.ts", "loadSbrConf", ROUTE_CONF],
+  ["plugins/vrf/config.ts", "loadVrfConf", ROUTE_CONF],
+];
+
+Deno.test("importing the library, cni/ and firewall/ builds no schema; plugin config schemas are built on first use, once", async () => {
   const got = await probe(`
 for (const m of ["mod.ts", "cni/schema.ts", "cni/conf.ts", "cni/version.ts", "cni/skel.ts",
-  "cni/invoke.ts", "cni/libcni.ts", "plugins/bridge.ts", "plugins/loopback.ts",
-  "plugins/bridge/config.ts", "plugins/host_local/config.ts", "firewall/mod.ts",
-  "plugins/portmap/mod.ts", "plugins/firewall/mod.ts"]) await import(repo(m));
+  "cni/invoke.ts", "cni/libcni.ts", "firewall/mod.ts",
+  ...${JSON.stringify(FIRST_USE.map(([m]) => m))}]) await import(repo(m));
 const atImport = built;
-const { loadBridgeConf } = await import(repo("plugins/bridge/config.ts"));
-loadBridgeConf({ cniVersion: "1.0.0", name: "n", type: "bridge" }, "");
-const afterBridge = built;
-loadBridgeConf({ cniVersion: "1.0.0", name: "n2", type: "bridge", bridge: "b2" }, "");
-console.log(JSON.stringify({ atImport, afterBridge, again: built - afterBridge, zodLoaded: zodLoaded() }));
+const first = [], again = [];
+for (const [module, loader, conf, ...rest] of ${JSON.stringify(FIRST_USE)}) {
+  const load = (await import(repo(module)))[loader];
+  let before = built;
+  load(conf, ...rest);
+  first.push(built - before);
+  before = built;
+  load({ ...conf, name: "again" }, ...rest);
+  again.push(built - before);
+}
+console.log(JSON.stringify({ atImport, first, again, zodLoaded: zodLoaded() }));
 `);
   assertEquals(got.atImport, 0);
-  assert((got.afterBridge as number) > 0, "the bridge schema is built on first use");
-  assertEquals(got.again, 0, "and only once");
+  FIRST_USE.forEach(([module], i) => {
+    assert((got.first as number[])[i]! > 0, `${module}: the schema is built on first use`);
+    assertEquals((got.again as number[])[i], 0, `${module}: and only once`);
+  });
   assertEquals(got.zodLoaded, true);
 });
 
@@ -165,23 +263,26 @@ Deno.exit = (code) => {
 };
 `;
 
-Deno.test("cli.ts plugin personality: success ends by a natural exit, failure by Deno.exit(1)", async () => {
+Deno.test("cli.ts plugin personality: success ends by a natural exit for every plugin, failure by Deno.exit(1)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "denocni-startup-" });
   try {
     const spy = `${dir}/spy.js`;
     Deno.writeTextFileSync(spy, EXIT_SPY);
-    const run = (env: Record<string, string>) =>
+    const run = (personality: string, env: Record<string, string>) =>
       denoRun(
         ["run", "--quiet", "--no-lock", "-A", "--preload", spy, `${REPO}/cli.ts`],
-        { DENOCNI_PERSONALITY: "bridge", ...env },
+        { DENOCNI_PERSONALITY: personality, ...env },
       );
-    const version = await run({ CNI_COMMAND: "VERSION" });
-    assertEquals(version, { code: 0, stdout: VERSION_JSON, stderr: "" });
-    const about = await run({});
+    const versions = await pool(NAMES, (name) => run(name, { CNI_COMMAND: "VERSION" }));
+    NAMES.forEach((name, i) => {
+      const { stdout, stderr } = expectedOut(name, "VERSION");
+      assertEquals(versions[i], { code: 0, stdout, stderr }, `${name} VERSION`);
+    });
+    const about = await run("bridge", {});
     assertEquals([about.code, about.stdout], [0, ""]);
     assertStringIncludes(about.stderr, "CNI bridge plugin denocni\n");
     assert(!about.stderr.includes("Deno.exit"), about.stderr);
-    const failed = await run({ CNI_COMMAND: "ADD" });
+    const failed = await run("bridge", { CNI_COMMAND: "ADD" });
     assertEquals(failed, {
       code: 1,
       stdout: JSON.stringify(

@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from "../../cni/_zod.ts";
+import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { MAX_SMALL_FILE_BYTES, readRegularFile } from "../../cni/read_bounded.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
@@ -189,10 +190,13 @@ export async function cmdCheck(
   }
 }
 
-const ATTACHMENTS_SCHEMA = z.array(z.object({ containerID: z.string(), ifname: z.string() }));
-const GC_SCHEMA = z.object({
-  "cni.dev/valid-attachments": z.optional(z.nullable(ATTACHMENTS_SCHEMA)),
-  "cni.dev/attachments": z.optional(z.nullable(ATTACHMENTS_SCHEMA)),
+/** The GC request's attachment lists, built on first use (importing a plugin builds no schema). */
+const gcSchema = lazy(() => {
+  const attachments = z.array(z.object({ containerID: z.string(), ifname: z.string() }));
+  return z.object({
+    "cni.dev/valid-attachments": z.optional(z.nullable(attachments)),
+    "cni.dev/attachments": z.optional(z.nullable(attachments)),
+  });
 });
 
 /**
@@ -225,7 +229,7 @@ export async function cmdGc(
   storeFor: StoreFactory = defaultStore,
 ): Promise<string[]> {
   const conf = loadIpamConfig(args.config, "");
-  const gc = parseWith(GC_SCHEMA, args.config, { what: "invalid GC request" });
+  const gc = parseWith(gcSchema(), args.config, { what: "invalid GC request" });
   const list = gc["cni.dev/valid-attachments"] ?? gc["cni.dev/attachments"] ?? [];
   const valid = new Set(list.map((a) => `${a.containerID.trim()}\t${a.ifname}`));
   const validIds = new Set(list.map((a) => a.containerID.trim()));
