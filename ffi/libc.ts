@@ -10,12 +10,14 @@
  * {@linkcode FAST_AFTER} times (a long-lived process, the in-process invoker) is then bound
  * with its own `Deno.dlopen` of libc and called through the fast path from then on.
  *
- * Every symbol but one runs on the JavaScript thread that asked for it (`setns`, `unshare` and
- * errno are per thread). The exception is `sendto_nonblocking`: the same `sendto`, run on a
- * Deno worker thread and returning a promise, for netlink requests whose kernel work goes on
- * long after their effect is visible (a link's teardown). A socket acts in the namespace it
- * was created in, so the worker thread's namespace does not matter; errno is that thread's
- * and cannot be read, so callers redo a failed call synchronously to learn it.
+ * Every symbol runs on the JavaScript thread that asked for it (`setns`, `unshare` and errno
+ * are per thread) except the `_nonblocking` ones: the same C function, run on a Deno worker
+ * thread and returning a promise. `sendto_nonblocking` is for netlink requests whose kernel
+ * work goes on long after their effect is visible (a link's teardown); `accept4`, `read` and
+ * `write` off-thread are for the `cnitool serve` daemon waiting on its clients. A socket acts
+ * in the namespace it was created in, so the worker thread's namespace does not matter; errno
+ * is that thread's and cannot be read, so callers redo a failed call synchronously to learn it
+ * or treat it as the connection's end.
  *
  * @module
  */
@@ -28,6 +30,35 @@ export const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen) */
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  /** int listen(int sockfd, int backlog) */
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  /** int shutdown(int sockfd, int how) */
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  /** `int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags)`, off-thread. */
+  accept4_nonblocking: {
+    name: "accept4",
+    parameters: ["i32", "pointer", "pointer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** `read` again, run off the JavaScript thread (a daemon's wait for a client). */
+  read_nonblocking: {
+    name: "read",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
+  /** `write` again, run off the JavaScript thread (a daemon's answer to a slow client). */
+  write_nonblocking: {
+    name: "write",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
   /** int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen) */
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen) */
