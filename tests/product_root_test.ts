@@ -180,7 +180,10 @@ ${CLI} install --dir /run/bin --bundle ${bundle}; echo "reinstall-rc=$?"
 head -1 /run/bin/host-local`,
     );
     assertMatch(run.stdout, /install-rc=0\n/, run.stderr);
-    assertMatch(run.stdout, /bridge cnitool denocni\.js host-local loopback/);
+    assertMatch(
+      run.stdout,
+      /bridge cnitool denocni-cache denocni-forward\.js denocni\.js host-local loopback/,
+    );
     const version = run.stdout.split("== version\n")[1]!.split("\n== add")[0]!;
     assertEquals(JSON.parse(version).supportedVersions.includes("1.1.0"), true);
     const add = JSON.parse(run.stdout.split("== add\n")[1]!.split("\nadd-rc=")[0]!);
