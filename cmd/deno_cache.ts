@@ -9,13 +9,14 @@
  * entries stores nothing; one that does not stores them (about 360 KB with the WAL and index
  * files), which is what every exec'd plugin did on a fresh or foreign `DENO_DIR`.
  *
- * Here each bundle is run (VERSION, which compiles the whole bundle's top level) until the
- * databases hold its entries and SQLite's own bookkeeping has settled, then each database is
+ * Here the bundle is run (a plugin's VERSION, which compiles its whole top level, and
+ * `cnitool`) until the databases hold its entries and SQLite's own bookkeeping has settled, then each database is
  * checkpointed (everything in the main file) and left with an empty WAL and a zeroed index
  * file: what SQLite needs to open a WAL database on a read-only filesystem. A plugin process
  * then reads the cache and writes nothing to it when the directory is read-only; when it is
  * writable, SQLite still resets its shared-memory index on open (24 bytes over three files per
- * process) and may remove the WAL and index files at exit, nothing else.
+ * process) and may remove the WAL and index files at exit, nothing else. (The forwarder bundle
+ * uses no cache at all: see `launcherScript`.)
  *
  * @module
  */
@@ -38,26 +39,29 @@ export interface DenoCachePaths {
   deno: string;
   /** The program bundle. */
   bundle: string;
-  /** The forwarder bundle, when installed. */
-  forwarder?: string;
   /** The cache directory. */
   denoDir: string;
   /** The permission flags the launchers pass. */
   permissions: readonly string[];
 }
 
-async function runVersion(paths: DenoCachePaths, file: string): Promise<void> {
-  const denoDir = paths.denoDir;
+async function run(paths: DenoCachePaths, env: Record<string, string>, args: string[] = []) {
   const out = await new Deno.Command(paths.deno, {
-    args: ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt", ...paths.permissions, file],
+    args: [
+      "run",
+      "--quiet",
+      "--no-config",
+      "--no-lock",
+      "--no-prompt",
+      ...paths.permissions,
+      paths.bundle,
+      ...args,
+    ],
     env: {
       PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-      DENO_DIR: denoDir,
+      DENO_DIR: paths.denoDir,
       DENO_NO_UPDATE_CHECK: "1",
-      DENOCNI_PERSONALITY: "loopback",
-      CNI_COMMAND: "VERSION",
-      // No daemon: the forwarder falls back to the program bundle, which stores both.
-      DENOCNI_SOCKET: join(denoDir, "no-daemon.sock"),
+      ...env,
     },
     clearEnv: true,
     stdin: "null",
@@ -65,7 +69,7 @@ async function runVersion(paths: DenoCachePaths, file: string): Promise<void> {
     stderr: "piped",
   }).output();
   if (!out.success) {
-    throw new CniError(999, `cannot prepare the Deno cache in ${denoDir}`, {
+    throw new CniError(999, `cannot prepare the Deno cache in ${paths.denoDir}`, {
       details: new TextDecoder().decode(out.stderr).trim(),
     });
   }
@@ -110,10 +114,12 @@ async function settle(path: string): Promise<void> {
  */
 export async function prepareDenoCache(paths: DenoCachePaths): Promise<void> {
   Deno.mkdirSync(paths.denoDir, { recursive: true });
-  // Twice each: SQLite's first open of a new database also writes its statistics.
+  // Twice: SQLite's first open of a new database also writes its statistics. A plugin's
+  // VERSION compiles the bundle's top level; `cnitool version` also loads the parts of Deno's
+  // runtime that cnitool uses and the snapshot lacks (their code is cached too).
   for (let i = 0; i < 2; i++) {
-    await runVersion(paths, paths.bundle);
-    if (paths.forwarder) await runVersion(paths, paths.forwarder);
+    await run(paths, { DENOCNI_PERSONALITY: "loopback", CNI_COMMAND: "VERSION" });
+    await run(paths, { DENOCNI_PERSONALITY: "cnitool" }, ["version"]);
   }
   for (const name of CACHE_DATABASES) {
     const path = join(paths.denoDir, name);
