@@ -11,25 +11,14 @@
  * `SO_RCVTIMEO`), so no JavaScript timer is started (a first `setTimeout` costs a Deno process
  * about 6 ms).
  *
- * The calls are synchronous FFI calls: a forwarding process has nothing else to do meanwhile.
+ * The calls are synchronous FFI calls straight on the libc table: a forwarding process has
+ * nothing else to do meanwhile, and any failure has the same outcome, so no errno is decoded
+ * (this module stays small: a forwarding process parses all of its bundle on every start).
  *
  * @module
  */
-import { sockaddrUn, timeval } from "../ffi/structs.ts";
-import { AF_UNIX } from "../ffi/structs.ts";
-import {
-  close,
-  connect,
-  read,
-  sendto,
-  setsockopt,
-  SO_RCVTIMEO,
-  SO_SNDTIMEO,
-  SOCK_CLOEXEC,
-  SOCK_STREAM,
-  socket,
-  SOL_SOCKET,
-} from "../ffi/syscalls.ts";
+import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
+import { libc } from "../ffi/libc.ts";
 import {
   ACCEPTED,
   type CallResult,
@@ -45,7 +34,42 @@ export const ACK_TIMEOUT_MS = 2000;
 /** Bound on an accepted call (a hung daemon is then given up and the call run here). */
 export const CALL_TIMEOUT_MS = 120_000;
 
+// From <sys/socket.h>, <asm/socket.h> and <errno.h>.
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0x80000;
+const SOL_SOCKET = 1;
+const SO_RCVTIMEO = 20;
+const SO_SNDTIMEO = 21;
 const MSG_NOSIGNAL = 0x4000;
+const EINTR = 4;
+
+/** A failed call: the caller runs the plugin itself. */
+class Unforwarded extends Error {
+  override name = "Unforwarded";
+  constructor() {
+    super("cannot forward the call");
+  }
+}
+
+function ok(n: number | bigint): number {
+  const v = Number(n);
+  if (v < 0) throw new Unforwarded();
+  return v;
+}
+
+function interrupted(): boolean {
+  const ptr = libc().__errno_location();
+  return ptr !== null && new Deno.UnsafePointerView(ptr).getInt32() === EINTR;
+}
+
+/** `read(2)` retried on `EINTR`; a failure (a timeout included) throws {@linkcode Unforwarded}. */
+function readSome(fd: number, buf: Uint8Array<ArrayBuffer>): number {
+  for (;;) {
+    const n = Number(libc().read(fd, buf, BigInt(buf.byteLength)));
+    if (n >= 0) return n;
+    if (!interrupted()) throw new Unforwarded();
+  }
+}
 
 /**
  * Whether `CNI_COMMAND` in `env` needs stdin read (not for VERSION or a missing command, so
@@ -95,7 +119,17 @@ export interface ForwardOptions {
 
 function sendAll(fd: number, data: Uint8Array<ArrayBuffer>): void {
   let off = 0;
-  while (off < data.length) off += sendto(fd, data.subarray(off), null, MSG_NOSIGNAL);
+  while (off < data.length) {
+    const rest = data.subarray(off);
+    const n = Number(libc().sendto(fd, rest, BigInt(rest.byteLength), MSG_NOSIGNAL, null, 0));
+    if (n < 0 && interrupted()) continue;
+    off += ok(n);
+  }
+}
+
+function bound(fd: number, option: number, ms: number): void {
+  const tv = timeval(ms);
+  ok(libc().setsockopt(fd, SOL_SOCKET, option, tv, tv.byteLength));
 }
 
 /**
@@ -124,15 +158,18 @@ export function forwardCall(
   let fd = -1;
   try {
     const request = encodeRequest({ plugin, env }, stdin);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const ack = timeval(options.ackTimeoutMs ?? ACK_TIMEOUT_MS);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, ack);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, ack);
-    connect(fd, sockaddrUn(options.socket));
+    fd = ok(libc().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const ack = options.ackTimeoutMs ?? ACK_TIMEOUT_MS;
+    bound(fd, SO_SNDTIMEO, ack);
+    bound(fd, SO_RCVTIMEO, ack);
+    const addr = sockaddrUn(options.socket);
+    while (libc().connect(fd, addr, addr.byteLength) !== 0) {
+      if (!interrupted()) return undefined;
+    }
     sendAll(fd, request);
     const first = new Uint8Array(1);
-    if (read(fd, first) !== 1 || first[0] !== ACCEPTED) return undefined;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval(options.callTimeoutMs ?? CALL_TIMEOUT_MS));
+    if (readSome(fd, first) !== 1 || first[0] !== ACCEPTED) return undefined;
+    bound(fd, SO_RCVTIMEO, options.callTimeoutMs ?? CALL_TIMEOUT_MS);
     let buf = new Uint8Array(64 * 1024);
     let len = 0;
     for (;;) {
@@ -141,25 +178,36 @@ export function forwardCall(
         bigger.set(buf);
         buf = bigger;
       }
-      const n = read(fd, buf.subarray(len));
+      const n = readSome(fd, buf.subarray(len));
       if (n === 0) return undefined; // the daemon went away before answering
       len += n;
       const result = decodeResult(buf.subarray(0, len));
       if (result) return result;
     }
   } catch {
-    return undefined;
+    return undefined; // Unforwarded, or a broken answer (RangeError, SyntaxError)
   } finally {
-    if (fd >= 0) {
-      try {
-        close(fd);
-      } catch { /* nothing to do */ }
-    }
+    if (fd >= 0) libc().close(fd);
   }
 }
 
 /** A reader of stdin, as `Deno.stdin.read`. */
 export type StdinReader = (buf: Uint8Array) => Promise<number | null>;
+
+/**
+ * A reader of this process's stdin through `read(2)` on descriptor 0: what a forwarding process
+ * uses instead of `Deno.stdin`, whose first read sets up an asynchronous resource (about 1.5 ms
+ * of a forwarding process's start).
+ *
+ * @returns The reader (`null` at the end of stdin).
+ * @throws {Error} When stdin cannot be read.
+ */
+export function stdinReader(): StdinReader {
+  return (buf) => {
+    const n = readSome(0, buf as Uint8Array<ArrayBuffer>);
+    return Promise.resolve(n === 0 ? null : n);
+  };
+}
 
 /** What {@linkcode forwardPluginProcess} did. */
 export type Forwarded =

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { forwardPluginProcess } from "./forward.ts";
+import { forwardPluginProcess, stdinReader } from "./forward.ts";
 
 /** What the program bundle exports for this fallback (see `cli.ts`). */
 interface ProgramBundle {
@@ -28,7 +28,7 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
 async function main(): Promise<number> {
   const personality = Deno.env.get("DENOCNI_PERSONALITY") ?? "";
   const env = Deno.env.toObject();
-  const fwd = await forwardPluginProcess(personality, { env, read: (b) => Deno.stdin.read(b) });
+  const fwd = await forwardPluginProcess(personality, { env, read: stdinReader() });
   if ("result" in fwd) {
     write(Deno.stdout, fwd.result.stdout);
     write(Deno.stderr, fwd.result.stderr);

@@ -21,6 +21,7 @@
 import { dirname } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
+import { ErrnoError } from "../ffi/errno.ts";
 import {
   acceptOffThread,
   bind,
@@ -28,10 +29,13 @@ import {
   connect,
   fstat,
   listen,
+  MSG_DONTWAIT,
   O_RDONLY,
   open,
   peerCredentials,
   readOffThread,
+  recvfrom,
+  sendto,
   setsockopt,
   SHUT_RDWR,
   shutdown,
@@ -158,6 +162,25 @@ function prepareSocketPath(path: string): void {
   Deno.removeSync(path);
 }
 
+const MSG_NOSIGNAL = 0x4000;
+
+function wouldBlock(err: unknown): boolean {
+  return err instanceof ErrnoError && (err.code === "EAGAIN" || err.code === "EINTR");
+}
+
+/**
+ * Reads what is there without waiting (the client sends its request right after connecting,
+ * so it usually is), else waits on a worker thread (bounded by `SO_RCVTIMEO`).
+ */
+async function readChunk(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
+  try {
+    return recvfrom(fd, buf, MSG_DONTWAIT).length;
+  } catch (err) {
+    if (!wouldBlock(err)) return -1;
+  }
+  return await readOffThread(fd, buf);
+}
+
 async function readRequest(
   fd: number,
 ): Promise<{ header: RequestHeader; stdin: Uint8Array } | string> {
@@ -171,7 +194,7 @@ async function readRequest(
       bigger.set(buf);
       buf = bigger;
     }
-    const n = await readOffThread(fd, buf.subarray(len));
+    const n = await readChunk(fd, buf.subarray(len));
     if (n < 0) return "request not received in time";
     if (n === 0) return "connection closed before the request ended";
     len += n;
@@ -181,11 +204,18 @@ async function readRequest(
   }
 }
 
+/** Sends without waiting while the socket takes it, then waits on a worker thread. */
 async function writeAll(fd: number, data: Uint8Array<ArrayBuffer>): Promise<void> {
   let off = 0;
   while (off < data.length) {
-    const n = await writeOffThread(fd, data.subarray(off));
-    if (n <= 0) throw new Error("client gone");
+    let n: number;
+    try {
+      n = sendto(fd, data.subarray(off), null, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } catch (err) {
+      if (!wouldBlock(err)) throw err;
+      n = await writeOffThread(fd, data.subarray(off));
+      if (n <= 0) throw new Error("client gone");
+    }
     off += n;
   }
 }
