@@ -14,7 +14,9 @@
  * (and run by the plugin process itself) when the caller is not root, is in another network or
  * mount namespace (read from `/proc/<pid>/ns` of the caller: interfaces and paths would mean
  * other things there), names a plugin this daemon does not have, or speaks another protocol
- * version. A daemon that dies or hangs costs a runtime at most the forwarder's bounds.
+ * version. A daemon that dies or hangs costs a runtime at most the forwarder's bounds. A
+ * daemon whose program file was replaced (a new `cnitool install`) declines every call from
+ * then on and stops, so that its service manager starts the new program.
  *
  * @module
  */
@@ -79,6 +81,28 @@ export interface ServeOptions {
   onListening?: (socket: string) => void;
   /** One line per call and per declined call (default: nothing). */
   log?: (line: string) => void;
+  /**
+   * The program file whose replacement stops the daemon (default: the running bundle or
+   * compiled binary; none when running from source).
+   */
+  program?: string;
+}
+
+/** The file the daemon was started from: the bundle, or the compiled binary. */
+function programFile(): string | undefined {
+  if (Deno.build.standalone) return Deno.execPath();
+  const main = Deno.mainModule;
+  return main.startsWith("file:") && main.endsWith(".js") ? new URL(main).pathname : undefined;
+}
+
+function identity(path: string | undefined): string {
+  if (path === undefined) return "";
+  try {
+    const st = Deno.statSync(path);
+    return `${st.dev}:${st.ino}:${st.mtime?.getTime()}`;
+  } catch {
+    return "gone";
+  }
 }
 
 /** What a served call was, for the log and for tests. */
@@ -258,6 +282,7 @@ async function handle(
   fd: number,
   own: NsIdentity,
   options: ServeOptions,
+  replaced: () => boolean,
 ): Promise<ServedCall | undefined> {
   const t0 = performance.now();
   try {
@@ -274,7 +299,8 @@ async function handle(
     const reason = callerDeclined(fd, own) ??
       (Object.hasOwn(options.registry, header.plugin)
         ? undefined
-        : `no built-in plugin "${header.plugin}"`);
+        : `no built-in plugin "${header.plugin}"`) ??
+      (replaced() ? "program replaced: stopping" : undefined);
     if (reason !== undefined) {
       await writeAll(fd, new Uint8Array([DECLINED]));
       return { ...call, outcome: reason, ms: performance.now() - t0 };
@@ -310,6 +336,8 @@ async function handle(
 export async function serve(options: ServeOptions): Promise<void> {
   const path = options.socket ?? DEFAULT_SOCKET;
   const own = nsIdentity("self");
+  const program = options.program ?? programFile();
+  const startedAs = identity(program);
   // Load and compile what calls run before the first one comes.
   await Promise.all([
     ...Object.values(options.registry).map((load) => load()),
@@ -343,7 +371,12 @@ export async function serve(options: ServeOptions): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      const p = handle(conn, own, options).then((call) => {
+      const replaced = () => {
+        if (identity(program) === startedAs) return false;
+        stop(); // no new calls; this one and the running ones finish
+        return true;
+      };
+      const p = handle(conn, own, options, replaced).then((call) => {
         if (call && options.log) {
           options.log(
             `${call.plugin || "-"} ${call.command || "-"} ${

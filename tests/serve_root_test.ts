@@ -34,7 +34,10 @@ interface Daemon {
 }
 
 async function startDaemon(bin: string): Promise<Daemon> {
-  const dir = await Deno.makeTempDir({ prefix: "denocni-serve-" });
+  return await startDaemonAt(bin, await Deno.makeTempDir({ prefix: "denocni-serve-" }));
+}
+
+async function startDaemonAt(bin: string, dir: string): Promise<Daemon> {
   const socket = `${dir}/run/denocni.sock`;
   const child = new Deno.Command(`${bin}/cnitool`, {
     args: ["serve", "--socket", socket, "--verbose"],
@@ -296,6 +299,42 @@ Deno.test({
       assertEquals(await Deno.lstat(daemon.socket).then(() => true, () => false), false);
     } finally {
       await daemon.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "serve: a daemon whose bundle was replaced declines, exits 0, and the call runs anyway",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "denocni-serve-upgrade-" });
+    const bin = `${dir}/bin`;
+    const installed = await new Deno.Command(`${await launcherDir()}/cnitool`, {
+      args: ["install", "--dir", bin],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(installed.code, 0, new TextDecoder().decode(installed.stderr));
+    const daemon = await startDaemonAt(bin, dir);
+    try {
+      const before = await versionVia(bin, daemon.socket);
+      assertStringIncludes(daemon.lines.at(-1)!, "loopback VERSION exit 0");
+      // What an upgrade does: a new file renamed over the old one.
+      Deno.copyFileSync(`${bin}/denocni.js`, `${bin}/denocni.js.new`);
+      Deno.renameSync(`${bin}/denocni.js.new`, `${bin}/denocni.js`);
+      const after = await versionVia(bin, daemon.socket);
+      assertEquals([after.code, after.stdout], [0, before.stdout], after.stderr);
+      assertEquals((await daemon.child.status).code, 0);
+      assert(
+        daemon.lines.some((l) => l.includes("declined: program replaced")),
+        daemon.lines.join("\n"),
+      );
+    } finally {
+      await daemon.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
