@@ -20,6 +20,15 @@
 import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
 import { libc } from "../ffi/libc.ts";
 import {
+  EINTR,
+  MSG_NOSIGNAL,
+  SO_RCVTIMEO,
+  SO_SNDTIMEO,
+  SOCK_CLOEXEC,
+  SOCK_STREAM,
+  SOL_SOCKET,
+} from "../ffi/syscalls.ts";
+import {
   ACCEPTED,
   type CallResult,
   decodeResult,
@@ -33,15 +42,6 @@ import {
 export const ACK_TIMEOUT_MS = 2000;
 /** Bound on an accepted call (a hung daemon is then given up and the call run here). */
 export const CALL_TIMEOUT_MS = 120_000;
-
-// From <sys/socket.h>, <asm/socket.h> and <errno.h>.
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0x80000;
-const SOL_SOCKET = 1;
-const SO_RCVTIMEO = 20;
-const SO_SNDTIMEO = 21;
-const MSG_NOSIGNAL = 0x4000;
-const EINTR = 4;
 
 /** A failed call: the caller runs the plugin itself. */
 class Unforwarded extends Error {

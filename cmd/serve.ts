@@ -32,6 +32,7 @@ import {
   fstat,
   listen,
   MSG_DONTWAIT,
+  MSG_NOSIGNAL,
   O_RDONLY,
   open,
   peerCredentials,
@@ -185,8 +186,6 @@ function prepareSocketPath(path: string): void {
   }
   Deno.removeSync(path);
 }
-
-const MSG_NOSIGNAL = 0x4000;
 
 function wouldBlock(err: unknown): boolean {
   return err instanceof ErrnoError && (err.code === "EAGAIN" || err.code === "EINTR");

@@ -34,6 +34,8 @@ export const SOCK_STREAM = 1;
 export const MSG_PEEK = 2;
 /** `MSG_TRUNC` from `<sys/socket.h>`. */
 export const MSG_TRUNC = 0x20;
+/** `MSG_NOSIGNAL` from `<sys/socket.h>`. */
+export const MSG_NOSIGNAL = 0x4000;
 /** `MSG_DONTWAIT` from `<sys/socket.h>`. */
 export const MSG_DONTWAIT = 0x40;
 /** `CLONE_NEWNS` from `<sched.h>`. */
