@@ -779,7 +779,7 @@ async function cacheWrites(
         ]);
         let bytes = 0;
         for (const line of Deno.readTextFileSync(trace).split("\n")) {
-          if (!line.includes(cache) && !line.includes("/dev/null/")) continue;
+          if (!line.includes(cache)) continue;
           if (/= -1 E/.test(line)) continue; // refused: nothing written
           ops[m] = (ops[m] ?? 0) + 1;
           const w = /^\d+\s+(p?writev?2?|pwrite64)\(.*\)\s+=\s+(\d+)$/.exec(line);

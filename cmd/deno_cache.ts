@@ -9,14 +9,14 @@
  * entries stores nothing; one that does not stores them (about 360 KB with the WAL and index
  * files), which is what every exec'd plugin did on a fresh or foreign `DENO_DIR`.
  *
- * Here the bundle is run (a plugin's VERSION, which compiles its whole top level, and
- * `cnitool`) until the databases hold its entries and SQLite's own bookkeeping has settled, then each database is
+ * Here the bundles are run (a plugin's VERSION, which compiles the program's whole top level,
+ * `cnitool`, and the forwarder) until the databases hold its entries and SQLite's own bookkeeping has settled, then each database is
  * checkpointed (everything in the main file) and left with an empty WAL and a zeroed index
  * file: what SQLite needs to open a WAL database on a read-only filesystem. A plugin process
  * then reads the cache and writes nothing to it when the directory is read-only; when it is
  * writable, SQLite still resets its shared-memory index on open (24 bytes over three files per
- * process) and may remove the WAL and index files at exit, nothing else. (The forwarder bundle
- * uses no cache at all: see `launcherScript`.)
+ * process) and may remove the WAL and index files at exit, nothing else, unless another process
+ * (the `cnitool serve` of the same install) has the databases open.
  *
  * @module
  */
@@ -39,13 +39,20 @@ export interface DenoCachePaths {
   deno: string;
   /** The program bundle. */
   bundle: string;
+  /** The forwarder bundle, when installed. */
+  forwarder?: string;
   /** The cache directory. */
   denoDir: string;
   /** The permission flags the launchers pass. */
   permissions: readonly string[];
 }
 
-async function run(paths: DenoCachePaths, env: Record<string, string>, args: string[] = []) {
+async function run(
+  paths: DenoCachePaths,
+  env: Record<string, string>,
+  args: string[] = [],
+  file = paths.bundle,
+) {
   const out = await new Deno.Command(paths.deno, {
     args: [
       "run",
@@ -54,7 +61,7 @@ async function run(paths: DenoCachePaths, env: Record<string, string>, args: str
       "--no-lock",
       "--no-prompt",
       ...paths.permissions,
-      paths.bundle,
+      file,
       ...args,
     ],
     env: {
@@ -120,6 +127,16 @@ export async function prepareDenoCache(paths: DenoCachePaths): Promise<void> {
   for (let i = 0; i < 2; i++) {
     await run(paths, { DENOCNI_PERSONALITY: "loopback", CNI_COMMAND: "VERSION" });
     await run(paths, { DENOCNI_PERSONALITY: "cnitool" }, ["version"]);
+    if (paths.forwarder) {
+      // No daemon at this socket: the forwarder runs the call through the program bundle.
+      const env = { CNI_COMMAND: "VERSION", DENOCNI_PERSONALITY: "loopback" };
+      await run(
+        paths,
+        { ...env, DENOCNI_SOCKET: join(paths.denoDir, "none.sock") },
+        [],
+        paths.forwarder,
+      );
+    }
   }
   for (const name of CACHE_DATABASES) {
     const path = join(paths.denoDir, name);

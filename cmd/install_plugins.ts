@@ -145,8 +145,8 @@ export interface LauncherPaths {
  * @returns The script.
  */
 export function launcherScript(name: string, paths: LauncherPaths): string {
-  const run = (file: string, denoDir = "") =>
-    `${denoDir}exec ${shellQuote(paths.deno)} run --quiet --no-config --no-lock --no-prompt ${
+  const run = (file: string) =>
+    `exec ${shellQuote(paths.deno)} run --quiet --no-config --no-lock --no-prompt ${
       RUN_PERMISSIONS.join(" ")
     } ${shellQuote(file)} "$@"`;
   const lines = [
@@ -160,10 +160,7 @@ export function launcherScript(name: string, paths: LauncherPaths): string {
   if (paths.forwarder && name !== "cnitool") {
     lines.push(
       `if [ -S "\${${SOCKET_ENV}:-${DEFAULT_SOCKET}}" ]; then`,
-      // The forwarder needs no Deno cache (a few kilobytes compile in well under a
-      // millisecond) and so runs with none: Deno can create nothing under /dev/null, so a
-      // forwarded call writes nothing anywhere.
-      `  ${run(paths.forwarder, "DENO_DIR=/dev/null ")}`,
+      `  ${run(paths.forwarder)}`,
       "fi",
     );
   }

@@ -205,7 +205,9 @@ Deno.test("cnitool install prepares the launchers' code cache; a plugin run only
   const bin = await launcherDir();
   const denoDir = `${bin}/denocni-cache`;
   const before = codeCacheRows(denoDir);
-  assert(before.has(`file://${bin}/denocni.js`), "code cache entry of the bundle");
+  for (const file of ["denocni.js", "denocni-forward.js"]) {
+    assert(before.has(`file://${bin}/${file}`), `code cache entry of ${file}`);
+  }
   for (const db of ["dep_analysis_cache_v2", "node_analysis_cache_v2", "v8_code_cache_v2"]) {
     // What SQLite needs to open the database on a read-only mount.
     assert(Deno.statSync(`${denoDir}/${db}-shm`).isFile, `${db}-shm`);
