@@ -6,7 +6,16 @@
  */
 
 /** Who ran a measurement. */
-export type Mode = "floor" | "ref" | "golibcni" | "exec" | "serve" | "execRo" | "inproc";
+export type Mode =
+  | "floor"
+  | "ref"
+  | "golibcni"
+  | "exec"
+  | "serve"
+  | "execRo"
+  | "inproc"
+  | "excessExec"
+  | "excessServe";
 
 /** Labels of the modes, as printed. */
 export const MODE_LABELS: Readonly<Record<Mode, string>> = {
@@ -17,6 +26,8 @@ export const MODE_LABELS: Readonly<Record<Mode, string>> = {
   serve: "ours exec, serve",
   execRo: "ours exec, read-only DENO_DIR",
   inproc: "ours in-process",
+  excessExec: "excess of ours exec (paired)",
+  excessServe: "excess of ours exec, serve (paired)",
 };
 
 /** Column order of the modes. */
@@ -142,7 +153,7 @@ function cell(s: Stats | undefined): string {
 }
 
 function modesOf(rows: readonly Row[]): Mode[] {
-  return MODE_ORDER.filter((m) => rows.some((r) => r.cells[m]));
+  return MODE_ORDER.filter((m) => !CALL_ONLY.includes(m) && rows.some((r) => r.cells[m]));
 }
 
 function mainColumns(rows: readonly Row[]): string[] {
@@ -167,15 +178,22 @@ const CALL_COLUMNS = [
   "excess",
 ];
 
+/** Modes shown only in the per-call table. */
+const CALL_ONLY: readonly Mode[] = ["excessExec", "excessServe"];
+
 /**
  * What a call costs beyond the Deno floor and the Go plugin's time for the same call (for
- * memory: beyond the floor alone).
+ * memory: beyond the floor alone). When the row carries paired samples (each run's own
+ * difference with the floor and Go runs next to it, `excessExec`/`excessServe`), their median;
+ * else the difference of the medians.
  *
  * @param row A per-call row.
  * @param mode `exec` or `serve`.
  * @returns The excess, or undefined when a cell is missing.
  */
 export function excess(row: Row, mode: "exec" | "serve"): number | undefined {
+  const paired = row.cells[mode === "exec" ? "excessExec" : "excessServe"];
+  if (paired) return paired.median;
   const ours = row.cells[mode];
   const floor = row.cells.floor;
   const go = row.unit === "ms" ? row.cells.ref : undefined;

@@ -38,6 +38,10 @@ Deno.test("excess() is ours minus floor minus Go for times, minus floor for memo
   assertEquals(excess(rss, "exec"), 13);
   assertEquals(excess(rss, "serve"), 6);
   assertEquals(excess(row("x", { floor: 1, exec: 2 }, { group: "call" }), "exec"), undefined);
+  const paired = row("call_lo_add", { floor: 16, ref: 4, exec: 30, excessExec: 2.5 }, {
+    group: "call",
+  });
+  assertEquals(excess(paired, "exec"), 2.5);
 });
 
 Deno.test("verdicts judge each issue 13 target from the rows", () => {

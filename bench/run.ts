@@ -346,8 +346,8 @@ function cpuTimes(): { idle: number; total: number } {
  * the veths in them) in the background, so a batch started right after another mode's 100
  * namespaces were deleted would pay for that mode's cleanup.
  */
-async function settle(): Promise<void> {
-  const deadline = performance.now() + 3000;
+async function settle(maxMs = 3000): Promise<void> {
+  const deadline = performance.now() + maxMs;
   while (performance.now() < deadline) {
     const a = cpuTimes();
     await new Promise((r) => setTimeout(r, 50));
@@ -699,16 +699,25 @@ async function spawnCall(
   return ms;
 }
 
-/** Each exec'd call alone, alternating the floor, the Go plugin, ours, ours forwarding. */
+/**
+ * Each exec'd call alone, alternating the floor, the Go plugin, ours, ours forwarding; the
+ * excess of ours is also taken per tuple of adjacent runs (paired).
+ */
 async function perCall(r: Run, size: Size, samples: Samples): Promise<void> {
   const setup = callSetup(r);
   try {
     for (let i = -2; i < size.calls; i++) {
       for (const call of CALLS) {
-        for (const m of CALL_MODES) {
-          const ms = await spawnCall(setup.argv(m, call, i + 2));
-          if (i >= 0) push(samples, `call_${call[0]}`, m, ms);
-        }
+        const t = {} as Record<CallMode, number>;
+        await settle(500);
+        for (const m of CALL_MODES) t[m] = await spawnCall(setup.argv(m, call, i + 2));
+        if (i < 0) continue;
+        const id = `call_${call[0]}`;
+        for (const m of CALL_MODES) push(samples, id, m, t[m]);
+        // Each run against the floor and Go runs next to it: load drifts less within a tuple
+        // than across the whole run.
+        push(samples, id, "excessExec", t.exec - t.floor - t.ref);
+        push(samples, id, "excessServe", t.serve - t.floor - t.ref);
       }
     }
   } finally {
