@@ -42,9 +42,34 @@ function write(stream: { writeSync(p: Uint8Array): number }, text: string): void
   while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
 }
 
+/**
+ * Runs plugin personality `personality` in this process: reads stdin (when the command needs
+ * it) through `io.read`, prints what the plugin prints and returns its exit code. The
+ * forwarder bundle (`cmd/forward_entry.ts`) calls it when the daemon does not run a call.
+ *
+ * @param personality The plugin (`bridge`, `loopback`, `host-local`).
+ * @param io The environment, and a reader of stdin.
+ * @returns The exit code.
+ */
+export async function runPluginPersonality(
+  personality: string,
+  io: { env: Record<string, string>; read: (buf: Uint8Array) => Promise<number | null> },
+): Promise<number> {
+  const { BUILTIN_ABOUT, BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
+  const { runPluginProcess } = await import("./cmd/plugin.ts");
+  const out = await runPluginProcess(personality, io, {
+    registry: BUILTIN_PLUGINS,
+    about: BUILTIN_ABOUT,
+  });
+  write(Deno.stdout, out.stdout);
+  write(Deno.stderr, out.stderr);
+  return out.exitCode;
+}
+
 async function main(): Promise<number> {
   const { personality, args } = await pick([...Deno.args]);
   if (personality === "cnitool") {
+    const { BUILTIN_PLUGINS } = await import("./plugins/mod.ts");
     const { runCnitool } = await import("./cmd/cnitool.ts");
     return await runCnitool(args, {
       env: Deno.env.toObject(),
@@ -53,16 +78,18 @@ async function main(): Promise<number> {
       stderr: (t) => write(Deno.stderr, t),
     });
   }
-  const { runPluginProcess } = await import("./cmd/plugin.ts");
-  // Plain reads, not `new Response(Deno.stdin.readable)`: the stream and fetch classes are
-  // loaded lazily by the runtime, and loading them costs a plugin ~4 ms at start.
-  const out = await runPluginProcess(personality, {
-    env: Deno.env.toObject(),
-    read: (buf) => Deno.stdin.read(buf),
-  }, { registry: BUILTIN_PLUGINS, about: BUILTIN_ABOUT });
-  write(Deno.stdout, out.stdout);
-  write(Deno.stderr, out.stderr);
-  return out.exitCode;
+  const env = Deno.env.toObject();
+  // With `cnitool serve` running, the daemon runs the call (cmd/forward.ts); else, or when it
+  // declines, it is run here. Plain reads, not `new Response(Deno.stdin.readable)`: the stream
+  // and fetch classes are loaded lazily by the runtime, and loading them costs a plugin ~4 ms.
+  const { forwardPluginProcess } = await import("./cmd/forward.ts");
+  const fwd = await forwardPluginProcess(personality, { env, read: (b) => Deno.stdin.read(b) });
+  if ("result" in fwd) {
+    write(Deno.stdout, fwd.result.stdout);
+    write(Deno.stderr, fwd.result.stderr);
+    return fwd.result.exitCode;
+  }
+  return await runPluginPersonality(personality, { env, read: fwd.read });
 }
 
 if (import.meta.main) {

@@ -63,6 +63,7 @@ interface Flags {
   force?: boolean | undefined;
   deno?: string | undefined;
   bundle?: string | undefined;
+  socket?: string | undefined;
   "netconf-dir"?: string | undefined;
   network?: string[] | undefined;
   "default-network"?: boolean | undefined;
@@ -354,6 +355,37 @@ export const COMMANDS: Record<string, CommandSpec> = {
       return 0;
     },
   },
+  serve: {
+    usage: "serve [--socket PATH] [--verbose]",
+    summary:
+      "Run the plugins' calls in this long-running process: bridge, loopback and host-local processes forward theirs over a root-only Unix socket (default /run/denocni/denocni.sock; DENOCNI_SOCKET)",
+    minArgs: 0,
+    maxArgs: 0,
+    async run(ctx) {
+      requirePrivileges("cnitool serve");
+      const { serve } = await import("./serve.ts");
+      const { BUILTIN_ABOUT } = await import("../plugins/mod.ts");
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, onSignal);
+      try {
+        const socket = ctx.flags.socket || ctx.io.env.DENOCNI_SOCKET;
+        await serve({
+          ...(socket && { socket }),
+          registry: ctx.io.registry,
+          about: BUILTIN_ABOUT,
+          signal: stop.signal,
+          onListening: (path) => ctx.io.stderr(`serving plugin calls on ${path}\n`),
+          ...(ctx.flags.verbose && { log: (line: string) => ctx.io.stderr(`${line}\n`) }),
+        });
+      } finally {
+        for (const sig of ["SIGTERM", "SIGINT"] as const) {
+          Deno.removeSignalListener(sig, onSignal);
+        }
+      }
+      return 0;
+    },
+  },
   exec: {
     usage:
       "exec [--netconf-dir DIR] [--default-network] [--network NAME]... [-i IF] -- CMD [ARGS...]",
@@ -415,6 +447,7 @@ const OPTIONS = {
   force: { type: "boolean" },
   deno: { type: "string" },
   bundle: { type: "string" },
+  socket: { type: "string" },
   "netconf-dir": { type: "string" },
   network: { type: "string", multiple: true },
   "default-network": { type: "boolean" },
@@ -441,6 +474,8 @@ export function helpText(command?: string): string {
       --force           install: replace entries that are not denocni's
       --deno PATH       install: Deno binary the launchers run (default: this one)
       --bundle FILE     install: bundle to install (default: this program's, or built)
+      --socket PATH     serve: socket to listen on (default: DENOCNI_SOCKET or
+                        /run/denocni/denocni.sock)
   -v, --verbose         show the cause of errors
   -h, --help            show help
 

@@ -6,9 +6,15 @@
  * - From a compiled binary (`deno task compile`): the binary is copied to `DIR/denocni` and
  *   each name is a relative symlink to it (the program picks its personality from the name it
  *   was invoked under).
- * - From the bundle or the source tree: the bundle goes to `DIR/denocni.js` and each name is a
- *   small `/bin/sh` launcher with absolute paths to Deno and the bundle, so neither `PATH` nor
- *   Node is needed at run time.
+ * - From the bundle or the source tree: the bundle goes to `DIR/denocni.js`, the forwarder
+ *   bundle (`cmd/forward_entry.ts`) to `DIR/denocni-forward.js`, and each name is a small
+ *   `/bin/sh` launcher with absolute paths to Deno and the bundles, so neither `PATH` nor Node
+ *   is needed at run time. A plugin launcher runs the forwarder when the `cnitool serve` socket
+ *   exists (the daemon runs the call), else the whole program.
+ * - The launchers' Deno cache (`DIR/denocni-cache`, or `denoDir`) is prepared here: the
+ *   bundles' V8 code cache and module analysis are stored once, and the cache databases are
+ *   left checkpointed with their WAL and index files in place, so that a plugin process only
+ *   reads them, and reads them even when the directory is mounted read-only.
  *
  * An existing entry that is not ours is never replaced without `force`.
  *
@@ -18,6 +24,8 @@ import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 import { readRegularFileSync } from "../cni/read_bounded.ts";
 import { BUILTIN_ABOUT } from "../plugins/mod.ts";
+import { prepareDenoCache } from "./deno_cache.ts";
+import { DEFAULT_SOCKET, SOCKET_ENV } from "./serve_protocol.ts";
 
 /**
  * The names installed, one per personality: `cnitool` and every built-in plugin (taken from
@@ -27,6 +35,21 @@ export const INSTALLED_NAMES: readonly string[] = ["cnitool", ...Object.keys(BUI
 
 /** Marker line that identifies our launchers. */
 export const LAUNCHER_MARKER = "# denocni launcher";
+
+/** File name of the program bundle in the target directory. */
+export const BUNDLE_NAME = "denocni.js";
+/** File name of the forwarder bundle in the target directory. */
+export const FORWARDER_NAME = "denocni-forward.js";
+/** Directory name of the launchers' prepared Deno cache in the target directory. */
+export const CACHE_NAME = "denocni-cache";
+
+/** The flags every bundle is built with (also the `bundle` task's). */
+export const BUNDLE_FLAGS: readonly string[] = [
+  "--quiet",
+  "--platform=deno",
+  "--minify",
+  "--keep-names",
+];
 
 /** Permissions the plugins run with: exactly what they need, never `-A`. */
 export const RUN_PERMISSIONS: readonly string[] = [
@@ -49,6 +72,8 @@ export interface InstallOptions {
   bundle?: string;
   /** Treat the running program as a compiled binary (default: `Deno.build.standalone`). */
   standalone?: boolean;
+  /** The launchers' Deno cache directory (default: `DIR/denocni-cache`). */
+  denoDir?: string;
 }
 
 /** What was installed. */
@@ -59,6 +84,8 @@ export interface InstallReport {
   mode: "binary" | "bundle";
   /** Entries written, absolute paths. */
   entries: string[];
+  /** The launchers' prepared Deno cache (bundle mode). */
+  denoDir?: string;
 }
 
 function lstatOrNull(path: string): Deno.FileInfo | null {
@@ -95,54 +122,61 @@ function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Paths a launcher script names. */
+export interface LauncherPaths {
+  /** Absolute path of the Deno binary. */
+  deno: string;
+  /** Absolute path of the program bundle. */
+  bundle: string;
+  /** Absolute path of the forwarder bundle; without it, the launcher never forwards. */
+  forwarder?: string;
+  /** The Deno cache directory the launcher runs with. */
+  denoDir: string;
+}
+
 /**
- * The text of one launcher script.
+ * The text of one launcher script. A plugin launcher runs the forwarder bundle when the
+ * `cnitool serve` socket exists (`DENOCNI_SOCKET`, default `/run/denocni/denocni.sock`): a
+ * shell test, so a node without the daemon pays nothing for it.
  *
  * The runtime gets no flags beyond the permissions: `--no-npm`, `--no-remote`,
  * `--cached-only`, `DENO_NO_PACKAGE_JSON` and V8 heap or GC flags measured no faster on a
  * VERSION or an ADD/DEL; `--v8-flags=--single-threaded` is slower. `--v8-flags=--no-lazy`
  * puts every function of the bundle into the code cache (ADD/DEL about 10% less CPU) but makes
- * VERSION slower and every run much slower when `DENO_DIR` cannot be written, so it is left
- * out.
+ * VERSION slower, so it is left out.
  *
  * @param name Personality (`bridge`, ...).
- * @param deno Absolute path of the Deno binary.
- * @param bundle Absolute path of the bundle.
+ * @param paths Deno, the bundles and the cache directory.
  * @returns The script.
  */
-export function launcherScript(name: string, deno: string, bundle: string): string {
-  return [
+export function launcherScript(name: string, paths: LauncherPaths): string {
+  const run = (file: string) =>
+    `exec ${shellQuote(paths.deno)} run --quiet --no-config --no-lock --no-prompt ${
+      RUN_PERMISSIONS.join(" ")
+    } ${shellQuote(file)} "$@"`;
+  const lines = [
     "#!/bin/sh",
     `${LAUNCHER_MARKER}: runs the denocni bundle as "${name}" (written by cnitool install).`,
     `DENOCNI_PERSONALITY=${name}`,
     "DENO_NO_UPDATE_CHECK=1",
-    'DENO_DIR="${DENO_DIR:-/var/cache/denocni}"',
+    `DENO_DIR=${shellQuote(paths.denoDir)}`,
     "export DENOCNI_PERSONALITY DENO_NO_UPDATE_CHECK DENO_DIR",
-    `exec ${shellQuote(deno)} run --quiet --no-config --no-lock --no-prompt ${
-      RUN_PERMISSIONS.join(" ")
-    } ${shellQuote(bundle)} "$@"`,
-    "",
-  ].join("\n");
+  ];
+  if (paths.forwarder && name !== "cnitool") {
+    lines.push(
+      `if [ -S "\${${SOCKET_ENV}:-${DEFAULT_SOCKET}}" ]; then`,
+      `  ${run(paths.forwarder)}`,
+      "fi",
+    );
+  }
+  lines.push(run(paths.bundle), "");
+  return lines.join("\n");
 }
 
-async function buildBundle(target: string): Promise<void> {
-  const main = Deno.mainModule;
-  if (main.startsWith("file:") && main.endsWith(".js")) {
-    Deno.copyFileSync(new URL(main), target);
-    return;
-  }
-  const cli = new URL("../cli.ts", import.meta.url);
+async function buildBundle(target: string, entry: URL): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--minify",
-      "--keep-names",
-      `--output=${target}`,
-      cli.pathname,
-    ],
-    cwd: dirname(cli.pathname),
+    args: ["bundle", ...BUNDLE_FLAGS, `--output=${target}`, entry.pathname],
+    cwd: new URL("..", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -151,6 +185,47 @@ async function buildBundle(target: string): Promise<void> {
       details: new TextDecoder().decode(out.stderr).trim(),
     });
   }
+}
+
+/**
+ * Writes the program bundle and, when one is at hand, the forwarder bundle into `dir`: copies
+ * of the given bundle (and the forwarder beside it), of the running bundle (and its
+ * neighbour), or both built from the source tree.
+ */
+async function placeBundles(
+  dir: string,
+  given: string | undefined,
+): Promise<{ bundle: string; forwarder?: string }> {
+  const main = Deno.mainModule;
+  const source = given ??
+    (main.startsWith("file:") && main.endsWith(".js") ? new URL(main).pathname : undefined);
+  const bundle = join(dir, BUNDLE_NAME);
+  const forwarder = join(dir, FORWARDER_NAME);
+  const place = async (target: string, make: (tmp: string) => Promise<void> | void) => {
+    const tmp = `${target}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      await make(tmp);
+      Deno.renameSync(tmp, target);
+    } finally {
+      if (lstatOrNull(tmp)) Deno.removeSync(tmp);
+    }
+  };
+  if (source === undefined) {
+    await place(bundle, (tmp) => buildBundle(tmp, new URL("../cli.ts", import.meta.url)));
+    await place(
+      forwarder,
+      (tmp) => buildBundle(tmp, new URL("./forward_entry.ts", import.meta.url)),
+    );
+    return { bundle, forwarder };
+  }
+  const sibling = join(dirname(resolve(source)), FORWARDER_NAME);
+  if (resolve(source) !== bundle) await place(bundle, (tmp) => Deno.copyFileSync(source, tmp));
+  if (lstatOrNull(sibling)?.isFile) {
+    if (sibling !== forwarder) await place(forwarder, (tmp) => Deno.copyFileSync(sibling, tmp));
+    return { bundle, forwarder };
+  }
+  if (lstatOrNull(forwarder)) Deno.removeSync(forwarder); // an old one would not match
+  return { bundle };
 }
 
 /**
@@ -192,23 +267,19 @@ export async function installPlugins(options: InstallOptions = {}): Promise<Inst
     }
     return { dir, mode: "binary", entries };
   }
-  const bundle = join(dir, "denocni.js");
-  const tmpBundle = `${bundle}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    if (options.bundle) Deno.copyFileSync(options.bundle, tmpBundle);
-    else await buildBundle(tmpBundle);
-    Deno.renameSync(tmpBundle, bundle);
-  } finally {
-    if (lstatOrNull(tmpBundle)) Deno.removeSync(tmpBundle);
-  }
+  const { bundle, forwarder } = await placeBundles(dir, options.bundle);
   entries.push(bundle);
+  if (forwarder) entries.push(forwarder);
   const deno = resolve(options.deno ?? Deno.execPath());
+  const denoDir = resolve(options.denoDir ?? join(dir, CACHE_NAME));
+  const paths: LauncherPaths = { deno, bundle, denoDir, ...(forwarder && { forwarder }) };
   for (const name of INSTALLED_NAMES) {
     const path = join(dir, name);
     if (lstatOrNull(path)) Deno.removeSync(path);
-    Deno.writeTextFileSync(path, launcherScript(name, deno, bundle), { mode: 0o755 });
+    Deno.writeTextFileSync(path, launcherScript(name, paths), { mode: 0o755 });
     Deno.chmodSync(path, 0o755);
     entries.push(path);
   }
-  return { dir, mode: "bundle", entries };
+  await prepareDenoCache({ ...paths, permissions: RUN_PERMISSIONS });
+  return { dir, mode: "bundle", entries, denoDir };
 }

@@ -13,18 +13,9 @@ import { CniError, ErrorCode } from "../cni/errors.ts";
 import { MAX_CONFIG_BYTES, readStreamBounded } from "../cni/read_bounded.ts";
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
 import type { PluginAbout } from "../plugins/mod.ts";
+import { needsStdin } from "./forward.ts";
 
-/**
- * Whether `CNI_COMMAND` in `env` needs stdin read (not for VERSION or a missing command, so
- * the about text never waits on a terminal).
- *
- * @param env The environment.
- * @returns True when the caller should read stdin.
- */
-export function needsStdin(env: Readonly<Record<string, string | undefined>>): boolean {
-  const command = env.CNI_COMMAND ?? "";
-  return command !== "" && command !== "VERSION";
-}
+export { needsStdin };
 
 /** Options for {@linkcode runBuiltinPlugin}. */
 export interface BuiltinPluginOptions {

@@ -1,13 +1,23 @@
 /**
- * The one `Deno.dlopen` of the code base: the libc symbols that denocni needs, opened lazily
- * on first use so that plugin start-up does not pay for it.
+ * The one symbol table of the code base: the libc functions that denocni needs, bound lazily,
+ * each on its first call, so that a process pays only for the calls it makes.
  *
- * Every symbol but one runs on the JavaScript thread that asked for it (`setns`, `unshare` and
- * errno are per thread). The exception is `sendto_nonblocking`: the same `sendto`, run on a
- * Deno worker thread and returning a promise, for netlink requests whose kernel work goes on
- * long after their effect is visible (a link's teardown). A socket acts in the namespace it
- * was created in, so the worker thread's namespace does not matter; errno is that thread's
- * and cannot be read, so callers redo a failed call synchronously to learn it.
+ * Binding every symbol with `Deno.dlopen` up front costs 0.1-0.3 ms per symbol (Deno builds a
+ * fast-call trampoline for each), about 7 ms for this table, which was a quarter of what an
+ * exec'd plugin spent above Deno's own start-up. Instead, one `Deno.dlopen` resolves the
+ * addresses only (static `pointer` symbols, no trampolines) and a symbol's first calls go
+ * through `Deno.UnsafeFnPointer` (a few microseconds each); a symbol called more than
+ * {@linkcode FAST_AFTER} times (a long-lived process, the in-process invoker) is then bound
+ * with its own `Deno.dlopen` of libc and called through the fast path from then on.
+ *
+ * Every symbol runs on the JavaScript thread that asked for it (`setns`, `unshare` and errno
+ * are per thread) except the `_nonblocking` ones: the same C function, run on a Deno worker
+ * thread and returning a promise. `sendto_nonblocking` is for netlink requests whose kernel
+ * work goes on long after their effect is visible (a link's teardown); `accept4`, `read` and
+ * `write` off-thread are for the `cnitool serve` daemon waiting on its clients. A socket acts
+ * in the namespace it was created in, so the worker thread's namespace does not matter; errno
+ * is that thread's and cannot be read, so callers redo a failed call synchronously to learn it
+ * or treat it as the connection's end.
  *
  * @module
  */
@@ -20,6 +30,35 @@ export const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen) */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen) */
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  /** int listen(int sockfd, int backlog) */
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  /** int shutdown(int sockfd, int how) */
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  /** `int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags)`, off-thread. */
+  accept4_nonblocking: {
+    name: "accept4",
+    parameters: ["i32", "pointer", "pointer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** `read` again, run off the JavaScript thread (a daemon's wait for a client). */
+  read_nonblocking: {
+    name: "read",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
+  /** `write` again, run off the JavaScript thread (a daemon's answer to a slow client). */
+  write_nonblocking: {
+    name: "write",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
   /** int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen) */
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen) */
@@ -88,24 +127,81 @@ export const LIBC_SYMBOLS = {
 /** The opened library's symbols. */
 export type LibcSymbols = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
 
-let opened: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | undefined;
+type SymbolName = keyof typeof LIBC_SYMBOLS;
 
-/**
- * Opens libc on first use and returns its symbols.
- *
- * @returns The symbol table.
- * @throws {Deno.errors.NotCapable} When `--allow-ffi` was not granted (propagated untouched).
- * @throws {Error} When libc cannot be loaded, with the loader error as `cause`.
- */
-export function libc(): LibcSymbols {
-  if (opened) return opened.symbols;
+/** Calls of one symbol through its pointer before it gets a fast-call binding of its own. */
+export const FAST_AFTER = 32;
+
+const LIBRARY = "libc.so.6";
+
+let addresses: Record<string, Deno.PointerValue> | undefined;
+let symbols: LibcSymbols | undefined;
+
+function open<S extends Deno.ForeignLibraryInterface>(table: S): Deno.DynamicLibrary<S> {
   try {
-    opened = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+    return Deno.dlopen(LIBRARY, table);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
       throw err;
     }
     throw new Error("Cannot load libc.so.6: denocni needs glibc on Linux", { cause: err });
   }
-  return opened.symbols;
+}
+
+/** The address of every C function of the table, resolved in one `dlopen`. */
+function addressOf(cName: string): Deno.PointerObject {
+  if (!addresses) {
+    const table: Record<string, Deno.ForeignStatic> = {};
+    for (const [key, def] of Object.entries(LIBC_SYMBOLS)) {
+      table[(def as { name?: string }).name ?? key] = { type: "pointer" };
+    }
+    addresses = open(table).symbols as Record<string, Deno.PointerValue>;
+  }
+  const ptr = addresses[cName];
+  if (!ptr) throw new Error(`Cannot load libc.so.6: no symbol "${cName}"`);
+  return ptr;
+}
+
+/** A function calling symbol `key`: through its pointer first, then through a fast binding. */
+function bind(key: SymbolName): (...args: unknown[]) => unknown {
+  const def = LIBC_SYMBOLS[key] as Deno.ForeignFunction;
+  const slow = new Deno.UnsafeFnPointer(
+    addressOf(def.name ?? key) as Deno.PointerObject<never>,
+    def,
+  );
+  let calls = 0;
+  let fast: ((...args: unknown[]) => unknown) | undefined;
+  return (...args: unknown[]): unknown => {
+    if (fast) return fast(...args);
+    if (++calls > FAST_AFTER) {
+      fast = open({ [key]: def }).symbols[key] as unknown as (...args: unknown[]) => unknown;
+      return fast(...args);
+    }
+    return (slow.call as (...args: unknown[]) => unknown)(...args);
+  };
+}
+
+/**
+ * Returns libc's symbols; each is bound on its first call (the first call of any opens libc).
+ *
+ * @returns The symbol table.
+ * @throws {Deno.errors.NotCapable} When `--allow-ffi` was not granted (propagated untouched).
+ * @throws {Error} When libc cannot be loaded, with the loader error as `cause`.
+ */
+export function libc(): LibcSymbols {
+  if (symbols) return symbols;
+  const table = {} as Record<SymbolName, unknown>;
+  for (const key of Object.keys(LIBC_SYMBOLS) as SymbolName[]) {
+    Object.defineProperty(table, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const fn = bind(key);
+        Object.defineProperty(table, key, { value: fn, enumerable: true });
+        return fn;
+      },
+    });
+  }
+  symbols = table as unknown as LibcSymbols;
+  return symbols;
 }

@@ -19,11 +19,15 @@ export {
 } from "./errno.ts";
 export {
   AF_NETLINK,
+  AF_UNIX,
   cint,
   cstring,
   parseSockaddrNl,
   SOCKADDR_NL_SIZE,
+  SOCKADDR_UN_SIZE,
   sockaddrNl,
+  sockaddrUn,
+  timeval,
 } from "./structs.ts";
 export { libc, LIBC_SYMBOLS } from "./libc.ts";
 export type { LibcSymbols } from "./libc.ts";

@@ -66,3 +66,40 @@ export function cint(value: number): Uint8Array<ArrayBuffer> {
   new DataView(buf.buffer).setInt32(0, value, true);
   return buf;
 }
+
+/** `AF_UNIX` from `<sys/socket.h>`. */
+export const AF_UNIX = 1;
+/** Size of `struct sockaddr_un` (family and a 108-byte path). */
+export const SOCKADDR_UN_SIZE = 110;
+
+/**
+ * Packs a `struct sockaddr_un { u16 family; char path[108]; }` for a filesystem path.
+ *
+ * @param path Socket path (at most 107 bytes, NUL-terminated here).
+ * @returns The 110 packed bytes.
+ * @throws {RangeError} When the path does not fit.
+ */
+export function sockaddrUn(path: string): Uint8Array<ArrayBuffer> {
+  const bytes = new TextEncoder().encode(path);
+  if (bytes.length === 0 || bytes.length > SOCKADDR_UN_SIZE - 3) {
+    throw new RangeError(`unix socket path of ${bytes.length} bytes (1 to 107 allowed)`);
+  }
+  const buf = new Uint8Array(SOCKADDR_UN_SIZE);
+  new DataView(buf.buffer).setUint16(0, AF_UNIX, true);
+  buf.set(bytes, 2);
+  return buf;
+}
+
+/**
+ * Packs a `struct timeval` (64-bit `tv_sec`, `tv_usec`), as `SO_RCVTIMEO` / `SO_SNDTIMEO` take it.
+ *
+ * @param ms Milliseconds (0 means no timeout).
+ * @returns 16 bytes.
+ */
+export function timeval(ms: number): Uint8Array<ArrayBuffer> {
+  const buf = new Uint8Array(16);
+  const view = new DataView(buf.buffer);
+  view.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+  view.setBigInt64(8, BigInt((ms % 1000) * 1000), true);
+  return buf;
+}

@@ -24,10 +24,18 @@ export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
 /** `SO_RCVTIMEO` (old 64-bit timeval layout) from `<asm/socket.h>`. */
 export const SO_RCVTIMEO = 20;
+/** `SO_SNDTIMEO` (old 64-bit timeval layout) from `<asm/socket.h>`. */
+export const SO_SNDTIMEO = 21;
+/** `SO_PEERCRED` from `<asm/socket.h>`. */
+export const SO_PEERCRED = 17;
+/** `SOCK_STREAM` from `<sys/socket.h>`. */
+export const SOCK_STREAM = 1;
 /** `MSG_PEEK` from `<sys/socket.h>`. */
 export const MSG_PEEK = 2;
 /** `MSG_TRUNC` from `<sys/socket.h>`. */
 export const MSG_TRUNC = 0x20;
+/** `MSG_NOSIGNAL` from `<sys/socket.h>`. */
+export const MSG_NOSIGNAL = 0x4000;
 /** `MSG_DONTWAIT` from `<sys/socket.h>`. */
 export const MSG_DONTWAIT = 0x40;
 /** `CLONE_NEWNS` from `<sched.h>`. */
@@ -142,6 +150,104 @@ export function socket(domain: number, type: number, protocol: number): number {
  */
 export function bind(fd: number, addr: Uint8Array<ArrayBuffer>): void {
   check(libc().bind(fd, addr, addr.byteLength), "bind");
+}
+
+/**
+ * `connect(2)`, retried on `EINTR` (a Unix stream socket's connect waits at most its
+ * `SO_SNDTIMEO` for room in the listener's backlog, then fails with `EAGAIN`).
+ *
+ * @param fd Socket.
+ * @param addr Packed address (e.g. {@linkcode sockaddrUn}).
+ * @throws {ErrnoError} On failure (`ENOENT`, `ECONNREFUSED`, `EAGAIN`, ...).
+ */
+export function connect(fd: number, addr: Uint8Array<ArrayBuffer>): void {
+  for (;;) {
+    if (libc().connect(fd, addr, addr.byteLength) === 0) return;
+    const e = errno();
+    if (e !== EINTR) throw new ErrnoError("connect", e);
+  }
+}
+
+/**
+ * `getsockopt(SO_PEERCRED)`: who is at the other end of a Unix socket (as of its `connect`),
+ * with the pid translated into this process's PID namespace (0 when it is not visible here).
+ *
+ * @param fd Connected Unix socket.
+ * @returns The peer's pid, uid and gid.
+ * @throws {ErrnoError} On failure.
+ */
+export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
+  const cred = new Uint8Array(12); // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, cred.byteLength, true);
+  check(libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len), "getsockopt");
+  const view = new DataView(cred.buffer);
+  return {
+    pid: view.getInt32(0, true),
+    uid: view.getUint32(4, true),
+    gid: view.getUint32(8, true),
+  };
+}
+
+/**
+ * `listen(2)`.
+ *
+ * @param fd Bound socket.
+ * @param backlog Pending connections the kernel queues.
+ * @throws {ErrnoError} On failure.
+ */
+export function listen(fd: number, backlog: number): void {
+  check(libc().listen(fd, backlog), "listen");
+}
+
+/** `SHUT_RDWR` from `<sys/socket.h>`. */
+export const SHUT_RDWR = 2;
+
+/**
+ * `shutdown(2)`: also wakes a thread blocked in `accept` on a listening socket.
+ *
+ * @param fd Socket.
+ * @param how `SHUT_RD`, `SHUT_WR` or {@linkcode SHUT_RDWR}.
+ * @throws {ErrnoError} On failure.
+ */
+export function shutdown(fd: number, how: number): void {
+  check(libc().shutdown(fd, how), "shutdown");
+}
+
+/**
+ * `accept4(2)` with `SOCK_CLOEXEC`, waited for on a Deno worker thread.
+ *
+ * @param fd Listening socket.
+ * @returns The connection's descriptor, or `-1` (errno is the worker thread's and lost).
+ */
+export async function acceptOffThread(fd: number): Promise<number> {
+  return await libc().accept4_nonblocking(fd, null, null, SOCK_CLOEXEC);
+}
+
+/**
+ * `read(2)` on a Deno worker thread (bounded by the socket's `SO_RCVTIMEO`, if set). The
+ * buffer is kept alive until the call returns.
+ *
+ * @param fd Descriptor.
+ * @param buf Buffer to fill.
+ * @returns Bytes read, 0 at the end, `-1` on failure (errno lost).
+ */
+export async function readOffThread(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
+  const n = Number(await libc().read_nonblocking(fd, buf, BigInt(buf.byteLength)));
+  return buf.byteLength >= 0 ? n : -1; // `buf` referenced after the await
+}
+
+/**
+ * `write(2)` on a Deno worker thread (bounded by the socket's `SO_SNDTIMEO`, if set). The
+ * buffer is kept alive until the call returns.
+ *
+ * @param fd Descriptor.
+ * @param data Bytes to write.
+ * @returns Bytes written, `-1` on failure (errno lost).
+ */
+export async function writeOffThread(fd: number, data: Uint8Array<ArrayBuffer>): Promise<number> {
+  const n = Number(await libc().write_nonblocking(fd, data, BigInt(data.byteLength)));
+  return data.byteLength >= 0 ? n : -1; // `data` referenced after the await
 }
 
 /**

@@ -1,5 +1,5 @@
 // Runs the side-by-side benchmark once at its tiny size: it must finish, produce every row in
-// all three modes, see distinct addresses, and leave nothing behind. No timing assertions.
+// every mode, see distinct addresses, and leave nothing behind. No timing assertions.
 import { join } from "node:path";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 
@@ -29,21 +29,40 @@ Deno.test({
       assertEquals(report.size, "tiny");
       assert(stdout.includes("reference Go") && stdout.includes("targets:"), stdout);
       const ids = report.rows.map((r: { id: string }) => r.id);
-      for (const id of ["add", "del", "add_masq", "del_masq", "seq_add", "par8_add", "hl_add_1"]) {
-        assert(ids.includes(id), `row ${id} missing: ${ids}`);
-        const row = report.rows.find((r: { id: string }) => r.id === id);
-        for (const mode of ["ref", "exec", "inproc"]) {
-          assert(row.cells[mode]?.n >= 1, `${id}: no ${mode} samples`);
-          assert(row.cells[mode].median > 0, `${id}: ${mode} median`);
+      const seedModes = ["ref", "exec", "serve", "inproc"];
+      const rowsOf = (list: string[], modes: string[]) => {
+        for (const id of list) {
+          assert(ids.includes(id), `row ${id} missing: ${ids}`);
+          const row = report.rows.find((r: { id: string }) => r.id === id);
+          for (const mode of modes) {
+            assert(row.cells[mode]?.n >= 1, `${id}: no ${mode} samples`);
+            assert(row.cells[mode].median > 0, `${id}: ${mode} median`);
+          }
         }
-      }
-      for (const id of ["start", "floor", "peak_rss", "hl_add_many"]) assert(ids.includes(id), id);
-      for (const mode of ["ref", "exec", "inproc"]) {
+      };
+      rowsOf(["add", "del", "adddel", "add_masq", "del_masq", "seq_add", "par16_add"], seedModes);
+      rowsOf(["hl_add_1"], ["ref", "exec", "serve", "inproc"]);
+      rowsOf(["start"], ["floor", "ref", "exec", "serve"]);
+      rowsOf(
+        ["call_br_add", "call_br_del", "call_lo_add", "call_lo_del", "call_hl_add", "call_rss"],
+        ["floor", "ref", "exec", "serve"],
+      );
+      rowsOf(["ro_lo_add"], ["exec", "execRo"]);
+      for (const id of ["peak_rss", "hl_add_many", "writes_bytes"]) assert(ids.includes(id), id);
+      for (const mode of seedModes) {
         assert(
-          report.notes.some((n: string) => n.startsWith(`${mode}: 4 ADDs 8 at a time, 4 distinct`)),
+          report.notes.some((n: string) =>
+            n.startsWith(`${mode}: 4 ADDs 16 at a time, 4 distinct`)
+          ),
           JSON.stringify(report.notes),
         );
       }
+      assert(
+        report.notes.some((n: string) =>
+          /^cnitool serve answered \d+ forwarded calls, declined 0$/.test(n)
+        ),
+        JSON.stringify(report.notes),
+      );
       assert(!report.notes.some((n: string) => n.startsWith("cleanup")), report.notes.join("\n"));
       const id: string = report.runId;
       assert(/^[0-9a-f]{4}$/.test(id), id);

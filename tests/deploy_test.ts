@@ -111,3 +111,29 @@ Deno.test("cnitool install from a compiled binary links cnitool and every built-
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deploy/systemd/denocni.service serves on the default socket in the host's namespaces", () => {
+  const text = Deno.readTextFileSync(new URL("deploy/systemd/denocni.service", ROOT));
+  const keys = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^(\w+)=(.*)$/.exec(line);
+    if (m) keys.set(m[1]!, m[2]!);
+  }
+  assertEquals(keys.get("ExecStart"), "/opt/cni/bin/cnitool serve");
+  // systemd makes /run/denocni root-only, where serve puts denocni.sock by default.
+  assertEquals([keys.get("RuntimeDirectory"), keys.get("RuntimeDirectoryMode")], [
+    "denocni",
+    "0700",
+  ]);
+  for (
+    const k of ["PrivateNetwork", "PrivateTmp", "PrivateMounts", "ProtectSystem", "ProtectHome"]
+  ) {
+    assert(!keys.has(k), `${k} would put the daemon in other namespaces than the runtimes'`);
+  }
+  const ds = loadManifests()[2]!;
+  const spec = get(ds, "spec.template.spec") as Record<string, unknown>;
+  assertEquals([spec.hostNetwork, spec.hostPID], [true, true]);
+  const serve = (spec.containers as Record<string, unknown>[]).find((c) => c.name === "serve")!;
+  assertEquals(serve.command, ["nsenter", "--target", "1", "--mount", "--"]);
+  assertEquals(serve.args, ["/opt/cni/bin/cnitool", "serve"]);
+});

@@ -181,9 +181,12 @@ ${CLI} install --dir /run/bin --bundle ${bundle}; echo "reinstall-rc=$?"
 head -1 /run/bin/host-local`,
     );
     assertMatch(run.stdout, /install-rc=0\n/, run.stderr);
-    // Every name install writes (other plugins add theirs to INSTALLED_NAMES), and the bundle.
+    // Every name install writes (derived from BUILTIN_ABOUT), the bundles and the launchers' cache.
     const listed = run.stdout.split("install-rc=0\n")[1]!.split("\n")[0]!.trim().split(" ");
-    assertEquals(listed, [...INSTALLED_NAMES, "denocni.js"].sort());
+    assertEquals(
+      listed,
+      [...INSTALLED_NAMES, "denocni-cache", "denocni-forward.js", "denocni.js"].sort(),
+    );
     const version = run.stdout.split("== version\n")[1]!.split("\n== add")[0]!;
     assertEquals(JSON.parse(version).supportedVersions.includes("1.1.0"), true);
     const add = JSON.parse(run.stdout.split("== add\n")[1]!.split("\nadd-rc=")[0]!);

@@ -9,6 +9,8 @@
  *   once);
  * - the plugin personality of cli.ts ends by a natural exit on success (so Deno stores the
  *   bundle's V8 code cache), and the installed launcher run really stores it.
+ * - `cnitool install` stores the code cache for the launchers, and a launcher run reads it, also
+ *   from a read-only mount, without rewriting it.
  *
  * zod is observed from outside: every schema zod builds gets its `_zod` internals through
  * `Object.defineProperty`, and loading zod defines `globalThis.__zod_globalConfig`. Each probe
@@ -301,27 +303,85 @@ Deno.test("cli.ts plugin personality: success ends by a natural exit for every p
   }
 });
 
-Deno.test("installed launcher: a VERSION run stores the bundle's V8 code cache", async () => {
-  const bin = await launcherDir();
-  const denoDir = await Deno.makeTempDir({ prefix: "denocni-denodir-" });
+function codeCacheRows(denoDir: string): Map<string, string> {
+  const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
   try {
-    const out = await new Deno.Command(`${bin}/bridge`, {
-      env: { CNI_COMMAND: "VERSION", DENO_DIR: denoDir },
+    const rows = db.prepare(
+      "SELECT specifier, CAST(source_hash AS TEXT) AS source_hash, hex(data) AS data FROM codecache",
+    )
+      .all() as { specifier: string; source_hash: string; data: string }[];
+    return new Map(rows.map((r) => [r.specifier, `${r.source_hash}:${r.data}`]));
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("cnitool install prepares the launchers' code cache; a plugin run only reads it", async () => {
+  const bin = await launcherDir();
+  const denoDir = `${bin}/denocni-cache`;
+  const before = codeCacheRows(denoDir);
+  for (const file of ["denocni.js", "denocni-forward.js"]) {
+    assert(before.has(`file://${bin}/${file}`), `code cache entry of ${file}`);
+  }
+  for (const db of ["dep_analysis_cache_v2", "node_analysis_cache_v2", "v8_code_cache_v2"]) {
+    // What SQLite needs to open the database on a read-only mount.
+    assert(Deno.statSync(`${denoDir}/${db}-shm`).isFile, `${db}-shm`);
+    assert(Deno.statSync(`${denoDir}/${db}-wal`).isFile, `${db}-wal`);
+  }
+  const out = await new Deno.Command(`${bin}/bridge`, {
+    env: { CNI_COMMAND: "VERSION", DENO_DIR: `${bin}/elsewhere` }, // the launcher's own wins
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals([out.code, DEC.decode(out.stdout), DEC.decode(out.stderr)], [0, VERSION_JSON, ""]);
+  assertEquals(codeCacheRows(denoDir), before, "the code cache is read, not rewritten");
+  assertEquals([...Deno.readDirSync(bin)].some((e) => e.name === "elsewhere"), false);
+});
+
+Deno.test({
+  name: "installed launcher: the prepared Deno cache is hit on a read-only mount",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    const bin = await launcherDir();
+    const denoDir = `${bin}/denocni-cache`;
+    const launcher = Deno.readTextFileSync(`${bin}/bridge`);
+    const deno = /exec '([^']+)' run/.exec(launcher)?.[1];
+    assert(deno, launcher);
+    // The launcher's command line with Deno's debug log, in a mount namespace of its own
+    // where the cache directory is read-only.
+    const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && ` +
+      `exec "$2" run --log-level=debug --no-config --no-lock --no-prompt ` +
+      `--allow-ffi --allow-read --allow-write --allow-env --allow-run "$3"`;
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        denoDir,
+        deno,
+        `${bin}/denocni.js`,
+      ],
+      env: {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        DENO_DIR: denoDir,
+        DENO_NO_UPDATE_CHECK: "1",
+        DENOCNI_PERSONALITY: "bridge",
+        CNI_COMMAND: "VERSION",
+      },
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals([out.code, DEC.decode(out.stdout), DEC.decode(out.stderr)], [0, VERSION_JSON, ""]);
-    const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
-    try {
-      const rows = db.prepare("SELECT specifier FROM codecache WHERE specifier = ?")
-        .all(`file://${bin}/denocni.js`);
-      assertEquals(rows.length, 1, "code cache entry of the bundle");
-    } finally {
-      db.close();
-    }
-  } finally {
-    Deno.removeSync(denoDir, { recursive: true });
-  }
+    const log = DEC.decode(out.stderr);
+    assertEquals([out.code, DEC.decode(out.stdout)], [0, VERSION_JSON], log);
+    assertStringIncludes(log, `V8 code cache hit for ES module: file://${bin}/denocni.js`);
+    assert(!log.includes("Updating V8 code cache"), log);
+  },
 });
