@@ -16,7 +16,7 @@
  * @module
  */
 import { basename } from "./cni/_path.ts";
-import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "./plugins/mod.ts";
+import { BUILTIN_ABOUT } from "./plugins/mod.ts";
 
 /** A name this program answers to: `cnitool` or a built-in plugin's. */
 type Personality = string;
