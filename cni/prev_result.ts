@@ -14,7 +14,7 @@
 import { CniError, ErrorCode } from "./errors.ts";
 import type { CmdArgs } from "./plugin.ts";
 import type { Result } from "./types.ts";
-import { parseResult, resultTypeVersions } from "./results/mod.ts";
+import { parseResult, resultTypeVersions, toCurrentResult } from "./results/mod.ts";
 
 function fail(details: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
@@ -84,4 +84,19 @@ export function prevResultAsGiven(args: CmdArgs): Result | undefined {
     throw fail(err instanceof CniError ? err.msg : String(err), err);
   }
   return labelled as unknown as Result;
+}
+
+/**
+ * The `prevResult` in the current (1.x) result format, or `undefined` when there is none: for
+ * chained plugins that read the previous result's interfaces and addresses but pass it on with
+ * {@linkcode prevResultAsGiven}. A result without `cniVersion` is read in the config's version.
+ *
+ * @param args The plugin's arguments.
+ * @returns The converted result, or `undefined`.
+ * @throws {CniError} When the previous result cannot be converted.
+ */
+export function prevResultCurrent(args: CmdArgs): Result | undefined {
+  const prev = args.config.prevResult as Record<string, unknown> | undefined | null;
+  if (prev === undefined || prev === null) return undefined;
+  return toCurrentResult({ ...prev, cniVersion: prev.cniVersion ?? args.config.cniVersion });
 }

@@ -55,6 +55,7 @@ import {
   waitPortUp,
 } from "./bridge/setup.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "./bridge/spoofcheck.ts";
+import { logStderr } from "./_log.ts";
 
 export { calcGateways } from "./bridge/gateways.ts";
 export { loadBridgeConf } from "./bridge/config.ts";
@@ -62,14 +63,6 @@ export type { BridgeConf } from "./bridge/config.ts";
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 /** Undo steps of a failed ADD, run newest first. */

@@ -24,6 +24,7 @@ import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { configureIface } from "../bridge/setup.ts";
 import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
+import { logStderr } from "../_log.ts";
 
 /** What differs between the plugins' ADDs. */
 export interface AttachPlan {
@@ -52,14 +53,6 @@ export interface AttachPlan {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 function asCni(err: unknown): CniError {

@@ -46,6 +46,7 @@ import {
   type Undo,
 } from "./shaping.ts";
 import { tbfParams } from "./tbf_params.ts";
+import { logStderr } from "../_log.ts";
 
 /** The reference accepts configs of version 0.3.0 and later. */
 export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
@@ -57,14 +58,6 @@ export const BANDWIDTH_ABOUT = "CNI bandwidth plugin denocni";
 
 function textOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 /**

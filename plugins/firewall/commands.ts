@@ -21,7 +21,6 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/results/mod.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
 import { defaultBackend, iptablesUsable } from "../../firewall/support.ts";
@@ -49,6 +48,8 @@ import {
   nftSetupLines,
   nftTeardownLines,
 } from "./nftables.ts";
+import { logStderr } from "../_log.ts";
+import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
 type Backend = "iptables" | "nftables";
@@ -65,22 +66,8 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
-}
-
 function internal(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-function prevResultOf(args: CmdArgs): Result | undefined {
-  const prev = args.config.prevResult as Record<string, unknown> | undefined | null;
-  if (prev === undefined || prev === null) return undefined;
-  return toCurrentResult({ ...prev, cniVersion: prev.cniVersion ?? args.config.cniVersion });
 }
 
 function cmdOf(family: Family): IptablesCmd {
@@ -187,7 +174,7 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 
 async function cmdAdd(args: CmdArgs): Promise<Result> {
   const conf = loadFirewallConf(args.config);
-  const prev = prevResultOf(args);
+  const prev = prevResultCurrent(args);
   if (!prev) throw internal("missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
@@ -246,7 +233,7 @@ async function cmdDel(args: CmdArgs): Promise<void> {
   if (conf.backend === "firewalld") return; // nothing of ours to remove
   let ips: FamilyIps | undefined;
   try {
-    const prev = prevResultOf(args);
+    const prev = prevResultCurrent(args);
     ips = prev ? resultIps(prev) : undefined;
   } catch {
     ips = undefined; // DEL is best effort: an unusable prevResult reads as absent
@@ -279,7 +266,7 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 
 async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadFirewallConf(args.config);
-  const prev = prevResultOf(args);
+  const prev = prevResultCurrent(args);
   if (!prev) throw internal("missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);

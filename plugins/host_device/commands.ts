@@ -43,6 +43,7 @@ import { enableContainerIpv6 } from "../ptp/ipv6.ts";
 import { loadHostDeviceConf } from "./config.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
 import { moveLinkIn, moveLinkOut, type MoveSides } from "./move.ts";
+import { logStderr } from "../_log.ts";
 
 /** The about text. */
 export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
@@ -56,14 +57,6 @@ function errText(err: unknown): string {
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 function openContainerNs(path: string): NetnsHandle {

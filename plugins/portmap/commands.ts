@@ -24,7 +24,6 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
@@ -54,6 +53,8 @@ import {
   nftFamily,
   nftSetupLines,
 } from "./nftables.ts";
+import { logStderr } from "../_log.ts";
+import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
 
@@ -61,23 +62,8 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
-}
-
 function internal(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-/** `prevResult` in the current format, or `undefined` when there is none. */
-function prevResultOf(args: CmdArgs): Result | undefined {
-  const prev = args.config.prevResult as Record<string, unknown> | undefined | null;
-  if (prev === undefined || prev === null) return undefined;
-  return toCurrentResult({ ...prev, cniVersion: prev.cniVersion ?? args.config.cniVersion });
 }
 
 /** The families the container has an address in, each with that address. */
@@ -148,7 +134,7 @@ async function withBackend<T>(
 
 async function cmdAdd(args: CmdArgs): Promise<Result> {
   const conf = loadPortmapConf(args.config);
-  const prev = prevResultOf(args);
+  const prev = prevResultCurrent(args);
   if (!prev) throw internal("must be called as chained plugin");
   if (conf.mappings.length === 0) return prev;
   const ips = containerIps(prev, args.ifName);
@@ -195,7 +181,7 @@ interface DelScope {
 function delScope(args: CmdArgs): DelScope {
   let prev: Result | undefined;
   try {
-    prev = prevResultOf(args);
+    prev = prevResultCurrent(args);
   } catch {
     prev = undefined; // DEL is best effort: an unusable prevResult reads as absent
   }
@@ -336,7 +322,7 @@ async function checkNft(conf: PortmapConf, ips: ContainerIps, containerId: strin
 
 async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadPortmapConf(args.config, { wrap: false });
-  const prev = prevResultOf(args);
+  const prev = prevResultCurrent(args);
   if (!prev) throw internal("Required prevResult missing");
   if (conf.mappings.length === 0) return;
   const ips = containerIps(prev, args.ifName);

@@ -67,6 +67,7 @@ import {
 } from "./check.ts";
 import { loadPtpConf } from "./config.ts";
 import { enableContainerIpv6 } from "./ipv6.ts";
+import { logStderr } from "../_log.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -77,14 +78,6 @@ function errText(err: unknown): string {
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 function isErrno(err: unknown, code: string): boolean {

@@ -52,6 +52,7 @@ import { formatCidr, networkOf, parseCidr, parseIp } from "../bridge/ipaddr.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
 import { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";
+import { logStderr } from "../_log.ts";
 
 /** The about text. */
 export const SBR_ABOUT = "CNI sbr plugin denocni";
@@ -69,14 +70,6 @@ function errText(err: unknown): string {
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-function logStderr(text: string): void {
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch {
-    // nothing more to do
-  }
 }
 
 /** `prevResult` in the current shape, or undefined. */
