@@ -144,3 +144,51 @@ export function asCniError(err: unknown, msg = "internal error", fallbackCode = 
   const text = err instanceof Error ? err.message : String(err);
   return new CniError(fallbackCode, msg, { details: text, cause: err });
 }
+
+/**
+ * The text of anything thrown: a `CniError`'s full message (with details), an `Error`'s
+ * message, or the value as a string.
+ *
+ * @example
+ * ```ts
+ * import { errorText } from "./errors.ts";
+ * import { assertEquals } from "../tests/helpers/assert.ts";
+ * assertEquals(errorText(new Error("file exists")), "file exists");
+ * assertEquals(errorText("boom"), "boom");
+ * ```
+ *
+ * @param err What was thrown.
+ * @returns Its message.
+ */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Anything thrown as a `CniError`: a `CniError` passes unchanged; anything else becomes
+ * `code` (999 by default) with its text as `msg`, or `context: text` when a context is given.
+ *
+ * @example
+ * ```ts
+ * import { CniError, toCniError } from "./errors.ts";
+ * import { assertEquals } from "../tests/helpers/assert.ts";
+ * const e = toCniError(new Error("no such device"), "failed to find link \"eth9\"");
+ * assertEquals([e.code, e.msg], [999, 'failed to find link "eth9": no such device']);
+ * const kept = new CniError(7, "bad config");
+ * assertEquals(toCniError(kept, "ignored"), kept);
+ * ```
+ *
+ * @param err What was thrown.
+ * @param context Words put before the text, or none.
+ * @param code The code for errors that are not already a `CniError`.
+ * @returns A `CniError`.
+ */
+export function toCniError(
+  err: unknown,
+  context?: string,
+  code: number = ErrorCode.Internal,
+): CniError {
+  if (err instanceof CniError) return err;
+  const text = errorText(err);
+  return new CniError(code, context ? `${context}: ${text}` : text, { cause: err });
+}
