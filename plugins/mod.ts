@@ -14,8 +14,8 @@ import { SUPPORTED_VERSIONS } from "../cni/types.ts";
  * `vrf`.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
-  bridge: () => import("./bridge.ts").then((m) => m.plugin),
-  loopback: () => import("./loopback.ts").then((m) => m.plugin),
+  bridge: () => import("./bridge/mod.ts").then((m) => m.plugin),
+  loopback: () => import("./loopback/mod.ts").then((m) => m.plugin),
   "host-local": () => import("./host_local/mod.ts").then((m) => m.plugin),
   bandwidth: () => import("./bandwidth/mod.ts").then((m) => m.plugin),
   static: () => import("./static/mod.ts").then((m) => m.plugin),

@@ -9,7 +9,7 @@
  * prints an empty `"dns":{}` that the newest library omits.
  */
 import { formatResult } from "../cni/results/mod.ts";
-import { plugin } from "../plugins/bridge.ts";
+import { plugin } from "../plugins/bridge/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {

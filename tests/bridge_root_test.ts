@@ -6,7 +6,7 @@
  */
 import { CniError } from "../cni/errors.ts";
 import type { Result } from "../cni/types.ts";
-import { plugin } from "../plugins/bridge.ts";
+import { plugin } from "../plugins/bridge/mod.ts";
 import { ipMasqChainName, nftInstanceHash, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";
 import {
   assert,

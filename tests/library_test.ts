@@ -189,7 +189,9 @@ Deno.test("deno publish --dry-run passes and packs no tests, benches or build ou
   assertEquals(out.code, 0, text);
   assertStringIncludes(text, "Dry run complete");
   const files = [...text.matchAll(/file:\/\/(\S+)/g)].map((m) => relative(REPO, m[1]!));
-  for (const f of ["mod.ts", "cni/_zod.ts", "cni/libcni.ts", "plugins/loopback.ts", "LICENSE"]) {
+  for (
+    const f of ["mod.ts", "cni/_zod.ts", "cni/libcni.ts", "plugins/loopback/mod.ts", "LICENSE"]
+  ) {
     assert(files.includes(f), `package holds ${f}: ${files.join(" ")}`);
   }
   const unwanted = files.filter((f) =>

@@ -12,7 +12,7 @@ import type { CmdArgs, Delegate, PluginContext } from "../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../cni/types.ts";
 import { convertResult } from "../cni/results/mod.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
-import { plugin } from "../plugins/loopback.ts";
+import { plugin } from "../plugins/loopback/mod.ts";
 import { runPlugin } from "../cni/skel.ts";
 
 const REFERENCE = "/usr/lib/cni/loopback";

@@ -22,7 +22,7 @@ import {
 } from "../../cni/types.ts";
 import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
-import { configureIface } from "../bridge/setup.ts";
+import { configureIface } from "./configure.ts";
 import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
 import { logStderr } from "../_log.ts";
 

@@ -11,7 +11,7 @@ import type { CmdArgs } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
-import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
+import { formatCidr, networkOf, parseCidr } from "../../ip/mod.ts";
 
 /** How a plugin words its CHECK failures. */
 export interface CheckWords {
@@ -132,7 +132,7 @@ export function checkAddresses(sock: NetlinkSocket, link: Link, ips: readonly IP
     }
     // A host prefix (/32, /128) gets no subnet route from the kernel: nothing to look for
     // (the reference fails CHECK for such an address).
-    if (want.prefixLen === (want.family === 4 ? 32 : 128)) continue;
+    if (want.prefix === (want.ip.family === 4 ? 32 : 128)) continue;
     const net = formatCidr(networkOf(want));
     if (!routes.some((r) => r.dst === net)) {
       throw checkFail(
@@ -157,7 +157,7 @@ export function checkRoutes(sock: NetlinkSocket, routes: readonly Route[]): void
   for (const r of routes) {
     const dst = parseCidr(r.dst);
     if (!dst) continue;
-    const isDefault = dst.prefixLen === 0;
+    const isDefault = dst.prefix === 0;
     const norm = formatCidr(networkOf(dst));
     const ok = table.some((k) =>
       k.dst === norm && (isDefault || r.gw === undefined || r.gw === null || k.gw === r.gw)

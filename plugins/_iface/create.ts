@@ -16,7 +16,7 @@ import {
   NetlinkError,
   type NetlinkSocket,
 } from "../../netlink/mod.ts";
-import { randomVethName } from "../bridge/setup.ts";
+import { randomVethName } from "./veth_name.ts";
 import type { IfaceSockets } from "./sockets.ts";
 
 /** The kernel module behind each link kind, for the "no support" message. */

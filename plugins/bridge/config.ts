@@ -1,13 +1,14 @@
 /**
  * Bridge plugin configuration: the zod/mini schema of every key the newest reference bridge
  * accepts, the reference's extra checks (VLAN trunk, hairpin with promisc, IPAM with
- * `disableContainerInterface`), CNI_ARGS `MAC=` parsing and the MAC precedence. Everything
- * is validated before the plugin touches the kernel.
+ * `disableContainerInterface`), CNI_ARGS `MAC=` (read with `loadPluginArgs`) and the MAC
+ * precedence. Everything is validated before the plugin touches the kernel.
  *
  * @module
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
+import { loadPluginArgs } from "../../cni/args.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
 import { parseLenient, parseWith } from "../../cni/validate.ts";
@@ -192,50 +193,6 @@ export function collectVlanTrunk(
   return { vids: [...vids].sort((a, b) => a - b), problems };
 }
 
-/**
- * Parses CNI_ARGS for the bridge (`MAC`, `IgnoreUnknown`), as the reference's
- * `types.LoadArgs` into `MacEnvArgs` does.
- *
- * @param cniArgs Raw `CNI_ARGS` (`K=V;K=V`), may be empty.
- * @returns The `MAC` value, if given.
- * @throws {CniError} Code 4 (`ARGS: invalid pair "x"`, `ARGS: unknown args [...]`).
- */
-export function parseBridgeCniArgs(cniArgs: string): { mac?: string } {
-  if (cniArgs === "") return {};
-  const pairs: [string, string][] = [];
-  for (const pair of cniArgs.split(";")) {
-    const kv = pair.split("=");
-    if (kv.length !== 2 || kv[0] === "") {
-      throw new CniError(ErrorCode.InvalidEnvironmentVariables, `ARGS: invalid pair "${pair}"`);
-    }
-    pairs.push([kv[0]!, kv[1]!]);
-  }
-  const out: { mac?: string } = {};
-  const unknown: string[] = [];
-  let ignoreUnknown = false;
-  for (const [k, v] of pairs) {
-    if (k === "MAC") out.mac = v;
-    else if (k === "IgnoreUnknown") {
-      const lower = v.toLowerCase();
-      if (lower === "1" || lower === "true") ignoreUnknown = true;
-      else if (lower === "0" || lower === "false") ignoreUnknown = false;
-      else {
-        throw new CniError(
-          ErrorCode.InvalidEnvironmentVariables,
-          `ARGS: error parsing value of pair "${k}=${v}": boolean unmarshal error: invalid input ${v}`,
-        );
-      }
-    } else unknown.push(`${k}=${v}`);
-  }
-  if (unknown.length > 0 && !ignoreUnknown) {
-    throw new CniError(
-      ErrorCode.InvalidEnvironmentVariables,
-      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
-    );
-  }
-  return out;
-}
-
 function normaliseMac(mac: string): string {
   return mac.toLowerCase().replaceAll("-", ":");
 }
@@ -272,7 +229,7 @@ function withoutPrevResult(config: unknown): unknown {
  * @param options `lenient`: drop what does not validate instead of failing (DEL).
  * @returns The defaulted configuration.
  * @throws {CniError} Code 7 naming each bad field (`failed to load netconf: field "vlan": ...`),
- *   code 4 for bad CNI_ARGS.
+ *   and for bad CNI_ARGS (`loadPluginArgs`'s `ARGS: ...` messages, or an invalid `MAC`).
  *
  * @example Defaults
  * ```ts
@@ -327,14 +284,14 @@ export function loadBridgeConf(
   }
   let envMac: string | undefined;
   try {
-    envMac = parseBridgeCniArgs(cniArgs).mac;
+    envMac = loadPluginArgs(cniArgs, ["MAC"]).MAC;
   } catch (err) {
     if (!lenient) throw err;
   }
   if (lenient && envMac !== undefined && !MAC_REGEXP.test(envMac)) envMac = undefined;
   if (envMac !== undefined && envMac !== "" && !MAC_REGEXP.test(envMac)) {
     throw new CniError(
-      ErrorCode.InvalidEnvironmentVariables,
+      ErrorCode.InvalidNetworkConfig,
       `failed to load netconf: CNI_ARGS "MAC": invalid MAC address "${envMac}"`,
     );
   }

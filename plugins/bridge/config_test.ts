@@ -1,6 +1,6 @@
 import { CniError } from "../../cni/errors.ts";
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
-import { collectVlanTrunk, loadBridgeConf, parseBridgeCniArgs } from "./config.ts";
+import { collectVlanTrunk, loadBridgeConf } from "./config.ts";
 
 const BASE = { cniVersion: "1.0.0", name: "n", type: "bridge" };
 
@@ -152,22 +152,40 @@ Deno.test("loadBridgeConf() MAC precedence: runtimeConfig > args.cni > CNI_ARGS"
   );
 });
 
-Deno.test("parseBridgeCniArgs() reproduces the reference's LoadArgs errors", () => {
+Deno.test("loadBridgeConf() reads CNI_ARGS as types.LoadArgs does (the reference's messages, code 7)", () => {
+  // The reference bridge 1.1.1 prints these messages (with code 999, its catch-all).
+  for (
+    const [cniArgs, msg] of [
+      ["MAC", 'ARGS: invalid pair "MAC"'],
+      ["MAC=a=b", 'ARGS: invalid pair "MAC=a=b"'],
+      ["A=1;B=2", 'ARGS: unknown args ["A=1" "B=2"]'],
+      ["=1", 'ARGS: unknown args ["=1"]'],
+      ["mac=0a:00:00:00:00:01", 'ARGS: unknown args ["mac=0a:00:00:00:00:01"]'],
+      [
+        "IgnoreUnknown=x",
+        'ARGS: error parsing value of pair "IgnoreUnknown=x": boolean unmarshal error: invalid input x',
+      ],
+    ]
+  ) {
+    const err = assertThrows(() => loadBridgeConf(BASE, cniArgs!), CniError);
+    assertEquals([err.code, err.msg], [7, msg], cniArgs);
+  }
   assertEquals(
-    assertThrows(() => parseBridgeCniArgs("MAC"), CniError).msg,
-    'ARGS: invalid pair "MAC"',
+    loadBridgeConf(BASE, "IgnoreUnknown=true;A=1;MAC=0a:00:00:00:00:04").mac,
+    "0a:00:00:00:00:04",
   );
-  assertEquals(
-    assertThrows(() => parseBridgeCniArgs("A=1;B=2"), CniError).msg,
-    'ARGS: unknown args ["A=1" "B=2"]',
-  );
-  assertEquals(parseBridgeCniArgs("IgnoreUnknown=true;A=1;MAC=x"), { mac: "x" });
-  assertEquals(assertThrows(() => parseBridgeCniArgs("=1"), CniError).code, 4);
+  assertEquals(loadBridgeConf(BASE, "").mac, undefined);
 });
 
-Deno.test("loadBridgeConf() a bad CNI_ARGS MAC is code 4", () => {
+Deno.test("loadBridgeConf() lenient (DEL) ignores bad CNI_ARGS", () => {
+  assertEquals(loadBridgeConf(BASE, "MAC", { lenient: true }).mac, undefined);
+  assertEquals(loadBridgeConf(BASE, "A=1", { lenient: true }).mac, undefined);
+  assertEquals(loadBridgeConf(BASE, "MAC=nope", { lenient: true }).mac, undefined);
+});
+
+Deno.test("loadBridgeConf() a bad CNI_ARGS MAC is code 7", () => {
   const err = assertThrows(() => loadBridgeConf(BASE, "MAC=nope"), CniError);
-  assertEquals(err.code, 4);
+  assertEquals(err.code, 7);
   assertEquals(err.msg, 'failed to load netconf: CNI_ARGS "MAC": invalid MAC address "nope"');
 });
 

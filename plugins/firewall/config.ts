@@ -16,7 +16,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { Result } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { isChainName } from "../../firewall/chain_name.ts";
-import { formatIp, parseCidr } from "../bridge/ipaddr.ts";
+import { formatIp, parseCidr } from "../../ip/mod.ts";
 
 /** The reference's default admin chain. */
 export const DEFAULT_ADMIN_CHAIN = "CNI-ADMIN";
@@ -131,8 +131,8 @@ export function resultIps(prev: Result): FamilyIps {
   for (const ipc of prev.ips ?? []) {
     const c = parseCidr(ipc.address);
     if (!c) continue;
-    const list = c.family === 4 ? out.v4 : out.v6;
-    const ip = formatIp(c);
+    const list = c.ip.family === 4 ? out.v4 : out.v6;
+    const ip = formatIp(c.ip);
     if (!list.includes(ip)) list.push(ip);
   }
   return out;

@@ -31,8 +31,8 @@ import {
   openNetns,
   THREAD_NETNS_PATH,
 } from "../../netns/mod.ts";
-import { parseCidr } from "../bridge/ipaddr.ts";
-import { configureIface } from "../bridge/setup.ts";
+import { parseCidr } from "../../ip/mod.ts";
+import { configureIface } from "../_iface/configure.ts";
 import {
   containerEntry,
   validateContainerInterface,
@@ -141,7 +141,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       if (ipam) {
         result.ips = (ipam.ips ?? []).map((ip) => ({ ...ip, interface: 0 }));
         if (ipam.routes && ipam.routes.length > 0) result.routes = ipam.routes;
-        if (result.ips.some((ip) => parseCidr(ip.address)?.family === 6)) {
+        if (result.ips.some((ip) => parseCidr(ip.address)?.ip.family === 6)) {
           enableContainerIpv6(sides.containerNs, args.ifName, sides.hostNs);
         }
         await configureIface(sides.container, moved, result);

@@ -16,7 +16,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { Result } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { hasControlCharacter, isChainName } from "../../firewall/chain_name.ts";
-import { formatIp, parseCidr, parseIp } from "../bridge/ipaddr.ts";
+import { formatIp, parseCidr, parseIp } from "../../ip/mod.ts";
 
 /** The reference's default `markMasqBit` (mark `0x2000`). */
 export const DEFAULT_MARK_BIT = 13;
@@ -316,8 +316,8 @@ export function containerIps(prev: Result, ifName: string): ContainerIps {
     }
     const c = parseCidr(ipc.address);
     if (!c) continue;
-    const entry = { ip: formatIp(c), cidr: ipc.address };
-    if (c.family === 4) out.v4 ??= entry;
+    const entry = { ip: formatIp(c.ip), cidr: ipc.address };
+    if (c.ip.family === 4) out.v4 ??= entry;
     else out.v6 ??= entry;
   }
   return out;

@@ -27,7 +27,7 @@ import {
   type TableSnapshot,
 } from "../../firewall/iptables.ts";
 import { isStaleOwner, ownerComment, parseOwnerComment } from "../../firewall/owner.ts";
-import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
+import { formatCidr, networkOf, parseCidr } from "../../ip/mod.ts";
 import type { PortmapConf, PortMapping } from "./config.ts";
 
 /** The shared top-level chain. */
@@ -179,7 +179,7 @@ export function portmapRules(
   ids: { network: string; containerId: string },
 ): PortmapRules {
   const c = parseCidr(container.cidr)!;
-  const family = c.family;
+  const family = c.ip.family;
   const bits = family === 4 ? 32 : 128;
   const dnChain = dnChainName(ids.network, ids.containerId);
   const markChain = conf.externalSetMarkChain ?? SETMARK_CHAIN;

@@ -11,7 +11,7 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
 import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
-import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
+import { formatCidr, networkOf, parseCidr } from "../../ip/mod.ts";
 
 function fail(msg: string): CniError {
   return new CniError(ErrorCode.Internal, msg);
@@ -118,7 +118,7 @@ export function validateRoutes(sock: NetlinkSocket, routes: readonly Route[]): v
     const dst = parseCidr(r.dst);
     if (!dst) continue;
     const norm = formatCidr(networkOf(dst));
-    const isDefault = dst.prefixLen === 0;
+    const isDefault = dst.prefix === 0;
     const found = table.some((k) =>
       k.dst === norm && (isDefault || r.gw === undefined || k.gw === r.gw)
     );

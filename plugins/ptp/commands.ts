@@ -56,9 +56,10 @@ import {
   networkOf,
   parseCidr,
   parseIp,
-} from "../bridge/ipaddr.ts";
+} from "../../ip/mod.ts";
 import { setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
-import { configureIface, randomVethName } from "../bridge/setup.ts";
+import { configureIface } from "../_iface/configure.ts";
+import { randomVethName } from "../_iface/veth_name.ts";
 import {
   containerEntry,
   validateContainerInterface,
@@ -180,9 +181,9 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
 function containerRoutes(s: Session, link: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
-    const ip = formatIp(addr);
+    const ip = formatIp(addr.ip);
     const subnet = formatCidr(networkOf(addr));
-    const hostLen = addr.family === 4 ? 32 : 128;
+    const hostLen = addr.ip.family === 4 ? 32 : 128;
     try {
       routeDel(s.container, { dst: subnet, link: { index: link.index } });
     } catch (err) {
@@ -221,7 +222,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
 function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
-    const hostLen = addr.family === 4 ? 32 : 128;
+    const hostLen = addr.ip.family === 4 ? 32 : 128;
     const gw = `${ipc.gateway}/${hostLen}`;
     try {
       addrAdd(s.host, { index: hostVeth.index }, { address: gw });
@@ -230,7 +231,7 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
     }
     try {
       routeAdd(s.host, {
-        dst: `${formatIp(addr)}/${hostLen}`,
+        dst: `${formatIp(addr.ip)}/${hostLen}`,
         link: { index: hostVeth.index },
         scope: "host",
       });
@@ -241,7 +242,7 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
 }
 
 function enableForwarding(result: Result): void {
-  const families = new Set((result.ips ?? []).map((ip) => parseCidr(ip.address)?.family));
+  const families = new Set((result.ips ?? []).map((ip) => parseCidr(ip.address)?.ip.family));
   try {
     if (families.has(4)) sysctlEnsure("net/ipv4/ip_forward", "1");
     if (families.has(6)) sysctlEnsure("net/ipv6/conf/all/forwarding", "1");
@@ -279,8 +280,8 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     if (ips.length === 0) throw fail("IPAM plugin returned missing IP config");
     for (const ipc of ips) {
       const addr = parseCidr(ipc.address);
-      const gw = ipc.gateway === undefined ? null : parseIp(ipc.gateway);
-      if (!addr || !gw || gw.family !== addr.family) {
+      const gw = ipc.gateway === undefined ? undefined : parseIp(ipc.gateway);
+      if (!addr || !gw || gw.family !== addr.ip.family) {
         throw fail(
           `IPAM result for ${ipc.address} has no ${
             gw ? "gateway of its family" : "gateway"
@@ -307,7 +308,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       ...(ipam.routes && ipam.routes.length > 0 && { routes: ipam.routes }),
       dns: ipam.dns ?? {},
     };
-    if (ips.some((ip) => parseCidr(ip.address)?.family === 6)) {
+    if (ips.some((ip) => parseCidr(ip.address)?.ip.family === 6)) {
       enableContainerIpv6(s.containerNs, args.ifName, s.hostNs);
     }
     await configureIface(s.container, pair.container, result);
@@ -345,7 +346,7 @@ function prevResultCidrs(args: CmdArgs): string[] {
     const raw = args.config.prevResult;
     if (!raw) return [];
     return (toCurrentResult(raw).ips ?? []).map((ip) => ip.address)
-      .filter((a) => parseCidr(a) !== null);
+      .filter((a) => parseCidr(a) !== undefined);
   } catch {
     return [];
   }
@@ -372,7 +373,7 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
     const cidrs = addrList(sock, { link: { index: link.index } })
       .filter((a) => {
         const ip = parseIp(a.ip);
-        return ip !== null && isGlobalUnicast(ip);
+        return ip !== undefined && isGlobalUnicast(ip);
       })
       .map((a) => a.address);
     try {

@@ -48,7 +48,7 @@ import {
   type RuleSpec,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
-import { formatCidr, networkOf, parseCidr, parseIp } from "../bridge/ipaddr.ts";
+import { formatCidr, networkOf, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
 import { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";
@@ -153,7 +153,7 @@ function routesPerAddress(
   const index = link.index;
   const linkRoutes = all.filter((r) => r.table === MAIN && r.linkIndex === index);
   for (const ip of ips) {
-    const family = parseCidr(ip.address)!.family;
+    const family = parseCidr(ip.address)!.ip.family;
     addRule(sock, { src: hostPrefix(ip.address), table }, undo, "Failed to add rule");
     const gw = (family === 4 ? conf.gatewayV4 : conf.gatewayV6) ?? ip.gateway;
     if (gw !== undefined) {

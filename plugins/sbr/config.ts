@@ -11,7 +11,7 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { parseLenient, parseWith } from "../../cni/validate.ts";
-import { formatIp, parseIp } from "../bridge/ipaddr.ts";
+import { formatIp, parseIp } from "../../ip/mod.ts";
 
 /** The validated sbr configuration. */
 export interface SbrConf {

@@ -9,7 +9,7 @@
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { IPConfig, Result } from "../../cni/types.ts";
 import type { RouteInfo } from "../../netlink/mod.ts";
-import { cidrContains, formatIp, type IpCidr, parseCidr, parseIp } from "../bridge/ipaddr.ts";
+import { cidrContains, formatIp, parseCidr, parseIp } from "../../ip/mod.ts";
 
 /** The first table id sbr considers (`firstTableID`). */
 export const FIRST_TABLE_ID = 100;
@@ -64,7 +64,7 @@ export function firstFreeTable(used: ReadonlySet<number>, from: number): number 
  */
 export function hostPrefix(address: string): string {
   const c = parseCidr(address)!;
-  return `${formatIp(c)}/${c.family === 4 ? 32 : 128}`;
+  return `${formatIp(c.ip)}/${c.ip.family === 4 ? 32 : 128}`;
 }
 
 /**
@@ -76,10 +76,10 @@ export function hostPrefix(address: string): string {
  * @returns True when it is copied.
  */
 export function copiesRoute(address: string, route: RouteInfo): boolean {
-  const net = parseCidr(address) as IpCidr;
+  const net = parseCidr(address)!;
   const inNet = (text: string | undefined) => {
-    const ip = text === undefined ? null : parseIp(text);
-    return ip !== null && cidrContains(net, ip);
+    const ip = text === undefined ? undefined : parseIp(text);
+    return ip !== undefined && cidrContains(net, ip);
   };
   if (route.src === undefined && route.gw === undefined) return true;
   return inNet(route.src) || inNet(route.gw);

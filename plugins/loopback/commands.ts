@@ -1,28 +1,19 @@
 /**
- * The `loopback` plugin (reference `plugins/main/loopback`): ADD brings `lo` up in the
- * container's namespace and reports it, DEL brings it down, CHECK verifies it is up. After
- * another plugin, ADD hands the `prevResult` on as it came, printed in the config's version.
- *
- * Beyond the reference: ADD and DEL open the target namespace first and refuse (code 8) to act
- * when it is this process's own namespace, unless `CNI_NETNS_OVERRIDE` is `1`/`true`; the
- * reference's dispatcher only notices after DEL has already taken the host's `lo` down
- * (plugins#714).
- *
- * @example In-process ADD
- * ```ts ignore
- * import { plugin } from "./loopback.ts";
- * const result = await plugin.add(args, ctx);
- * // { cniVersion: "1.1.0", interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox }],
- * //   ips: [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }] }
- * ```
+ * The loopback plugin's verbs: ADD brings `lo` up and reports it (or hands the `prevResult`
+ * on), DEL brings it down, CHECK verifies it is up; STATUS and GC are no-op successes.
  *
  * @module
  */
-import { CniError, ErrorCode } from "../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../cni/plugin.ts";
-import { CURRENT_VERSION, type IPConfig, type Result, SUPPORTED_VERSIONS } from "../cni/types.ts";
-import { prevResultAsGiven } from "../cni/prev_result.ts";
-import { toCurrentResult } from "../cni/results/mod.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
+import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import {
+  CURRENT_VERSION,
+  type IPConfig,
+  type Result,
+  SUPPORTED_VERSIONS,
+} from "../../cni/types.ts";
+import { prevResultAsGiven } from "../../cni/prev_result.ts";
+import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
   type Addr,
   addrList,
@@ -30,27 +21,20 @@ import {
   linkSetDown,
   linkSetUp,
   openNetlink,
-} from "../netlink/mod.ts";
+} from "../../netlink/mod.ts";
 import {
   isOwnNetns,
   type NetnsHandle,
   NetnsNotFoundError,
   NotNetnsError,
   openNetns,
-} from "../netns/mod.ts";
+} from "../../netns/mod.ts";
+
+/** The loopback plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
+export const LOOPBACK_ABOUT = "CNI loopback plugin denocni";
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Turns anything thrown into a CniError with the reference's code 999 and the text as msg. */
-function internal(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, messageOf(err), { cause: err });
-}
 
 function overridden(args: CmdArgs): boolean {
   const v = (args.netnsOverride ?? "").toLowerCase();
@@ -90,7 +74,7 @@ function prevResultOf(args: CmdArgs): Result | undefined {
   } catch (err) {
     throw new CniError(
       ErrorCode.Internal,
-      `failed to convert result to current version: ${messageOf(err)}`,
+      `failed to convert result to current version: ${errorText(err)}`,
       { cause: err },
     );
   }
@@ -118,7 +102,7 @@ function openTarget(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw internal(err);
+    throw toCniError(err);
   }
 }
 
@@ -139,7 +123,7 @@ function addSync(args: CmdArgs): Result {
       if (v4 !== undefined) addresses.push(v4);
       if (v6 !== undefined) addresses.push(v6);
     } catch (err) {
-      throw internal(err);
+      throw toCniError(err);
     }
   }
   // Handed on as it came (the reference prints `conf.PrevResult` in the config's version).
@@ -163,14 +147,14 @@ function delSync(args: CmdArgs): void {
     // here). A path that exists but cannot be opened is reported.
     if (err instanceof NetnsNotFoundError) return;
     if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw internal(err);
+    throw toCniError(err);
   }
   try {
     refuseOwnNetns(ns, args);
     using sock = openNetlink({ netns: ns });
     linkSetDown(sock, { name: LO });
   } catch (err) {
-    throw internal(err);
+    throw toCniError(err);
   } finally {
     ns.close();
   }
@@ -183,7 +167,7 @@ function checkSync(args: CmdArgs): void {
     using sock = openNetlink({ netns: ns });
     up = linkGet(sock, { name: LO }).up;
   } catch (err) {
-    throw internal(err);
+    throw toCniError(err);
   }
   if (!up) throw new CniError(ErrorCode.Internal, "loopback interface is down");
 }
@@ -207,5 +191,5 @@ export const plugin: PluginFns = {
   status: () => Promise.resolve(),
   gc: () => Promise.resolve(),
   supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI loopback plugin denocni",
+  about: LOOPBACK_ABOUT,
 };
