@@ -215,10 +215,15 @@ Deno.test("deno task compile packs the whole module graph (stand-in runtime via 
     }).output();
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     assert(out.success, text);
-    const embedded = ["cli.ts", "bridge.ts", "loopback.ts", "allocator.ts", "skel.ts"]
+    const embedded = ["cli.ts", "bridge_link.ts", "allocator.ts", "skel.ts"]
       .concat(["libcni.ts", "link_add.ts", "libc.ts", "zod/"]);
-    // the tree shows cmd/ either collapsed ("cmd/*") or expanded ("cmd (92KB)")
-    assert(/\bcmd(\/\*| \()/.test(text), `compiled binary embeds cmd/:\n${text}`);
+    // the tree shows a folder either collapsed ("cmd/*") or expanded ("cmd (92KB)")
+    for (const folder of ["cmd", "bridge", "loopback"]) {
+      assert(
+        new RegExp(`\\b${folder}(/\\*| \\()`).test(text),
+        `compiled binary embeds ${folder}/:\n${text}`,
+      );
+    }
     for (const file of embedded) {
       assert(text.includes(file), `compiled binary embeds ${file}:\n${text}`);
     }
