@@ -1,9 +1,9 @@
 /**
  * The bridge plugin's former IP helpers, now thin wrappers over the one IP model in `ip/`,
  * kept with their names and shapes (`null` for invalid text, a flat `{ family, bytes,
- * prefixLen }` CIDR) only for `ipmasq.ts` and `nat_table.ts`, which are being moved to
- * `firewall/` on another branch. New code imports `ip/mod.ts`; this file goes once nothing
- * imports it.
+ * prefixLen }` CIDR) only for `ipmasq.ts` (and its test), which is being rewritten on another
+ * branch; every other importer uses `ip/mod.ts`. New code imports `ip/mod.ts`; this file goes
+ * once nothing imports it.
  *
  * @module
  */
