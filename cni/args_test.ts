@@ -1,11 +1,5 @@
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import {
-  argsToEnv,
-  formatCniArgs,
-  loadPluginArgs,
-  parseCapArgs,
-  parseCniArgs,
-} from "./args.ts";
+import { argsToEnv, formatCniArgs, loadPluginArgs, parseCapArgs, parseCniArgs } from "./args.ts";
 import { CniError } from "./errors.ts";
 
 Deno.test("parseCniArgs() splits pairs like cnitool", () => {
