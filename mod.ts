@@ -12,6 +12,7 @@
  *
  * @example Load a network list and convert a result to an older CNI version
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convertResult, parseConfList } from "./mod.ts";
  *
  * const list = parseConfList(
@@ -21,19 +22,23 @@
  *     plugins: [{ type: "loopback" }],
  *   }),
  * );
- * console.log(list.name, list.plugins.length); // lo-only 1
+ * assert.equal(list.name, "lo-only");
+ * assert.equal(list.plugins.length, 1);
  *
  * const old = convertResult({
  *   cniVersion: "1.0.0",
  *   interfaces: [{ name: "eth0", mac: "0a:58:0a:16:00:02" }],
  *   ips: [{ address: "10.22.0.2/16", gateway: "10.22.0.1", interface: 0 }],
  * }, "0.2.0");
- * console.log(JSON.stringify(old));
- * // {"cniVersion":"0.2.0","ip4":{"ip":"10.22.0.2/16","gateway":"10.22.0.1"},"dns":{}}
+ * assert.equal(
+ *   JSON.stringify(old),
+ *   '{"cniVersion":"0.2.0","ip4":{"ip":"10.22.0.2/16","gateway":"10.22.0.1"},"dns":{}}',
+ * );
  * ```
  *
  * @example Attach the built-in loopback plugin to a namespace, in-process (root)
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import {
  *   addNetworkList,
  *   BUILTIN_PLUGINS,
@@ -51,7 +56,8 @@
  * const netns = netnsAdd("demo");
  * const rt = { containerId: "demo", netns, ifName: "lo" };
  * try {
- *   console.log(await addNetworkList(list, rt, { invoker }));
+ *   const result = await addNetworkList(list, rt, { invoker });
+ *   assert.equal(result.cniVersion, "1.1.0");
  *   await delNetworkList(list, rt, { invoker });
  *   await pendingKernelWork(); // the kernel's last cleanup after a DEL (e.g. of a veth)
  * } finally {
@@ -147,7 +153,6 @@ export {
   NETCONFPATH,
   parseCapArgs,
   parseCniArgs,
-  parsePluginArgs,
 } from "./cni/args.ts";
 
 // Writing plugins: the contract and skel
@@ -170,10 +175,7 @@ export {
   createDelegate,
   execInvoker,
   inProcessInvoker,
-  parseAddOutput,
   parseBuiltinsMode,
-  pluginEnv,
-  pluginError,
   selectInvoker,
 } from "./cni/invoke.ts";
 export type {
@@ -216,36 +218,25 @@ export {
   DEFAULT_NETCONFPATH,
 } from "./cni/defaults.ts";
 
-// Result cache
+// Result cache, read side (libcni writes it): GetNetworkListCachedResult, GetCachedAttachments
 export {
-  CACHE_KIND_V1,
   cacheFilePath,
-  deleteCacheEntry,
-  formatCacheEntry,
   listCachedAttachments,
   readCachedResult,
   readCacheEntry,
-  writeCacheEntry,
 } from "./cni/cache.ts";
-export type { AttachmentKey, CachedAttachment, CacheEntryJson, CacheWrite } from "./cni/cache.ts";
+export type { AttachmentKey, CachedAttachment, CacheEntryJson } from "./cni/cache.ts";
 
 // Built-in plugins
 export { BUILTIN_PLUGINS } from "./plugins/mod.ts";
 
 // Kernel work still finishing after a call returned (an in-process DEL returns once the veth
-// is gone), and counters of netlink work
-export { netlinkStats, pendingKernelWork } from "./netlink/socket.ts";
-export type { NetlinkStats } from "./netlink/socket.ts";
+// is gone)
+export { pendingKernelWork } from "./netlink/socket.ts";
 
-// Network namespaces
-export {
-  NetnsHandle,
-  NetnsNotFoundError,
-  NotNetnsError,
-  openNetns,
-  withNetns,
-} from "./netns/netns.ts";
-export type { SyncOnly, Thenable, WithNetnsOptions } from "./netns/netns.ts";
+// Named network namespaces (as `ip netns`) for the containers a runtime attaches, and the
+// errors a bad namespace path raises. Everything else of namespaces is `./netns`.
+export { NetnsNotFoundError, NotNetnsError } from "./netns/netns.ts";
 export {
   NETNS_RUN_DIR,
   netnsAdd,
@@ -254,17 +245,3 @@ export {
   netnsList,
   netnsPath,
 } from "./netns/named.ts";
-export { outputInNetnsSync, spawnInNetns } from "./netns/spawn.ts";
-
-// Running a command in a fresh namespace (`cnitool exec`) and the embedded default network
-export { execInFreshNetns, networksForExec } from "./cmd/exec_in_netns.ts";
-export type { ExecRequest, NetworksForExecOptions } from "./cmd/exec_in_netns.ts";
-export {
-  DEFAULT_BRIDGE,
-  DEFAULT_NETWORK_NAME,
-  DEFAULT_SUBNET,
-  defaultNetworkConfig,
-  defaultNetworkText,
-} from "./cmd/default_network.ts";
-export { cnitoolContainerId } from "./cmd/cnitool.ts";
-export { missingCapabilities, requirePrivileges } from "./cmd/privileges.ts";

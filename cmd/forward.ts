@@ -27,7 +27,7 @@ import {
   SOCK_CLOEXEC,
   SOCK_STREAM,
   SOL_SOCKET,
-} from "../ffi/syscalls.ts";
+} from "../ffi/constants.ts";
 import {
   ACCEPTED,
   type CallResult,

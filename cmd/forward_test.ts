@@ -9,7 +9,9 @@ import {
 } from "./forward.ts";
 import { DEFAULT_SOCKET } from "./serve_protocol.ts";
 import { AF_UNIX, sockaddrUn } from "../ffi/structs.ts";
-import { bind, close, SOCK_CLOEXEC, SOCK_STREAM, socket } from "../ffi/syscalls.ts";
+import { SOCK_CLOEXEC, SOCK_STREAM } from "../ffi/constants.ts";
+import { close } from "../ffi/fd.ts";
+import { bind, socket } from "../ffi/socket.ts";
 
 function reader(chunks: number[][]): (buf: Uint8Array) => Promise<number | null> {
   const queue = chunks.map((c) => new Uint8Array(c));

@@ -25,31 +25,29 @@ import { CniError } from "../cni/errors.ts";
 import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 import {
-  acceptOffThread,
-  bind,
-  close,
-  connect,
-  fstat,
-  listen,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
   O_RDONLY,
-  open,
-  peerCredentials,
-  readOffThread,
-  recvfrom,
-  sendto,
-  setsockopt,
   SHUT_RDWR,
-  shutdown,
   SO_RCVTIMEO,
   SO_SNDTIMEO,
   SOCK_CLOEXEC,
   SOCK_STREAM,
-  socket,
   SOL_SOCKET,
-  writeOffThread,
-} from "../ffi/syscalls.ts";
+} from "../ffi/constants.ts";
+import { close, fstat, open, readOffThread, writeOffThread } from "../ffi/fd.ts";
+import {
+  acceptOffThread,
+  bind,
+  connect,
+  listen,
+  peerCredentials,
+  recvfrom,
+  sendto,
+  setsockopt,
+  shutdown,
+  socket,
+} from "../ffi/socket.ts";
 import type { PluginRegistry } from "../cni/plugin.ts";
 import type { PluginAbout } from "../plugins/mod.ts";
 import { runBuiltinPlugin } from "./plugin.ts";

@@ -11,10 +11,14 @@
  *
  * @example A schema built on first use
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lazy } from "./_lazy.ts";
  * let builds = 0;
  * const schema = lazy(() => ({ built: ++builds }));
- * console.log(builds, schema().built, schema().built); // 0 1 1
+ * assert.equal(builds, 0);
+ * assert.equal(schema().built, 1);
+ * assert.equal(schema().built, 1);
+ * assert.equal(builds, 1);
  * ```
  *
  * @param build Makes the value; called at most once (again only if it threw).

@@ -29,9 +29,10 @@ function nullToUndefined(value: unknown): unknown {
  *
  * @example `null` is absent
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as z from "./_zod.ts";
  * const s = z.object({ mtu: z.optional(z.int()) });
- * console.log(s.parse({ mtu: null }).mtu); // undefined
+ * assert.equal(s.parse({ mtu: null }).mtu, undefined);
  * ```
  */
 export function optional<T extends zm.ZodMiniType>(

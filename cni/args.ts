@@ -37,9 +37,12 @@ export const CAP_ARGS = "CAP_ARGS";
  * @throws {CniError} Code 4 `invalid CNI_ARGS pair "<pair>"`.
  * @example Parsing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCniArgs } from "./args.ts";
- * console.log(parseCniArgs("IP=10.0.0.5;K8S_POD_NAME=web"));
- * // [["IP", "10.0.0.5"], ["K8S_POD_NAME", "web"]]
+ * assert.deepEqual(parseCniArgs("IP=10.0.0.5;K8S_POD_NAME=web"), [
+ *   ["IP", "10.0.0.5"],
+ *   ["K8S_POD_NAME", "web"],
+ * ]);
  * ```
  */
 export function parseCniArgs(s: string): [string, string][] {
@@ -58,13 +61,10 @@ export function parseCniArgs(s: string): [string, string][] {
 
 /**
  * Parses `CNI_ARGS` as plugins do (`types.LoadArgs` pair rules): each `;`-separated pair
- * must split on `=` into exactly two parts; empty keys or values are allowed.
- *
- * @param s The `CNI_ARGS` value.
- * @returns The pairs in order.
- * @throws {CniError} Code 7 `ARGS: invalid pair "<pair>"`.
+ * must split on `=` into exactly two parts; empty keys or values are allowed. Internal to
+ * {@linkcode loadPluginArgs}, which is how plugins read their arguments.
  */
-export function parsePluginArgs(s: string): [string, string][] {
+function parsePluginArgs(s: string): [string, string][] {
   if (s === "") return [];
   return s.split(";").map((pair) => {
     const kv = pair.split("=");
@@ -86,9 +86,10 @@ export function parsePluginArgs(s: string): [string, string][] {
  *
  * @example A plugin that knows `IP` and `GATEWAY`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadPluginArgs } from "./args.ts";
  * const got = loadPluginArgs("IgnoreUnknown=1;K8S_POD_NAME=web;IP=10.0.0.5/24", ["IP", "GATEWAY"]);
- * console.log(got); // { IP: "10.0.0.5/24" }
+ * assert.deepEqual(got, { IP: "10.0.0.5/24" });
  * ```
  *
  * @param s The `CNI_ARGS` value.
@@ -182,10 +183,11 @@ export function parseCapArgs(json: string): Record<string, unknown> {
  * @returns The environment.
  * @example ADD
  * ```ts
+ * import assert from "node:assert/strict";
  * import { argsToEnv } from "./args.ts";
  * const env = argsToEnv("ADD", { containerId: "c1", netns: "/run/netns/x", ifName: "eth0",
  *   args: [["K8S_POD_NAME", "web"]] }, ["/opt/cni/bin"]);
- * console.log(env.CNI_ARGS); // K8S_POD_NAME=web
+ * assert.equal(env.CNI_ARGS, "K8S_POD_NAME=web");
  * ```
  */
 export function argsToEnv(

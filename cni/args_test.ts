@@ -1,12 +1,5 @@
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
-import {
-  argsToEnv,
-  formatCniArgs,
-  loadPluginArgs,
-  parseCapArgs,
-  parseCniArgs,
-  parsePluginArgs,
-} from "./args.ts";
+import { argsToEnv, formatCniArgs, loadPluginArgs, parseCapArgs, parseCniArgs } from "./args.ts";
 import { CniError } from "./errors.ts";
 
 Deno.test("parseCniArgs() splits pairs like cnitool", () => {
@@ -23,13 +16,10 @@ Deno.test("parseCniArgs() splits pairs like cnitool", () => {
   }
 });
 
-Deno.test("parsePluginArgs() follows types.LoadArgs pair rules", () => {
-  assertEquals(parsePluginArgs("A=;=b;IgnoreUnknown=1"), [["A", ""], ["", "b"], [
-    "IgnoreUnknown",
-    "1",
-  ]]);
-  assertThrows(() => parsePluginArgs("A=1=2"), CniError, 'ARGS: invalid pair "A=1=2"');
-  assertThrows(() => parsePluginArgs("A=1;"), CniError, 'ARGS: invalid pair ""');
+Deno.test("loadPluginArgs() follows types.LoadArgs pair rules (empty keys and values)", () => {
+  assertEquals(loadPluginArgs("A=;=b;IgnoreUnknown=1", ["A", ""]), { A: "", "": "b" });
+  assertThrows(() => loadPluginArgs("A=1=2", ["A"]), CniError, 'ARGS: invalid pair "A=1=2"');
+  assertThrows(() => loadPluginArgs("A=1;", ["A"]), CniError, 'ARGS: invalid pair ""');
 });
 
 Deno.test("loadPluginArgs() keeps known keys, last wins, IgnoreUnknown as types.LoadArgs", () => {

@@ -101,9 +101,10 @@ export interface CacheWrite extends AttachmentKey {
  *
  * @example Cache path
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cacheFilePath } from "./cache.ts";
  * const p = cacheFilePath("/var/lib/cni", { networkName: "mynet", containerId: "c1", ifName: "eth0" });
- * console.log(p); // /var/lib/cni/results/mynet-c1-eth0
+ * assert.equal(p, "/var/lib/cni/results/mynet-c1-eth0");
  * ```
  *
  * @param cacheDir The cache directory (e.g. `DEFAULT_CACHE_DIR` of `defaults.ts`).

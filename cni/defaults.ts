@@ -6,8 +6,9 @@
  *
  * @example Where the result cache lives
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_CACHE_DIR } from "./defaults.ts";
- * console.log(`${DEFAULT_CACHE_DIR}/results`); // /var/lib/cni/results
+ * assert.equal(`${DEFAULT_CACHE_DIR}/results`, "/var/lib/cni/results");
  * ```
  *
  * @module

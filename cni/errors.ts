@@ -59,9 +59,10 @@ export interface CniErrorOptions {
  *
  * @example Throwing and printing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CniError, ErrorCode } from "./errors.ts";
  * const err = new CniError(ErrorCode.InvalidNetworkConfig, 'field "bridge": expected a string');
- * console.log(JSON.stringify(err)); // {"code":7,"msg":"field \"bridge\": expected a string"}
+ * assert.equal(JSON.stringify(err), '{"code":7,"msg":"field \\"bridge\\": expected a string"}');
  * ```
  */
 export class CniError extends Error {

@@ -33,8 +33,9 @@ export class PluginNotFoundError extends CniError {
  *
  * @example Splitting CNI_PATH
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitCniPath } from "./find.ts";
- * console.log(splitCniPath("/opt/cni/bin::/usr/lib/cni")); // ["/opt/cni/bin", "/usr/lib/cni"]
+ * assert.deepEqual(splitCniPath("/opt/cni/bin::/usr/lib/cni"), ["/opt/cni/bin", "/usr/lib/cni"]);
  * ```
  *
  * @param value The variable's value (may be undefined or empty).

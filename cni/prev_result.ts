@@ -35,6 +35,7 @@ function fail(details: string, cause?: unknown): CniError {
  *
  * @example Handing the previous result on
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prevResultAsGiven } from "./prev_result.ts";
  * const config = {
  *   cniVersion: "0.2.0",
@@ -46,8 +47,11 @@ function fail(details: string, cause?: unknown): CniError {
  *   command: "ADD" as const, containerId: "c", netns: "/run/netns/c", ifName: "eth0",
  *   args: "", path: "", stdinData: new TextEncoder().encode(JSON.stringify(config)), config,
  * };
- * console.log(prevResultAsGiven(args));
- * // { ip4: { ip: "10.0.0.2/24" }, dns: {}, cniVersion: "0.2.0" }
+ * assert.deepEqual(prevResultAsGiven(args), {
+ *   ip4: { ip: "10.0.0.2/24" },
+ *   dns: {},
+ *   cniVersion: "0.2.0",
+ * });
  * ```
  *
  * @param args The call (its stdin bytes are read again; `config` is skel's converted view).

@@ -1,7 +1,6 @@
 /**
- * `zod/mini` schemas for CNI inputs (results, network configuration lists, plugin
- * configurations, runtime config, names, container IDs). Addresses are checked with `ip/`,
- * which follows Go's `net.ParseIP` / `net.ParseCIDR`.
+ * `zod/mini` schemas for CNI inputs: results (0.1.0 - 1.1.0), VERSION answers, network
+ * configuration lists and plugin configurations. Only what the spec engine reads is exported.
  *
  * Each schema is a function that builds it on first call and returns the same one after
  * (`lazy`), so importing this module builds none: a plugin answering VERSION never pays for
@@ -13,69 +12,12 @@
 import * as z from "./_zod.ts";
 import { lazy } from "./_lazy.ts";
 import { NAME_REGEXP } from "./types.ts";
-import { parseCidr } from "../ip/cidr.ts";
-import { parseIp } from "../ip/parse.ts";
-
-export { NAME_REGEXP };
-
-// ---------------------------------------------------------------------------------------
-// Small reusable schemas (each built on first call)
-// ---------------------------------------------------------------------------------------
-
-/** A string that is a valid IP address (Go `net.ParseIP`). */
-export const ipSchema = lazy(() =>
-  z.string().check(
-    z.refine((s) => parseIp(s) !== undefined, { error: "invalid IP address" }),
-  )
-);
-
-/** A string that is a valid CIDR (Go `net.ParseCIDR`, host bits allowed). */
-export const cidrSchema = lazy(() =>
-  z.string().check(
-    z.refine((s) => parseCidr(s) !== undefined, { error: "invalid CIDR address" }),
-  )
-);
 
 /** A network name (`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`). */
-export const networkNameSchema = lazy(() =>
+const networkNameSchema = lazy(() =>
   z.string().check(
     z.minLength(1, { error: "missing network name" }),
     z.regex(NAME_REGEXP, { error: "invalid characters found in network name" }),
-  )
-);
-
-/** A container ID (same charset as network names). */
-export const containerIdSchema = lazy(() =>
-  z.string().check(
-    z.minLength(1, { error: "missing containerID" }),
-    z.regex(NAME_REGEXP, { error: "invalid characters in containerID" }),
-  )
-);
-
-/** A plugin type: a binary name, without path separators. */
-export const pluginTypeSchema = lazy(() =>
-  z.string().check(
-    z.minLength(1, { error: "missing 'type'" }),
-    z.refine((s) => !s.includes("/") && !s.includes("\\"), {
-      error: "must not contain path separators",
-    }),
-  )
-);
-
-/**
- * An interface name as `pkg/utils.ValidateInterfaceName` accepts it: 1-15 bytes, not `.` or
- * `..`, no `/`, `:` or whitespace.
- */
-export const ifNameSchema = lazy(() =>
-  z.string().check(
-    z.minLength(1, { error: "interface name is empty" }),
-    z.refine((s) => new TextEncoder().encode(s).length <= 15, {
-      error: "interface name is too long",
-    }),
-    z.refine((s) => s !== "." && s !== "..", { error: "interface name is . or .." }),
-    z.refine((s) => !/[/:\s]/u.test(s), {
-      error: "interface name contains / or : or whitespace characters",
-    }),
   )
 );
 
@@ -109,7 +51,7 @@ export const routeSchema = lazy(() =>
 );
 
 /** 0.1.0 / 0.2.0 `ip4` / `ip6` objects. */
-export const ipConfig020Schema = lazy(() =>
+const ipConfig020Schema = lazy(() =>
   z.object({
     ip: z.string(),
     gateway: optString(),
@@ -128,7 +70,7 @@ export const result020Schema = lazy(() =>
 );
 
 /** A result interface (1.x superset; 0.3.x/0.4.0 readers ignore the extras). */
-export const interfaceSchema = lazy(() =>
+const interfaceSchema = lazy(() =>
   z.object({
     name: optString(),
     mac: optString(),
@@ -140,7 +82,7 @@ export const interfaceSchema = lazy(() =>
 );
 
 /** A result address (`ips[]`), with the 0.3.x/0.4.0 `version` field optional. */
-export const ipConfigSchema = lazy(() =>
+const ipConfigSchema = lazy(() =>
   z.object({
     version: optString(),
     interface: optInt(),
@@ -176,7 +118,7 @@ export const versionInfoSchema = lazy(() =>
  * A libcni-style boolean flag: a JSON boolean or the string `"true"` / `"false"` in any
  * letter case (`disableCheck`, `disableGC`, `loadOnlyInlinedPlugins`).
  */
-export const flagSchema = lazy(() =>
+const flagSchema = lazy(() =>
   z.union([
     z.boolean(),
     z.string().check(
@@ -219,17 +161,5 @@ export const pluginConfSchema = lazy(() =>
     dns: z.optional(dnsSchema()),
     args: z.optional(z.record(z.string(), z.unknown())),
     runtimeConfig: z.optional(z.record(z.string(), z.unknown())),
-  })
-);
-
-/** A runtime configuration (libcni `RuntimeConf`). */
-export const runtimeConfSchema = lazy(() =>
-  z.object({
-    containerId: z.string(),
-    netns: z.string(),
-    ifName: z.string(),
-    args: z.optional(z.array(z.tuple([z.string(), z.string()]))),
-    capabilityArgs: z.optional(z.record(z.string(), z.unknown())),
-    cacheDir: z.optional(z.string()),
   })
 );

@@ -142,11 +142,13 @@ function dropAt(root: Record<string, unknown>, path: readonly PropertyKey[]): bo
  *
  * @example Dropping a bad field
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as z from "./_zod.ts";
  * import { parseLenient } from "./validate.ts";
  * const s = z.object({ name: z.string(), mtu: z.optional(z.int()) });
  * const { data, dropped } = parseLenient(s, { name: "n", mtu: "big" });
- * console.log(data, dropped); // { name: "n" } [ "mtu" ]
+ * assert.deepEqual(data, { name: "n" });
+ * assert.deepEqual(dropped, ["mtu"]);
  * ```
  */
 export function parseLenient<S extends z.ZodMiniType>(

@@ -30,8 +30,9 @@ export const LEGACY_VERSIONS: readonly string[] = ["0.1.0", "0.2.0"];
  * @throws {CniError} Code 1 (incompatible CNI version) when the text is not a version.
  * @example Parsing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVersion } from "./version.ts";
- * console.log(parseVersion("1.1.0")); // [1, 1, 0]
+ * assert.deepEqual(parseVersion("1.1.0"), [1, 1, 0]);
  * ```
  */
 export function parseVersion(s: string): [number, number, number] {
@@ -116,8 +117,9 @@ export function versionsStartingFrom(min: string): string[] {
  *   a string.
  * @example Default version
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeVersion } from "./version.ts";
- * console.log(decodeVersion('{"name":"x"}')); // 0.1.0
+ * assert.equal(decodeVersion('{"name":"x"}'), "0.1.0");
  * ```
  */
 export function decodeVersion(json: unknown): string {
@@ -197,12 +199,11 @@ export function checkCompatible(version: string, supported: readonly string[]): 
  * @throws {CniError} Code 1 for a refused version, code 6 when a version does not parse.
  * @example CHECK on an old config
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCommandVersion } from "./version.ts";
- * try {
- *   checkCommandVersion("CHECK", "0.3.1");
- * } catch (err) {
- *   console.log((err as Error).message); // config version does not allow CHECK
- * }
+ * assert.throws(() => checkCommandVersion("CHECK", "0.3.1"), {
+ *   message: "config version does not allow CHECK",
+ * });
  * ```
  */
 export function checkCommandVersion(

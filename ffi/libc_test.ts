@@ -1,7 +1,8 @@
 import { assertEquals } from "../tests/helpers/assert.ts";
 import { FAST_AFTER, libc } from "./libc.ts";
 import { ErrnoError } from "./errno.ts";
-import { O_RDONLY, open } from "./syscalls.ts";
+import { O_RDONLY } from "./constants.ts";
+import { open } from "./fd.ts";
 
 Deno.test("libc() symbols answer the same through the pointer and after the fast binding", () => {
   const seen = new Set<number>();

@@ -1,9 +1,15 @@
 /**
- * The libc FFI layer: typed syscall wrappers and `ErrnoError`.
+ * The libc FFI layer: header constants, typed syscall wrappers (sockets, descriptors, whole
+ * files, namespaces and mounts, process ids) and `ErrnoError`.
  *
  * @module
  */
-export * from "./syscalls.ts";
+export * from "./constants.ts";
+export * from "./fd.ts";
+export * from "./files.ts";
+export * from "./namespace.ts";
+export * from "./process.ts";
+export * from "./socket.ts";
 export {
   EAGAIN,
   EINTR,

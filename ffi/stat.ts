@@ -6,7 +6,9 @@
  * @module
  */
 import { libc } from "./libc.ts";
-import { close, O_DIRECTORY, O_RDONLY, open } from "./syscalls.ts";
+import { O_DIRECTORY, O_RDONLY } from "./constants.ts";
+import { close, open } from "./fd.ts";
+import { errno } from "./_check.ts";
 import { ErrnoError } from "./errno.ts";
 
 /** Identity and change times of a file. */
@@ -53,9 +55,10 @@ const NS = 1_000_000_000n;
  *
  * @example A directory's change times
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dirStatTimes } from "./stat.ts";
  * const t = dirStatTimes("/tmp");
- * console.log(t.mtimeNs > 0n); // true
+ * assert.ok(t.mtimeNs > 0n);
  * ```
  *
  * @param path Directory path.
@@ -77,10 +80,12 @@ export function dirStatTimes(path: string): StatTimes {
  *
  * @example The type of an open directory
  * ```ts
- * import { close, O_DIRECTORY, O_RDONLY, open } from "./syscalls.ts";
+ * import assert from "node:assert/strict";
+ * import { O_DIRECTORY, O_RDONLY } from "./constants.ts";
+ * import { close, open } from "./fd.ts";
  * import { fstatFile, S_IFDIR, S_IFMT } from "./stat.ts";
  * const fd = open("/tmp", O_RDONLY | O_DIRECTORY);
- * console.log((fstatFile(fd).mode & S_IFMT) === S_IFDIR); // true
+ * assert.equal(fstatFile(fd).mode & S_IFMT, S_IFDIR);
  * close(fd);
  * ```
  *
@@ -102,17 +107,12 @@ export function fstatFile(fd: number, context?: string): FileStat {
   };
 }
 
-function errnoNow(): number {
-  const ptr = libc().__errno_location();
-  return ptr === null ? 0 : new Deno.UnsafePointerView(ptr).getInt32();
-}
-
 /** One buffer for every call: they are synchronous, and allocating costs more than the call. */
 const STAT_BUF = new Uint8Array(STAT_BUF_SIZE);
 const STAT_VIEW = new DataView(STAT_BUF.buffer);
 
 function fstatInto(fd: number, context?: string): DataView {
-  if (libc().fstat(fd, STAT_BUF) === -1) throw new ErrnoError("fstat", errnoNow(), context);
+  if (libc().fstat(fd, STAT_BUF) === -1) throw new ErrnoError("fstat", errno(), context);
   return STAT_VIEW;
 }
 
@@ -122,13 +122,16 @@ function fstatInto(fd: number, context?: string): DataView {
  *
  * @example A regular file's size
  * ```ts
- * import { close, O_RDONLY, open } from "./syscalls.ts";
+ * import assert from "node:assert/strict";
+ * import { O_RDONLY } from "./constants.ts";
+ * import { close, open } from "./fd.ts";
  * import { fstatKind, S_IFMT, S_IFREG } from "./stat.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "abc");
  * const fd = open(path, O_RDONLY);
  * const st = fstatKind(fd);
- * console.log((st.mode & S_IFMT) === S_IFREG, st.size); // true 3
+ * assert.equal(st.mode & S_IFMT, S_IFREG);
+ * assert.equal(st.size, 3);
  * close(fd);
  * ```
  *

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { dirStatTimes, fstatFile, fstatKind, S_IFDIR, S_IFMT, S_IFREG } from "./stat.ts";
-import { close, O_DIRECTORY, O_RDONLY, open } from "./syscalls.ts";
+import { O_DIRECTORY, O_RDONLY } from "./constants.ts";
+import { close, open } from "./fd.ts";
 import { ErrnoError } from "./errno.ts";
 
 Deno.test("dirStatTimes() agrees with Deno.statSync and never goes backwards", () => {

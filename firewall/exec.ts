@@ -1,12 +1,13 @@
 /**
  * Running the firewall tools (`iptables`, `ip6tables`, `nft`) the way the reference plugins
  * do: one process per call, stdin for `nft -f -` transactions, exit status and stderr kept for
- * the error message. Every run can be observed ({@linkcode observeToolRuns}) so tests count the
- * processes an operation costs.
+ * the error message. Tests observe every run through `_tool_observers.ts` (not public) to count
+ * the processes an operation costs.
  *
  * @module
  */
 import { CniError, ErrorCode } from "../cni/errors.ts";
+import { toolObservers } from "./_tool_observers.ts";
 
 /** What a tool run produced. */
 export interface ToolOutput {
@@ -56,26 +57,6 @@ export class ToolError extends CniError {
 }
 
 const decoder = new TextDecoder();
-const observers = new Set<(argv: readonly string[]) => void>();
-
-/**
- * Calls `listener` with the command line of every tool process {@linkcode runTool} starts
- * from now on, until the returned handle is disposed.
- *
- * @param listener Gets `[cmd, ...args]` of each run.
- * @returns A handle whose `[Symbol.dispose]()` stops the observation.
- *
- * @example Counting processes
- * ```ts ignore
- * import { observeToolRuns } from "./exec.ts";
- * const seen: string[][] = [];
- * using _watch = observeToolRuns((argv) => seen.push([...argv]));
- * ```
- */
-export function observeToolRuns(listener: (argv: readonly string[]) => void): Disposable {
-  observers.add(listener);
-  return { [Symbol.dispose]: () => observers.delete(listener) };
-}
 
 /**
  * Runs a tool and returns its output whatever the exit status.
@@ -92,7 +73,7 @@ export async function runTool(
   options: { stdin?: string } = {},
 ): Promise<ToolOutput> {
   const argv = [cmd, ...args];
-  for (const listener of observers) listener(argv);
+  for (const listener of toolObservers) listener(argv);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(cmd, {
@@ -111,23 +92,4 @@ export async function runTool(
   }
   const out = await child.output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-/**
- * Runs a tool and throws when it exits non-zero.
- *
- * @param cmd Program name.
- * @param args Arguments.
- * @param options `stdin` text to feed.
- * @returns Its stdout.
- * @throws {ToolError} When it cannot start or exits non-zero.
- */
-export async function runToolOk(
-  cmd: string,
-  args: readonly string[],
-  options: { stdin?: string } = {},
-): Promise<string> {
-  const out = await runTool(cmd, args, options);
-  if (out.code !== 0) throw new ToolError([cmd, ...args], out.code, out.stderr);
-  return out.stdout;
 }

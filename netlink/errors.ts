@@ -1,11 +1,10 @@
 /**
- * Typed netlink errors. Pure: the errno name and text are given by the caller (the socket
- * layer takes them from the one errno table in `ffi/`); the few errors built here take their
- * errno numbers from that table's constants (`ffi/errno.ts` is plain data, no FFI).
+ * Typed netlink errors, and the mapping of a kernel errno to them. Pure: errno names, texts
+ * and numbers come from the one errno table (`ffi/errno.ts` is plain data, no FFI).
  *
  * @module
  */
-import { EINTR, EINVAL, ENODEV } from "../ffi/errno.ts";
+import { EINTR, EINVAL, EMSGSIZE, ENODEV, EPROTO, errnoName, errnoText } from "../ffi/errno.ts";
 
 /** What a {@linkcode NetlinkError} is built from. */
 export interface NetlinkErrorInit {
@@ -134,5 +133,65 @@ export class NetlinkDecodeError extends RangeError {
     super(`Cannot decode ${what} at offset ${offset}: ${detail}`);
     this.name = "NetlinkDecodeError";
     this.offset = offset;
+  }
+}
+
+/** What a request is about, for error messages: `{ op: "link add", target: "veth1" }`. */
+export type ErrorContext = Pick<NetlinkErrorInit, "op" | "target">;
+
+/**
+ * Builds the typed error for a kernel errno.
+ *
+ * @param ctx What was being done.
+ * @param errno Positive errno.
+ * @param extack The kernel's extended-ack text.
+ * @returns A {@linkcode LinkNotFoundError} for `ENODEV`, otherwise a {@linkcode NetlinkError}.
+ */
+export function kernelError(ctx: ErrorContext, errno: number, extack?: string): NetlinkError {
+  if (errno === ENODEV) return new LinkNotFoundError(ctx.op, ctx.target, extack);
+  return new NetlinkError({
+    op: ctx.op,
+    target: ctx.target,
+    errno,
+    code: errnoName(errno),
+    description: errnoText(errno),
+    extack,
+  });
+}
+
+/**
+ * A reply that breaks the protocol (wrong port, overrun, no ACK, no answer in time): `EPROTO`.
+ *
+ * @param ctx What was being done.
+ * @param detail What went wrong.
+ * @returns The error.
+ */
+export function protocolError(ctx: ErrorContext, detail: string): NetlinkError {
+  return new NetlinkError({
+    op: ctx.op,
+    target: ctx.target,
+    errno: EPROTO,
+    code: "EPROTO",
+    description: detail,
+  });
+}
+
+/** A reply datagram larger than the receive buffer: lost, and the buffer grown. */
+export class ReplyTooLargeError extends NetlinkError {
+  /**
+   * Builds the error.
+   *
+   * @param ctx What was being done.
+   * @param detail The receive error's message.
+   */
+  constructor(ctx: ErrorContext, detail: string) {
+    super({
+      op: ctx.op,
+      target: ctx.target,
+      errno: EMSGSIZE,
+      code: "EMSGSIZE",
+      description: `${detail} did not fit the receive buffer`,
+    });
+    this.name = "ReplyTooLargeError";
   }
 }

@@ -1,12 +1,12 @@
 import { assertEquals } from "../tests/helpers/assert.ts";
 import {
   DumpInterruptedError,
+  kernelError,
   LinkNotFoundError,
   NetlinkDecodeError,
   NetlinkError,
   NetlinkInputError,
 } from "./errors.ts";
-import { kernelError } from "./socket.ts";
 
 Deno.test("NetlinkError message names op, target, errno text and code", () => {
   const e = new NetlinkError({

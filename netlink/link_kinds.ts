@@ -113,10 +113,11 @@ function checkRange(op: string, what: string, value: number, max: number): numbe
  *
  * @example A vlan with id 100
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeLinkInfo } from "./link_kinds.ts";
  * import { encodeAttrs } from "./codec.ts";
  * const bytes = encodeAttrs([encodeLinkInfo({ kind: "vlan", id: 100 })]);
- * console.log(bytes.length); // 24
+ * assert.equal(bytes.length, 24);
  * ```
  *
  * @param spec The kind and its settings.
@@ -186,10 +187,12 @@ export interface LinkKindInfo {
  *
  * @example A macvlan in bridge mode
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLinkKindData } from "./link_kinds.ts";
  * const mode = new Uint8Array([4, 0, 0, 0]);
- * console.log(parseLinkKindData("macvlan", [{ type: 1, nested: false, value: mode }]));
- * // { macvlan: { mode: "bridge" } }
+ * assert.deepEqual(parseLinkKindData("macvlan", [{ type: 1, nested: false, value: mode }]), {
+ *   macvlan: { mode: "bridge" },
+ * });
  * ```
  *
  * @param kind `IFLA_INFO_KIND`.

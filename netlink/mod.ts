@@ -97,8 +97,10 @@ export {
   RTPROT_RA,
   RTPROT_STATIC,
 } from "./constants.ts";
-export { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
-export type { NetlinkStats, OpenNetlinkOptions, RequestContext, RequestInit } from "./socket.ts";
+export { NetlinkSocket, pendingKernelWork } from "./socket.ts";
+export type { RequestContext, RequestInit } from "./socket.ts";
+export { openNetlink } from "./socket_open.ts";
+export type { OpenNetlinkOptions } from "./socket_open.ts";
 export {
   DumpInterruptedError,
   LinkNotFoundError,
@@ -122,7 +124,6 @@ export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
 export type { Attr, NlMessage, NlMsgHeader, RawAttr } from "./codec.ts";
-export type { NetlinkTransport } from "./socket.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
 export { conntrackDelete, conntrackList } from "./conntrack.ts";
 export type { ConntrackFlow, ConntrackTuple } from "./conntrack.ts";

@@ -15,12 +15,12 @@ import {
   RTA_TABLE,
   RTAX_ADVMSS,
   RTAX_MTU,
-  RTMSG_SIZE,
 } from "./constants.ts";
 import { decodeAttrs, decodeNested, findAttr, readU32 } from "./codec.ts";
 import { formatIp } from "./addr.ts";
 import type { IpFamily } from "./addr.ts";
 import { NetlinkDecodeError } from "./errors.ts";
+import { decodeRtHeader, encodeRtHeader } from "./rt_header.ts";
 
 /** `struct rtmsg`. */
 export interface Rtmsg {
@@ -72,6 +72,18 @@ export interface RouteInfo {
   advmss?: number;
 }
 
+/** The one-byte fields of `struct rtmsg`, in order. */
+const RTMSG_FIELDS = [
+  "family",
+  "dstLen",
+  "srcLen",
+  "tos",
+  "table",
+  "protocol",
+  "scope",
+  "type",
+] as const;
+
 /**
  * Encodes a `struct rtmsg`.
  *
@@ -79,18 +91,7 @@ export interface RouteInfo {
  * @returns 12 bytes.
  */
 export function encodeRtmsg(msg: Partial<Rtmsg> = {}): Uint8Array {
-  const buf = new Uint8Array(RTMSG_SIZE);
-  const v = new DataView(buf.buffer);
-  v.setUint8(0, msg.family ?? 0);
-  v.setUint8(1, msg.dstLen ?? 0);
-  v.setUint8(2, msg.srcLen ?? 0);
-  v.setUint8(3, msg.tos ?? 0);
-  v.setUint8(4, msg.table ?? 0);
-  v.setUint8(5, msg.protocol ?? 0);
-  v.setUint8(6, msg.scope ?? 0);
-  v.setUint8(7, msg.type ?? 0);
-  v.setUint32(8, (msg.flags ?? 0) >>> 0, true);
-  return buf;
+  return encodeRtHeader(RTMSG_FIELDS, msg);
 }
 
 /**
@@ -102,21 +103,7 @@ export function encodeRtmsg(msg: Partial<Rtmsg> = {}): Uint8Array {
  * @throws {NetlinkDecodeError} When fewer than 12 bytes remain.
  */
 export function decodeRtmsg(buf: Uint8Array, offset: number): [Rtmsg, number] {
-  if (offset + RTMSG_SIZE > buf.byteLength) {
-    throw new NetlinkDecodeError("rtmsg", offset, "truncated");
-  }
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  return [{
-    family: v.getUint8(offset),
-    dstLen: v.getUint8(offset + 1),
-    srcLen: v.getUint8(offset + 2),
-    tos: v.getUint8(offset + 3),
-    table: v.getUint8(offset + 4),
-    protocol: v.getUint8(offset + 5),
-    scope: v.getUint8(offset + 6),
-    type: v.getUint8(offset + 7),
-    flags: v.getUint32(offset + 8, true),
-  }, offset + RTMSG_SIZE];
+  return decodeRtHeader(RTMSG_FIELDS, "rtmsg", buf, offset);
 }
 
 /**

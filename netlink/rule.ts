@@ -11,7 +11,6 @@
  */
 import { AF_INET, AF_INET6, AF_UNSPEC, RT_TABLE_MAIN, RT_TABLE_UNSPEC } from "./constants.ts";
 import {
-  FIB_RULE_HDR_SIZE,
   FIB_RULE_INVERT,
   FR_ACT_TO_TBL,
   FR_ACT_UNSPEC,
@@ -43,6 +42,7 @@ import {
 import { afOf, formatIp, type IpFamily, type IpPrefix, parsePrefix } from "./addr.ts";
 import { checkLinkName } from "./link.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
+import { decodeRtHeader, encodeRtHeader } from "./rt_header.ts";
 
 /** `struct fib_rule_hdr`. */
 export interface FibRuleHdr {
@@ -126,32 +126,36 @@ export interface RuleSpec {
   invert?: boolean;
 }
 
+/** The one-byte fields of `struct fib_rule_hdr`, in order. */
+const FIB_RULE_HDR_FIELDS = [
+  "family",
+  "dstLen",
+  "srcLen",
+  "tos",
+  "table",
+  "res1",
+  "res2",
+  "action",
+] as const;
+
 /**
  * Encodes a `struct fib_rule_hdr`.
  *
  * @example The header of `ip rule add from 10.1.2.3/32 table 100`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFibRuleHdr } from "./rule.ts";
- * encodeFibRuleHdr({ family: 2, srcLen: 32, table: 100, action: 1 });
- * // Uint8Array [2, 0, 32, 0, 100, 0, 0, 1, 0, 0, 0, 0]
+ * assert.deepEqual(
+ *   [...encodeFibRuleHdr({ family: 2, srcLen: 32, table: 100, action: 1 })],
+ *   [2, 0, 32, 0, 100, 0, 0, 1, 0, 0, 0, 0],
+ * );
  * ```
  *
  * @param hdr Fields; missing ones are 0.
  * @returns 12 bytes.
  */
 export function encodeFibRuleHdr(hdr: Partial<FibRuleHdr> = {}): Uint8Array {
-  const buf = new Uint8Array(FIB_RULE_HDR_SIZE);
-  const v = new DataView(buf.buffer);
-  v.setUint8(0, hdr.family ?? 0);
-  v.setUint8(1, hdr.dstLen ?? 0);
-  v.setUint8(2, hdr.srcLen ?? 0);
-  v.setUint8(3, hdr.tos ?? 0);
-  v.setUint8(4, hdr.table ?? 0);
-  v.setUint8(5, hdr.res1 ?? 0);
-  v.setUint8(6, hdr.res2 ?? 0);
-  v.setUint8(7, hdr.action ?? 0);
-  v.setUint32(8, (hdr.flags ?? 0) >>> 0, true);
-  return buf;
+  return encodeRtHeader(FIB_RULE_HDR_FIELDS, hdr);
 }
 
 /**
@@ -163,21 +167,7 @@ export function encodeFibRuleHdr(hdr: Partial<FibRuleHdr> = {}): Uint8Array {
  * @throws {NetlinkDecodeError} When fewer than 12 bytes remain.
  */
 export function decodeFibRuleHdr(buf: Uint8Array, offset: number): [FibRuleHdr, number] {
-  if (offset < 0 || offset + FIB_RULE_HDR_SIZE > buf.byteLength) {
-    throw new NetlinkDecodeError("fib_rule_hdr", offset, "truncated");
-  }
-  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  return [{
-    family: v.getUint8(offset),
-    dstLen: v.getUint8(offset + 1),
-    srcLen: v.getUint8(offset + 2),
-    tos: v.getUint8(offset + 3),
-    table: v.getUint8(offset + 4),
-    res1: v.getUint8(offset + 5),
-    res2: v.getUint8(offset + 6),
-    action: v.getUint8(offset + 7),
-    flags: v.getUint32(offset + 8, true),
-  }, offset + FIB_RULE_HDR_SIZE];
+  return decodeRtHeader(FIB_RULE_HDR_FIELDS, "fib_rule_hdr", buf, offset);
 }
 
 function familyOf(af: number): IpFamily | undefined {
@@ -272,9 +262,11 @@ export function ruleText(spec: RuleSpec): string {
  *
  * @example `ip rule add from 10.1.2.3/32 table 100`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeRuleRequest } from "./rule.ts";
  * const { body, attrs } = encodeRuleRequest({ src: "10.1.2.3/32", table: 100 }, "add");
- * console.log(body[4], attrs.length); // 100 1
+ * assert.equal(body[4], 100);
+ * assert.equal(attrs.length, 1);
  * ```
  *
  * @param spec The rule.

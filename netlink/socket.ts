@@ -1,48 +1,18 @@
 /**
- * The one impure netlink file: an `AF_NETLINK` / `NETLINK_ROUTE` socket over `ffi/`, with
- * strict reply handling (sequence and port-id checks, ACKs, multipart dumps to
- * `NLMSG_DONE`, bounded retries on `NLM_F_DUMP_INTR` and `EINTR`).
+ * The netlink request/reply protocol on an open socket: strict reply handling (sequence and
+ * port-id checks, ACKs, multipart dumps to `NLMSG_DONE`, bounded retries on
+ * `NLM_F_DUMP_INTR`), the datagrams themselves going through `_socket_io.ts`.
+ * {@linkcode openNetlink} (`socket_open.ts`) opens one.
  *
  * All calls are synchronous, so they may also run inside `withNetns`, except
  * {@linkcode NetlinkSocket.requestUntilGone}: its send runs on a worker thread and it resolves
  * as soon as the object is gone, while the kernel finishes in the background
- * ({@linkcode pendingKernelWork} waits for that). {@linkcode netlinkStats} counts sockets,
- * round trips and datagrams.
+ * ({@linkcode pendingKernelWork} waits for that).
  *
  * @module
  */
+import { EAGAIN, EMSGSIZE, ErrnoError } from "../ffi/errno.ts";
 import {
-  AF_NETLINK,
-  bind,
-  close,
-  EAGAIN,
-  EINTR,
-  EMSGSIZE,
-  ENODEV,
-  EPROTO,
-  ErrnoError,
-  errnoName,
-  errnoText,
-  getsockname,
-  MSG_TRUNC,
-  parseSockaddrNl,
-  recvfrom,
-  sendto,
-  sendtoOffThread,
-  setsockopt,
-  SO_RCVTIMEO,
-  SOCK_CLOEXEC,
-  SOCK_RAW,
-  sockaddrNl,
-  socket,
-  SOL_SOCKET,
-} from "../ffi/mod.ts";
-import { withNetns } from "../netns/netns.ts";
-import type { NetnsHandle } from "../netns/netns.ts";
-import {
-  NETLINK_EXT_ACK,
-  NETLINK_GET_STRICT_CHK,
-  NETLINK_ROUTE,
   NLM_F_ACK,
   NLM_F_DUMP,
   NLM_F_DUMP_INTR,
@@ -52,58 +22,21 @@ import {
   NLMSG_ERROR,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
-  SOL_NETLINK,
 } from "./constants.ts";
 import { decodeMessages, decodeNlmsgerr, encodeMessage } from "./codec.ts";
 import type { Attr, NlMessage } from "./codec.ts";
-import { DumpInterruptedError, LinkNotFoundError, NetlinkError } from "./errors.ts";
+import {
+  DumpInterruptedError,
+  kernelError,
+  LinkNotFoundError,
+  protocolError,
+  ReplyTooLargeError,
+} from "./errors.ts";
+import { type DatagramIo, datagramIo, RECV_TIMEOUT_SECONDS } from "./_socket_io.ts";
+import { stats } from "./_socket_stats.ts";
 
-/**
- * Size of the buffer one datagram is received into. The kernel sizes dump datagrams at 32 KiB
- * at most and other replies to their content; a larger one is detected (`MSG_TRUNC`) and the
- * buffer grown for the next read.
- */
-export const NETLINK_RECV_BUFFER = 64 * 1024;
 /** How many times a dump is tried when the kernel marks it `NLM_F_DUMP_INTR`. */
 export const DUMP_ATTEMPTS = 5;
-/** How many times a send or receive is retried on `EINTR`. */
-export const EINTR_ATTEMPTS = 5;
-/** Seconds a receive waits for the kernel before giving up (the kernel answers at once). */
-export const RECV_TIMEOUT_SECONDS = 30;
-
-/** Counters of netlink work since the process started (see {@linkcode netlinkStats}). */
-export interface NetlinkStats {
-  /** Sockets opened. */
-  sockets: number;
-  /** Requests sent and answered (each request, each dump attempt). */
-  roundTrips: number;
-  /** Datagrams received. */
-  datagrams: number;
-  /** Existence probes sent while a {@linkcode NetlinkSocket.requestUntilGone} waited. */
-  probes: number;
-  /** Requests whose send ran off the JavaScript thread. */
-  offThread: number;
-}
-
-const stats: NetlinkStats = { sockets: 0, roundTrips: 0, datagrams: 0, probes: 0, offThread: 0 };
-
-/**
- * A snapshot of the process's netlink counters, for tests that bound the work of an operation
- * (take one before and one after, and subtract).
- *
- * @example Round trips of one lookup
- * ```ts ignore
- * const before = netlinkStats();
- * linkGet(sock, { name: "lo" });
- * console.log(netlinkStats().roundTrips - before.roundTrips); // 1
- * ```
- *
- * @returns A copy of the counters.
- */
-export function netlinkStats(): NetlinkStats {
-  return { ...stats };
-}
-
 /** Probes of {@linkcode NetlinkSocket.requestUntilGone} sent back to back before pacing them. */
 const PROBES_AT_ONCE = 8;
 
@@ -133,9 +66,6 @@ export async function pendingKernelWork(): Promise<void> {
   while (pending.size > 0) await Promise.allSettled([...pending]);
 }
 
-/** Shared receive buffer: JavaScript is single-threaded and every read copies out. */
-let recvBuffer: Uint8Array<ArrayBuffer> = new Uint8Array(NETLINK_RECV_BUFFER);
-
 /** What a request is about, for error messages: `{ op: "link add", target: "veth1" }`. */
 export interface RequestContext {
   /** The operation, worded like `ip(8)`. */
@@ -156,74 +86,6 @@ export interface RequestInit {
   attrs?: readonly Attr[];
 }
 
-/**
- * A datagram transport replacing the socket's own `sendto` / `recvfrom`, for tests that script
- * the kernel's side.
- */
-export interface NetlinkTransport {
-  /**
-   * Sends one request datagram. A promise is awaited when the send is a background one
-   * ({@linkcode NetlinkSocket.requestUntilGone}), as a kernel that takes long to return.
-   */
-  send(bytes: Uint8Array): void | Promise<void>;
-  /** Returns the next reply datagram. */
-  recv(): Uint8Array;
-}
-
-/** Options for {@linkcode openNetlink}. */
-export interface OpenNetlinkOptions {
-  /** Namespace to open the socket in (a handle or a path); default: the caller's. */
-  netns?: NetnsHandle | string;
-  /** An open handle of the caller's current namespace (saves reopening it to come back). */
-  returnTo?: NetnsHandle;
-  /** The netlink family (`NETLINK_ROUTE` by default; `NETLINK_NETFILTER` for conntrack). */
-  protocol?: number;
-}
-
-/**
- * Builds the typed error for a kernel errno.
- *
- * @param ctx What was being done.
- * @param errno Positive errno.
- * @param extack The kernel's extended-ack text.
- * @returns A {@linkcode LinkNotFoundError} for `ENODEV`, otherwise a {@linkcode NetlinkError}.
- */
-export function kernelError(ctx: RequestContext, errno: number, extack?: string): NetlinkError {
-  if (errno === ENODEV) return new LinkNotFoundError(ctx.op, ctx.target, extack);
-  return new NetlinkError({
-    op: ctx.op,
-    target: ctx.target,
-    errno,
-    code: errnoName(errno),
-    description: errnoText(errno),
-    extack,
-  });
-}
-
-function protocolError(ctx: RequestContext, detail: string): NetlinkError {
-  return new NetlinkError({
-    op: ctx.op,
-    target: ctx.target,
-    errno: EPROTO,
-    code: "EPROTO",
-    description: detail,
-  });
-}
-
-/** A reply datagram larger than the receive buffer: lost, and the buffer grown. */
-class ReplyTooLargeError extends NetlinkError {
-  constructor(ctx: RequestContext, detail: string) {
-    super({
-      op: ctx.op,
-      target: ctx.target,
-      errno: EMSGSIZE,
-      code: "EMSGSIZE",
-      description: `${detail} did not fit the receive buffer`,
-    });
-    this.name = "ReplyTooLargeError";
-  }
-}
-
 /** Whether a request type only reads (`RTM_GET*`), so it may be sent again. */
 function isGet(type: number): boolean {
   return type >= 16 && type % 4 === 2;
@@ -234,24 +96,14 @@ function requestFlags(get: boolean): number {
   return get ? NLM_F_REQUEST : NLM_F_REQUEST | NLM_F_ACK;
 }
 
-function trySetsockopt(fd: number, level: number, name: number, value: number): boolean {
-  try {
-    setsockopt(fd, level, name, value);
-    return true;
-  } catch (err) {
-    if (err instanceof ErrnoError) return false;
-    throw err;
-  }
-}
-
 /** An open rtnetlink socket. Close it with `close()` or `using`. */
 export class NetlinkSocket {
   #fd: number;
+  #io: DatagramIo;
   #closed = false;
   #released = false;
   #portId: number;
   #seq: number;
-  #transport: NetlinkTransport | undefined;
   /** Background requests by sequence number, with replies other readers came across. */
   #inflight = new Map<number, NlMessage[]>();
   /** The namespace path it was opened in, if one was given. */
@@ -263,11 +115,10 @@ export class NetlinkSocket {
    * @param fd The socket.
    * @param portId Its port id (from `getsockname`).
    * @param netnsPath The namespace path, for messages.
-   * @param transport Replaces the real send/receive (tests only); `fd` is then not used.
    */
-  constructor(fd: number, portId: number, netnsPath?: string, transport?: NetlinkTransport) {
+  constructor(fd: number, portId: number, netnsPath?: string) {
     this.#fd = fd;
-    this.#transport = transport;
+    this.#io = datagramIo(fd);
     this.#portId = portId;
     this.#seq = Math.floor(Date.now() / 1000) >>> 0;
     this.netnsPath = netnsPath;
@@ -302,21 +153,7 @@ export class NetlinkSocket {
 
   #send(bytes: Uint8Array): void {
     this.#usable();
-    if (this.#transport) {
-      void this.#transport.send(bytes);
-      return;
-    }
-    const data = new Uint8Array(bytes);
-    const kernel = sockaddrNl(0, 0);
-    for (let i = 1;; i++) {
-      try {
-        sendto(this.#fd, data, kernel);
-        return;
-      } catch (err) {
-        if (err instanceof ErrnoError && err.errno === EINTR && i < EINTR_ATTEMPTS) continue;
-        throw err;
-      }
-    }
+    this.#io.send(bytes);
   }
 
   /**
@@ -336,29 +173,7 @@ export class NetlinkSocket {
 
   #recv(): Uint8Array {
     this.#usable();
-    if (this.#transport) {
-      stats.datagrams++;
-      return this.#transport.recv();
-    }
-    for (let i = 1;; i++) {
-      try {
-        const { length, from } = recvfrom(this.#fd, recvBuffer, MSG_TRUNC);
-        stats.datagrams++;
-        const sender = parseSockaddrNl(from);
-        if (sender.family === AF_NETLINK && sender.pid !== 0) {
-          // Not from the kernel (another process addressed us): drop it and read on.
-          continue;
-        }
-        if (length > recvBuffer.byteLength) {
-          recvBuffer = new Uint8Array(length);
-          throw new ErrnoError("recvfrom", EMSGSIZE, `netlink reply of ${length} bytes`);
-        }
-        return recvBuffer.slice(0, length);
-      } catch (err) {
-        if (err instanceof ErrnoError && err.errno === EINTR && i < EINTR_ATTEMPTS) continue;
-        throw err;
-      }
-    }
+    return this.#io.recv();
   }
 
   /** For callers: refuses once `close()` was called. */
@@ -597,9 +412,7 @@ export class NetlinkSocket {
     this.#inflight.set(seq, []);
     stats.roundTrips++;
     stats.offThread++;
-    const sent = this.#transport
-      ? Promise.resolve().then(async () => (await this.#transport!.send(msg), msg.byteLength))
-      : sendtoOffThread(this.#fd, new Uint8Array(msg), sockaddrNl(0, 0));
+    const sent = this.#io.sendOffThread(msg);
     const done = sent.then((n) => {
       // errno of the worker thread is lost: send again here to learn it (nothing was sent).
       if (n < 0) this.#sendEncoded(msg, ctx);
@@ -623,63 +436,11 @@ export class NetlinkSocket {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    if (!this.#transport) close(this.#fd);
+    this.#io.close();
   }
 
   /** Closes the socket. */
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function timeval(seconds: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(16);
-  new DataView(b.buffer).setBigInt64(0, BigInt(seconds), true);
-  return b;
-}
-
-function createSocket(netnsPath?: string, protocol: number = NETLINK_ROUTE): NetlinkSocket {
-  const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-  stats.sockets++;
-  try {
-    // The default receive buffer is enough: requests are answered one at a time and the
-    // kernel fills a dump's next datagram only once the previous one is read.
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval(RECV_TIMEOUT_SECONDS));
-    trySetsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
-    trySetsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
-    bind(fd, sockaddrNl(0, 0));
-    const { pid } = parseSockaddrNl(getsockname(fd));
-    return new NetlinkSocket(fd, pid, netnsPath);
-  } catch (err) {
-    close(fd);
-    throw err;
-  }
-}
-
-/**
- * Opens a netlink socket (rtnetlink unless `protocol` says otherwise), inside a network namespace when one is given. The socket stays
- * bound to that namespace, so later calls need no switching.
- *
- * @example Open, list links, close
- * ```ts ignore
- * using sock = openNetlink({ netns: "/run/netns/blue" });
- * console.log(linkList(sock).map((l) => l.name));
- * ```
- *
- * @param options `netns`: a handle or path, default the calling thread's namespace;
- *   `returnTo`: a handle of the calling thread's namespace, if the caller holds one;
- *   `protocol`: the netlink family, default `NETLINK_ROUTE`.
- * @returns The socket handle.
- * @throws {NotNetnsError} When `netns` is a path that is not a network namespace.
- * @throws {ErrnoError} When the socket cannot be created or bound.
- */
-export function openNetlink(options: OpenNetlinkOptions = {}): NetlinkSocket {
-  const ns = options.netns;
-  if (ns === undefined) return createSocket(undefined, options.protocol);
-  const path = typeof ns === "string" ? ns : ns.path;
-  return withNetns(
-    ns,
-    () => createSocket(path, options.protocol),
-    options.returnTo ? { returnTo: options.returnTo } : {},
-  );
 }

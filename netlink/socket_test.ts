@@ -1,7 +1,9 @@
 // Reply handling of NetlinkSocket against a scripted kernel (no real socket, no root).
 import { assertEquals, assertRejects, assertThrows } from "../tests/helpers/assert.ts";
-import { NetlinkSocket, netlinkStats, openNetlink, pendingKernelWork } from "./socket.ts";
-import type { NetlinkTransport } from "./socket.ts";
+import { NetlinkSocket, pendingKernelWork } from "./socket.ts";
+import { openNetlink } from "./socket_open.ts";
+import { type NetlinkTransport, scriptKernel } from "./_socket_io.ts";
+import { netlinkStats } from "./_socket_stats.ts";
 import { cstringAttr, decodeHeader, encodeAttrs, encodeMessage } from "./codec.ts";
 import {
   NLM_F_ACK,
@@ -48,7 +50,7 @@ function scripted(script: Script): { sock: NetlinkSocket; requests: number[] } {
       return d;
     },
   };
-  return { sock: new NetlinkSocket(-1, PORT, undefined, transport), requests };
+  return { sock: new NetlinkSocket(scriptKernel(transport), PORT), requests };
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -203,7 +205,7 @@ function slowDelete(delErrno: number, gone: boolean) {
       return d;
     },
   };
-  return { sock: new NetlinkSocket(-1, PORT, undefined, transport), finish, sent };
+  return { sock: new NetlinkSocket(scriptKernel(transport), PORT), finish, sent };
 }
 
 const DEL_CTX = { op: "link del", target: "index 7" };

@@ -78,8 +78,10 @@ export function decodeTcmsg(buf: Uint8Array, offset: number): [Tcmsg, number] {
  *
  * @example `1:` and `ffff:`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tcHandle } from "./tc.ts";
- * console.log(tcHandle(1, 0).toString(16), tcHandle(0xffff, 0).toString(16)); // 10000 ffff0000
+ * assert.equal(tcHandle(1, 0).toString(16), "10000");
+ * assert.equal(tcHandle(0xffff, 0).toString(16), "ffff0000");
  * ```
  *
  * @param major The major number (16 bits).

@@ -155,8 +155,9 @@ const PSCHED_REGEXP = /^\s*([0-9a-fA-F]{1,8})\s+([0-9a-fA-F]{1,8})\s+([0-9a-fA-F
  *
  * @example The usual file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePsched } from "./tc_tbf.ts";
- * console.log(parsePsched("000003e8 00000040 000f4240 3b9aca00\n").tickInUsec); // 15.625
+ * assert.equal(parsePsched("000003e8 00000040 000f4240 3b9aca00\n").tickInUsec, 15.625);
  * ```
  *
  * @param text The file's text.

@@ -1,8 +1,9 @@
 // deno-lint-ignore-file no-console
 // Fails when an import points against the layer order:
 // plugins -> firewall -> cni -> netlink -> netns -> ffi -> ip.
-// The netlink codec (every netlink/ file but socket.ts, mod.ts and ops/*) must not import ffi/ or use
-// Deno.*; ip/ is pure: it imports nothing outside ip/ and never uses Deno.*.
+// The netlink codec (every netlink/ file but the socket files socket*.ts / _socket*.ts, mod.ts and
+// ops/*) must not import ffi/ or use Deno.*; ip/ is pure: it imports nothing outside ip/ and never
+// uses Deno.*.
 import { join, relative } from "node:path";
 
 const RANK: Record<string, number> = {
@@ -16,9 +17,11 @@ const RANK: Record<string, number> = {
 };
 const root = new URL("..", import.meta.url).pathname;
 const IMPORT_REGEXP = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g;
-const IMPURE_NETLINK = new Set(["netlink/socket.ts", "netlink/mod.ts"]);
-/** The ops (netlink/ops/*.ts) drive the socket: impure like socket.ts. */
-const isImpureNetlink = (rel: string) => IMPURE_NETLINK.has(rel) || rel.startsWith("netlink/ops/");
+/** The socket files: socket.ts, socket_open.ts, _socket_io.ts, _socket_stats.ts. */
+const SOCKET_FILE_REGEXP = /^netlink\/_?socket(_[a-z_]+)?\.ts$/;
+/** The ops (netlink/ops/*.ts) drive the socket: impure like the socket files. */
+const isImpureNetlink = (rel: string) =>
+  rel === "netlink/mod.ts" || SOCKET_FILE_REGEXP.test(rel) || rel.startsWith("netlink/ops/");
 const problems: string[] = [];
 
 function* walk(dir: string): Generator<string> {

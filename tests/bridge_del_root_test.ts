@@ -10,7 +10,8 @@ import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { parseConfList } from "../cni/conf.ts";
 import { inProcessInvoker } from "../cni/invoke.ts";
 import type { Result } from "../cni/types.ts";
-import { netlinkStats, pendingKernelWork } from "../netlink/socket.ts";
+import { pendingKernelWork } from "../netlink/socket.ts";
+import { netlinkStats } from "../netlink/_socket_stats.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { observeToolRuns } from "../firewall/exec.ts";
+import { observeToolRuns } from "../firewall/_tool_observers.ts";
 import { spawnInNetns } from "../netns/spawn.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { rand, run, sh } from "./helpers/bridge_env.ts";

@@ -69,6 +69,7 @@ Deno.test("mod.ts is a doc comment plus explicit named re-exports of public file
     const spec = m[1]!;
     assert(!spec.split("/").some((part) => part.startsWith("_")), `private file: ${spec}`);
     assert(!spec.endsWith("_test.ts") && !spec.startsWith("./tests/"), `test file: ${spec}`);
+    assert(!spec.startsWith("./cmd/"), `the library does not depend on the CLI: ${spec}`);
   }
 });
 
@@ -99,20 +100,39 @@ Deno.test("mod.ts exports the engine, invokers, libcni, cache, skel, plugins and
     "validateNetworkList",
     "getVersionInfo",
     "readCachedResult",
-    "writeCacheEntry",
+    "listCachedAttachments",
     "runPlugin",
     "netnsAdd",
     "netnsDelete",
-    "openNetns",
-    "withNetns",
-    "execInFreshNetns",
-    "defaultNetworkConfig",
-    "cnitoolContainerId",
+    "netnsList",
+    "pendingKernelWork",
   ];
   const exported = lib as unknown as Record<string, unknown>;
   for (const name of functions) {
     assertEquals(typeof exported[name], "function", `${name} is exported`);
   }
+  // Not the library's API: test seams, internals of the exec invoker and the cache writer, the
+  // CLI layer (cmd/), and what the ./netns and ./netlink entries export.
+  const internal = [
+    "netlinkStats",
+    "parsePluginArgs",
+    "runToolOk",
+    "observeToolRuns",
+    "pluginEnv",
+    "pluginError",
+    "parseAddOutput",
+    "writeCacheEntry",
+    "deleteCacheEntry",
+    "execInFreshNetns",
+    "networksForExec",
+    "defaultNetworkConfig",
+    "cnitoolContainerId",
+    "requirePrivileges",
+    "openNetns",
+    "withNetns",
+    "openNetlink",
+  ];
+  assertEquals(internal.filter((name) => name in exported), []);
   assertEquals(lib.CURRENT_VERSION, "1.1.0");
   assertEquals(Object.keys(lib.BUILTIN_PLUGINS).sort(), [
     "bandwidth",

@@ -27,7 +27,6 @@ import {
   linkSetUp,
   NetlinkError,
   NetlinkInputError,
-  netlinkStats,
   openNetlink,
   pendingKernelWork,
   routeAdd,
@@ -36,6 +35,7 @@ import {
   routePrepend,
   routeReplace,
 } from "../netlink/mod.ts";
+import { netlinkStats } from "../netlink/_socket_stats.ts";
 import { NotNetnsError, openNetns } from "../netns/netns.ts";
 
 const ignore = !IS_ROOT;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { observeToolRuns } from "../firewall/exec.ts";
+import { observeToolRuns } from "../firewall/_tool_observers.ts";
 import { dnChainName } from "../plugins/portmap/iptables.ts";
 import { spawnInNetns } from "../netns/spawn.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";

@@ -39,8 +39,9 @@ export function familyOf(version: string): Family | undefined {
  *
  * @example The 0.3.x/0.4.0 family
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resultTypeVersions } from "./create.ts";
- * console.log(resultTypeVersions("0.3.1")); // ["0.3.0", "0.3.1", "0.4.0"]
+ * assert.deepEqual(resultTypeVersions("0.3.1"), ["0.3.0", "0.3.1", "0.4.0"]);
  * ```
  *
  * @param version A spec version (`""` counts as 0.1.0).

@@ -6,10 +6,13 @@
  *
  * @example 1.0.0 to 0.4.0
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convertResult } from "./mod.ts";
  * const r = convertResult({ cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] }, "0.4.0");
- * console.log(JSON.stringify(r));
- * // {"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.0.0.2/24"}],"dns":{}}
+ * assert.equal(
+ *   JSON.stringify(r),
+ *   '{"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.0.0.2/24"}],"dns":{}}',
+ * );
  * ```
  *
  * @module

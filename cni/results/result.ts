@@ -60,9 +60,10 @@ function readModel(input: unknown, options: ParseResultOptions = {}): Model {
  *   result version.
  * @example Canonical addresses
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseResult } from "./result.ts";
  * const r = parseResult('{"cniVersion":"1.0.0","ips":[{"address":"fd00:0::2/64"}]}');
- * console.log(JSON.stringify(r)); // {"cniVersion":"1.0.0","ips":[{"address":"fd00::2/64"}]}
+ * assert.equal(JSON.stringify(r), '{"cniVersion":"1.0.0","ips":[{"address":"fd00::2/64"}]}');
  * ```
  */
 export function parseResult(
@@ -86,10 +87,13 @@ export function parseResult(
  *   result would be empty.
  * @example 1.0.0 to 0.4.0
  * ```ts
+ * import assert from "node:assert/strict";
  * import { convertResult } from "./result.ts";
  * const r = convertResult({ cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] }, "0.4.0");
- * console.log(JSON.stringify(r));
- * // {"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.0.0.2/24"}],"dns":{}}
+ * assert.equal(
+ *   JSON.stringify(r),
+ *   '{"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.0.0.2/24"}],"dns":{}}',
+ * );
  * ```
  */
 export function convertResult(result: unknown, toVersion: string): Record<string, unknown> {

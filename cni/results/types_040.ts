@@ -6,26 +6,20 @@
  * @module
  */
 import { CniError, ErrorCode } from "../errors.ts";
-import { resultSchema } from "../schema.ts";
-import { parseWith } from "../validate.ts";
 import {
-  cidrField,
   copyDns,
   copyRoute,
   dnsJson,
   type DnsModel,
-  dnsModel,
   familyOfAddress,
   type IfaceModel,
-  ipField,
   pickDefined,
   routeJson,
   type RouteModel,
-  routeModel,
   setIf,
-  WHAT_RESULT,
 } from "./common.ts";
 import type { Model020 } from "./types_020.ts";
+import { parseResultParts } from "./family_parts.ts";
 
 /** The spec versions of this family. */
 export const VERSIONS_040: readonly string[] = ["0.3.0", "0.3.1", "0.4.0"];
@@ -67,29 +61,12 @@ export interface Model040 {
  * @throws {CniError} Code 6 naming a bad field.
  */
 export function parse040(value: unknown, version: string): Model040 {
-  const r = parseWith(resultSchema(), value, { what: WHAT_RESULT, code: 6 });
-  const m: Model040 = { family: "040", cniVersion: version, dns: dnsModel(r.dns) };
-  if (r.interfaces) {
-    m.interfaces = r.interfaces.map((i) => {
-      const out: IfaceModel = { name: i.name ?? "" };
-      if (i.mac) out.mac = i.mac;
-      if (i.sandbox) out.sandbox = i.sandbox;
-      return out;
-    });
-  }
-  if (r.ips) {
-    m.ips = r.ips.map((ipc, n) => {
-      const out: Ip040Model = {
-        address: cidrField(ipc.address, ["ips", n, "address"]),
-        version: ipc.version ?? "",
-      };
-      if (ipc.interface !== undefined && ipc.interface !== null) out.interface = ipc.interface;
-      setIf(out, "gateway", ipField(ipc.gateway, ["ips", n, "gateway"]));
-      return out;
-    });
-  }
-  if (r.routes) m.routes = r.routes.map((rt, i) => routeModel(rt, ["routes", i]));
-  return m;
+  const parts = parseResultParts(
+    value,
+    ["mac", "sandbox"],
+    (ip, v): Ip040Model => ({ ...ip, version: v }),
+  );
+  return { family: "040", cniVersion: version, ...parts };
 }
 
 /**

@@ -14,7 +14,7 @@ import { selectInvoker } from "../../cni/invoke.ts";
 import { parseConfList } from "../../cni/conf.ts";
 import { netnsAdd, netnsDelete } from "../../netns/named.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
-import { observeToolRuns } from "../../firewall/exec.ts";
+import { observeToolRuns } from "../../firewall/_tool_observers.ts";
 
 const n = Number(Deno.args[0] ?? "8");
 const network = Deno.args[1] ?? "mqpar";

@@ -1,3 +1,5 @@
+// The syscall wrappers of ffi/ (constants.ts, socket.ts, fd.ts, files.ts, namespace.ts,
+// process.ts), through the layer's entry.
 import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import {
   AT_REMOVEDIR,
@@ -24,10 +26,10 @@ import {
   socket,
   unlinkat,
   write,
-} from "./syscalls.ts";
+} from "./mod.ts";
 import { ErrnoError } from "./errno.ts";
 import { AF_NETLINK, parseSockaddrNl, sockaddrNl } from "./structs.ts";
-import { bind } from "./syscalls.ts";
+import { bind } from "./socket.ts";
 
 Deno.test("sockaddrNl() packs family, pid and groups little-endian", () => {
   assertEquals(
@@ -75,7 +77,7 @@ Deno.test("ioctl(NS_GET_NSTYPE) tells a network namespace file apart", () => {
 Deno.test("libc() without --allow-ffi throws NotCapable untouched", async () => {
   const script = await Deno.makeTempFile({ suffix: ".ts" });
   try {
-    const url = new URL("./syscalls.ts", import.meta.url).href;
+    const url = new URL("./process.ts", import.meta.url).href;
     await Deno.writeTextFile(
       script,
       `import { getpid } from "${url}";\ntry { getpid(); console.log("no error"); }\n` +

@@ -1,0 +1,28 @@
+/**
+ * How every wrapper of `ffi/` turns a failed call into an {@linkcode ErrnoError}: errno read
+ * at once from the calling thread. Internal to `ffi/`.
+ *
+ * @module
+ */
+import { ErrnoError } from "./errno.ts";
+import { libc } from "./libc.ts";
+
+/** The calling thread's errno, read through libc (0 when it cannot be read). */
+export function errno(): number {
+  const ptr = libc().__errno_location();
+  if (ptr === null) return 0;
+  return new Deno.UnsafePointerView(ptr).getInt32();
+}
+
+/** Returns `result`, or throws the {@linkcode ErrnoError} of errno when it is -1. */
+export function check(result: number, syscall: string, context?: string): number {
+  if (result === -1) throw new ErrnoError(syscall, errno(), context);
+  return result;
+}
+
+/** {@linkcode check} for calls returning `ssize_t` (a `bigint`): the result as a number. */
+export function checkBig(result: number | bigint, syscall: string, context?: string): number {
+  const n = Number(result);
+  if (n === -1) throw new ErrnoError(syscall, errno(), context);
+  return n;
+}
