@@ -109,28 +109,18 @@ export {
 export type { ParseResultOptions } from "./cni/results/mod.ts";
 
 // Configuration
+export { confListFromConf, parseConf, parseConfList, selectConfigVersion } from "./cni/conf.ts";
+export type { NetworkConfigList, ParseConfOptions, PluginConfig } from "./cni/conf.ts";
 export {
-  buildPluginConfig,
   confFiles,
-  confListFromConf,
   confListFromConfFile,
   confListFromFile,
-  injectConf,
-  injectRuntimeConfig,
   listNetworks,
   loadConfList,
-  parseConf,
-  parseConfList,
   pluginConfsFromDir,
-  selectConfigVersion,
-} from "./cni/conf.ts";
-export type {
-  ConfFileError,
-  NetworkConfigList,
-  NetworkEntry,
-  ParseConfOptions,
-  PluginConfig,
-} from "./cni/conf.ts";
+} from "./cni/conf_files.ts";
+export type { ConfFileError, NetworkEntry } from "./cni/conf_files.ts";
+export { buildPluginConfig, injectConf, injectRuntimeConfig } from "./cni/conf_inject.ts";
 
 // CNI_* variables and CNI_ARGS
 export {

@@ -16,7 +16,8 @@ import {
   DEFAULT_IFNAME,
   DEFAULT_NETCONFPATH,
 } from "../cni/defaults.ts";
-import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
+import type { NetworkConfigList } from "../cni/conf.ts";
+import { listNetworks, loadConfList } from "../cni/conf_files.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import { splitCniPath } from "../cni/find.ts";
 import { type Invoker, parseBuiltinsMode, selectInvoker } from "../cni/invoke.ts";

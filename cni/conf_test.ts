@@ -1,16 +1,8 @@
 import { join } from "node:path";
 import { assertEquals, assertStringIncludes, assertThrows } from "../tests/helpers/assert.ts";
-import {
-  buildPluginConfig,
-  confFiles,
-  confListFromConf,
-  injectConf,
-  listNetworks,
-  loadConfList,
-  parseConf,
-  parseConfList,
-  selectConfigVersion,
-} from "./conf.ts";
+import { confListFromConf, parseConf, parseConfList, selectConfigVersion } from "./conf.ts";
+import { confFiles, listNetworks, loadConfList } from "./conf_files.ts";
+import { buildPluginConfig, injectConf } from "./conf_inject.ts";
 import { CniError, ConfigNotFoundError } from "./errors.ts";
 
 const FIXTURES = new URL("../tests/fixtures/conf/", import.meta.url).pathname;

@@ -18,7 +18,8 @@ import { CniError, ErrorCode } from "./errors.ts";
 import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
-import { buildPluginConfig, type NetworkConfigList, type PluginConfig } from "./conf.ts";
+import type { NetworkConfigList, PluginConfig } from "./conf.ts";
+import { buildPluginConfig } from "./conf_inject.ts";
 import { convertResult } from "./results/mod.ts";
 import { versionGte } from "./version.ts";
 

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { confListFromFile } from "../cni/conf.ts";
+import { confListFromFile } from "../cni/conf_files.ts";
 import { asCniError } from "../cni/errors.ts";
 import { inProcessInvoker } from "../cni/invoke.ts";
 import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.ts";
