@@ -158,25 +158,21 @@ export { findInPath, splitCniPath } from "./cni/find.ts";
 export {
   BUILTINS_MODES,
   createDelegate,
-  execInvoker,
   inProcessInvoker,
-  parseAddOutput,
   parseBuiltinsMode,
-  pluginEnv,
-  pluginError,
   selectInvoker,
-} from "./cni/invoke.ts";
+} from "./cni/invoke_builtin.ts";
+export { execInvoker } from "./cni/invoke_exec.ts";
+export { parseAddOutput, pluginError } from "./cni/invoke_output.ts";
+export { pluginEnv } from "./cni/invoke_env.ts";
+export type { InvokeArgs, Invoker, InvokerOptions, RawOutcome } from "./cni/invoke.ts";
 export type {
   BuiltinsMode,
   DelegateOptions,
-  ExecInvokerOptions,
   InProcessInvokerOptions,
-  InvokeArgs,
-  Invoker,
-  InvokerOptions,
-  RawOutcome,
   SelectInvokerOptions,
-} from "./cni/invoke.ts";
+} from "./cni/invoke_builtin.ts";
+export type { ExecInvokerOptions } from "./cni/invoke_exec.ts";
 
 // libcni: network list operations
 export {

@@ -28,7 +28,9 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
-import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
+import type { Invoker } from "../cni/invoke.ts";
+import { execInvoker } from "../cni/invoke_exec.ts";
+import { selectInvoker } from "../cni/invoke_builtin.ts";
 import type { NetworkConfigList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { CACHE_NAME, installPlugins } from "../cmd/install_plugins.ts";

@@ -20,7 +20,8 @@ import type { NetworkConfigList } from "../cni/conf.ts";
 import { listNetworks, loadConfList } from "../cni/conf_files.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import { splitCniPath } from "../cni/find.ts";
-import { type Invoker, parseBuiltinsMode, selectInvoker } from "../cni/invoke.ts";
+import type { Invoker } from "../cni/invoke.ts";
+import { parseBuiltinsMode, selectInvoker } from "../cni/invoke_builtin.ts";
 import {
   addNetworkList,
   checkNetworkList,

@@ -71,7 +71,7 @@ export async function runBuiltinPlugin(
   const [fns, { createDelegate, parseBuiltinsMode }, { isOwnNetns }, { pendingKernelWork }] =
     await Promise.all([
       load(),
-      import("../cni/invoke.ts"),
+      import("../cni/invoke_builtin.ts"),
       import("../netns/netns.ts"),
       import("../netlink/socket.ts"),
     ]);

@@ -1,14 +1,14 @@
 import { join } from "node:path";
+import type { InvokeArgs } from "./invoke.ts";
 import {
   createDelegate,
-  execInvoker,
   inProcessInvoker,
-  type InvokeArgs,
   parseBuiltinsMode,
-  pluginEnv,
-  pluginError,
   selectInvoker,
-} from "./invoke.ts";
+} from "./invoke_builtin.ts";
+import { execInvoker } from "./invoke_exec.ts";
+import { pluginEnv } from "./invoke_env.ts";
+import { pluginError } from "./invoke_output.ts";
 import { CniError } from "./errors.ts";
 import { PluginNotFoundError } from "./find.ts";
 import type { PluginRegistry } from "./plugin.ts";
