@@ -143,14 +143,9 @@ export {
 // Writing plugins: the contract and skel
 export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
 export { prevResultAsGiven } from "./cni/prev_result.ts";
-export {
-  formatErrorJson,
-  formatVersionInfo,
-  runPlugin,
-  validateContainerId,
-  validateInterfaceName,
-  validateNetworkName,
-} from "./cni/skel.ts";
+export { runPlugin } from "./cni/skel.ts";
+export { formatErrorJson, formatVersionInfo } from "./cni/skel_output.ts";
+export { validateContainerId, validateInterfaceName, validateNetworkName } from "./cni/names.ts";
 export type { SkelIo, SkelOptions, SkelOutput } from "./cni/skel.ts";
 
 // Running plugins: invokers

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { errorOutput, runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { errorOutput } from "../cni/skel_output.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import { MAX_CONFIG_BYTES, readStreamBounded } from "../cni/read_bounded.ts";
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";

@@ -16,7 +16,7 @@ import {
 import { DEFAULT_CACHE_DIR } from "./defaults.ts";
 import { CniError, ErrorCode } from "./errors.ts";
 import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
-import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";
+import { validateContainerId, validateInterfaceName, validateNetworkName } from "./names.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
 import type { NetworkConfigList, PluginConfig } from "./conf.ts";
 import { buildPluginConfig } from "./conf_inject.ts";

@@ -1,4 +1,6 @@
-import { errorVersion, runPlugin, validateInterfaceName } from "./skel.ts";
+import { runPlugin } from "./skel.ts";
+import { errorVersion } from "./skel_output.ts";
+import { validateInterfaceName } from "./names.ts";
 import { CniError } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginFns } from "./plugin.ts";
 import type { Result } from "./types.ts";
