@@ -170,23 +170,15 @@ export type {
 export type { ExecInvokerOptions } from "./cni/invoke_exec.ts";
 
 // libcni: network list operations
+export { addNetworkList, checkNetworkList, delNetworkList } from "./cni/libcni.ts";
 export {
-  addNetworkList,
-  checkNetworkList,
-  delNetworkList,
   gcNetworkList,
   getStatusNetworkList,
   getVersionInfo,
   validateNetworkList,
-} from "./cni/libcni.ts";
-export type {
-  AddOptions,
-  GcAttachment,
-  LibcniOptions,
-  ListPlugin,
-  NetworkList,
-  Runtime,
-} from "./cni/libcni.ts";
+} from "./cni/libcni_network.ts";
+export type { AddOptions, LibcniOptions, ListPlugin, NetworkList, Runtime } from "./cni/libcni.ts";
+export type { GcAttachment } from "./cni/libcni_network.ts";
 
 // Defaults
 export {

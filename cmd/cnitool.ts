@@ -22,14 +22,8 @@ import { CniError, ErrorCode } from "../cni/errors.ts";
 import { splitCniPath } from "../cni/find.ts";
 import type { Invoker } from "../cni/invoke.ts";
 import { parseBuiltinsMode, selectInvoker } from "../cni/invoke_builtin.ts";
-import {
-  addNetworkList,
-  checkNetworkList,
-  delNetworkList,
-  gcNetworkList,
-  getStatusNetworkList,
-  validateNetworkList,
-} from "../cni/libcni.ts";
+import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.ts";
+import { gcNetworkList, getStatusNetworkList, validateNetworkList } from "../cni/libcni_network.ts";
 import type { PluginRegistry } from "../cni/plugin.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { goMarshal } from "../cni/_json.ts";
