@@ -239,5 +239,5 @@ export {
   defaultNetworkConfig,
   defaultNetworkText,
 } from "./cmd/default_network.ts";
-export { cnitoolContainerId } from "./cmd/cnitool.ts";
+export { cnitoolContainerId } from "./cmd/cnitool_context.ts";
 export { missingCapabilities, requirePrivileges } from "./cmd/privileges.ts";
