@@ -1,6 +1,8 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { DEFAULT_DATA_DIR, loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
+import { DEFAULT_DATA_DIR, loadIpamConfig } from "./config.ts";
+import { parseEnvArgs } from "./env_args.ts";
+import { parseResolvConf } from "./resolv_conf.ts";
 import { formatIp } from "../../ip/mod.ts";
 
 function net(ipam: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
