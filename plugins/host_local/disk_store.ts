@@ -22,7 +22,8 @@ import { join } from "../../cni/_path.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { DirHandle, type FileRead, isErrno } from "./_dir.ts";
 import { parseIp } from "../../ip/mod.ts";
-import { indexable, type LeaseIndex, leaseIndex, ownerKey } from "./lease_index.ts";
+import { type LeaseIndex, leaseIndex } from "./lease_index.ts";
+import { indexable, ownerKey } from "./index_format.ts";
 import { DEFAULT_LOCK_TIMEOUT_MS, LockFile } from "./lock_file.ts";
 import {
   LAST_IP_PREFIX,

@@ -14,7 +14,7 @@ import {
   parseBucket,
   parseMarker,
   removeFromBucket,
-} from "./lease_index.ts";
+} from "./index_format.ts";
 
 const TEXT = new TextEncoder();
 const BODY = "10.0.0.2\tc1\teth0\n";
