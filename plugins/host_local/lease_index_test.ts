@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
 import { join } from "node:path";
 import { openDiskStore } from "./disk_store.ts";
+import { openDiskStoreWith } from "./_disk_store.ts";
 import {
   bucketCount,
   checksum,
@@ -120,10 +121,8 @@ Deno.test("openDiskStore() grows the index's bucket count with the leases and sh
     }
     assertEquals(indexFiles(data, "g"), ["0", "1", "2", "3", "4"]);
     // Every owner is found through its bucket.
-    const store = openDiskStore(data, "g", {
-      readDir: () => {
-        throw new Error("the index should answer without a scan");
-      },
+    const store = openDiskStoreWith(data, "g", {}, () => {
+      throw new Error("the index should answer without a scan");
     });
     try {
       for (let i = 0; i < n; i += 37) {
