@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
-import { leaseContent, matches, memoryStore, parseLease, releasable } from "./store.ts";
+import { leaseContent, matches, parseLease, releasable } from "./store.ts";
+import { memoryStore } from "./_memory_store.ts";
 
 Deno.test("leaseContent() and parseLease() speak the reference's format, legacy files included", () => {
   assertEquals(leaseContent(" c1 ", "eth0"), "c1\r\neth0");
