@@ -14,7 +14,7 @@ import {
   DEFAULT_IFNAME,
   DEFAULT_NETCONFPATH,
 } from "../cni/defaults.ts";
-import { CniError } from "../cni/errors.ts";
+import { CniError, errorText } from "../cni/errors.ts";
 import { type CnitoolIo, type CommandSpec, type Flags, UsageError } from "./cnitool_context.ts";
 import { ATTACHMENT_COMMANDS } from "./cnitool_attachment.ts";
 import { NETWORK_COMMANDS } from "./cnitool_network.ts";
@@ -95,7 +95,7 @@ function causeChain(err: unknown): string[] {
   let cur = (err as { cause?: unknown })?.cause;
   while (cur !== undefined && out.length < 10) {
     if (cur instanceof AggregateError) {
-      for (const e of cur.errors) out.push(e instanceof Error ? e.message : String(e));
+      for (const e of cur.errors) out.push(errorText(e));
       break;
     }
     out.push(cur instanceof Error ? `${cur.name}: ${cur.message}` : String(cur));
@@ -165,7 +165,7 @@ export async function runCnitool(argv: readonly string[], io: CnitoolIo): Promis
       io.stderr(`error: ${err.message}\n\n${helpText(name)}`);
       return 2;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     io.stderr(`error: ${message.replaceAll("\n", "; ")}\n`);
     if (flags.verbose) {
       if (err instanceof CniError) io.stderr(`  code: ${err.code}\n`);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, toCniError } from "./errors.ts";
 import { buildPluginConfig } from "./conf_inject.ts";
 import type { ListPlugin, NetworkList, Runtime } from "./libcni.ts";
 
@@ -16,16 +16,9 @@ export function describe(plugin: ListPlugin): string {
   }`;
 }
 
-function asCni(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err), {
-    cause: err,
-  });
-}
-
 /** Wraps an error with a prefix, keeping its code and details. */
 export function wrap(prefix: string, err: unknown): CniError {
-  const e = asCni(err);
+  const e = toCniError(err);
   return new CniError(e.code, `${prefix}: ${e.msg}`, {
     details: e.details,
     cause: e,

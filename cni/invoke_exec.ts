@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { MAX_CONFIG_BYTES } from "./read_bounded.ts";
 import { findInPath } from "./find.ts";
 import { type Invoker, invokerFrom, type InvokerOptions, type RawOutcome } from "./invoke.ts";
@@ -22,7 +22,7 @@ export interface ExecInvokerOptions extends InvokerOptions {
 }
 
 function isBusy(err: unknown): boolean {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   return /text file busy|os error 26/i.test(text);
 }
 
@@ -100,7 +100,7 @@ async function spawnPlugin(
         continue;
       }
       throw new CniError(ErrorCode.Internal, `failed to run plugin "${type}" (${path})`, {
-        details: err instanceof Error ? err.message : String(err),
+        details: errorText(err),
         cause: err,
       });
     }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import type { RawOutcome } from "./invoke.ts";
 import { parseResult } from "./results/mod.ts";
 
@@ -49,7 +49,7 @@ export function pluginError(out: RawOutcome): CniError {
         ErrorCode.Internal,
         `netplugin failed but error parsing its diagnostic message ${
           JSON.stringify(clip(out.stdout))
-        }: ${err instanceof Error ? err.message : String(err)}`,
+        }: ${errorText(err)}`,
       );
     }
     if (json !== null && typeof json === "object" && !Array.isArray(json)) {
@@ -97,7 +97,7 @@ export function parseAddOutput(stdout: string, stdin: Uint8Array): Record<string
     throw new CniError(ErrorCode.DecodingFailure, "failed to unmarshal raw result", {
       details: stdout.trim() === ""
         ? "the plugin printed nothing"
-        : `${err instanceof Error ? err.message : String(err)}: ${JSON.stringify(clip(stdout))}`,
+        : `${errorText(err)}: ${JSON.stringify(clip(stdout))}`,
     });
   }
   if (json === null) json = {};

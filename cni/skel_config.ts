@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { validateNetworkName } from "./names.ts";
 import type { CniCommand, NetConf, Result } from "./types.ts";
 
@@ -26,7 +26,7 @@ export function parseStdinConfig(stdin: Uint8Array): Record<string, unknown> {
     json = JSON.parse(new TextDecoder().decode(stdin));
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, "error unmarshall network config", {
-      details: err instanceof Error ? err.message : String(err),
+      details: errorText(err),
     });
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
@@ -100,7 +100,7 @@ export function prepareConfig(
           return undefined;
         }
         throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-          details: err instanceof Error ? err.message : String(err),
+          details: errorText(err),
           cause: err,
         });
       }

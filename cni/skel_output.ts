@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "./types.ts";
 import { goMarshal } from "./_json.ts";
 import type { SkelOutput } from "./skel.ts";
@@ -63,7 +63,7 @@ export function errorVersion(stdin: Uint8Array): string {
  */
 export function errorOutput(err: unknown, stdin: Uint8Array = new Uint8Array()): SkelOutput {
   const cni = err instanceof CniError ? err : new CniError(ErrorCode.Internal, "internal error", {
-    details: err instanceof Error ? err.message : String(err),
+    details: errorText(err),
     cause: err,
   });
   return { stdout: formatErrorJson(cni, errorVersion(stdin)), stderr: "", exitCode: 1 };

@@ -6,10 +6,9 @@
  * @module
  */
 import { join } from "../../cni/_path.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { indexHold } from "./_index_hold.ts";
 import {
-  detailsOf,
   dirState,
   ioError,
   isNoSpace,
@@ -98,7 +97,7 @@ export function openDiskStoreWith(
         if (dir.unlink(ip)) out.push(ip);
       } catch (err) {
         first ??= err;
-        errors.push(detailsOf(err));
+        errors.push(errorText(err));
       }
     }
     if (out.length > 0) {

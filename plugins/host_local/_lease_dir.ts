@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { DirHandle, type FileRead, isErrno } from "./_dir.ts";
 import { parseIp } from "../../ip/mod.ts";
 import { LAST_IP_PREFIX, type Lease, MAX_LEASE_BYTES, parseLease } from "./store.ts";
@@ -24,16 +24,6 @@ export interface Scan {
 }
 
 /**
- * The text of an error, for `details`.
- *
- * @param err What was thrown.
- * @returns The text.
- */
-export function detailsOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
  * A disk failure as a code 5 error naming the action (a `CniError` passes unchanged).
  *
  * @param action What was being done.
@@ -42,7 +32,7 @@ export function detailsOf(err: unknown): string {
  */
 export function ioError(action: string, err: unknown): CniError {
   if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.IoFailure, action, { details: detailsOf(err), cause: err });
+  return new CniError(ErrorCode.IoFailure, action, { details: errorText(err), cause: err });
 }
 
 /**
@@ -75,7 +65,7 @@ export function openNetworkDir(dataDir: string, path: string): DirHandle {
   } catch (err) {
     const why = isErrno(err, "ENOTDIR")
       ? "not a directory (a symbolic link there is never followed)"
-      : detailsOf(err);
+      : errorText(err);
     throw new CniError(ErrorCode.IoFailure, `failed to open data directory "${path}"`, {
       details: why,
       cause: err,
