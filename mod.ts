@@ -115,28 +115,18 @@ export {
 export type { ParseResultOptions } from "./cni/results/mod.ts";
 
 // Configuration
+export { confListFromConf, parseConf, parseConfList, selectConfigVersion } from "./cni/conf.ts";
+export type { NetworkConfigList, ParseConfOptions, PluginConfig } from "./cni/conf.ts";
 export {
-  buildPluginConfig,
   confFiles,
-  confListFromConf,
   confListFromConfFile,
   confListFromFile,
-  injectConf,
-  injectRuntimeConfig,
   listNetworks,
   loadConfList,
-  parseConf,
-  parseConfList,
   pluginConfsFromDir,
-  selectConfigVersion,
-} from "./cni/conf.ts";
-export type {
-  ConfFileError,
-  NetworkConfigList,
-  NetworkEntry,
-  ParseConfOptions,
-  PluginConfig,
-} from "./cni/conf.ts";
+} from "./cni/conf_files.ts";
+export type { ConfFileError, NetworkEntry } from "./cni/conf_files.ts";
+export { buildPluginConfig, injectConf, injectRuntimeConfig } from "./cni/conf_inject.ts";
 
 // CNI_* variables and CNI_ARGS
 export {
@@ -158,14 +148,9 @@ export {
 // Writing plugins: the contract and skel
 export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
 export { prevResultAsGiven } from "./cni/prev_result.ts";
-export {
-  formatErrorJson,
-  formatVersionInfo,
-  runPlugin,
-  validateContainerId,
-  validateInterfaceName,
-  validateNetworkName,
-} from "./cni/skel.ts";
+export { runPlugin } from "./cni/skel.ts";
+export { formatErrorJson, formatVersionInfo } from "./cni/skel_output.ts";
+export { validateContainerId, validateInterfaceName, validateNetworkName } from "./cni/names.ts";
 export type { SkelIo, SkelOptions, SkelOutput } from "./cni/skel.ts";
 
 // Running plugins: invokers
@@ -173,41 +158,32 @@ export { findInPath, splitCniPath } from "./cni/find.ts";
 export {
   BUILTINS_MODES,
   createDelegate,
-  execInvoker,
   inProcessInvoker,
   parseBuiltinsMode,
   selectInvoker,
-} from "./cni/invoke.ts";
+} from "./cni/invoke_builtin.ts";
+export { execInvoker } from "./cni/invoke_exec.ts";
+export { parseAddOutput, pluginError } from "./cni/invoke_output.ts";
+export { pluginEnv } from "./cni/invoke_env.ts";
+export type { InvokeArgs, Invoker, InvokerOptions, RawOutcome } from "./cni/invoke.ts";
 export type {
   BuiltinsMode,
   DelegateOptions,
-  ExecInvokerOptions,
   InProcessInvokerOptions,
-  InvokeArgs,
-  Invoker,
-  InvokerOptions,
-  RawOutcome,
   SelectInvokerOptions,
-} from "./cni/invoke.ts";
+} from "./cni/invoke_builtin.ts";
+export type { ExecInvokerOptions } from "./cni/invoke_exec.ts";
 
 // libcni: network list operations
+export { addNetworkList, checkNetworkList, delNetworkList } from "./cni/libcni.ts";
 export {
-  addNetworkList,
-  checkNetworkList,
-  delNetworkList,
   gcNetworkList,
   getStatusNetworkList,
   getVersionInfo,
   validateNetworkList,
-} from "./cni/libcni.ts";
-export type {
-  AddOptions,
-  GcAttachment,
-  LibcniOptions,
-  ListPlugin,
-  NetworkList,
-  Runtime,
-} from "./cni/libcni.ts";
+} from "./cni/libcni_network.ts";
+export type { AddOptions, LibcniOptions, ListPlugin, NetworkList, Runtime } from "./cni/libcni.ts";
+export type { GcAttachment } from "./cni/libcni_network.ts";
 
 // Defaults
 export {

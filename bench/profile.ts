@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
-import { selectInvoker } from "../cni/invoke.ts";
+import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { seedList } from "./seed.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { listNetworks, loadConfList, type NetworkConfigList, parseConfList } from "../cni/conf.ts";
+import { type NetworkConfigList, parseConfList } from "../cni/conf.ts";
+import { listNetworks, loadConfList } from "../cni/conf_files.ts";
 import { DEFAULT_IFNAME } from "../cni/defaults.ts";
 import { CniError } from "../cni/errors.ts";
 import type { Invoker } from "../cni/invoke.ts";

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { errorOutput, runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { runPlugin, type SkelOutput } from "../cni/skel.ts";
+import { errorOutput } from "../cni/skel_output.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
 import { MAX_CONFIG_BYTES, readStreamBounded } from "../cni/read_bounded.ts";
 import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
@@ -71,7 +72,7 @@ export async function runBuiltinPlugin(
   const [fns, { createDelegate, parseBuiltinsMode }, { isOwnNetns }, { pendingKernelWork }] =
     await Promise.all([
       load(),
-      import("../cni/invoke.ts"),
+      import("../cni/invoke_builtin.ts"),
       import("../netns/netns.ts"),
       import("../netlink/socket.ts"),
     ]);

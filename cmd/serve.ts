@@ -338,7 +338,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Load and compile what calls run before the first one comes.
   await Promise.all([
     ...Object.values(options.registry).map((load) => load()),
-    import("../cni/invoke.ts"),
+    import("../cni/invoke_builtin.ts"),
     import("../netns/netns.ts"),
     import("../netlink/socket.ts"),
     import("../cni/version.ts"),

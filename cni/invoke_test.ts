@@ -1,14 +1,12 @@
 import { join } from "node:path";
+import type { InvokeArgs } from "./invoke.ts";
 import {
   createDelegate,
-  execInvoker,
   inProcessInvoker,
-  type InvokeArgs,
   parseBuiltinsMode,
-  pluginEnv,
-  pluginError,
   selectInvoker,
-} from "./invoke.ts";
+} from "./invoke_builtin.ts";
+import { execInvoker } from "./invoke_exec.ts";
 import { CniError } from "./errors.ts";
 import { PluginNotFoundError } from "./find.ts";
 import type { PluginRegistry } from "./plugin.ts";
@@ -72,38 +70,6 @@ async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
 function conf(version: string, extra: Record<string, unknown> = {}): Uint8Array {
   return enc.encode(JSON.stringify({ cniVersion: version, name: "net", type: "noop", ...extra }));
 }
-
-Deno.test("pluginEnv() sets all six CNI_* variables like pkg/invoke/args.go", () => {
-  assertEquals(
-    pluginEnv({ command: "GC" }, {
-      env: { HOME: "/root", CNI_ARGS: "old" },
-      cniPath: ["/a", "/b"],
-    }),
-    {
-      HOME: "/root",
-      CNI_COMMAND: "GC",
-      CNI_CONTAINERID: "",
-      CNI_NETNS: "",
-      CNI_ARGS: "",
-      CNI_IFNAME: "",
-      CNI_PATH: "/a:/b",
-    },
-  );
-});
-
-Deno.test("pluginError() reads error JSON, then stderr, then the exit status", () => {
-  const base = { exitCode: 1, status: "exit status 1" };
-  const e1 = pluginError({ ...base, stdout: '{"code":7,"msg":"bad","details":"x"}', stderr: "" });
-  assertEquals([e1.code, e1.msg, e1.details], [7, "bad", "x"]);
-  const e2 = pluginError({ ...base, stdout: "", stderr: "oops\n" });
-  assertEquals(e2.message, 'netplugin failed: "oops": exit status 1');
-  const e3 = pluginError({ ...base, stdout: "", stderr: "" });
-  assertEquals(e3.message, "netplugin failed with no error message: exit status 1");
-  const e4 = pluginError({ ...base, stdout: "garbage", stderr: "" });
-  assert(
-    e4.message.startsWith('netplugin failed but error parsing its diagnostic message "garbage": '),
-  );
-});
 
 Deno.test("parseBuiltinsMode() accepts the three modes", () => {
   assertEquals(parseBuiltinsMode(undefined), "fallback");
@@ -296,14 +262,6 @@ Deno.test("createDelegate() runs built-in delegates in-process and others from C
     assertEquals(log.map((e) => e.command), ["ADD", "ADD", "DEL"]);
     assertEquals(log.map((e) => e.path), [f.bin, f.bin, f.bin]);
   });
-});
-
-Deno.test("pluginError() keeps cniVersion when the error has it and accepts errors without", () => {
-  const out = (stdout: string) => ({ exitCode: 1, stdout, stderr: "", status: "exit status 1" });
-  const withVersion = pluginError(out('{"cniVersion":"0.4.0","code":7,"msg":"bad","details":"d"}'));
-  assertEquals(withVersion.toJSON(), { cniVersion: "0.4.0", code: 7, msg: "bad", details: "d" });
-  const without = pluginError(out('{"code":7,"msg":"bad"}'));
-  assertEquals([without.code, without.msg, without.cniVersion], [7, "bad", undefined]);
 });
 
 Deno.test("execInvoker() stops reading a plugin's endless stdout and keeps stderr bounded", async () => {

@@ -1,12 +1,6 @@
 import { join } from "node:path";
-import {
-  addNetworkList,
-  checkNetworkList,
-  delNetworkList,
-  gcNetworkList,
-  getStatusNetworkList,
-  validateNetworkList,
-} from "./libcni.ts";
+import { addNetworkList, checkNetworkList, delNetworkList } from "./libcni.ts";
+import { gcNetworkList, getStatusNetworkList, validateNetworkList } from "./libcni_network.ts";
 import { parseConfList } from "./conf.ts";
 import { CniError } from "./errors.ts";
 import { PluginNotFoundError } from "./find.ts";

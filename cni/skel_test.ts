@@ -1,4 +1,5 @@
-import { errorVersion, runPlugin, validateInterfaceName } from "./skel.ts";
+import { runPlugin } from "./skel.ts";
+import { validateInterfaceName } from "./names.ts";
 import { CniError } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginFns } from "./plugin.ts";
 import type { Result } from "./types.ts";
@@ -378,18 +379,4 @@ Deno.test("runPlugin() with inProcess does not require CNI_PATH; exec'd plugins 
     stdin,
   }, { inProcess: true });
   assertEquals(JSON.parse(missing.stdout).msg, "required env variables [CNI_IFNAME] missing");
-});
-
-Deno.test("errorVersion() is the config's supported version, else the newest", () => {
-  const cases: [string, string][] = [
-    ['{"cniVersion":"0.3.1","name":"n"}', "0.3.1"],
-    ['{"name":"n"}', "0.1.0"],
-    ['{"cniVersion":null}', "0.1.0"],
-    ['{"cniVersion":"9.9.9"}', "1.1.0"],
-    ['{"cniVersion":7}', "1.1.0"],
-    ["{nope", "1.1.0"],
-    ["[1]", "1.1.0"],
-    ["", "1.1.0"],
-  ];
-  for (const [stdin, want] of cases) assertEquals(errorVersion(enc.encode(stdin)), want, stdin);
 });

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { runCli } from "./helpers/cli.ts";
-import { cnitoolContainerId } from "../cmd/cnitool.ts";
+import { cnitoolContainerId } from "../cmd/cnitool_context.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import { dropSide, ipLink, makeSide, rand, REF_DIR, sh } from "./helpers/bridge_env.ts";

@@ -6,7 +6,7 @@
  * point is that shaping happens and in the right direction.
  */
 import { runPlugin } from "../cni/skel.ts";
-import { createDelegate } from "../cni/invoke.ts";
+import { createDelegate } from "../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";

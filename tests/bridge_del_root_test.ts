@@ -8,7 +8,7 @@
  */
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { parseConfList } from "../cni/conf.ts";
-import { inProcessInvoker } from "../cni/invoke.ts";
+import { inProcessInvoker } from "../cni/invoke_builtin.ts";
 import type { Result } from "../cni/types.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";
 import { netlinkStats } from "../netlink/_socket_stats.ts";

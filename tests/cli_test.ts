@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { runCli } from "./helpers/cli.ts";
 import { writeNoopLauncher } from "./helpers/noop_plugin.ts";
-import { cnitoolContainerId } from "../cmd/cnitool.ts";
+import { cnitoolContainerId } from "../cmd/cnitool_context.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
 
 interface Env {

@@ -2,7 +2,7 @@
 // /usr/lib/cni with the seed network of the original CNI README, in a throwaway namespace.
 import { join } from "node:path";
 import { runCli } from "./helpers/cli.ts";
-import { cnitoolContainerId } from "../cmd/cnitool.ts";
+import { cnitoolContainerId } from "../cmd/cnitool_context.ts";
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
 
 const REF = "/usr/lib/cni";

@@ -25,9 +25,9 @@
  *
  * @module
  */
-import { confListFromFile } from "../cni/conf.ts";
+import { confListFromFile } from "../cni/conf_files.ts";
 import { asCniError } from "../cni/errors.ts";
-import { inProcessInvoker } from "../cni/invoke.ts";
+import { inProcessInvoker } from "../cni/invoke_builtin.ts";
 import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { isOurs } from "../cmd/install_plugins.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";

@@ -6,7 +6,7 @@
  * timeout). Every ADD succeeds with its own address, the kernel shows 50 ports, and after
  * the DELs nothing but the bridge is left (no port, no lease, no masquerade chain).
  */
-import { execInvoker } from "../cni/invoke.ts";
+import { execInvoker } from "../cni/invoke_exec.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {

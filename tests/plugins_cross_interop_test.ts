@@ -12,7 +12,7 @@
  * the all-reference stack on a second side (after normalising names and MACs), the kernel
  * state, and that DEL leaves nothing behind.
  */
-import { selectInvoker } from "../cni/invoke.ts";
+import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import {

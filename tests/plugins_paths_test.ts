@@ -10,7 +10,9 @@
  * `iptables -S`, the lease files) after ADD, CHECK and DEL must be identical once the
  * random parts (MACs, veth names, bridge name, namespace path, data dir) are replaced.
  */
-import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
+import type { Invoker } from "../cni/invoke.ts";
+import { execInvoker } from "../cni/invoke_exec.ts";
+import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { ipMasqChainName, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";

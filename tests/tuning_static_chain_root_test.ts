@@ -15,7 +15,9 @@
  * touched; `CNI_ARGS` reach all three plugins (`IgnoreUnknown=1`), giving static a second
  * address from `IP=`.
  */
-import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
+import type { Invoker } from "../cni/invoke.ts";
+import { execInvoker } from "../cni/invoke_exec.ts";
+import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { parseConfList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";

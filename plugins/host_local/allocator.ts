@@ -6,7 +6,7 @@
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { IPConfig } from "../../cni/types.ts";
-import { type Range, rangeContains, type RangeSet, rangeSetToString } from "./config.ts";
+import { type Range, rangeContains, type RangeSet, rangeSetToString } from "./range.ts";
 import {
   formatCidr,
   formatIp,

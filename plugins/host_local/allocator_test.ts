@@ -1,9 +1,10 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
 import { allocate, hasFreeAddress, rangeIterator } from "./allocator.ts";
-import { loadIpamConfig, type RangeSet } from "./config.ts";
+import { loadIpamConfig } from "./config.ts";
+import type { RangeSet } from "./range.ts";
 import { formatIp, parseIp } from "../../ip/mod.ts";
-import { memoryStore } from "./store.ts";
+import { memoryStore } from "./_memory_store.ts";
 
 function sets(ipam: Record<string, unknown>): RangeSet[] {
   return loadIpamConfig({ cniVersion: "1.0.0", name: "n", type: "x", ipam }, "").ranges;

@@ -18,13 +18,9 @@ import {
 } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { allocate, hasFreeAddress } from "./allocator.ts";
-import {
-  type IpamConfig,
-  loadIpamConfig,
-  parseResolvConf,
-  rangeContains,
-  rangeSetToString,
-} from "./config.ts";
+import { type IpamConfig, loadIpamConfig } from "./config.ts";
+import { parseResolvConf } from "./resolv_conf.ts";
+import { rangeContains, rangeSetToString } from "./range.ts";
 import { formatIp, type IpAddr } from "../../ip/mod.ts";
 import { openDiskStore } from "./disk_store.ts";
 import type { Lease, Store } from "./store.ts";

@@ -1,7 +1,8 @@
 /**
  * host-local configuration: the `ipam` section, requested addresses (`CNI_ARGS IP=`,
- * `args.cni.ips`, `runtimeConfig.ips`), range sets (`runtimeConfig.ipRanges`, the legacy single
- * range, `ranges`) with the reference's defaults plus stricter checks, and `resolvConf` parsing.
+ * `args.cni.ips`, `runtimeConfig.ips`) and range sets (`runtimeConfig.ipRanges`, the legacy
+ * single range, `ranges`). Ranges are `range.ts`, `CNI_ARGS` `env_args.ts`, `resolvConf`
+ * text `resolv_conf.ts`.
  *
  * Everything here is pure: no file system access.
  *
@@ -10,63 +11,25 @@
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CNI_STATE_DIR } from "../../cni/defaults.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { DNS, NetConf, Route } from "../../cni/types.ts";
+import type { NetConf, Route } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
+import { type Cidr, formatCidr, formatIp, type IpAddr, parseCidr, parseIp } from "../../ip/mod.ts";
+import { parseEnvArgs, parseIpMaybeCidr } from "./env_args.ts";
 import {
-  addIp,
-  bitsOf,
-  type Cidr,
-  cidrContains,
-  compareIp,
-  formatCidr,
-  formatIp,
-  type IpAddr,
-  ipEquals,
-  lastOf,
-  networkOf,
-  parseCidr,
-  parseCidrLiteral,
-  parseIp,
-  unmapCidr,
-} from "../../ip/mod.ts";
+  canonicalizeLegacy,
+  canonicalizeSet,
+  configError,
+  optionalIP,
+  parseSubnet,
+  type RangeSet,
+  rangesOverlap,
+  type RawRange,
+} from "./range.ts";
 
 /** The reference's default state root, `/var/lib/cni/networks`. */
 export const DEFAULT_DATA_DIR: string = `${CNI_STATE_DIR}/networks`;
 
 const NAME_REGEXP = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
-
-/**
- * A subnet as `ip/`'s `parseCidr` reads it, except IPv4-mapped text with a 128-bit mask, which
- * the reference accepts at parse time and then fails (`IPNet IP and Mask version mismatch`).
- */
-function parseSubnet(text: string): Cidr | undefined {
-  const c = parseCidrLiteral(text);
-  return c && unmapCidr(c) === c ? c : undefined;
-}
-
-/**
- * A requested address: `ip` or `ip/prefix`, the prefix dropped (the reference's `ip.ParseIP`
- * from `pkg/ip`: `net.ParseCIDR` when there is a `/`, else `net.ParseIP`).
- */
-function parseIpMaybeCidr(text: string): IpAddr | undefined {
-  return text.includes("/") ? parseCidr(text)?.ip : parseIp(text);
-}
-
-/** One canonical range: every bound filled in and checked. */
-export interface Range {
-  /** The subnet, network address (host bits cleared) and prefix. */
-  subnet: Cidr;
-  /** First allocatable address, inclusive. */
-  rangeStart: IpAddr;
-  /** Last allocatable address, inclusive. */
-  rangeEnd: IpAddr;
-  /** Gateway (skipped by the allocator); absent only for /31, /32, /127, /128 subnets. */
-  gateway?: IpAddr;
-}
-
-/** A range set: one address per ADD comes from each set. */
-export type RangeSet = Range[];
 
 /** The loaded host-local configuration. */
 export interface IpamConfig {
@@ -163,203 +126,6 @@ const netSchema = lazy(() => {
     })),
   });
 });
-
-type RawRange = z.infer<ReturnType<typeof rangeSchema>>;
-
-function configError(msg: string): CniError {
-  return new CniError(ErrorCode.InvalidNetworkConfig, msg);
-}
-
-/**
- * Parses `CNI_ARGS` the way the reference's `types.LoadArgs` does for host-local's
- * `IPAMEnvArgs` (keys `IgnoreUnknown` and `IP`, matched case-sensitively).
- *
- * @param args Raw `CNI_ARGS` (`K=V;K2=V2`).
- * @returns The requested IP, if `IP=` was given and non-empty.
- * @throws {CniError} Code 6 with the reference's `ARGS: ...` messages.
- * @example Requesting an address
- * ```ts
- * import { parseEnvArgs } from "./config.ts";
- * console.log(parseEnvArgs("IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.0.0.9")); // {family:4,...}
- * ```
- */
-export function parseEnvArgs(args: string): IpAddr | undefined {
-  if (args === "") return undefined;
-  let ip: IpAddr | undefined;
-  let ignoreUnknown = false;
-  const unknown: string[] = [];
-  for (const pair of args.split(";")) {
-    const kv = pair.split("=");
-    if (kv.length !== 2) {
-      throw new CniError(ErrorCode.DecodingFailure, `ARGS: invalid pair ${JSON.stringify(pair)}`);
-    }
-    const [key, value] = kv as [string, string];
-    if (key === "IP") {
-      if (value === "") {
-        ip = undefined;
-        continue;
-      }
-      const parsed = parseIpMaybeCidr(value);
-      if (!parsed) {
-        throw new CniError(
-          ErrorCode.DecodingFailure,
-          `ARGS: error parsing value of pair ${JSON.stringify(pair)}: invalid IP address ${value}`,
-        );
-      }
-      ip = parsed;
-    } else if (key === "IgnoreUnknown") {
-      const v = value.toLowerCase();
-      if (v === "1" || v === "true") ignoreUnknown = true;
-      else if (v === "0" || v === "false") ignoreUnknown = false;
-      else {
-        throw new CniError(
-          ErrorCode.DecodingFailure,
-          `ARGS: error parsing value of pair ${
-            JSON.stringify(pair)
-          }: boolean unmarshal error: invalid input ${value}`,
-        );
-      }
-    } else {
-      unknown.push(pair);
-    }
-  }
-  if (unknown.length > 0 && !ignoreUnknown) {
-    throw new CniError(
-      ErrorCode.DecodingFailure,
-      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
-    );
-  }
-  return ip;
-}
-
-/**
- * Prints a range as the reference does in messages: `start-end`.
- *
- * @param r The range.
- * @returns `start-end`.
- */
-export function rangeToString(r: Range): string {
-  return `${formatIp(r.rangeStart)}-${formatIp(r.rangeEnd)}`;
-}
-
-/**
- * Prints a range set as the reference does: ranges joined with `,`.
- *
- * @param set The range set.
- * @returns The text.
- */
-export function rangeSetToString(set: RangeSet): string {
-  return set.map(rangeToString).join(",");
-}
-
-function optionalIP(text: string | undefined): IpAddr | undefined {
-  return text === undefined || text === "" ? undefined : parseIp(text);
-}
-
-/**
- * Fills in a range's defaults as the reference does (`gateway` = network+1, `rangeStart` =
- * network+1, `rangeEnd` = last address, minus one for IPv4) and checks it more strictly than
- * the reference: bounds inside the subnet, `rangeStart <= rangeEnd`, network and broadcast
- * addresses refused (except in /31 and /32, where every address is usable and there is no
- * default gateway), gateway inside the subnet.
- *
- * @param raw The range as configured.
- * @param field The field path for messages, e.g. `ipam.ranges[0][1]`.
- * @returns The canonical range.
- * @throws {CniError} Code 7 naming the field.
- */
-export function canonicalizeRange(raw: RawRange, field: string): Range {
-  const parsed = parseSubnet(raw.subnet);
-  if (!parsed) throw configError(`field "${field}.subnet": invalid CIDR ${raw.subnet}`);
-  const family = parsed.ip.family;
-  const bits = bitsOf(family);
-  const subnet = networkOf(parsed);
-  const subnetText = formatCidr(subnet);
-  if (compareIp(subnet.ip, parsed.ip) !== 0) {
-    throw configError(
-      `field "${field}.subnet": Network has host bits set. For a subnet mask of length ${parsed.prefix} the network address is ${
-        formatIp(subnet.ip)
-      }`,
-    );
-  }
-  const pointToPoint = parsed.prefix >= bits - 1;
-  const first = subnet.ip;
-  const last = lastOf(subnet);
-  const check = (key: string, ip: IpAddr) => {
-    const label = `field "${field}.${key}": ${key} ${formatIp(ip)}`;
-    if (!cidrContains(subnet, ip)) throw configError(`${label} not in network ${subnetText}`);
-    if (pointToPoint) return;
-    if (ipEquals(ip, first)) throw configError(`${label} is the network address of ${subnetText}`);
-    if (family === 4 && ipEquals(ip, last)) {
-      throw configError(`${label} is the broadcast address of ${subnetText}`);
-    }
-  };
-  let gateway = optionalIP(raw.gateway);
-  if (gateway) check("gateway", gateway);
-  else if (!pointToPoint) gateway = addIp(first, 1n);
-  let rangeStart = optionalIP(raw.rangeStart);
-  if (rangeStart) check("rangeStart", rangeStart);
-  else rangeStart = pointToPoint ? first : addIp(first, 1n);
-  let rangeEnd = optionalIP(raw.rangeEnd);
-  if (rangeEnd) check("rangeEnd", rangeEnd);
-  else rangeEnd = family === 4 && !pointToPoint ? addIp(last, -1n) : last;
-  if (compareIp(rangeStart, rangeEnd) > 0) {
-    throw configError(
-      `field "${field}.rangeStart": rangeStart ${formatIp(rangeStart)} is after rangeEnd ${
-        formatIp(rangeEnd)
-      }`,
-    );
-  }
-  const out: Range = { subnet, rangeStart, rangeEnd };
-  if (gateway) out.gateway = gateway;
-  return out;
-}
-
-/**
- * Whether a range contains an address (same family, inside the subnet, between the bounds).
- *
- * @param r The range.
- * @param ip The address.
- * @returns `true` when inside.
- */
-export function rangeContains(r: Range, ip: IpAddr): boolean {
-  return cidrContains(r.subnet, ip) && compareIp(ip, r.rangeStart) >= 0 &&
-    compareIp(ip, r.rangeEnd) <= 0;
-}
-
-function rangesOverlap(a: Range, b: Range): boolean {
-  if (a.rangeStart.family !== b.rangeStart.family) return false;
-  return compareIp(a.rangeStart, b.rangeEnd) <= 0 && compareIp(b.rangeStart, a.rangeEnd) <= 0;
-}
-
-function canonicalizeSet(raw: RawRange[], index: number, field: string): RangeSet {
-  const fail = (msg: string) => configError(`invalid range set ${index}: ${msg}`);
-  if (raw.length === 0) throw fail(`field "${field}": empty range set`);
-  const set: RangeSet = [];
-  for (const [i, r] of raw.entries()) {
-    try {
-      set.push(canonicalizeRange(r, `${field}[${i}]`));
-    } catch (err) {
-      if (err instanceof CniError) throw fail(err.msg);
-      throw err;
-    }
-    if (set[i]!.rangeStart.family !== set[0]!.rangeStart.family) {
-      throw fail(`field "${field}[${i}]": mixed address families`);
-    }
-  }
-  for (let i = 0; i < set.length; i++) {
-    for (let j = i + 1; j < set.length; j++) {
-      if (rangesOverlap(set[i]!, set[j]!)) {
-        throw fail(
-          `field "${field}[${j}]": subnets ${rangeToString(set[i]!)} and ${
-            rangeToString(set[j]!)
-          } overlap`,
-        );
-      }
-    }
-  }
-  return set;
-}
 
 function versionBelow030(version: string): boolean {
   const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
@@ -460,54 +226,4 @@ export function loadIpamConfig(
   };
   if (ipam.resolvConf) out.resolvConf = ipam.resolvConf;
   return out;
-}
-
-function canonicalizeLegacy(raw: RawRange, index: number): RangeSet {
-  try {
-    return [canonicalizeRange(raw, "ipam")];
-  } catch (err) {
-    if (err instanceof CniError) {
-      throw configError(`invalid range set ${index}: ${err.msg}`);
-    }
-    throw err;
-  }
-}
-
-/**
- * Parses resolv.conf text into CNI DNS settings exactly as the reference's `parseResolvConf`:
- * `nameserver` (first field), `domain` (last wins), `search` and `options` (all fields);
- * blank lines, `#`/`;` comments and one-word lines are skipped.
- *
- * @param text The file contents.
- * @returns The DNS settings (empty fields omitted).
- * @example Parsing
- * ```ts
- * import { parseResolvConf } from "./config.ts";
- * console.log(parseResolvConf("nameserver 1.1.1.1\nsearch a b\n")); // {nameservers:[...],search:[...]}
- * ```
- */
-export function parseResolvConf(text: string): DNS {
-  const dns: DNS = {};
-  for (const rawLine of text.split("\n")) {
-    const line = rawLine.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const fields = line.split(/\s+/);
-    if (fields.length < 2) continue;
-    const [key, ...rest] = fields as [string, ...string[]];
-    switch (key) {
-      case "nameserver":
-        (dns.nameservers ??= []).push(rest[0]!);
-        break;
-      case "domain":
-        dns.domain = rest[0]!;
-        break;
-      case "search":
-        (dns.search ??= []).push(...rest);
-        break;
-      case "options":
-        (dns.options ??= []).push(...rest);
-        break;
-    }
-  }
-  return dns;
 }

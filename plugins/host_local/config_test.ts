@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { DEFAULT_DATA_DIR, loadIpamConfig, parseEnvArgs, parseResolvConf } from "./config.ts";
+import { DEFAULT_DATA_DIR, loadIpamConfig } from "./config.ts";
 import { formatIp } from "../../ip/mod.ts";
 
 function net(ipam: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
@@ -260,42 +260,6 @@ Deno.test("loadIpamConfig() validates ranges beyond the reference", () => {
     )[0]![0]!.end,
     "fd00::ff",
   );
-});
-
-Deno.test("parseEnvArgs() follows types.LoadArgs for IP and IgnoreUnknown", () => {
-  assertEquals(parseEnvArgs(""), undefined);
-  assertEquals(formatIp(parseEnvArgs("IP=10.0.0.9/24")!), "10.0.0.9");
-  assertEquals(parseEnvArgs("IP="), undefined);
-  assertEquals(formatIp(parseEnvArgs("ip=1;IgnoreUnknown=TRUE;IP=fd00::9")!), "fd00::9");
-  const bad: [string, string][] = [
-    ["IP", 'ARGS: invalid pair "IP"'],
-    ["IP=a=b", 'ARGS: invalid pair "IP=a=b"'],
-    ["a=1;", 'ARGS: invalid pair ""'],
-    ["ip=10.0.0.1", 'ARGS: unknown args ["ip=10.0.0.1"]'],
-    ["A=1;B=2", 'ARGS: unknown args ["A=1" "B=2"]'],
-    [
-      "IP=10.0.0.300",
-      'ARGS: error parsing value of pair "IP=10.0.0.300": invalid IP address 10.0.0.300',
-    ],
-    ["IgnoreUnknown=yes", "boolean unmarshal error: invalid input yes"],
-  ];
-  for (const [args, msg] of bad) {
-    const err = assertThrows(() => parseEnvArgs(args), CniError, msg);
-    assertEquals(err.code, 6);
-  }
-});
-
-Deno.test("parseResolvConf() reads nameserver, domain, search and options as the reference", () => {
-  const text =
-    "# c\n; c\n\nnameserver 1.1.1.1 ignored\nnameserver 8.8.8.8\ndomain a.com\ndomain ex.com\n" +
-    "search x.com y.com\noptions ndots:2 rotate\nsortlist 1.2.3.4\nlonely\n  nameserver\t9.9.9.9\r\n";
-  assertEquals(parseResolvConf(text), {
-    nameservers: ["1.1.1.1", "8.8.8.8", "9.9.9.9"],
-    domain: "ex.com",
-    search: ["x.com", "y.com"],
-    options: ["ndots:2", "rotate"],
-  });
-  assertEquals(parseResolvConf(""), {});
 });
 
 Deno.test("loadIpamConfig() reads JSON null as absent for every optional field", () => {

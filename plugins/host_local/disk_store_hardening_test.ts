@@ -4,7 +4,7 @@ import { assert, assertEquals, assertThrows } from "../../tests/helpers/assert.t
 import { join } from "node:path";
 import { CniError } from "../../cni/errors.ts";
 import { openDiskStore } from "./disk_store.ts";
-import { fileOf, fnv1a } from "./lease_index.ts";
+import { fileOf, fnv1a } from "./index_format.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "denocni-hl-hard-" });

@@ -2,6 +2,7 @@ import { assert, assertEquals } from "../../tests/helpers/assert.ts";
 import { join } from "node:path";
 import { REF_DIR, runReference } from "../../tests/helpers/bridge_env.ts";
 import { openDiskStore } from "./disk_store.ts";
+import { openDiskStoreWith } from "./_disk_store.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "denocni-hl-store-" });
@@ -146,7 +147,7 @@ function countingStores(data: string, network: string) {
     return Deno.readDirSync(p);
   };
   const run = async <T>(fn: (s: ReturnType<typeof openDiskStore>) => T): Promise<T> => {
-    const store = openDiskStore(data, network, { readDir });
+    const store = openDiskStoreWith(data, network, {}, readDir);
     try {
       return await store.withLock(() => fn(store));
     } finally {

@@ -19,18 +19,16 @@
  */
 export { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus, leaseIsValid, plugin } from "./commands.ts";
 export type { StoreFactory } from "./commands.ts";
-export {
-  canonicalizeRange,
-  DEFAULT_DATA_DIR,
-  loadIpamConfig,
-  parseEnvArgs,
-  parseResolvConf,
-} from "./config.ts";
-export type { IpamConfig, Range, RangeSet } from "./config.ts";
+export { DEFAULT_DATA_DIR, loadIpamConfig } from "./config.ts";
+export { canonicalizeRange } from "./range.ts";
+export { parseEnvArgs } from "./env_args.ts";
+export { parseResolvConf } from "./resolv_conf.ts";
+export type { IpamConfig } from "./config.ts";
+export type { Range, RangeSet } from "./range.ts";
 export { allocate, hasFreeAddress, rangeIterator } from "./allocator.ts";
 export type { Candidate } from "./allocator.ts";
-export { LAST_IP_PREFIX, MAX_LEASE_BYTES, memoryStore } from "./store.ts";
-export type { Lease, MemoryStore, MemoryStoreOptions, Store } from "./store.ts";
+export { LAST_IP_PREFIX, MAX_LEASE_BYTES } from "./store.ts";
+export type { Lease, Store } from "./store.ts";
 export { openDiskStore } from "./disk_store.ts";
 export type { DiskStore, DiskStoreOptions } from "./disk_store.ts";
 export { DEFAULT_LOCK_TIMEOUT_MS, LockFile } from "./lock_file.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
-import { leaseContent, matches, memoryStore, parseLease, releasable } from "./store.ts";
+import { leaseContent, matches, parseLease, releasable } from "./store.ts";
 
 Deno.test("leaseContent() and parseLease() speak the reference's format, legacy files included", () => {
   assertEquals(leaseContent(" c1 ", "eth0"), "c1\r\neth0");
@@ -24,15 +24,4 @@ Deno.test("releasable() picks the attachment's leases, else the container's lega
   assertEquals(releasable(all, "", "eth0"), []);
   assert(matches(all[2]!, " c1 ", undefined));
   assert(!matches(all[3]!, "", undefined));
-});
-
-Deno.test("memoryStore() runs withLock work at once and rejects with its errors", async () => {
-  const s = memoryStore({ files: { "10.0.0.2": "" } });
-  assert(await s.withLock(() => s.reserve("c1", "eth0", "10.0.0.2", "0")));
-  assertEquals(s.files.get("10.0.0.2"), "c1\r\neth0");
-  let caught: unknown;
-  await s.withLock(() => {
-    throw new Error("boom");
-  }).catch((err) => (caught = err));
-  assertEquals((caught as Error).message, "boom");
 });

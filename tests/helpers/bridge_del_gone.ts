@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { inProcessInvoker } from "../../cni/invoke.ts";
+import { inProcessInvoker } from "../../cni/invoke_builtin.ts";
 import { netnsAdd, netnsDelete } from "../../netns/named.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";

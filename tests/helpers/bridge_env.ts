@@ -8,7 +8,7 @@
  */
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import type { CniCommand, NetConf } from "../../cni/types.ts";
-import { createDelegate } from "../../cni/invoke.ts";
+import { createDelegate } from "../../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
 

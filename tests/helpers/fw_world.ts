@@ -18,7 +18,7 @@
  */
 import type { PluginFns } from "../../cni/plugin.ts";
 import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke.ts";
+import { createDelegate } from "../../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
 import { assertEquals, IS_ROOT } from "./assert.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke.ts";
+import { createDelegate } from "../../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { CLONE_NEWNET, close, O_RDONLY, open, setns } from "../../ffi/mod.ts";
 import { openNetns, returnToNetns, THREAD_NETNS_PATH } from "../../netns/mod.ts";

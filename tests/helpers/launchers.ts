@@ -8,7 +8,7 @@
  * @module
  */
 import { CniError } from "../../cni/errors.ts";
-import { formatErrorJson } from "../../cni/skel.ts";
+import { formatErrorJson } from "../../cni/skel_output.ts";
 import { REPO } from "./sandbox.ts";
 
 /** The permissions the launchers run with (what `cnitool install` writes). */

@@ -10,7 +10,7 @@
  * @module
  */
 import { addNetworkList } from "../../cni/libcni.ts";
-import { selectInvoker } from "../../cni/invoke.ts";
+import { selectInvoker } from "../../cni/invoke_builtin.ts";
 import { parseConfList } from "../../cni/conf.ts";
 import { netnsAdd, netnsDelete } from "../../netns/named.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";

@@ -15,9 +15,9 @@
  */
 // deno-lint-ignore-file no-console -- a command-line driver for tests
 import { asCniError } from "../../cni/errors.ts";
-import { confListFromFile } from "../../cni/conf.ts";
+import { confListFromFile } from "../../cni/conf_files.ts";
 import { splitCniPath } from "../../cni/find.ts";
-import { execInvoker } from "../../cni/invoke.ts";
+import { execInvoker } from "../../cni/invoke_exec.ts";
 import { addNetworkList, checkNetworkList, delNetworkList } from "../../cni/libcni.ts";
 import { goMarshal } from "../../cni/_json.ts";
 

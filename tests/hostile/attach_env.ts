@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createDelegate } from "../../cni/invoke.ts";
+import { createDelegate } from "../../cni/invoke_builtin.ts";
 import { runPlugin } from "../../cni/skel.ts";
 import { isOwnNetns } from "../../netns/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke.ts";
+import { createDelegate } from "../../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { isOwnNetns } from "../../netns/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
