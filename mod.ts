@@ -163,8 +163,6 @@ export {
   selectInvoker,
 } from "./cni/invoke_builtin.ts";
 export { execInvoker } from "./cni/invoke_exec.ts";
-export { parseAddOutput, pluginError } from "./cni/invoke_output.ts";
-export { pluginEnv } from "./cni/invoke_env.ts";
 export type { InvokeArgs, Invoker, InvokerOptions, RawOutcome } from "./cni/invoke.ts";
 export type {
   BuiltinsMode,
