@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { sha512Hex } from "../cni/_sha512.ts";
 import { resolve } from "../cni/_path.ts";
 import { parseCapArgs, parseCniArgs } from "../cni/args.ts";
 import { listCachedAttachments } from "../cni/cache.ts";
@@ -18,6 +17,7 @@ import {
 } from "../cni/defaults.ts";
 import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
 import { CniError, ErrorCode } from "../cni/errors.ts";
+import { hashWithPrefix } from "../cni/sha512.ts";
 import { splitCniPath } from "../cni/find.ts";
 import { type Invoker, parseBuiltinsMode, selectInvoker } from "../cni/invoke.ts";
 import {
@@ -108,14 +108,14 @@ class UsageError extends Error {
  * @example Container ID
  * ```ts
  * import { cnitoolContainerId } from "./cnitool.ts";
- * console.log(cnitoolContainerId("/var/run/netns/test").length); // 28
+ * console.log((await cnitoolContainerId("/var/run/netns/test")).length); // 28
  * ```
  *
  * @param netnsPath The absolute netns path.
  * @returns `cnitool-` + 20 hex digits.
  */
-export function cnitoolContainerId(netnsPath: string): string {
-  return `cnitool-${sha512Hex(netnsPath).slice(0, 20)}`;
+export function cnitoolContainerId(netnsPath: string): Promise<string> {
+  return hashWithPrefix(28, "cnitool-", netnsPath);
 }
 
 /**
@@ -184,10 +184,11 @@ function runtimeArgs(ctx: Ctx): {
   };
 }
 
-function runtimeOf(ctx: Ctx) {
+async function runtimeOf(ctx: Ctx) {
   const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
   const ifName = ctx.flags.ifname || ctx.io.env.CNI_IFNAME || DEFAULT_IFNAME;
-  return { containerId: cnitoolContainerId(netns), netns, ifName, ...runtimeArgs(ctx) };
+  const rt = runtimeArgs(ctx);
+  return { containerId: await cnitoolContainerId(netns), netns, ifName, ...rt };
 }
 
 /** The command table: name to usage, arity and handler. */
@@ -201,7 +202,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const s = settings(ctx);
       const list = loadList(ctx, s.confDir);
       requirePrivileges("cnitool add");
-      const result = await addNetworkList(list, runtimeOf(ctx), s);
+      const result = await addNetworkList(list, await runtimeOf(ctx), s);
       ctx.io.stdout(goMarshal(result, { indent: "    " }));
       return 0;
     },
@@ -224,7 +225,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         return 0;
       }
       requirePrivileges("cnitool check");
-      await checkNetworkList(list, runtimeOf(ctx), s);
+      await checkNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
   },
@@ -237,7 +238,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const s = settings(ctx);
       const list = loadList(ctx, s.confDir);
       requirePrivileges("cnitool del");
-      await delNetworkList(list, runtimeOf(ctx), s);
+      await delNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
   },
