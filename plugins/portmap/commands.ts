@@ -27,7 +27,7 @@ import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
-import { defaultBackend, iptablesUsable } from "../../firewall/support.ts";
+import { iptablesUsable, withBackend } from "../../firewall/support.ts";
 import {
   type ContainerIps,
   containerIps,
@@ -119,23 +119,6 @@ async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string)
   } catch (err) {
     const detail = err instanceof ToolError ? err.stderr.trim() : messageOf(err);
     throw internal(`unable to set up nftables rules for port mappings: ${detail}`, err);
-  }
-}
-
-/**
- * Runs `iptables` work; with no backend configured and iptables failing, falls back to
- * nftables when that is what the reference would have picked (iptables unusable).
- */
-async function withBackend<T>(
-  configured: PortmapBackend | undefined,
-  work: (backend: PortmapBackend) => Promise<T>,
-): Promise<T> {
-  if (configured !== undefined) return await work(configured);
-  try {
-    return await work("iptables");
-  } catch (err) {
-    if ((await defaultBackend()) === "iptables") throw err;
-    return await work("nftables");
   }
 }
 
