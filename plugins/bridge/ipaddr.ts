@@ -1,9 +1,9 @@
 /**
  * The bridge plugin's former IP helpers, now thin wrappers over the one IP model in `ip/`,
  * kept with their names and shapes (`null` for invalid text, a flat `{ family, bytes,
- * prefixLen }` CIDR) only for `ipmasq.ts` and `nat_table.ts`, which are being moved to
- * `firewall/` on another branch. New code imports `ip/mod.ts`; this file goes once nothing
- * imports it.
+ * prefixLen }` CIDR) only for the plugins that still import them (portmap, ptp, sbr,
+ * host-device, firewall's config, `_iface/check.ts`). New code imports `ip/mod.ts`; this
+ * file goes once nothing imports it.
  *
  * @module
  */

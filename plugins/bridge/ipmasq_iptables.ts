@@ -214,7 +214,7 @@ export function iptablesJumpSources(snap: TableSnapshot, chain: string, comment:
 
 /** Runs one converge per job at once; the rejections' texts, joined, as one error. */
 async function convergeAll(
-  jobs: { cmd: IptablesCmd; plan: (snap: TableSnapshot | undefined) => Promise<string[]> }[],
+  jobs: { cmd: IptablesCmd; plan: (snap: TableSnapshot | undefined) => string[] }[],
   options: { run: ToolRunner; optimistic: boolean; joined: boolean },
 ): Promise<void> {
   const results = await Promise.allSettled(
@@ -244,8 +244,7 @@ export async function setupIptablesMasq(
   const comment = ipMasqComment(owner.network, owner.containerId);
   const jobs = iptablesJobs(cidrs).map((job) => ({
     cmd: job.cmd,
-    plan: (snap: TableSnapshot | undefined) =>
-      Promise.resolve(iptablesSetupLines(snap, chain, comment, job)),
+    plan: (snap: TableSnapshot | undefined) => iptablesSetupLines(snap, chain, comment, job),
   }));
   await convergeAll(jobs, { run, optimistic: true, joined: false });
 }
@@ -272,9 +271,7 @@ export async function teardownIptablesMasq(
   const jobs = iptablesJobs(cidrs);
   if (jobs.length === 0) {
     const plan = (snap: TableSnapshot | undefined) =>
-      Promise.resolve(
-        iptablesTeardownLines(snap!, chain, comment, iptablesJumpSources(snap!, chain, comment)),
-      );
+      iptablesTeardownLines(snap!, chain, comment, iptablesJumpSources(snap!, chain, comment));
     const all = (["iptables", "ip6tables"] as const).map((cmd) => ({ cmd, plan }));
     return await convergeAll(all, { run: options.run, optimistic: false, joined: true });
   }
@@ -282,7 +279,7 @@ export async function teardownIptablesMasq(
     jobs.map((job) => ({
       cmd: job.cmd,
       plan: (snap: TableSnapshot | undefined) =>
-        Promise.resolve(iptablesTeardownLines(snap, chain, comment, job.cidrs)),
+        iptablesTeardownLines(snap, chain, comment, job.cidrs),
     })),
     { ...options, joined: true },
   );
