@@ -21,7 +21,7 @@ export const ATTACHMENT_COMMANDS: Record<string, CommandSpec> = {
       const s = settings(ctx);
       const list = loadList(ctx, s.confDir);
       requirePrivileges("cnitool add");
-      const result = await addNetworkList(list, runtimeOf(ctx), s);
+      const result = await addNetworkList(list, await runtimeOf(ctx), s);
       ctx.io.stdout(goMarshal(result, { indent: "    " }));
       return 0;
     },
@@ -44,7 +44,7 @@ export const ATTACHMENT_COMMANDS: Record<string, CommandSpec> = {
         return 0;
       }
       requirePrivileges("cnitool check");
-      await checkNetworkList(list, runtimeOf(ctx), s);
+      await checkNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
   },
@@ -57,7 +57,7 @@ export const ATTACHMENT_COMMANDS: Record<string, CommandSpec> = {
       const s = settings(ctx);
       const list = loadList(ctx, s.confDir);
       requirePrivileges("cnitool del");
-      await delNetworkList(list, runtimeOf(ctx), s);
+      await delNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
   },

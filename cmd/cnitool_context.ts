@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { sha512Hex } from "../cni/_sha512.ts";
 import { resolve } from "../cni/_path.ts";
+import { hashWithPrefix } from "../cni/sha512.ts";
 import { parseCapArgs, parseCniArgs } from "../cni/args.ts";
 import {
   DEFAULT_CACHE_DIR,
@@ -96,14 +96,14 @@ export class UsageError extends Error {
  * @example Container ID
  * ```ts
  * import { cnitoolContainerId } from "./cnitool_context.ts";
- * console.log(cnitoolContainerId("/var/run/netns/test").length); // 28
+ * console.log((await cnitoolContainerId("/var/run/netns/test")).length); // 28
  * ```
  *
  * @param netnsPath The absolute netns path.
  * @returns `cnitool-` + 20 hex digits.
  */
-export function cnitoolContainerId(netnsPath: string): string {
-  return `cnitool-${sha512Hex(netnsPath).slice(0, 20)}`;
+export function cnitoolContainerId(netnsPath: string): Promise<string> {
+  return hashWithPrefix(28, "cnitool-", netnsPath);
 }
 
 /**
@@ -204,8 +204,9 @@ export function runtimeArgs(ctx: Ctx): {
  * @param ctx The command's context.
  * @returns The runtime config.
  */
-export function runtimeOf(ctx: Ctx): RuntimeConf {
+export async function runtimeOf(ctx: Ctx): Promise<RuntimeConf> {
   const netns = resolve(ctx.io.cwd ?? Deno.cwd(), ctx.positionals[1]!);
   const ifName = ctx.flags.ifname || ctx.io.env.CNI_IFNAME || DEFAULT_IFNAME;
-  return { containerId: cnitoolContainerId(netns), netns, ifName, ...runtimeArgs(ctx) };
+  const rt = runtimeArgs(ctx);
+  return { containerId: await cnitoolContainerId(netns), netns, ifName, ...rt };
 }

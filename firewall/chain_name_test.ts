@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/helpers/assert.ts";
-import { hasControlCharacter, isChainName } from "./chain_name.ts";
+import { hasControlCharacter, isChainName, ownerChainName } from "./chain_name.ts";
 
 Deno.test("isChainName() takes what iptables-restore can write as one chain token", () => {
   for (const ok of ["CNI-ADMIN", "A", "HC-" + "A".repeat(25), "x.y_z:1"]) {
@@ -32,4 +32,13 @@ Deno.test("hasControlCharacter() finds line breaks, NUL and DEL", () => {
     true,
     true,
   ]);
+});
+
+Deno.test("ownerChainName() matches the reference's vectors (bridge masquerade, portmap)", async () => {
+  const mynet = { network: "mynet", containerId: "abc123" };
+  assertEquals(await ownerChainName("", mynet), "CNI-70a29d9dc18bc4d652ea5d59");
+  const rnnet = { network: "rnnet", containerId: "rnc1" };
+  assertEquals(await ownerChainName("DN-", rnnet), "CNI-DN-cb4af05a74fc644b48978");
+  assertEquals((await ownerChainName("SN-", rnnet)).length, 28);
+  assertEquals(isChainName(await ownerChainName("SN-", rnnet)), true);
 });

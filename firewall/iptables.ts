@@ -34,9 +34,6 @@ export interface TableSnapshot {
   rules: Map<string, string[]>;
 }
 
-/** The `nat` table snapshot (the bridge masquerade's name for {@linkcode TableSnapshot}). */
-export type NatSnapshot = TableSnapshot;
-
 /** A rule in a chain: where it is and its tokens. */
 export interface ChainRule {
   /** The chain. */
@@ -153,17 +150,6 @@ export function parseListing(text: string): TableSnapshot {
 }
 
 /**
- * Parses `iptables -t nat -S` output (the bridge masquerade's name for
- * {@linkcode parseListing}).
- *
- * @param text The listing.
- * @returns The chains and the rules per chain.
- */
-export function parseNatListing(text: string): NatSnapshot {
-  return parseListing(text);
-}
-
-/**
  * Whether the snapshot holds a rule.
  *
  * @param snap The snapshot.
@@ -253,16 +239,6 @@ export function restoreScript(table: IptablesTable, lines: readonly string[]): s
 }
 
 /**
- * The `iptables-restore --noflush` input for a batch of `nat` commands.
- *
- * @param lines Command lines from {@linkcode restoreLine}.
- * @returns `*nat`, the lines, `COMMIT`.
- */
-export function natRestoreScript(lines: readonly string[]): string {
-  return restoreScript("nat", lines);
-}
-
-/**
  * Reads a table: one `<cmd> -w -t <table> -S`.
  *
  * @param cmd `iptables` or `ip6tables`.
@@ -281,18 +257,6 @@ export async function readTable(
   const out = await run(cmd, args);
   if (out.code !== 0) throw new ToolError([cmd, ...args], out.code, out.stderr);
   return parseListing(out.stdout);
-}
-
-/**
- * Reads the `nat` table (the bridge masquerade's name for `readTable(cmd, "nat")`).
- *
- * @param cmd `iptables` or `ip6tables`.
- * @param options `run`: the tool runner.
- * @returns The snapshot.
- * @throws {ToolError} When the listing fails.
- */
-export function readNat(cmd: IptablesCmd, options: IptablesOptions = {}): Promise<NatSnapshot> {
-  return readTable(cmd, "nat", options);
 }
 
 const FAILED_LINE_REGEXP = /line (\d+) failed|Error occurred at line: (\d+)/;
@@ -353,24 +317,6 @@ export async function restoreTable(
 }
 
 /**
- * Applies a batch of `nat` commands atomically (the bridge masquerade's name for
- * `restoreTable(cmd, "nat", lines)`).
- *
- * @param cmd `iptables` or `ip6tables`.
- * @param lines Command lines; nothing is spawned when empty.
- * @param options `run`: the tool runner.
- * @returns `undefined` on success, else the failure.
- * @throws {ToolError} When the tool cannot be started.
- */
-export function restoreNat(
-  cmd: IptablesCmd,
-  lines: readonly string[],
-  options: IptablesOptions = {},
-): Promise<RestoreError | undefined> {
-  return restoreTable(cmd, "nat", lines, options);
-}
-
-/**
  * Brings one table to what `plan` asks for in as few processes as the state allows: with
  * `optimistic`, first the restore `plan(undefined)` writes for the usual state (one process;
  * it should assert what it assumes with `-C` and `-N` lines so that it is refused otherwise);
@@ -379,7 +325,8 @@ export function restoreNat(
  *
  * @param cmd `iptables` or `ip6tables`.
  * @param table The table.
- * @param plan The restore lines for a state (`undefined`: the assumed usual state).
+ * @param plan The restore lines for a state (`undefined`: the assumed usual state), or a
+ * promise of them.
  * @param options `optimistic` (default true) and `run`.
  * @returns How many processes ran (1 when the optimistic restore was accepted).
  * @throws {ToolError} The last refusal when the table cannot be brought there.
@@ -393,13 +340,13 @@ export function restoreNat(
 export async function converge(
   cmd: IptablesCmd,
   table: IptablesTable,
-  plan: (snap: TableSnapshot | undefined) => string[],
+  plan: (snap: TableSnapshot | undefined) => string[] | Promise<string[]>,
   options: IptablesOptions & { optimistic?: boolean } = {},
 ): Promise<number> {
   const run = options.run ?? runTool;
   let processes = 0;
   if (options.optimistic ?? true) {
-    const lines = plan(undefined);
+    const lines = await plan(undefined);
     if (lines.length === 0) return 0;
     processes++;
     if ((await restoreTable(cmd, table, lines, { run })) === undefined) return processes;
@@ -407,7 +354,7 @@ export async function converge(
   let failure: ToolError | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     const snap = await readTable(cmd, table, { run });
-    const lines = plan(snap);
+    const lines = await plan(snap);
     processes += lines.length > 0 ? 2 : 1;
     failure = await restoreTable(cmd, table, lines, { run });
     if (failure === undefined) return processes;

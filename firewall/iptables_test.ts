@@ -5,9 +5,7 @@ import {
   converge,
   findMissingRule,
   hasRule,
-  natRestoreScript,
   parseListing,
-  parseNatListing,
   quoteRestoreToken,
   RestoreError,
   restoreLine,
@@ -50,8 +48,8 @@ Deno.test("ruleKey() compares addresses as iptables prints them", () => {
   assertEquals(ruleKey(["--comment", "10.1.0.2"]) === ruleKey(["--comment", "10.1.0.2/32"]), false);
 });
 
-Deno.test("parseNatListing() collects chains and rules per chain", () => {
-  const snap = parseNatListing(LISTING);
+Deno.test("parseListing() collects chains and rules per chain", () => {
+  const snap = parseListing(LISTING);
   assertEquals([...snap.chains], ["CNI-70a29d9dc18bc4d652ea5d59"]);
   assertEquals(snap.rules.get("POSTROUTING")?.length, 1);
   assertEquals(snap.rules.get("CNI-70a29d9dc18bc4d652ea5d59")?.length, 2);
@@ -87,7 +85,7 @@ Deno.test("restoreLine() quotes what iptables-restore would split", () => {
     '-A POSTROUTING -s 10.1.0.2/32 --comment "a b" -j X',
   );
   assertEquals(restoreLine("-X", "X"), "-X X");
-  assertEquals(natRestoreScript(["-N X", "-X X"]), "*nat\n-N X\n-X X\nCOMMIT\n");
+  assertEquals(restoreScript("nat", ["-N X", "-X X"]), "*nat\n-N X\n-X X\nCOMMIT\n");
 });
 
 Deno.test("splitRuleLine() reads back what restoreLine() writes", () => {
@@ -170,6 +168,14 @@ Deno.test("converge() reads and restores the difference when the guess is refuse
     "ip6tables-restore -w --noflush",
   ]);
   assertEquals(calls[2]!.split("<<")[1], "*nat\n-A X -j ACCEPT\nCOMMIT\n");
+});
+
+Deno.test("converge() awaits a plan that computes its lines asynchronously", async () => {
+  const { run, calls } = scripted([{ code: 0, stdout: "-N X\n", stderr: "" }, OK]);
+  const plan = async (s: TableSnapshot | undefined) =>
+    s?.chains.has("X") ? [`-A X -j ${await Promise.resolve("ACCEPT")}`] : [];
+  assertEquals(await converge("iptables", "nat", plan, { run, optimistic: false }), 2);
+  assertEquals(calls[1]!.split("<<")[1], "*nat\n-A X -j ACCEPT\nCOMMIT\n");
 });
 
 Deno.test("converge() gives up with the second refusal after two reads", async () => {

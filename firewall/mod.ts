@@ -67,6 +67,9 @@ export {
   ownerComment,
   parseNftOwnerComment,
   parseOwnerComment,
+  quotedOwnerComment,
 } from "./owner.ts";
 export type { Owner } from "./owner.ts";
-export { defaultBackend, iptablesUsable, nftUsable } from "./support.ts";
+export { hasControlCharacter, isChainName, MAX_CHAIN_NAME, ownerChainName } from "./chain_name.ts";
+export { defaultBackend, iptablesUsable, nftUsable, withBackend } from "./support.ts";
+export type { FirewallBackend } from "./support.ts";

@@ -40,6 +40,25 @@ export function ownerComment(prefix: string, owner: Owner): string {
   return text.slice(0, IPTABLES_MAX_COMMENT - 3) + "...";
 }
 
+/**
+ * The owner comment the bridge masquerade writes (`utils.FormatComment`, Go's
+ * `name: %q id: %q`): the values quoted with their quotes and backslashes escaped, not cut.
+ * Names and IDs the spec allows read the same as {@linkcode ownerComment}`("", owner)`; a
+ * control character, where Go's and this quoting differ, cannot be written to iptables anyway.
+ *
+ * @param owner Network and container.
+ * @returns The comment.
+ *
+ * @example The reference's test vector
+ * ```ts
+ * import { quotedOwnerComment } from "./owner.ts";
+ * quotedOwnerComment({ network: "mynet", containerId: "abc123" }); // 'name: "mynet" id: "abc123"'
+ * ```
+ */
+export function quotedOwnerComment(owner: Owner): string {
+  return `name: ${JSON.stringify(owner.network)} id: ${JSON.stringify(owner.containerId)}`;
+}
+
 const OWNER_REGEXP = /^name: "((?:[^"\\]|\\.)*)" id: "((?:[^"\\]|\\.)*)"$/;
 
 function unquote(text: string): string {

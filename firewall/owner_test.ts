@@ -1,5 +1,11 @@
 import { assertEquals } from "../tests/helpers/assert.ts";
-import { IPTABLES_MAX_COMMENT, isStaleOwner, ownerComment, parseOwnerComment } from "./owner.ts";
+import {
+  IPTABLES_MAX_COMMENT,
+  isStaleOwner,
+  ownerComment,
+  parseOwnerComment,
+  quotedOwnerComment,
+} from "./owner.ts";
 
 Deno.test("ownerComment() writes the reference's text and stays within iptables' limit", () => {
   assertEquals(
@@ -31,4 +37,13 @@ Deno.test("isStaleOwner() keeps other networks and valid containers", () => {
   assertEquals(isStaleOwner({ network: "n", containerId: "c1" }, "n", valid), false);
   assertEquals(isStaleOwner({ network: "m", containerId: "c2" }, "n", valid), false);
   assertEquals(isStaleOwner(undefined, "n", valid), false);
+});
+
+Deno.test("quotedOwnerComment() is Go's name: %q id: %q and reads back", () => {
+  const owner = { network: "mynet", containerId: "abc123" };
+  assertEquals(quotedOwnerComment(owner), 'name: "mynet" id: "abc123"');
+  assertEquals(quotedOwnerComment(owner), ownerComment("", owner));
+  const odd = { network: 'a"b\\c', containerId: "x".repeat(300) };
+  assertEquals(quotedOwnerComment(odd).startsWith('name: "a\\"b\\\\c" id: "xxx'), true);
+  assertEquals(parseOwnerComment("", quotedOwnerComment(odd)), odd);
 });

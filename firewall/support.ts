@@ -47,6 +47,9 @@ export function nftUsable(run: ToolRunner = runTool): Promise<boolean> {
   return nftProbe;
 }
 
+/** A firewall backend. */
+export type FirewallBackend = "iptables" | "nftables";
+
 /**
  * The backend the reference picks when none is configured: iptables, unless iptables is
  * unusable and nftables usable.
@@ -54,7 +57,37 @@ export function nftUsable(run: ToolRunner = runTool): Promise<boolean> {
  * @param run Tool runner (default: spawn it).
  * @returns `"iptables"` or `"nftables"`.
  */
-export async function defaultBackend(run: ToolRunner = runTool): Promise<"iptables" | "nftables"> {
+export async function defaultBackend(run: ToolRunner = runTool): Promise<FirewallBackend> {
   if (!(await iptablesUsable("iptables", run)) && (await nftUsable(run))) return "nftables";
   return "iptables";
+}
+
+/**
+ * Runs a backend's work with the reference's choice of backend, probing only when needed: the
+ * configured backend as is; with none, iptables first (the usual answer, no probe), and only
+ * when that fails {@linkcode defaultBackend} decides whether the failure stands or nftables
+ * is the backend to use (iptables unusable, nftables usable).
+ *
+ * @example Automatic backend
+ * ```ts ignore
+ * import { withBackend } from "./support.ts";
+ * await withBackend(undefined, (backend) => backend === "iptables" ? viaIptables() : viaNft());
+ * ```
+ *
+ * @param configured The configured backend, or `undefined` for automatic.
+ * @param work The work, given the backend to use.
+ * @returns What the work returned.
+ * @throws What the work threw with the backend finally used.
+ */
+export async function withBackend<T>(
+  configured: FirewallBackend | undefined,
+  work: (backend: FirewallBackend) => Promise<T>,
+): Promise<T> {
+  if (configured !== undefined) return await work(configured);
+  try {
+    return await work("iptables");
+  } catch (err) {
+    if ((await defaultBackend()) === "iptables") throw err;
+    return await work("nftables");
+  }
 }

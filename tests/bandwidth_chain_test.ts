@@ -31,8 +31,8 @@ Deno.test({
         },
       }),
     };
-    const cid = cnitoolContainerId(s.ns.path);
-    const ifb = ifbDeviceName(net, cid);
+    const cid = await cnitoolContainerId(s.ns.path);
+    const ifb = await ifbDeviceName(net, cid);
     await Deno.mkdir(env.NETCONFPATH);
     await Deno.writeTextFile(
       join(env.NETCONFPATH, "10-bw.conflist"),

@@ -66,7 +66,14 @@ async function attach(prefix: string, version = "1.0.0"): Promise<Attachment> {
   const conf = { cniVersion: version, name: net, type: "bridge", bridge: s.br };
   const fns = await BUILTIN_PLUGINS.bridge!();
   const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" });
-  const a: Attachment = { s, net, prev: {}, hostVeth: "", ifb: ifbDeviceName(net, s.cid), version };
+  const a: Attachment = {
+    s,
+    net,
+    prev: {},
+    hostVeth: "",
+    ifb: await ifbDeviceName(net, s.cid),
+    version,
+  };
   const out = await runPlugin(fns, {
     env: cniEnv(a, "ADD"),
     stdin: ENC.encode(JSON.stringify(conf)),

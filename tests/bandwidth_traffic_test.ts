@@ -124,10 +124,10 @@ Deno.test({
       assert(freeIn < 0.35 * expected, text);
       const del = await runPlugin(bandwidth, { env: env("DEL"), stdin: bridgeConf });
       assertEquals(del.exitCode, 0, del.stdout);
-      assertEquals((await run("ip", ["link", "show", ifbDeviceName(net, s.cid)])).code, 1);
+      assertEquals((await run("ip", ["link", "show", await ifbDeviceName(net, s.cid)])).code, 1);
     } finally {
       await runPlugin(bridge, { env: env("DEL"), stdin: bridgeConf }, { delegate });
-      await run("ip", ["link", "del", ifbDeviceName(net, s.cid)]);
+      await run("ip", ["link", "del", await ifbDeviceName(net, s.cid)]);
       await dropSide(s);
     }
   },

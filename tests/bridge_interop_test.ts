@@ -60,7 +60,7 @@ async function dropSide(s: Side, net: string): Promise<void> {
   await dropNetns(s.ns);
   await dropLinks(s.br);
   await Deno.remove(s.dataDir, { recursive: true }).catch(() => {});
-  await dropNatChain(ipMasqChainName(net, s.cid));
+  await dropNatChain(await ipMasqChainName(net, s.cid));
 }
 
 function confFor(s: Side, net: string, extra: Record<string, unknown>, ipam: unknown) {
@@ -187,10 +187,12 @@ Deno.test({
         theirs.env,
       );
       assertEquals(ref.code, 0, ref.stdout);
-      const rules = async (s: Side) =>
-        (await natRules(ipMasqChainName(net, s.cid))).map((l) =>
-          l.replaceAll(ipMasqChainName(net, s.cid), "<chain>").replaceAll(s.cid, "<cid>")
+      const rules = async (s: Side) => {
+        const chain = await ipMasqChainName(net, s.cid);
+        return (await natRules(chain)).map((l) =>
+          l.replaceAll(chain, "<chain>").replaceAll(s.cid, "<cid>")
         );
+      };
       const ourRules = await rules(ours);
       assertEquals(ourRules.length, 4);
       assertEquals(ourRules, await rules(theirs));

@@ -100,8 +100,8 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
     await dropNetns(ns);
     await dropLinks(`${br}.100`, br);
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    await dropNatChain(ipMasqChainName(net, cid));
-    await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(net));
+    await dropNatChain(await ipMasqChainName(net, cid));
+    await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", await nftNetworkHash(net));
     await dropNftRules("bridge", "nat", "PREROUTING", `macspoofchk-${cid}-`);
     for (const c of [`cni-br-iface-${cid}-eth0`, `cni-br-iface-${cid}-eth0-mac`]) {
       await run("nft", ["delete", "chain", "bridge", "nat", c]);
@@ -447,7 +447,7 @@ Deno.test({
     await withWorld(async (w) => {
       const conf = w.conf({ ipMasq: true, ipMasqBackend: "iptables" });
       await add(w, conf);
-      const chain = ipMasqChainName(w.net, w.cid);
+      const chain = await ipMasqChainName(w.net, w.cid);
       const comment = `"name: \\"${w.net}\\" id: \\"${w.cid}\\""`;
       assertEquals(await natRules(chain), [
         `-N ${chain}`,
@@ -468,7 +468,7 @@ Deno.test({
     await withWorld(async (w) => {
       const conf = w.conf({ ipMasq: true, ipMasqBackend: "iptables" });
       const r = await add(w, conf);
-      const chain = ipMasqChainName(w.net, w.cid);
+      const chain = await ipMasqChainName(w.net, w.cid);
       assertEquals((await natRules(chain)).length, 4);
       await dropNetns(w.ns);
       await plugin.del(cmdArgs("DEL", { ...conf, prevResult: r }, w.env), pluginContext());
@@ -493,17 +493,10 @@ Deno.test({
       await withWorld(async (w) => {
         const conf = w.conf({ ipMasq: true, ipMasqBackend: "nftables" });
         await add(w, conf);
-        const rules = await nftRules(
-          "inet",
-          "cni_plugins_masquerade",
-          "masq_checks",
-          nftInstanceHash(w.net, "eth0", w.cid),
-        );
+        const hash = await nftInstanceHash({ network: w.net, ifName: "eth0", containerId: w.cid });
+        const rules = await nftRules("inet", "cni_plugins_masquerade", "masq_checks", hash);
         assertEquals(rules.length, 1);
-        assertEquals(
-          rules[0]!.comment,
-          `${nftInstanceHash(w.net, "eth0", w.cid)}, net: ${w.net}, if: eth0, id: ${w.cid}`,
-        );
+        assertEquals(rules[0]!.comment, `${hash}, net: ${w.net}, if: eth0, id: ${w.cid}`);
         const text = await sh(
           "nft",
           "list",
@@ -520,7 +513,12 @@ Deno.test({
         const env2 = { ...w.env, ifName: "eth1" };
         await plugin.add(cmdArgs("ADD", conf, env2), pluginContext());
         assertEquals(
-          (await nftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(w.net)))
+          (await nftRules(
+            "inet",
+            "cni_plugins_masquerade",
+            "masq_checks",
+            await nftNetworkHash(w.net),
+          ))
             .length,
           2,
         );
@@ -536,13 +534,18 @@ Deno.test({
           "inet",
           "cni_plugins_masquerade",
           "masq_checks",
-          nftNetworkHash(w.net),
+          await nftNetworkHash(w.net),
         );
         assertEquals(left.map((r) => r.comment.split(",")[2]), [" if: eth1"]);
         await plugin.del(cmdArgs("DEL", conf, env2), pluginContext());
         await del(w, conf);
         assertEquals(
-          await nftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(w.net)),
+          await nftRules(
+            "inet",
+            "cni_plugins_masquerade",
+            "masq_checks",
+            await nftNetworkHash(w.net),
+          ),
           [],
         );
       });
@@ -634,13 +637,23 @@ Deno.test({
         assertEquals(await bridgePorts(w.br), []);
         assertEquals(await leaseFiles(w), []);
         assertEquals(
-          await nftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(w.net)),
+          await nftRules(
+            "inet",
+            "cni_plugins_masquerade",
+            "masq_checks",
+            await nftNetworkHash(w.net),
+          ),
           [],
         );
         assertEquals(await ipAddrs(w.br), [`10.251.${w.octet}.1/24`]);
       } finally {
         for (const ns of nss) await dropNetns(ns);
-        await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(w.net));
+        await dropNftRules(
+          "inet",
+          "cni_plugins_masquerade",
+          "masq_checks",
+          await nftNetworkHash(w.net),
+        );
       }
     });
   },

@@ -124,7 +124,7 @@ Deno.test("cnitool add/check/del through an exec'd plugin: exact stdout, cache e
       add.stdout,
       '{\n    "cniVersion": "1.0.0",\n    "ips": [\n        {\n            "address": "10.22.0.5/16",\n            "gateway": "10.22.0.1"\n        }\n    ]\n}',
     );
-    const cid = cnitoolContainerId("/run/netns/nonexistent");
+    const cid = await cnitoolContainerId("/run/netns/nonexistent");
     assertMatch(cid, /^cnitool-[0-9a-f]{20}$/);
     assertEquals(await cacheFiles(e), [`testnet-${cid}-net1`]);
     const [entry] = (await Deno.readTextFile(log)).trim().split("\n").map((l) => JSON.parse(l));

@@ -62,7 +62,7 @@ async function withNetwork(
       CNI_PATH: REF,
       CNI_CACHE_DIR: join(dir, "cache"),
     },
-    cid: cnitoolContainerId(`/run/netns/${ns}`),
+    cid: await cnitoolContainerId(`/run/netns/${ns}`),
   };
   await Deno.mkdir(s.env.NETCONFPATH!);
   for (const [name, content] of Object.entries(files(s))) {

@@ -65,7 +65,7 @@ async function withFw(body: (fw: Fw) => Promise<void>): Promise<void> {
 }
 
 const IDS = { network: "tmqnet", ifName: "eth0", containerId: "tmqcid01" };
-const CHAIN = ipMasqChainName(IDS.network, IDS.containerId);
+const CHAIN = await ipMasqChainName(IDS.network, IDS.containerId);
 const Q = `"name: \\"${IDS.network}\\" id: \\"${IDS.containerId}\\""`;
 
 Deno.test({
@@ -181,7 +181,7 @@ Deno.test({
   async fn() {
     await withFw(async (fw) => {
       const cidrs = ["10.217.0.2/24"];
-      const comment = nftInstanceComment(IDS.network, IDS.ifName, IDS.containerId);
+      const comment = await nftInstanceComment(IDS);
       const rules = async () =>
         (await fw.nft("list", "chain", "inet", "cni_plugins_masquerade", "masq_checks"))
           .split("\n").map((l) => l.trim()).filter((l) => l.startsWith("ip "));
@@ -295,9 +295,9 @@ Deno.test({
     const chains: string[] = [];
     const jumps: string[] = [];
     const rules: string[] = [];
-    out.addresses.forEach((address, i) => {
+    for (const [i, address] of out.addresses.entries()) {
       const cid = `mqpar${i}`;
-      const chain = ipMasqChainName("tmqpar", cid);
+      const chain = await ipMasqChainName("tmqpar", cid);
       const q = `"name: \\"tmqpar\\" id: \\"${cid}\\""`;
       chains.push(`-N ${chain}`);
       jumps.push(
@@ -309,7 +309,7 @@ Deno.test({
         `-A ${chain} -d 10.216.0.0/24 -m comment --comment ${q} -j ACCEPT\n` +
           `-A ${chain} ! -d 224.0.0.0/4 -m comment --comment ${q} -j MASQUERADE`,
       );
-    });
+    }
     // iptables -S lists chains sorted by name, rules per chain in order; jump order varies.
     const sortedChains = chains.map((c, i) => [c, rules[i]!] as const).sort((a, b) =>
       a[0] < b[0] ? -1 : 1

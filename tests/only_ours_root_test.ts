@@ -287,7 +287,12 @@ function filesUnder(dir: string): string[] {
  */
 async function leftovers(a: Attachment, addrs: string[]): Promise<string[]> {
   const out: string[] = [];
-  const needles = [a.cid, dnChainName(a.name, a.cid), ipMasqChainName(a.name, a.cid), ...addrs];
+  const needles = [
+    a.cid,
+    await dnChainName(a.name, a.cid),
+    await ipMasqChainName(a.name, a.cid),
+    ...addrs,
+  ];
   for (const l of await firewallLines()) if (mentions(l, needles)) out.push(`rule: ${l}`);
   const links = JSON.parse(await sh("ip", "-j", "-d", "link", "show")) as any[];
   for (const l of links) {
@@ -349,8 +354,10 @@ async function exercise(shape: Shape, driver: Driver): Promise<void> {
 
     // The rules the chain is made of are there (so their absence after DEL means something).
     const fw = await firewallLines();
-    assert(fw.some((l) => l.includes(dnChainName(a.name, a.cid))), "no portmap DNAT chain");
-    assert(fw.some((l) => l.includes(ipMasqChainName(a.name, a.cid))), "no masquerade chain");
+    const dnChain = await dnChainName(a.name, a.cid);
+    const masqChain = await ipMasqChainName(a.name, a.cid);
+    assert(fw.some((l) => l.includes(dnChain)), "no portmap DNAT chain");
+    assert(fw.some((l) => l.includes(masqChain)), "no masquerade chain");
     if (shape === PODMAN) {
       assert(
         fw.some((l) => l.startsWith("iptables-save: -A CNI-FORWARD") && mentions(l, [v4])),
@@ -359,7 +366,7 @@ async function exercise(shape: Shape, driver: Driver): Promise<void> {
     }
     if (shape.shaped) {
       assert((await qdiscKinds(veth)).includes("tbf"), `no tbf on the host veth ${veth}`);
-      const ifb = ifbDeviceName(a.name, a.cid);
+      const ifb = await ifbDeviceName(a.name, a.cid);
       assert(names.includes(ifb), `the result does not list the ifb device ${ifb}`);
       assert((await qdiscKinds(ifb)).includes("tbf"), `no tbf on the ifb device ${ifb}`);
       assert((await qdiscKinds(veth)).includes("ingress"), "no ingress qdisc to redirect");

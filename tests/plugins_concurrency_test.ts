@@ -96,7 +96,8 @@ Deno.test({
       assertEquals(leases.sort(), addresses.map((a) => a.split("/")[0]!).sort());
       const nat = (await sh("iptables", "-w", "-t", "nat", "-S")).split("\n");
       for (const cid of cids) {
-        assert(nat.includes(`-N ${ipMasqChainName(net, cid)}`), `no masquerade chain for ${cid}`);
+        const chain = await ipMasqChainName(net, cid);
+        assert(nat.includes(`-N ${chain}`), `no masquerade chain for ${cid}`);
       }
 
       const dels = await settled(
@@ -118,14 +119,15 @@ Deno.test({
         .filter((n) => n !== "lock" && !n.startsWith("last_reserved_ip."));
       assertEquals(left, []);
       const natAfter = await sh("iptables", "-w", "-t", "nat", "-S");
-      for (const cid of cids) assert(!natAfter.includes(ipMasqChainName(net, cid)), cid);
+      for (const cid of cids) assert(!natAfter.includes(await ipMasqChainName(net, cid)), cid);
       assertEquals((await run("ip", ["link", "show", br])).code, 0);
     } finally {
       await Promise.all(namespaces.map((ns) => dropNetns(ns)));
       await dropLinks(br);
       for (const cid of cids) {
-        if ((await sh("iptables", "-w", "-t", "nat", "-S")).includes(ipMasqChainName(net, cid))) {
-          await dropNatChain(ipMasqChainName(net, cid));
+        const chain = await ipMasqChainName(net, cid);
+        if ((await sh("iptables", "-w", "-t", "nat", "-S")).includes(chain)) {
+          await dropNatChain(chain);
         }
       }
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});

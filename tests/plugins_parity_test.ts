@@ -84,6 +84,7 @@ async function kernelState(s: Side, net: string, cid: string) {
   const eth0 = await ipLink("eth0", s.ns.name);
   const ports = JSON.parse(await sh("ip", "-j", "-d", "link", "show", "master", s.br)) as any[];
   const br = await ipLink(s.br);
+  const chain = await ipMasqChainName(net, cid);
   return {
     bridge: { addrs: await ipAddrs(s.br), mtu: br?.mtu, up: br?.operstate },
     eth0: eth0 && {
@@ -97,9 +98,8 @@ async function kernelState(s: Side, net: string, cid: string) {
       mtu: p.mtu,
       hairpin: p.linkinfo?.info_slave_data?.hairpin,
     })),
-    nat: (await natRules(ipMasqChainName(net, cid))).map((l) =>
-      l.replaceAll(ipMasqChainName(net, cid), "<chain>").replaceAll(cid, "<cid>")
-    ).sort(),
+    nat: (await natRules(chain)).map((l) => l.replaceAll(chain, "<chain>").replaceAll(cid, "<cid>"))
+      .sort(),
   };
 }
 
@@ -189,13 +189,13 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
             assertEquals(await ipLink("eth0", s.ns.name), undefined);
             assertEquals(JSON.parse(await sh("ip", "-j", "link", "show", "master", s.br)), []);
           }
-          assertEquals(await natRules(ipMasqChainName(net, cid)), []);
-          assertEquals(await natRules(ipMasqChainName(net, refCid)), []);
+          assertEquals(await natRules(await ipMasqChainName(net, cid)), []);
+          assertEquals(await natRules(await ipMasqChainName(net, refCid)), []);
         } finally {
           await dropSide(ours);
           await dropSide(theirs);
-          await dropNatChain(ipMasqChainName(net, cid));
-          await dropNatChain(ipMasqChainName(net, refCid));
+          await dropNatChain(await ipMasqChainName(net, cid));
+          await dropNatChain(await ipMasqChainName(net, refCid));
         }
       },
     });
@@ -365,7 +365,7 @@ for (const [title, extra, field] of BAD) {
           ["lo"],
         );
         assertEquals([...Deno.readDirSync(s.dataDir)], []);
-        assertEquals(await natRules(ipMasqChainName(net, cid)), []);
+        assertEquals(await natRules(await ipMasqChainName(net, cid)), []);
       } finally {
         await dropSide(s);
       }

@@ -121,11 +121,12 @@ async function bridgeState(s: Side, net: string, cid: string): Promise<Record<st
       hairpin: p.linkinfo?.info_slave_data?.hairpin,
       operstate: p.operstate,
     })),
-    nat: (await natRules(ipMasqChainName(net, cid))).sort(),
-    nftMasq: (await nftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(net)))
-      .map((r) => r.comment),
+    nat: (await natRules(await ipMasqChainName(net, cid))).sort(),
+    nftMasq:
+      (await nftRules("inet", "cni_plugins_masquerade", "masq_checks", await nftNetworkHash(net)))
+        .map((r) => r.comment),
     nftSpoof: (await nftRules("bridge", "nat", "PREROUTING", `macspoofchk-${cid}-eth0`)).length,
-    nat6: (await natRules(ipMasqChainName(net, cid), true)).sort(),
+    nat6: (await natRules(await ipMasqChainName(net, cid), true)).sort(),
     leases: await leaseFiles(s.dataDir),
   };
 }
@@ -222,7 +223,7 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
             () => bridgeState(s, net, cid),
           );
           traces.push(norm(trace, s));
-          await dropNatChain(ipMasqChainName(net, cid));
+          await dropNatChain(await ipMasqChainName(net, cid));
         }
         const [a, b] = traces as Trace[];
         // Real outcomes, not just equality: the ADD worked and DEL emptied the namespace.
@@ -243,8 +244,13 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
         assertEquals(b, a);
       } finally {
         for (const s of sides) await dropSide(s);
-        await dropNatChain(ipMasqChainName(net, cid));
-        await dropNftRules("inet", "cni_plugins_masquerade", "masq_checks", nftNetworkHash(net));
+        await dropNatChain(await ipMasqChainName(net, cid));
+        await dropNftRules(
+          "inet",
+          "cni_plugins_masquerade",
+          "masq_checks",
+          await nftNetworkHash(net),
+        );
         await dropNftRules("bridge", "nat", "PREROUTING", `macspoofchk-${cid}-`);
       }
     },

@@ -85,7 +85,8 @@ if (!IN_WORLD) {
   Deno.test("portmap ADD/DEL: the reference, ours in-process and ours exec'd leave the same nat tables and print prevResult", async () => {
     const n = net();
     const c = await makeContainer(n.name, n.br, ["10.231.1.0/24", "fd00:231::/64"]);
-    recordNames(dnChainName(n.name, c.cid));
+    const dn = await dnChainName(n.name, c.cid);
+    recordNames(dn);
     try {
       // Conditions too: the entry rules carry them as the reference writes them.
       const conf = portmapConf(c, { conditionsV4: ["!", "-d", "10.231.99.0/24"] });
@@ -112,7 +113,7 @@ if (!IN_WORLD) {
           assertEquals(del.code, 0, `${mode} DEL: ${del.stdout}`);
           const afterDel = await natState();
           const naming = [...afterDel.v4, ...afterDel.v6].filter((l) =>
-            l.includes(dnChainName(n.name, c.cid)) || l.includes(c.cid)
+            l.includes(dn) || l.includes(c.cid)
           );
           assertEquals(naming, [], `${mode}: DEL left rules naming the container`);
           seen[mode] = {
@@ -139,7 +140,7 @@ if (!IN_WORLD) {
         }
         const go = seen.go as { result: unknown; afterAdd: { v4: string[] }; afterDel: unknown };
         assertEquals(go.result, normResult(JSON.stringify(c.result)));
-        assert(go.afterAdd.v4.some((l) => l.includes(dnChainName(n.name, c.cid))));
+        assert(go.afterAdd.v4.some((l) => l.includes(dn)));
         assertEquals(seen.inproc, seen.go, `in-process differs from the reference (${start})`);
         assertEquals(seen.exec, seen.go, `exec'd differs from the reference (${start})`);
       }
@@ -269,7 +270,7 @@ if (!IN_WORLD) {
   Deno.test("portmap CHECK: passes on an IPv4-only container (1.1.1 looks in ip6tables and fails) and names a missing rule", async () => {
     const n = net();
     const c = await makeContainer(n.name, n.br, ["10.231.2.0/24"]);
-    const dn = dnChainName(n.name, c.cid);
+    const dn = await dnChainName(n.name, c.cid);
     recordNames(dn);
     try {
       await resetFirewall();
@@ -313,12 +314,11 @@ if (!IN_WORLD) {
     const n = net();
     const a = await makeContainer(n.name, n.br, ["10.231.5.0/24", "fd00:235::/64"]);
     const b = await makeContainer(n.name, n.br, ["10.231.5.0/24", "fd00:235::/64"]);
-    recordNames(dnChainName(n.name, a.cid), dnChainName(n.name, b.cid));
+    recordNames(await dnChainName(n.name, a.cid), await dnChainName(n.name, b.cid));
     const naming = async (c: Container) => {
       const s = await natState();
-      return [...s.v4, ...s.v6].filter((l) =>
-        l.includes(dnChainName(n.name, c.cid)) || l.includes(c.cid)
-      );
+      const dn = await dnChainName(n.name, c.cid);
+      return [...s.v4, ...s.v6].filter((l) => l.includes(dn) || l.includes(c.cid));
     };
     try {
       await resetFirewall();
@@ -402,7 +402,8 @@ if (!IN_WORLD) {
   Deno.test("portmap failed ADD: what it made is rolled back (the other family, the rules when route_localnet fails)", async () => {
     const n = net();
     const c = await makeContainer(n.name, n.br, ["10.231.7.0/24", "fd00:237::/64"]);
-    recordNames(dnChainName(n.name, c.cid));
+    const dn = await dnChainName(n.name, c.cid);
+    recordNames(dn);
     try {
       await resetFirewall();
       const conf = portmapConf(c, { conditionsV6: ["-m", "nosuchmatch"] });
@@ -413,7 +414,7 @@ if (!IN_WORLD) {
         assertEquals(err.code, 999);
         assertStringIncludes(err.msg, "unable to setup DNAT: ");
         const s = await natState();
-        assertEquals([...s.v4, ...s.v6].filter((l) => l.includes(dnChainName(n.name, c.cid))), []);
+        assertEquals([...s.v4, ...s.v6].filter((l) => l.includes(dn)), []);
       }
       // route_localnet cannot be written (a read-only file over it in the world's private mount
       // namespace): the same error as the reference (1.1.1 writes it before its DNAT rules;
@@ -425,8 +426,7 @@ if (!IN_WORLD) {
       await sh("mount", "--bind", stand, knob);
       try {
         await sh("mount", "-o", "remount,bind,ro", knob);
-        const naming = async () =>
-          (await natState()).v4.filter((l) => l.includes(dnChainName(n.name, c.cid)));
+        const naming = async () => (await natState()).v4.filter((l) => l.includes(dn));
         const ref = await callPlugin("go", "portmap", "ADD", one, env(c));
         assertStringIncludes(JSON.parse(ref.stdout).msg, "unable to enable route_localnet");
         assertEquals((await callPlugin("go", "portmap", "DEL", one, env(c))).code, 0);

@@ -34,7 +34,7 @@ import {
   openNetlink,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
-import { ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
+import { type BandwidthConf, ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 import {
   addEgressLimit,
   addIngressLimit,
@@ -102,8 +102,7 @@ function openHost(): NetlinkSocket {
   }
 }
 
-function addSync(args: CmdArgs): Result {
-  const conf = loadBandwidthConf(args.config);
+function addSync(args: CmdArgs, conf: BandwidthConf, ifbName: string): Result {
   const prev = prevResultOf(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "must be called as chained plugin");
   const bw = conf.bandwidth;
@@ -128,7 +127,6 @@ function addSync(args: CmdArgs): Result {
     }
     if (bw.egressRate > 0 && bw.egressBurst > 0) {
       const params = tbfParams(bw.egressRate, bw.egressBurst, kernelPsched());
-      const ifbName = ifbDeviceName(conf.name, args.containerId);
       result.interfaces!.push(addEgressLimit(host, hostVeth, { ifbName, params }, undo));
     }
     done = true;
@@ -146,8 +144,7 @@ function addSync(args: CmdArgs): Result {
   }
 }
 
-function checkSync(args: CmdArgs): void {
-  const conf = loadBandwidthConf(args.config);
+function checkSync(args: CmdArgs, conf: BandwidthConf, ifbName: string): void {
   const prev = prevResultOf(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "must be called as a chained plugin");
   using containerNs = openContainerNs(args.netns);
@@ -163,10 +160,9 @@ function checkSync(args: CmdArgs): void {
   }
   if (bw.egressRate > 0 && bw.egressBurst > 0) {
     const params = tbfParams(bw.egressRate, bw.egressBurst, kernelPsched());
-    const name = ifbDeviceName(conf.name, args.containerId);
     let ifb;
     try {
-      ifb = linkFind(host, { name });
+      ifb = linkFind(host, { name: ifbName });
     } catch (err) {
       throw stepError("get ifb device", err);
     }
@@ -177,7 +173,7 @@ function checkSync(args: CmdArgs): void {
 }
 
 async function delIfb(network: string, containerId: string): Promise<void> {
-  const name = ifbDeviceName(network, containerId);
+  const name = await ifbDeviceName(network, containerId);
   using host = openHost();
   let link;
   try {
@@ -213,13 +209,23 @@ function toCniError(err: unknown): CniError {
   return new CniError(ErrorCode.Internal, textOf(err), { cause: err });
 }
 
-/** Runs synchronous work as a plugin verb (all of it on this thread, no await). */
-function verb<R>(fn: (args: CmdArgs) => R): (args: CmdArgs) => Promise<R> {
-  return (args) => {
+/**
+ * Runs synchronous work as a plugin verb (all of it on this thread, no await), given the
+ * loaded config and, when there is an egress limit, the ifb device name (hashed first, the
+ * only await).
+ */
+function verb<R>(
+  fn: (args: CmdArgs, conf: BandwidthConf, ifbName: string) => R,
+): (args: CmdArgs) => Promise<R> {
+  return async (args) => {
     try {
-      return Promise.resolve(fn(args));
+      const conf = loadBandwidthConf(args.config);
+      const bw = conf.bandwidth;
+      const egress = bw !== undefined && bw.egressRate > 0 && bw.egressBurst > 0;
+      const ifbName = egress ? await ifbDeviceName(conf.name, args.containerId) : "";
+      return fn(args, conf, ifbName);
     } catch (err) {
-      return Promise.reject(toCniError(err));
+      throw toCniError(err);
     }
   };
 }

@@ -16,7 +16,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { sha512Hex } from "../../cni/_sha512.ts";
+import { hashWithPrefix } from "../../cni/sha512.ts";
 import type { NetConf } from "../../cni/types.ts";
 
 /** The limits of one attachment (0: no limit). */
@@ -154,13 +154,13 @@ export const IFB_PREFIX = "bwp";
  * @example The reference's own example
  * ```ts
  * import { ifbDeviceName } from "./config.ts";
- * console.log(ifbDeviceName("rnnet", "rnc1")); // bwpcb4af05a74fc
+ * console.log(await ifbDeviceName("rnnet", "rnc1")); // bwpcb4af05a74fc
  * ```
  *
  * @param network The network name.
  * @param containerId The container ID.
  * @returns The device name.
  */
-export function ifbDeviceName(network: string, containerId: string): string {
-  return (IFB_PREFIX + sha512Hex(network + containerId)).slice(0, 15);
+export function ifbDeviceName(network: string, containerId: string): Promise<string> {
+  return hashWithPrefix(15, IFB_PREFIX, network + containerId);
 }

@@ -92,9 +92,9 @@ Deno.test("isZero() is true only when all four limits are 0", () => {
   assertEquals(isZero({ ...ZERO, egressBurst: 1 }), false);
 });
 
-Deno.test("ifbDeviceName() is bwp + 12 hex of SHA-512(network + container ID), as the reference", () => {
+Deno.test("ifbDeviceName() is bwp + 12 hex of SHA-512(network + container ID), as the reference", async () => {
   // Observed from the reference 1.1.1 binary (plugins-more.md §4.2).
-  assertEquals(ifbDeviceName("rnnet", "rnc1"), "bwpcb4af05a74fc");
-  assertEquals(ifbDeviceName("rnnet", "rnc2").length, 15);
-  assertEquals(ifbDeviceName("rn", "netrnc1"), ifbDeviceName("rnnet", "rnc1"));
+  assertEquals(await ifbDeviceName("rnnet", "rnc1"), "bwpcb4af05a74fc");
+  assertEquals((await ifbDeviceName("rnnet", "rnc2")).length, 15);
+  assertEquals(await ifbDeviceName("rn", "netrnc1"), await ifbDeviceName("rnnet", "rnc1"));
 });

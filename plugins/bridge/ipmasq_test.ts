@@ -1,63 +1,12 @@
 import { assertEquals, assertRejects } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
 import type { ToolRunner } from "../../firewall/exec.ts";
-import { parseCidr } from "./ipaddr.ts";
-import { parseNatListing } from "../../firewall/iptables.ts";
-import {
-  ipMasqChainName,
-  ipMasqComment,
-  iptablesSetupLines,
-  iptablesTeardownLines,
-  nftInstanceComment,
-  nftInstanceHash,
-  nftMasqSetupScript,
-  nftNetworkHash,
-  setupIPMasq,
-} from "./ipmasq.ts";
+import { parseCidr } from "../../ip/mod.ts";
+import { gcIPMasq, setupIPMasq, teardownIPMasq } from "./ipmasq.ts";
+import { ipMasqChainName, ipMasqComment, iptablesSetupLines } from "./ipmasq_iptables.ts";
+import { iptablesUsable } from "../../firewall/support.ts";
 
 const IDS = { network: "mynet", ifName: "eth0", containerId: "abc123" };
-
-Deno.test("ipMasqChainName() matches the reference test vector", () => {
-  assertEquals(ipMasqChainName("mynet", "abc123"), "CNI-70a29d9dc18bc4d652ea5d59");
-  assertEquals(ipMasqChainName("mynet", "abc123").length, 28);
-});
-
-Deno.test("ipMasqComment() quotes like Go %q", () => {
-  assertEquals(ipMasqComment("mynet", "abc123"), 'name: "mynet" id: "abc123"');
-});
-
-Deno.test("nftInstanceComment() matches the reference test vector", () => {
-  assertEquals(nftNetworkHash("mynet"), "d23676b4f2d9fe04");
-  assertEquals(nftInstanceHash("mynet", "eth0", "abc123"), "d23676b4f2d9fe04-ebce0e3dd4dafae3");
-  assertEquals(
-    nftInstanceComment("mynet", "eth0", "abc123"),
-    "d23676b4f2d9fe04-ebce0e3dd4dafae3, net: mynet, if: eth0, id: abc123",
-  );
-});
-
-Deno.test("nftInstanceComment() strips quotes and cuts to 128 characters", () => {
-  const c = nftInstanceComment('my"net', "eth0", "x".repeat(200));
-  assertEquals(c.length, 128);
-  assertEquals(c.includes('"'), false);
-});
-
-Deno.test("nftMasqSetupScript() is the knftables transaction of the reference", () => {
-  const script = nftMasqSetupScript(["10.22.0.5/16", "fd00::5/64"], "C", [7]);
-  assertEquals(script.split("\n"), [
-    'add table inet cni_plugins_masquerade { comment "Masquerading for plugins from github.com/containernetworking/plugins" ; }',
-    'add chain inet cni_plugins_masquerade masq_checks { comment "Masquerade traffic from certain IPs to any (non-multicast) IP outside their subnet" ; }',
-    "add chain inet cni_plugins_masquerade postrouting { type nat hook postrouting priority srcnat ; }",
-    "flush chain inet cni_plugins_masquerade postrouting",
-    "add rule inet cni_plugins_masquerade postrouting ip daddr == 224.0.0.0/4  return",
-    "add rule inet cni_plugins_masquerade postrouting ip6 daddr == ff00::/8  return",
-    "add rule inet cni_plugins_masquerade postrouting goto masq_checks",
-    "delete rule inet cni_plugins_masquerade masq_checks handle 7",
-    'add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.22.0.5 ip daddr != 10.22.0.0/16 masquerade comment "C"',
-    'add rule inet cni_plugins_masquerade masq_checks ip6 saddr == fd00::5 ip6 daddr != fd00::/64 masquerade comment "C"',
-    "",
-  ]);
-});
-
 const CHAIN = "CNI-70a29d9dc18bc4d652ea5d59";
 const COMMENT = 'name: "mynet" id: "abc123"';
 const Q = '"name: \\"mynet\\" id: \\"abc123\\""';
@@ -65,64 +14,6 @@ const V4 = {
   multicast: "224.0.0.0/4",
   cidrs: [parseCidr("10.1.0.2/16")!, parseCidr("10.2.0.3/24")!],
 };
-
-Deno.test("iptablesSetupLines() without a snapshot is the reference's whole ADD, in its order", () => {
-  assertEquals(iptablesSetupLines(undefined, CHAIN, COMMENT, V4), [
-    `-N ${CHAIN}`,
-    `-A ${CHAIN} -d 10.1.0.0/16 -m comment --comment ${Q} -j ACCEPT`,
-    `-A ${CHAIN} ! -d 224.0.0.0/4 -m comment --comment ${Q} -j MASQUERADE`,
-    `-A POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}`,
-    `-A ${CHAIN} -d 10.2.0.0/24 -m comment --comment ${Q} -j ACCEPT`,
-    `-A POSTROUTING -s 10.2.0.3/32 -m comment --comment ${Q} -j ${CHAIN}`,
-  ]);
-});
-
-Deno.test("iptablesSetupLines() adds only what the table lacks", () => {
-  const snap = parseNatListing(`-N ${CHAIN}
--A POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}
--A ${CHAIN} -d 10.1.0.0/16 -m comment --comment ${Q} -j ACCEPT
--A ${CHAIN} ! -d 224.0.0.0/4 -m comment --comment ${Q} -j MASQUERADE
-`);
-  assertEquals(
-    iptablesSetupLines(snap, CHAIN, COMMENT, { ...V4, cidrs: V4.cidrs.slice(0, 1) }),
-    [],
-  );
-  assertEquals(iptablesSetupLines(snap, CHAIN, COMMENT, V4), [
-    `-A ${CHAIN} -d 10.2.0.0/24 -m comment --comment ${Q} -j ACCEPT`,
-    `-A POSTROUTING -s 10.2.0.3/32 -m comment --comment ${Q} -j ${CHAIN}`,
-  ]);
-});
-
-Deno.test("iptablesTeardownLines() deletes what exists, old jump form included", () => {
-  assertEquals(iptablesTeardownLines(undefined, CHAIN, COMMENT, V4.cidrs), [
-    `-D POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}`,
-    `-D POSTROUTING -s 10.2.0.3/32 -m comment --comment ${Q} -j ${CHAIN}`,
-    `-F ${CHAIN}`,
-    `-X ${CHAIN}`,
-  ]);
-  const snap = parseNatListing(`-N ${CHAIN}
--A POSTROUTING -s 10.1.0.0/16 -m comment --comment ${Q} -j ${CHAIN}
--A POSTROUTING -s 10.2.0.3/32 -m comment --comment ${Q} -j ${CHAIN}
--A ${CHAIN} -d 10.1.0.0/16 -m comment --comment ${Q} -j ACCEPT
-`);
-  assertEquals(iptablesTeardownLines(snap, CHAIN, COMMENT, V4.cidrs), [
-    `-D POSTROUTING -s 10.1.0.0/16 -m comment --comment ${Q} -j ${CHAIN}`,
-    `-D POSTROUTING -s 10.2.0.3/32 -m comment --comment ${Q} -j ${CHAIN}`,
-    `-F ${CHAIN}`,
-    `-X ${CHAIN}`,
-  ]);
-  assertEquals(iptablesTeardownLines(parseNatListing(""), CHAIN, COMMENT, V4.cidrs), []);
-});
-
-Deno.test("iptablesTeardownLines() keeps a chain another interface still jumps to", () => {
-  const snap = parseNatListing(`-N ${CHAIN}
--A POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}
--A POSTROUTING -s 10.9.0.2/32 -m comment --comment ${Q} -j ${CHAIN}
-`);
-  assertEquals(iptablesTeardownLines(snap, CHAIN, COMMENT, V4.cidrs.slice(0, 1)), [
-    `-D POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}`,
-  ]);
-});
 
 /** A fake runner over a listing; `restoreCodes` are the exit codes of successive restores. */
 function fakeRunner(listing: string, restoreCodes: number[]) {
@@ -170,4 +61,76 @@ Deno.test("setupIPMasq() iptables: re-reads and retries once, then names the com
   const g = fakeRunner("", [1, 1, 0]);
   await setupIPMasq("iptables", ["10.1.0.2/16"], IDS, { run: g.run });
   assertEquals(g.calls.length, 5);
+});
+
+Deno.test("teardownIPMasq(): one restore per family and one nft listing for the usual state", async () => {
+  const f = fakeRunner('{"nftables":[]}', [0, 0]);
+  await teardownIPMasq(["10.1.0.2/16", "fd00::2/64"], IDS, { run: f.run });
+  assertEquals(f.calls.sort(), [
+    "ip6tables-restore -w --noflush",
+    "iptables-restore -w --noflush",
+    "nft -j list chain inet cni_plugins_masquerade masq_checks",
+  ]);
+});
+
+Deno.test("teardownIPMasq() without addresses reads both families and removes by owner", async () => {
+  const listing = `-N ${CHAIN}
+-A POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}
+`;
+  const scripts: string[] = [];
+  const f = fakeRunner(listing, [0, 0]);
+  const run: ToolRunner = (cmd, args, options) => {
+    if (cmd.endsWith("-restore")) scripts.push(`${cmd}<<${options?.stdin}`);
+    return cmd === "nft"
+      ? Promise.resolve({ code: 0, stdout: '{"nftables":[]}', stderr: "" })
+      : f.run(cmd, args, options);
+  };
+  await teardownIPMasq([], IDS, { run });
+  assertEquals(f.calls.filter((c) => !c.includes("restore")).sort(), [
+    "ip6tables -w -t nat -S",
+    "iptables -w -t nat -S",
+  ]);
+  assertEquals(scripts.sort(), [
+    `ip6tables-restore<<*nat\n-D POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}\n-F ${CHAIN}\n-X ${CHAIN}\nCOMMIT\n`,
+    `iptables-restore<<*nat\n-D POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}\n-F ${CHAIN}\n-X ${CHAIN}\nCOMMIT\n`,
+  ]);
+});
+
+Deno.test("setupIPMasq() nftables: the listing, then one transaction", async () => {
+  const f = fakeRunner('{"nftables":[]}', []);
+  await setupIPMasq("nftables", ["10.1.0.2/16"], IDS, { run: f.run });
+  assertEquals(f.calls, [
+    "nft -j list chain inet cni_plugins_masquerade masq_checks",
+    "nft -f -",
+  ]);
+});
+
+Deno.test("ipMasqComment() is the comment the iptables rules carry", () => {
+  assertEquals(ipMasqComment(IDS.network, IDS.containerId), COMMENT);
+});
+
+Deno.test("gcIPMasq(): per usable backend, one read and one restore of the stale rules", async () => {
+  const gone = 'name: "mynet" id: "gone"';
+  const chain = await ipMasqChainName("mynet", "gone");
+  const listing = `-N ${chain}
+-A POSTROUTING -s 10.1.0.3/32 -m comment --comment "name: \\"mynet\\" id: \\"gone\\"" -j ${chain}
+-A POSTROUTING -s 10.1.0.2/32 -m comment --comment ${Q} -j ${CHAIN}
+`;
+  const f = fakeRunner(listing, [0, 0]);
+  const run: ToolRunner = (cmd, args, options) =>
+    cmd === "nft"
+      ? Promise.resolve({ code: 0, stdout: '{"nftables":[]}', stderr: "" })
+      : f.run(cmd, args, options);
+  await gcIPMasq("mynet", [{ containerID: "abc123", ifname: "eth0" }], { run });
+  // The backends a GC looks at are the ones usable on this host (the reference's probes).
+  const want = (await iptablesUsable())
+    ? [
+      "iptables -w -t nat -S",
+      "iptables-restore -w --noflush",
+      "ip6tables -w -t nat -S",
+      "ip6tables-restore -w --noflush",
+    ]
+    : [];
+  assertEquals(f.calls, want);
+  assertEquals(ipMasqComment("mynet", "gone"), gone);
 });

@@ -5,14 +5,15 @@
  * `cni-br-iface-<id>-<if>` and `...-mac` that drop frames from the host port whose source MAC
  * is not the container's. Every rule carries the comment `macspoofchk-<id>-<if>`.
  *
- * Process cost: set-up is one `nft -j -f -` (the reference's two transactions, declare and
+ * The nft runs go through `firewall/nft.ts`. Process cost: set-up is one `nft -j -f -` (the reference's two transactions, declare and
  * fill, sent as one batch: the same end state, atomically); teardown is one `nft -j list
  * chain` of PREROUTING plus one transaction deleting the jump and both chains.
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { runTool, ToolError, type ToolRunner } from "../../firewall/exec.ts";
+import { isNftMissing, nftApplyJson, nftListRules, type NftRule } from "../../firewall/nft.ts";
 
 const TABLE = "nat";
 const FAMILY = "bridge";
@@ -109,16 +110,15 @@ export function spoofCheckSetupTransaction(ids: SpoofCheckIds): { nftables: unkn
   };
 }
 
-const NFT_JSON = ["-j", "-f", "-"];
-
-/** Runs one `nft -j -f -` batch; `undefined` on success, else the failure. */
-async function applyJson(doc: unknown, run: ToolRunner): Promise<ToolError | undefined> {
-  const out = await run("nft", NFT_JSON, { stdin: JSON.stringify(doc) });
-  return out.code === 0 ? undefined : new ToolError(["nft", ...NFT_JSON], out.code, out.stderr);
-}
-
-function isNoEntry(err: ToolError): boolean {
-  return /No such file or directory/i.test(err.stderr);
+/** Applies one batch; `undefined` on success, else the failure. */
+async function tryApply(commands: unknown[], run: ToolRunner): Promise<ToolError | undefined> {
+  try {
+    await nftApplyJson(commands, { run });
+    return undefined;
+  } catch (err) {
+    if (err instanceof ToolError) return err;
+    throw err;
+  }
 }
 
 /**
@@ -133,9 +133,10 @@ export async function setupSpoofCheck(
   ids: SpoofCheckIds,
   options: { run?: ToolRunner } = {},
 ): Promise<void> {
-  const err = await applyJson(spoofCheckSetupTransaction(ids), options.run ?? runTool);
+  const batch = spoofCheckSetupTransaction(ids).nftables;
+  const err = await tryApply(batch, options.run ?? runTool);
   if (err) {
-    throw new CniError(ErrorCode.Internal, `failed to setup spoof-check: ${err.message}`, {
+    throw new CniError(ErrorCode.Internal, `failed to setup spoof-check: ${errorText(err)}`, {
       cause: err,
     });
   }
@@ -161,34 +162,30 @@ export async function teardownSpoofCheck(
   const run = options.run ?? runTool;
   const n = spoofCheckNames(containerId, ifName);
   const errors: string[] = [];
-  const listArgs = ["-j", "list", "chain", FAMILY, TABLE, BASE_CHAIN];
-  const list = await run("nft", listArgs);
-  let handles: number[] = [];
-  if (list.code === 0) {
-    const parsed = JSON.parse(list.stdout) as {
-      nftables?: { rule?: { chain?: string; handle: number; comment?: string } }[];
-    };
-    handles = (parsed.nftables ?? []).flatMap((e) =>
-      e.rule && e.rule.chain === BASE_CHAIN && e.rule.comment === n.comment ? [e.rule.handle] : []
-    );
-  } else if (!/No such file or directory/i.test(list.stderr)) {
-    errors.push(new ToolError(["nft", ...listArgs], list.code, list.stderr).message);
+  let jumps: NftRule[] = [];
+  try {
+    jumps = (await nftListRules(FAMILY, TABLE, { chain: BASE_CHAIN, run }))
+      .filter((r) => r.chain === BASE_CHAIN && r.comment === n.comment);
+  } catch (err) {
+    errors.push(errorText(err));
   }
-  const deleteRules = handles.map((handle) => ({
+  const deleteRules = jumps.map(({ handle }) => ({
     delete: { rule: { family: FAMILY, table: TABLE, chain: BASE_CHAIN, handle } },
   }));
   const deleteChains = [n.ifaceChain, n.macChain].map((name) => ({
     delete: { chain: chain(name) },
   }));
-  if (await applyJson({ nftables: [...deleteRules, ...deleteChains] }, run)) {
+  if (await tryApply([...deleteRules, ...deleteChains], run)) {
     // Refused as a whole (a piece is absent, or nft failed): the pieces one by one.
     if (deleteRules.length > 0) {
-      const err = await applyJson({ nftables: deleteRules }, run);
+      const err = await tryApply(deleteRules, run);
       if (err) errors.push(`failed to delete iface match rule: ${err.message}`);
     }
     for (const del of deleteChains) {
-      const err = await applyJson({ nftables: [del] }, run);
-      if (err && !isNoEntry(err)) errors.push(`failed to delete regular chains: ${err.message}`);
+      const err = await tryApply([del], run);
+      if (err && !isNftMissing(err.stderr)) {
+        errors.push(`failed to delete regular chains: ${err.message}`);
+      }
     }
   }
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));

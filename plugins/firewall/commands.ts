@@ -23,7 +23,7 @@ import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
-import { defaultBackend, iptablesUsable } from "../../firewall/support.ts";
+import { iptablesUsable, withBackend } from "../../firewall/support.ts";
 import {
   bridgeOf,
   DEFAULT_ADMIN_CHAIN,
@@ -115,20 +115,6 @@ function warnIfFirewalld(conf: FirewallConf): void {
         `"${conf.firewalldZone}" zone`,
     );
     return;
-  }
-}
-
-/** Runs the backend's work; automatic means iptables unless only nftables works here. */
-async function withBackend<T>(
-  configured: Backend | undefined,
-  work: (backend: Backend) => Promise<T>,
-): Promise<T> {
-  if (configured !== undefined) return await work(configured);
-  try {
-    return await work("iptables");
-  } catch (err) {
-    if ((await defaultBackend()) === "iptables") throw err;
-    return await work("nftables");
   }
 }
 

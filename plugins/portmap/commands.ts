@@ -27,7 +27,7 @@ import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
-import { defaultBackend, iptablesUsable } from "../../firewall/support.ts";
+import { iptablesUsable, withBackend } from "../../firewall/support.ts";
 import {
   type ContainerIps,
   containerIps,
@@ -85,10 +85,17 @@ async function addIptables(
   containerId: string,
 ): Promise<void> {
   const ids = { network: conf.name, containerId };
-  const jobs = familiesOf(ips).map(([family, c]) => {
-    const rules = portmapRules(conf, c, ids);
-    return { family, rules, done: converge(rules.cmd, "nat", (s) => setupLines(s, rules)) };
-  });
+  const planned = await Promise.all(
+    familiesOf(ips).map(async ([family, c]) => ({
+      family,
+      rules: await portmapRules(conf, c, ids),
+    })),
+  );
+  const jobs = planned.map(({ family, rules }) => ({
+    family,
+    rules,
+    done: converge(rules.cmd, "nat", (s) => setupLines(s, rules)),
+  }));
   const settled = await Promise.allSettled(jobs.map((j) => j.done));
   const failed = settled.find((r) => r.status === "rejected");
   if (!failed) return;
@@ -112,23 +119,6 @@ async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string)
   } catch (err) {
     const detail = err instanceof ToolError ? err.stderr.trim() : messageOf(err);
     throw internal(`unable to set up nftables rules for port mappings: ${detail}`, err);
-  }
-}
-
-/**
- * Runs `iptables` work; with no backend configured and iptables failing, falls back to
- * nftables when that is what the reference would have picked (iptables unusable).
- */
-async function withBackend<T>(
-  configured: PortmapBackend | undefined,
-  work: (backend: PortmapBackend) => Promise<T>,
-): Promise<T> {
-  if (configured !== undefined) return await work(configured);
-  try {
-    return await work("iptables");
-  } catch (err) {
-    if ((await defaultBackend()) === "iptables") throw err;
-    return await work("nftables");
   }
 }
 
@@ -216,13 +206,13 @@ function delConf(args: CmdArgs): PortmapConf {
 
 async function delIptables(conf: PortmapConf, scope: DelScope, containerId: string) {
   const chains = {
-    dnChain: dnChainName(conf.name, containerId),
-    snChain: snChainName(conf.name, containerId),
+    dnChain: await dnChainName(conf.name, containerId),
+    snChain: await snChainName(conf.name, containerId),
   };
   const ids = { network: conf.name, containerId };
   const optimistic = scope.known && conf.mappings.length > 0;
   const settled = await Promise.allSettled(scope.families.map(async ([family]) => {
-    const entries = entryRules(conf, family, ids);
+    const entries = await entryRules(conf, family, ids);
     try {
       await converge(cmdOf(family), "nat", (s) => teardownLines(s, chains, entries), {
         optimistic,
@@ -288,7 +278,7 @@ async function checkIptables(conf: PortmapConf, ips: ContainerIps, containerId: 
   const ids = { network: conf.name, containerId };
   await Promise.all(
     familiesOf(ips).map(async ([family, c]) => {
-      const rules = portmapRules(conf, c, ids);
+      const rules = await portmapRules(conf, c, ids);
       let missing;
       try {
         missing = await findMissingRule(rules.cmd, "nat", checkRules(rules));

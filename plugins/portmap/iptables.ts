@@ -17,7 +17,6 @@
  *
  * @module
  */
-import { sha512Hex } from "../../cni/_sha512.ts";
 import {
   type ChainRule,
   restoreLine,
@@ -26,6 +25,7 @@ import {
   rulesTargeting,
   type TableSnapshot,
 } from "../../firewall/iptables.ts";
+import { ownerChainName } from "../../firewall/chain_name.ts";
 import { isStaleOwner, ownerComment, parseOwnerComment } from "../../firewall/owner.ts";
 import { formatCidr, networkOf, parseCidr } from "../../ip/mod.ts";
 import type { PortmapConf, PortMapping } from "./config.ts";
@@ -59,11 +59,11 @@ const MASQ_JUMP: RuleSpec = [
  * @example Reference test vector
  * ```ts
  * import { dnChainName } from "./iptables.ts";
- * dnChainName("rnnet", "rnc1"); // "CNI-DN-cb4af05a74fc644b48978"
+ * await dnChainName("rnnet", "rnc1"); // "CNI-DN-cb4af05a74fc644b48978"
  * ```
  */
-export function dnChainName(network: string, containerId: string): string {
-  return ("CNI-DN-" + sha512Hex(network + containerId)).slice(0, 28);
+export function dnChainName(network: string, containerId: string): Promise<string> {
+  return ownerChainName("DN-", { network, containerId });
 }
 
 /**
@@ -73,8 +73,8 @@ export function dnChainName(network: string, containerId: string): string {
  * @param containerId Container ID.
  * @returns `CNI-SN-` plus 21 hex digits.
  */
-export function snChainName(network: string, containerId: string): string {
-  return ("CNI-SN-" + sha512Hex(network + containerId)).slice(0, 28);
+export function snChainName(network: string, containerId: string): Promise<string> {
+  return ownerChainName("SN-", { network, containerId });
 }
 
 /**
@@ -134,13 +134,13 @@ function portsByProtocol(mappings: readonly PortMapping[]): [string, number[]][]
  * @param ids Network name and container ID.
  * @returns The rule specs, as `iptables -S` prints them (conditions aside).
  */
-export function entryRules(
+export async function entryRules(
   conf: Pick<PortmapConf, "mappings" | "conditionsV4" | "conditionsV6">,
   family: 4 | 6,
   ids: { network: string; containerId: string },
-): RuleSpec[] {
+): Promise<RuleSpec[]> {
   const comment = dnatComment(ids.network, ids.containerId);
-  const chain = dnChainName(ids.network, ids.containerId);
+  const chain = await dnChainName(ids.network, ids.containerId);
   const conditions = family === 4 ? conf.conditionsV4 : conf.conditionsV6;
   const out: RuleSpec[] = [];
   for (const [proto, ports] of portsByProtocol(conf.mappings)) {
@@ -173,15 +173,15 @@ export function entryRules(
  * @param ids Network name and container ID.
  * @returns Chains and rules.
  */
-export function portmapRules(
+export async function portmapRules(
   conf: PortmapConf,
   container: { ip: string; cidr: string },
   ids: { network: string; containerId: string },
-): PortmapRules {
+): Promise<PortmapRules> {
   const c = parseCidr(container.cidr)!;
   const family = c.ip.family;
   const bits = family === 4 ? 32 : 128;
-  const dnChain = dnChainName(ids.network, ids.containerId);
+  const dnChain = await dnChainName(ids.network, ids.containerId);
   const markChain = conf.externalSetMarkChain ?? SETMARK_CHAIN;
   const shared: ChainRule[] = [];
   const sharedChains: string[] = [];
@@ -227,11 +227,11 @@ export function portmapRules(
   return {
     cmd: family === 4 ? "iptables" : "ip6tables",
     dnChain,
-    snChain: snChainName(ids.network, ids.containerId),
+    snChain: await snChainName(ids.network, ids.containerId),
     shared,
     sharedChains,
     dnRules,
-    entries: entryRules(conf, family, ids),
+    entries: await entryRules(conf, family, ids),
   };
 }
 
@@ -330,11 +330,11 @@ export function teardownLines(
  * @param validIds Container IDs of the valid attachments.
  * @returns `iptables-restore` lines (empty when nothing is stale).
  */
-export function gcLines(
+export async function gcLines(
   snap: TableSnapshot,
   network: string,
   validIds: ReadonlySet<string>,
-): string[] {
+): Promise<string[]> {
   const stale = new Set<string>();
   for (const key of snap.rules.get(DNAT_CHAIN) ?? []) {
     const spec = key.split("\0");
@@ -342,12 +342,15 @@ export function gcLines(
     const owner = i >= 0 ? parseOwnerComment("dnat ", spec[i + 1]!) : undefined;
     if (isStaleOwner(owner, network, validIds)) stale.add(owner!.containerId);
   }
-  return [...stale].flatMap((cid) =>
-    teardownLines(snap, {
-      dnChain: dnChainName(network, cid),
-      snChain: snChainName(network, cid),
-    })
-  );
+  const lines: string[] = [];
+  for (const cid of stale) {
+    const chains = {
+      dnChain: await dnChainName(network, cid),
+      snChain: await snChainName(network, cid),
+    };
+    lines.push(...teardownLines(snap, chains));
+  }
+  return lines;
 }
 
 /**

@@ -50,7 +50,7 @@ function conf(extra: Record<string, unknown> = {}, mappings: unknown[] = MAPPING
 }
 
 /** Lines `-A <chain> <spec>` of every rule, as `iptables -S` would print them. */
-function asListing(rules: ReturnType<typeof portmapRules>): string[] {
+function asListing(rules: Awaited<ReturnType<typeof portmapRules>>): string[] {
   const q = (t: string) => (/[\s"]/.test(t) ? `"${t.replace(/["\\]/g, "\\$&")}"` : t);
   const line = (chain: string, spec: readonly string[]) => ["-A", chain, ...spec].map(q).join(" ");
   return [
@@ -60,22 +60,22 @@ function asListing(rules: ReturnType<typeof portmapRules>): string[] {
   ];
 }
 
-Deno.test("dnChainName() and markText() follow the reference", () => {
-  assertEquals(dnChainName("rnnet", "rnc1"), DN);
-  assertEquals(snChainName("rnnet", "rnc1"), "CNI-SN-cb4af05a74fc644b48978");
+Deno.test("dnChainName() and markText() follow the reference", async () => {
+  assertEquals(await dnChainName("rnnet", "rnc1"), DN);
+  assertEquals(await snChainName("rnnet", "rnc1"), "CNI-SN-cb4af05a74fc644b48978");
   assertEquals(markText(13), "0x2000/0x2000");
   assertEquals(markText(0), "0x1/0x1");
   assertEquals(markText(31), "0x80000000/0x80000000");
 });
 
-Deno.test("portmapRules() writes the rules exactly as iptables -S shows the reference's", () => {
-  const rules = portmapRules(conf(), { ip: "10.120.1.2", cidr: "10.120.1.2/24" }, IDS);
+Deno.test("portmapRules() writes the rules exactly as iptables -S shows the reference's", async () => {
+  const rules = await portmapRules(conf(), { ip: "10.120.1.2", cidr: "10.120.1.2/24" }, IDS);
   assertEquals(rules.cmd, "iptables");
   assertEquals(asListing(rules).sort(), REFERENCE_V4.split("\n").sort());
 });
 
-Deno.test("portmapRules() IPv6: no localhost rule, bracketed target, other-family hostIP skipped", () => {
-  const rules = portmapRules(conf(), { ip: "fd00:120::2", cidr: "fd00:120::2/64" }, IDS);
+Deno.test("portmapRules() IPv6: no localhost rule, bracketed target, other-family hostIP skipped", async () => {
+  const rules = await portmapRules(conf(), { ip: "fd00:120::2", cidr: "fd00:120::2/64" }, IDS);
   assertEquals(rules.cmd, "ip6tables");
   assertEquals(rules.dnRules.map((s) => s.join(" ")), [
     "-s fd00:120::/64 -p tcp -m tcp --dport 8080 -j CNI-HOSTPORT-SETMARK",
@@ -87,38 +87,44 @@ Deno.test("portmapRules() IPv6: no localhost rule, bracketed target, other-famil
   assertEquals(rules.entries.map((s) => s[9]), ["8080,9090", "8053"]);
 });
 
-Deno.test("portmapRules() options: snat off, masqAll, external mark chain, conditions, mark bit", () => {
+Deno.test("portmapRules() options: snat off, masqAll, external mark chain, conditions, mark bit", async () => {
   const c = { ip: "10.1.0.2", cidr: "10.1.0.2/16" };
   const one = [{ hostPort: 80, containerPort: 8080, protocol: "tcp" }];
-  assertEquals(portmapRules(conf({ snat: false }, one), c, IDS).dnRules, [
+  assertEquals((await portmapRules(conf({ snat: false }, one), c, IDS)).dnRules, [
     ["-p", "tcp", "-m", "tcp", "--dport", "80", "-j", "DNAT", "--to-destination", "10.1.0.2:8080"],
   ]);
-  assertEquals(portmapRules(conf({ snat: false }, one), c, IDS).shared.map((r) => r.chain), [
-    "PREROUTING",
-    "OUTPUT",
-  ]);
-  assertEquals(portmapRules(conf({ masqAll: true }, one), c, IDS).dnRules.map((s) => s.join(" ")), [
-    "-p tcp -m tcp --dport 80 -j CNI-HOSTPORT-SETMARK",
-    "-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.0.2:8080",
-  ]);
-  const ext = portmapRules(conf({ externalSetMarkChain: "KUBE-MARK-MASQ" }, one), c, IDS);
+  assertEquals(
+    (await portmapRules(conf({ snat: false }, one), c, IDS)).shared.map((r) => r.chain),
+    [
+      "PREROUTING",
+      "OUTPUT",
+    ],
+  );
+  assertEquals(
+    (await portmapRules(conf({ masqAll: true }, one), c, IDS)).dnRules.map((s) => s.join(" ")),
+    [
+      "-p tcp -m tcp --dport 80 -j CNI-HOSTPORT-SETMARK",
+      "-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.0.2:8080",
+    ],
+  );
+  const ext = await portmapRules(conf({ externalSetMarkChain: "KUBE-MARK-MASQ" }, one), c, IDS);
   assertEquals(ext.dnRules[0]!.at(-1), "KUBE-MARK-MASQ");
   assertEquals(ext.sharedChains, ["CNI-HOSTPORT-DNAT"]);
-  const cond = portmapRules(conf({ conditionsV4: ["!", "-d", "10.9.0.0/24"] }, one), c, IDS);
+  const cond = await portmapRules(conf({ conditionsV4: ["!", "-d", "10.9.0.0/24"] }, one), c, IDS);
   assertEquals(cond.entries[0]!.slice(10), ["!", "-d", "10.9.0.0/24", "-j", DN]);
   assertEquals(
-    portmapRules(conf({ markMasqBit: 5 }, one), c, IDS).shared[0]!.spec.at(-1),
+    (await portmapRules(conf({ markMasqBit: 5 }, one), c, IDS)).shared[0]!.spec.at(-1),
     "0x20/0x20",
   );
 });
 
-Deno.test("portmapRules() splits the entry rules at 15 ports per protocol, protocols sorted", () => {
+Deno.test("portmapRules() splits the entry rules at 15 ports per protocol, protocols sorted", async () => {
   const many = Array.from({ length: 17 }, (_, i) => ({
     hostPort: 10000 + i,
     containerPort: 80,
     protocol: i % 8 === 0 ? "udp" : "tcp",
   }));
-  const rules = portmapRules(conf({}, many), { ip: "10.1.0.2", cidr: "10.1.0.2/16" }, IDS);
+  const rules = await portmapRules(conf({}, many), { ip: "10.1.0.2", cidr: "10.1.0.2/16" }, IDS);
   assertEquals(rules.entries.map((s) => [s[1], s[9]!.split(",").length]), [
     ["tcp", 14],
     ["udp", 3],
@@ -128,11 +134,11 @@ Deno.test("portmapRules() splits the entry rules at 15 ports per protocol, proto
     containerPort: 80,
     protocol: "sctp",
   }));
-  const split = portmapRules(conf({}, more), { ip: "10.1.0.2", cidr: "10.1.0.2/16" }, IDS);
+  const split = await portmapRules(conf({}, more), { ip: "10.1.0.2", cidr: "10.1.0.2/16" }, IDS);
   assertEquals(split.entries.map((s) => s[9]!.split(",").length), [15, 1]);
 });
 
-const RULES = portmapRules(conf(), { ip: "10.120.1.2", cidr: "10.120.1.2/24" }, IDS);
+const RULES = await portmapRules(conf(), { ip: "10.120.1.2", cidr: "10.120.1.2/24" }, IDS);
 
 Deno.test("setupLines() without a snapshot asserts the shared rules and creates the chain", () => {
   const lines = setupLines(undefined, RULES);
@@ -201,19 +207,19 @@ Deno.test("teardownLines() deletes by the known entries, or everything that name
   assertEquals(teardownLines(parseListing("-P OUTPUT ACCEPT\n"), RULES), []);
 });
 
-Deno.test("gcLines() removes the containers of the network that are not valid", () => {
-  const other = dnChainName("rnnet", "gone");
-  const foreign = dnChainName("othernet", "x");
+Deno.test("gcLines() removes the containers of the network that are not valid", async () => {
+  const other = await dnChainName("rnnet", "gone");
+  const foreign = await dnChainName("othernet", "x");
   const snap = parseListing(`-N ${DN}\n-N ${other}\n-N ${foreign}\n${REFERENCE_V4}
 -A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"rnnet\\" id: \\"gone\\"" -m multiport --dports 1 -j ${other}
 -A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"othernet\\" id: \\"x\\"" -m multiport --dports 2 -j ${foreign}
 `);
-  const lines = gcLines(snap, "rnnet", new Set(["rnc1"]));
+  const lines = await gcLines(snap, "rnnet", new Set(["rnc1"]));
   assertEquals(lines, [
     `-D CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"rnnet\\" id: \\"gone\\"" -m multiport --dports 1 -j ${other}`,
     `-F ${other}`,
     `-X ${other}`,
   ]);
   assertEquals(splitRuleLine(lines[0]!)[7], 'dnat name: "rnnet" id: "gone"');
-  assertEquals(gcLines(snap, "rnnet", new Set(["rnc1", "gone"])), []);
+  assertEquals(await gcLines(snap, "rnnet", new Set(["rnc1", "gone"])), []);
 });

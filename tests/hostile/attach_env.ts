@@ -228,7 +228,7 @@ export async function leftovers(t: TestNet): Promise<string[]> {
   const nat = await sh("iptables", "-w", "-t", "nat", "-S");
   const nft = (await run("nft", ["list", "ruleset"])).stdout;
   for (const cid of t.cids) {
-    if (nat.includes(ipMasqChainName(t.net, cid))) out.push(`masquerade chain of ${cid}`);
+    if (nat.includes(await ipMasqChainName(t.net, cid))) out.push(`masquerade chain of ${cid}`);
     if (nat.includes(cid)) out.push(`iptables rule naming ${cid}`);
     if (nft.includes(cid)) out.push(`nft rule naming ${cid}`);
   }
@@ -245,7 +245,7 @@ export async function dropNet(t: TestNet): Promise<void> {
   await dropLinks(t.br);
   const nat = (await run("iptables", ["-w", "-t", "nat", "-S"])).stdout;
   for (const cid of t.cids) {
-    const chain = ipMasqChainName(t.net, cid);
+    const chain = await ipMasqChainName(t.net, cid);
     if (nat.includes(chain)) await dropNatChain(chain);
   }
   await Deno.remove(t.dataDir, { recursive: true }).catch(() => {});

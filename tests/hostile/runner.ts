@@ -209,8 +209,11 @@ const SHARED_CHAIN_REGEXP =
 const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall"]);
 
 /** What names the case's container: its ID, its portmap chain, its addresses. */
-function namesContainer(p: Prepared, ips: readonly string[]): (text: string) => boolean {
-  const words = [p.cid, dnChainName(p.net, p.cid)];
+async function namesContainer(
+  p: Prepared,
+  ips: readonly string[],
+): Promise<(text: string) => boolean> {
+  const words = [p.cid, await dnChainName(p.net, p.cid)];
   const addr = ips.map((ip) =>
     new RegExp(`(^|[^0-9a-f.:])${ip.replaceAll(".", "\\.")}($|[^0-9a-f:])`)
   );
@@ -266,7 +269,7 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
   // portmap and firewall keep shared chains, jumps and tables; anything naming the container
   // (a rule, a set element) or outside them is a leftover.
   const shares = p.plugin === "portmap" || p.plugin === "firewall";
-  const names = namesContainer(p, ips);
+  const names = await namesContainer(p, ips);
   for (const e of rules.nftables) {
     if (e.set && names(JSON.stringify(e.set))) {
       out.push(`set element left: ${e.set.family} ${e.set.table} ${e.set.name}`);
