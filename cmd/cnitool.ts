@@ -17,7 +17,7 @@ import {
   DEFAULT_NETCONFPATH,
 } from "../cni/defaults.ts";
 import { listNetworks, loadConfList, type NetworkConfigList } from "../cni/conf.ts";
-import { CniError, ErrorCode } from "../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../cni/errors.ts";
 import { splitCniPath } from "../cni/find.ts";
 import { type Invoker, parseBuiltinsMode, selectInvoker } from "../cni/invoke.ts";
 import {
@@ -503,7 +503,7 @@ function causeChain(err: unknown): string[] {
   let cur = (err as { cause?: unknown })?.cause;
   while (cur !== undefined && out.length < 10) {
     if (cur instanceof AggregateError) {
-      for (const e of cur.errors) out.push(e instanceof Error ? e.message : String(e));
+      for (const e of cur.errors) out.push(errorText(e));
       break;
     }
     out.push(cur instanceof Error ? `${cur.name}: ${cur.message}` : String(cur));
@@ -573,7 +573,7 @@ export async function runCnitool(argv: readonly string[], io: CnitoolIo): Promis
       io.stderr(`error: ${err.message}\n\n${helpText(name)}`);
       return 2;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     io.stderr(`error: ${message.replaceAll("\n", "; ")}\n`);
     if (flags.verbose) {
       if (err instanceof CniError) io.stderr(`  code: ${err.code}\n`);

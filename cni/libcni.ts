@@ -14,7 +14,7 @@ import {
   writeCacheEntry,
 } from "./cache.ts";
 import { DEFAULT_CACHE_DIR } from "./defaults.ts";
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, toCniError } from "./errors.ts";
 import type { InvokeArgs, Invoker, VersionInfo } from "./invoke.ts";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "./skel.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
@@ -63,16 +63,9 @@ function describe(plugin: ListPlugin): string {
   }`;
 }
 
-function asCni(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, err instanceof Error ? err.message : String(err), {
-    cause: err,
-  });
-}
-
 /** Wraps an error with a prefix, keeping its code and details. */
 function wrap(prefix: string, err: unknown): CniError {
-  const e = asCni(err);
+  const e = toCniError(err);
   return new CniError(e.code, `${prefix}: ${e.msg}`, {
     details: e.details,
     cause: e,

@@ -16,6 +16,7 @@ export {
   ErrnoError,
   errnoName,
   errnoText,
+  errorText,
 } from "./errno.ts";
 export {
   AF_NETLINK,

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import {
   CURRENT_VERSION,
@@ -49,15 +49,6 @@ export interface AttachPlan {
   prepare(s: IfaceSockets): void;
   /** Creates the container's link and returns it as read back. */
   create(s: IfaceSockets): Link;
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function asCni(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, errText(err), { cause: err });
 }
 
 function trySysctlSet(key: string, value: string): void {
@@ -101,7 +92,7 @@ export function containerIfaceSysctls(
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errText(err)}`,
+          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -110,9 +101,7 @@ export function containerIfaceSysctls(
     try {
       sysctlSet(key, "1");
     } catch (err) {
-      throw new CniError(ErrorCode.Internal, `failed to set sysctl "${key}": ${errText(err)}`, {
-        cause: err,
-      });
+      throw toCniError(err, `failed to set sysctl "${key}"`);
     }
   }, { returnTo: s.hostNs });
 }
@@ -145,14 +134,14 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
       try {
         ipam = await ctx.delegate.add(plan.ipamType, args.stdinData, args);
       } catch (err) {
-        const e = asCni(err);
+        const e = toCniError(err);
         throw plan.ipamError ? plan.ipamError(e) : e;
       }
       undo.push(async () => {
         try {
           await ctx.delegate.del(plan.ipamType, args.stdinData, args);
         } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
+          logStderr(`failed to release IPAM lease: ${errorText(err)}`);
         }
       });
       ips = ipam.ips ?? [];
@@ -194,7 +183,7 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to set "${args.ifName}" UP: ${errText(err)}`,
+          `failed to set "${args.ifName}" UP: ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -203,14 +192,14 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
     success = true;
     return result;
   } catch (err) {
-    throw asCni(err);
+    throw toCniError(err);
   } finally {
     if (!success) {
       for (const step of undo.reverse()) {
         try {
           await step();
         } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
+          logStderr(`rollback: ${errorText(err)}`);
         }
       }
     }

@@ -10,15 +10,11 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import { linkDelBackground, openNetlink } from "../../netlink/mod.ts";
 import { type NetnsHandle, NetnsNotFoundError, NotNetnsError, openNetns } from "../../netns/mod.ts";
 import { refuseOwnNetns } from "./sockets.ts";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Deletes `CNI_IFNAME` in the container namespace, if both are there.
@@ -37,7 +33,7 @@ export async function deleteContainerLink(args: CmdArgs): Promise<void> {
     // Gone, or not a namespace at all: nothing of ours can be in it.
     if (err instanceof NetnsNotFoundError) return;
     if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+    throw new CniError(ErrorCode.Internal, errorText(err), { cause: err });
   }
   try {
     refuseOwnNetns(ns, args);
@@ -47,7 +43,7 @@ export async function deleteContainerLink(args: CmdArgs): Promise<void> {
     } catch (err) {
       throw new CniError(
         ErrorCode.Internal,
-        `failed to delete "${args.ifName}": ${errText(err)}`,
+        `failed to delete "${args.ifName}": ${errorText(err)}`,
         { cause: err },
       );
     }
@@ -76,13 +72,13 @@ export async function detach(
     await deleteContainerLink(args);
   } catch (err) {
     if (err instanceof CniError && err.code === 8) throw err;
-    errors.push(errText(err));
+    errors.push(errorText(err));
   }
   if (ipamType !== "") {
     try {
       await ctx.delegate.del(ipamType, args.stdinData, args);
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));

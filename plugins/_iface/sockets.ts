@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import { type NetlinkSocket, openNetlink } from "../../netlink/mod.ts";
 import { isOwnNetns, type NetnsHandle, openNetns, THREAD_NETNS_PATH } from "../../netns/mod.ts";
@@ -22,10 +22,6 @@ export interface IfaceSockets {
   container: NetlinkSocket;
 }
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Opens the container namespace, the thread's own, and a netlink socket in each.
  *
@@ -40,7 +36,7 @@ export function openSockets(netnsPath: string): IfaceSockets {
   } catch (err) {
     throw new CniError(
       ErrorCode.Internal,
-      `failed to open netns "${netnsPath}": ${errText(err)}`,
+      `failed to open netns "${netnsPath}": ${errorText(err)}`,
       { cause: err },
     );
   }
@@ -54,9 +50,7 @@ export function openSockets(netnsPath: string): IfaceSockets {
     return { hostNs, containerNs, host, container };
   } catch (err) {
     for (const h of opened.reverse()) h.close();
-    throw new CniError(ErrorCode.Internal, `failed to open netlink sockets: ${errText(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, "failed to open netlink sockets");
   }
 }
 

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
@@ -56,10 +56,6 @@ export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
 /** The about text. */
 export const BANDWIDTH_ABOUT = "CNI bandwidth plugin denocni";
 
-function textOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * `prevResult` in the current shape: skel hands it over converted; a caller building `CmdArgs`
  * itself may pass it in the config's version.
@@ -78,7 +74,7 @@ function prevResultOf(args: CmdArgs): Result | undefined {
     return toCurrentResult(p.cniVersion ? p : { ...p, cniVersion: args.config.cniVersion });
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-      details: textOf(err),
+      details: errorText(err),
       cause: err,
     });
   }
@@ -88,9 +84,7 @@ function openContainerNs(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to open netns "${path}": ${textOf(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, `failed to open netns "${path}"`);
   }
 }
 
@@ -139,7 +133,7 @@ function addSync(args: CmdArgs): Result {
         try {
           step();
         } catch (err) {
-          logStderr(`rollback: ${textOf(err)}`);
+          logStderr(`rollback: ${errorText(err)}`);
         }
       }
     }
@@ -205,12 +199,6 @@ function cmdDel(args: CmdArgs): Promise<void> {
   } catch (err) {
     return Promise.reject(toCniError(err));
   }
-}
-
-/** Anything unexpected becomes code 999 with its text as the message, as the reference's skel. */
-function toCniError(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, textOf(err), { cause: err });
 }
 
 /** Runs synchronous work as a plugin verb (all of it on this thread, no await). */

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
@@ -61,14 +61,6 @@ export const FIREWALL_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
 
 /** Where firewalld writes its pid (its default `--pidfile`). */
 const FIREWALLD_PID_FILES = ["/run/firewalld.pid", "/var/run/firewalld.pid"];
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function internal(msg: string, cause?: unknown): CniError {
-  return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
 
 function cmdOf(family: Family): IptablesCmd {
   return family === 4 ? "iptables" : "ip6tables";
@@ -166,16 +158,17 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
     ),
   );
   const reason = (settled[failed] as PromiseRejectedResult).reason;
-  throw internal(
-    `could not set up firewall rules for ipv${jobs[failed]!.family}: ${messageOf(reason)}`,
-    reason,
+  throw new CniError(
+    ErrorCode.Internal,
+    `could not set up firewall rules for ipv${jobs[failed]!.family}: ${errorText(reason)}`,
+    { cause: reason },
   );
 }
 
 async function cmdAdd(args: CmdArgs): Promise<Result> {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("missing prevResult from earlier plugin");
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
@@ -185,7 +178,11 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     try {
       await nftApply(nftSetupLines(ips, plan));
     } catch (err) {
-      throw internal(`could not set up nftables firewall rules: ${messageOf(err)}`, err);
+      throw new CniError(
+        ErrorCode.Internal,
+        `could not set up nftables firewall rules: ${errorText(err)}`,
+        { cause: err },
+      );
     }
   });
   return prev;
@@ -196,7 +193,7 @@ function delConf(args: CmdArgs): FirewallConf {
   try {
     return loadFirewallConf(args.config);
   } catch (err) {
-    logStderr(`firewall DEL: ${messageOf(err)}; removing the container's rules by owner`);
+    logStderr(`firewall DEL: ${errorText(err)}; removing the container's rules by owner`);
     return {
       name: args.config.name,
       cniVersion: args.config.cniVersion,
@@ -222,10 +219,10 @@ async function delIptables(
       });
     } catch (err) {
       if (!ips && !(await iptablesUsable(cmdOf(family)))) return;
-      errors.push(`could not remove ipv${family} firewall rules: ${messageOf(err)}`);
+      errors.push(`could not remove ipv${family} firewall rules: ${errorText(err)}`);
     }
   }));
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 async function cmdDel(args: CmdArgs): Promise<void> {
@@ -259,7 +256,7 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
       if (!missing) return;
       const container = missing.chain === FORWARD_CHAIN &&
         rules.container.some((s) => s.join("\0") === missing.spec.join("\0"));
-      throw internal(checkMessage(missing.chain, missing.spec, container));
+      throw new CniError(ErrorCode.Internal, checkMessage(missing.chain, missing.spec, container));
     }),
   );
 }
@@ -267,14 +264,14 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("missing prevResult from earlier plugin");
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await checkIptables(ips, plan);
     const problem = nftCheckProblem(await nftListTable("inet", NFT_TABLE), ips, plan);
-    if (problem) throw internal(problem);
+    if (problem) throw new CniError(ErrorCode.Internal, problem);
   });
 }
 
@@ -290,7 +287,7 @@ async function cmdGc(args: CmdArgs): Promise<void> {
           optimistic: false,
         });
       } catch (err) {
-        if (await iptablesUsable(cmdOf(family))) errors.push(messageOf(err));
+        if (await iptablesUsable(cmdOf(family))) errors.push(errorText(err));
       }
     }));
   }
@@ -298,10 +295,10 @@ async function cmdGc(args: CmdArgs): Promise<void> {
     try {
       await nftApply(nftGcLines(await nftListTable("inet", NFT_TABLE), conf.name, validIds));
     } catch (err) {
-      errors.push(messageOf(err));
+      errors.push(errorText(err));
     }
   }
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /** The firewall plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode } from "../../cni/errors.ts";
+import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
@@ -51,10 +51,6 @@ export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
 /** Where sysfs is (the reference reads `/sys`). */
 const SYSFS = "/sys";
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
 }
@@ -63,7 +59,7 @@ function openContainerNs(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
+    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
   }
 }
 
@@ -106,7 +102,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       try {
         return findHostDevice(sides.host, sel, SYSFS);
       } catch (err) {
-        throw fail(`failed to find host device: ${errText(err)}`, err);
+        throw fail(`failed to find host device: ${errorText(err)}`, err);
       }
     })();
     // Beyond the reference: the addresses are obtained before the device moves.
@@ -117,7 +113,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await ctx.delegate.del(conf.ipamType, args.stdinData, args);
         } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
+          logStderr(`failed to release IPAM lease: ${errorText(err)}`);
         }
       });
       if ((ipam.ips ?? []).length === 0) throw fail("IPAM plugin returned missing IP config");
@@ -128,13 +124,13 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       try {
         moved = moveLinkIn(sides, device, args.ifName);
       } catch (err) {
-        throw fail(`failed to move link ${errText(err)}`, err);
+        throw fail(`failed to move link ${errorText(err)}`, err);
       }
       undo.push(() => {
         try {
           moveLinkOut(sides, args.ifName);
         } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
+          logStderr(`rollback: ${errorText(err)}`);
         }
       });
       result.interfaces = [{ name: moved.name, mac: moved.mac, sandbox: args.netns }];
@@ -157,14 +153,14 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     success = true;
     return result;
   } catch (err) {
-    throw asCniError(err, errText(err));
+    throw asCniError(err, errorText(err));
   } finally {
     if (!success) {
       for (const step of undo.reverse()) {
         try {
           await step();
         } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
+          logStderr(`rollback: ${errorText(err)}`);
         }
       }
     }
@@ -178,7 +174,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
     try {
       moveOut(args, conf);
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   // Beyond the reference, which skips it without a namespace: the lease is released anyway.
@@ -186,7 +182,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
     try {
       await ctx.delegate.del(conf.ipamType, args.stdinData, args);
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   if (errors.length > 0) throw fail(errors.join("; "));
@@ -200,7 +196,7 @@ function moveOut(args: CmdArgs, conf: ReturnType<typeof loadHostDeviceConf>): vo
     // Gone: a physical device went back to the initial namespace, a virtual one with it.
     if (err instanceof NetnsNotFoundError) return;
     if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw fail(`failed to open netns "${args.netns}": ${errText(err)}`, err);
+    throw fail(`failed to open netns "${args.netns}": ${errorText(err)}`, err);
   }
   try {
     if (conf.pciBusID !== "" || conf.deviceID !== "") {

@@ -19,7 +19,7 @@
  * @module
  */
 import { join } from "../../cni/_path.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { DirHandle, type FileRead, isErrno } from "./_dir.ts";
 import { parseIp } from "../../ip/mod.ts";
 import { indexable, type LeaseIndex, leaseIndex, ownerKey } from "./lease_index.ts";
@@ -63,13 +63,9 @@ export interface DiskStore extends Store {
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
-function detailsOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function ioError(action: string, err: unknown): CniError {
   if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.IoFailure, action, { details: detailsOf(err), cause: err });
+  return new CniError(ErrorCode.IoFailure, action, { details: errorText(err), cause: err });
 }
 
 function isNoSpace(err: unknown): boolean {
@@ -89,7 +85,7 @@ function openNetworkDir(dataDir: string, path: string): DirHandle {
   } catch (err) {
     const why = isErrno(err, "ENOTDIR")
       ? "not a directory (a symbolic link there is never followed)"
-      : detailsOf(err);
+      : errorText(err);
     throw new CniError(ErrorCode.IoFailure, `failed to open data directory "${path}"`, {
       details: why,
       cause: err,
@@ -321,7 +317,7 @@ export function openDiskStore(
         if (dir.unlink(ip)) out.push(ip);
       } catch (err) {
         first ??= err;
-        errors.push(detailsOf(err));
+        errors.push(errorText(err));
       }
     }
     if (out.length > 0) {

@@ -14,7 +14,7 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { DNS, NetConf, Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import type { IpvlanMode } from "../../netlink/mod.ts";
@@ -102,9 +102,7 @@ export function loadIpvlanConf(config: NetConf, options: { lenient?: boolean } =
       if (!lenient) {
         throw new CniError(
           ErrorCode.Internal,
-          `could not convert result to current version: ${
-            err instanceof Error ? err.message : String(err)
-          }`,
+          `could not convert result to current version: ${errorText(err)}`,
           { cause: err },
         );
       }

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode } from "../../cni/errors.ts";
+import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
@@ -72,10 +72,6 @@ import { logStderr } from "../_log.ts";
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
 }
@@ -97,7 +93,7 @@ function openContainerNs(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
+    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
   }
 }
 
@@ -155,7 +151,7 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
           err,
         );
       }
-      throw fail(`failed to make veth pair: ${errText(err)}`, err);
+      throw fail(`failed to make veth pair: ${errorText(err)}`, err);
     }
   }
   if (!hostLink) throw fail(`failed to make veth pair: no free host name after 10 tries`);
@@ -171,7 +167,7 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
       hostLink.parentIndex ? { index: hostLink.parentIndex } : { name: ifName },
     );
   } catch (err) {
-    throw fail(`failed to lookup "${ifName}": ${errText(err)}`, err);
+    throw fail(`failed to lookup "${ifName}": ${errorText(err)}`, err);
   }
   return { host: hostLink, container };
 }
@@ -186,7 +182,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
     try {
       routeDel(s.container, { dst: subnet, link: { index: link.index } });
     } catch (err) {
-      throw fail(`failed to delete route ${subnet} dev ${link.name}: ${errText(err)}`, err);
+      throw fail(`failed to delete route ${subnet} dev ${link.name}: ${errorText(err)}`, err);
     }
     const routes = [
       {
@@ -209,7 +205,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
       } catch (err) {
         const via = "gw" in r ? ` via ${r.gw}` : "";
         throw fail(
-          `failed to add route ${r.dst}${via} dev ${link.name} src ${ip}: ${errText(err)}`,
+          `failed to add route ${r.dst}${via} dev ${link.name} src ${ip}: ${errorText(err)}`,
           err,
         );
       }
@@ -226,7 +222,7 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
     try {
       addrAdd(s.host, { index: hostVeth.index }, { address: gw });
     } catch (err) {
-      throw fail(`failed to add IP addr (${gw}) to veth: ${errText(err)}`, err);
+      throw fail(`failed to add IP addr (${gw}) to veth: ${errorText(err)}`, err);
     }
     try {
       routeAdd(s.host, {
@@ -235,7 +231,9 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
         scope: "host",
       });
     } catch (err) {
-      if (!isErrno(err, "EEXIST")) throw fail(`failed to add route on host: ${errText(err)}`, err);
+      if (!isErrno(err, "EEXIST")) {
+        throw fail(`failed to add route on host: ${errorText(err)}`, err);
+      }
     }
   }
 }
@@ -246,7 +244,7 @@ function enableForwarding(result: Result): void {
     if (families.has(4)) sysctlEnsure("net/ipv4/ip_forward", "1");
     if (families.has(6)) sysctlEnsure("net/ipv6/conf/all/forwarding", "1");
   } catch (err) {
-    throw fail(`Could not enable IP forwarding: ${errText(err)}`, err);
+    throw fail(`Could not enable IP forwarding: ${errorText(err)}`, err);
   }
 }
 
@@ -255,7 +253,7 @@ async function runUndo(undo: (() => Promise<void> | void)[]): Promise<void> {
     try {
       await step();
     } catch (err) {
-      logStderr(`rollback: ${errText(err)}`);
+      logStderr(`rollback: ${errorText(err)}`);
     }
   }
 }
@@ -272,7 +270,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       try {
         await ctx.delegate.del(conf.ipamType, args.stdinData, args);
       } catch (err) {
-        logStderr(`failed to release IPAM lease: ${errText(err)}`);
+        logStderr(`failed to release IPAM lease: ${errorText(err)}`);
       }
     });
     const ips = ipam.ips ?? [];
@@ -320,20 +318,20 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await teardownIPMasq(cidrs, ids, { backend: conf.ipMasqBackend });
         } catch (err) {
-          logStderr(errText(err));
+          logStderr(errorText(err));
         }
       });
       try {
         await setupIPMasq(conf.ipMasqBackend, cidrs, ids);
       } catch (err) {
-        throw fail(errText(err), err);
+        throw fail(errorText(err), err);
       }
     }
     if (conf.dns) result.dns = conf.dns;
     success = true;
     return result;
   } catch (err) {
-    throw asCniError(err, errText(err));
+    throw asCniError(err, errorText(err));
   } finally {
     if (!success) await runUndo(undo);
   }
@@ -363,7 +361,7 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
   } catch (err) {
     if (err instanceof NetnsNotFoundError) return [];
     if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return [];
-    throw fail(errText(err), err);
+    throw fail(errorText(err), err);
   }
   try {
     using sock = openNetlink({ netns: ns });
@@ -378,7 +376,7 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
     try {
       await linkDelBackground(sock, { index: link.index });
     } catch (err) {
-      throw fail(`failed to delete "${args.ifName}": ${errText(err)}`, err);
+      throw fail(`failed to delete "${args.ifName}": ${errorText(err)}`, err);
     }
     return cidrs;
   } finally {
@@ -395,7 +393,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
     try {
       cidrs = await deleteContainerLink(args);
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   if (conf.ipMasq) {
@@ -409,14 +407,14 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
         { backend: conf.ipMasqBackend },
       );
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   if (conf.ipamType !== "") {
     try {
       await ctx.delegate.del(conf.ipamType, args.stdinData, args);
     } catch (err) {
-      errors.push(errText(err));
+      errors.push(errorText(err));
     }
   }
   if (errors.length > 0) throw fail(errors.join("; "));

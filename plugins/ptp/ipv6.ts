@@ -7,12 +7,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Switches IPv6 on in a container for `lo` and `ifName`, in one namespace switch.
@@ -43,7 +39,7 @@ export function enableContainerIpv6(
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errText(err)}`,
+          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -54,7 +50,7 @@ export function enableContainerIpv6(
     } catch (err) {
       throw new CniError(
         ErrorCode.Internal,
-        `failed to set sysctl "${key}": ${errText(err)}`,
+        `failed to set sysctl "${key}": ${errorText(err)}`,
         { cause: err },
       );
     }

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Interface, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
@@ -69,23 +69,11 @@ export interface TuningOptions {
   allowlistPath?: string;
 }
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** A CniError passes through; anything else becomes code 999 with its message. */
-function internal(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, errText(err), { cause: err });
-}
-
 function openTarget(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to open netns "${path}": ${errText(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, `failed to open netns "${path}"`);
   }
 }
 
@@ -197,7 +185,7 @@ function addInNetns(
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to set sysctl ${JSON.stringify(key)}: ${errText(err)}`,
+          `failed to set sysctl ${JSON.stringify(key)}: ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -236,7 +224,7 @@ function addInNetns(
         // best effort: the first error is the one reported
       }
     }
-    throw internal(err);
+    throw toCniError(err);
   }
 }
 
@@ -283,7 +271,7 @@ function checkInNetns(conf: TuningConf, sysctls: [string, string, string][], ifN
     try {
       got = sysctlGet(path);
     } catch (err) {
-      throw internal(err);
+      throw toCniError(err);
     }
     if (collapse(got) !== collapse(want)) {
       throw checkFail(
@@ -356,7 +344,7 @@ function restoreInNetns(b: Backup, ifName: string, file: string): string[] {
     try {
       fn();
     } catch (err) {
-      errors.push(`failed to restore ${what}: ${errText(err)}`);
+      errors.push(`failed to restore ${what}: ${errorText(err)}`);
     }
   };
   if (b.mtu !== undefined && b.mtu !== link.mtu) step("MTU", () => linkSetMtu(sock, ref, b.mtu!));
@@ -411,7 +399,7 @@ export function cmdDel(args: CmdArgs): void {
     refuseOwnNetns(ns, args);
     errors = withNetns(ns, () => restoreInNetns(backup, args.ifName, file));
   } catch (err) {
-    throw internal(err);
+    throw toCniError(err);
   } finally {
     ns.close();
   }

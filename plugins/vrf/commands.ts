@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import type { Result } from "../../cni/types.ts";
@@ -54,10 +54,6 @@ export const NO_VRF_SUPPORT = "the kernel has no vrf support (module vrf)";
 const SCOPE_UNIVERSE = 0;
 
 type Undo = () => void;
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function fail(msg: string, cause?: unknown, details?: string): CniError {
   return new CniError(ErrorCode.Internal, msg, {
@@ -97,12 +93,12 @@ function createVrf(sock: NetlinkSocket, conf: VrfConf): Link {
   } catch (err) {
     if (err instanceof NetlinkError && err.code === "EOPNOTSUPP") {
       throw fail(
-        `could not add VRF ${conf.vrfName}: ${NO_VRF_SUPPORT}: ${errText(err)}`,
+        `could not add VRF ${conf.vrfName}: ${NO_VRF_SUPPORT}: ${errorText(err)}`,
         err,
         "the kernel has no VRF device support (CONFIG_NET_VRF); load the module with `modprobe vrf`",
       );
     }
-    throw fail(`could not add VRF ${conf.vrfName}: ${errText(err)}`, err);
+    throw fail(`could not add VRF ${conf.vrfName}: ${errorText(err)}`, err);
   }
   const vrf = linkFind(sock, { name: conf.vrfName });
   if (!vrf) throw fail(`could not add VRF ${conf.vrfName}: it is gone`);
@@ -140,7 +136,7 @@ async function addInterface(
   try {
     linkSetMaster(sock, { index: link.index }, { index: vrf.index });
   } catch (err) {
-    throw fail(`could not set vrf ${vrf.name} as master of ${ifName}: ${errText(err)}`, err);
+    throw fail(`could not set vrf ${vrf.name} as master of ${ifName}: ${errorText(err)}`, err);
   }
   undo.push(() => {
     quiet(() => linkSetNoMaster(sock, { index: link.index }));
@@ -156,7 +152,7 @@ async function addInterface(
       addrAdd(sock, { index: link.index }, { address: a.address });
     } catch (err) {
       throw fail(
-        `could not restore address ${a.address} to ${ifName} @ ${vrf.name}: ${errText(err)}`,
+        `could not restore address ${a.address} to ${ifName} @ ${vrf.name}: ${errorText(err)}`,
         err,
       );
     }
@@ -178,7 +174,7 @@ async function addInterface(
     try {
       routeReplace(sock, routeSpec(r, link.index, table));
     } catch (err) {
-      throw fail(`could not add route '${r.dst}': ${errText(err)}`, err);
+      throw fail(`could not add route '${r.dst}': ${errorText(err)}`, err);
     }
   }
 }
@@ -200,7 +196,7 @@ function openNs(path: string): NetnsHandle {
   try {
     return openNetns(path);
   } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
+    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
   }
 }
 
@@ -226,7 +222,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     await addInterface(sock, vrf, args.ifName, undo);
   } catch (err) {
     for (const step of undo.reverse()) step();
-    const inner = err instanceof CniError ? err : fail(errText(err), err);
+    const inner = err instanceof CniError ? err : fail(errorText(err), err);
     throw new CniError(inner.code, `cmdAdd failed: ${inner.msg}`, {
       ...(inner.details !== undefined && { details: inner.details }),
       cause: err,
@@ -245,7 +241,7 @@ function delSync(args: CmdArgs): void {
     // Gone: the VRF and the interface went with it.
     if (err instanceof NetnsNotFoundError) return;
     if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw fail(`cmdDel failed: ${errText(err)}`, err);
+    throw fail(`cmdDel failed: ${errorText(err)}`, err);
   }
   try {
     using sock = openNetlink({ netns: ns });
@@ -263,7 +259,7 @@ function delSync(args: CmdArgs): void {
       try {
         linkDel(sock, { index: vrf.index });
       } catch (err) {
-        throw fail(`cmdDel failed: ${errText(err)}`, err);
+        throw fail(`cmdDel failed: ${errorText(err)}`, err);
       }
     }
   } finally {
