@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { MAX_CONFIG_BYTES } from "./read_bounded.ts";
 import { findInPath, PluginNotFoundError, splitCniPath } from "./find.ts";
 import type { CmdArgs, Delegate, PluginRegistry } from "./plugin.ts";
@@ -178,7 +178,7 @@ export function pluginError(out: RawOutcome): CniError {
         ErrorCode.Internal,
         `netplugin failed but error parsing its diagnostic message ${
           JSON.stringify(clip(out.stdout))
-        }: ${err instanceof Error ? err.message : String(err)}`,
+        }: ${errorText(err)}`,
       );
     }
     if (json !== null && typeof json === "object" && !Array.isArray(json)) {
@@ -226,7 +226,7 @@ export function parseAddOutput(stdout: string, stdin: Uint8Array): Record<string
     throw new CniError(ErrorCode.DecodingFailure, "failed to unmarshal raw result", {
       details: stdout.trim() === ""
         ? "the plugin printed nothing"
-        : `${err instanceof Error ? err.message : String(err)}: ${JSON.stringify(clip(stdout))}`,
+        : `${errorText(err)}: ${JSON.stringify(clip(stdout))}`,
     });
   }
   if (json === null) json = {};
@@ -285,7 +285,7 @@ function invokerFrom(
 }
 
 function isBusy(err: unknown): boolean {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   return /text file busy|os error 26/i.test(text);
 }
 
@@ -363,7 +363,7 @@ async function spawnPlugin(
         continue;
       }
       throw new CniError(ErrorCode.Internal, `failed to run plugin "${type}" (${path})`, {
-        details: err instanceof Error ? err.message : String(err),
+        details: errorText(err),
         cause: err,
       });
     }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import type { CmdArgs, Delegate, PluginContext, PluginFns } from "./plugin.ts";
 import {
   type CniCommand,
@@ -251,7 +251,7 @@ export function errorVersion(stdin: Uint8Array): string {
  */
 export function errorOutput(err: unknown, stdin: Uint8Array = new Uint8Array()): SkelOutput {
   const cni = err instanceof CniError ? err : new CniError(ErrorCode.Internal, "internal error", {
-    details: err instanceof Error ? err.message : String(err),
+    details: errorText(err),
     cause: err,
   });
   return { stdout: formatErrorJson(cni, errorVersion(stdin)), stderr: "", exitCode: 1 };
@@ -275,7 +275,7 @@ function parseStdinConfig(stdin: Uint8Array): Record<string, unknown> {
     json = JSON.parse(new TextDecoder().decode(stdin));
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, "error unmarshall network config", {
-      details: err instanceof Error ? err.message : String(err),
+      details: errorText(err),
     });
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
@@ -361,7 +361,7 @@ function prepareConfig(
           return undefined;
         }
         throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-          details: err instanceof Error ? err.message : String(err),
+          details: errorText(err),
           cause: err,
         });
       }
