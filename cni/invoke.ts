@@ -9,7 +9,7 @@
 import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { MAX_CONFIG_BYTES } from "./read_bounded.ts";
 import { findInPath, PluginNotFoundError, splitCniPath } from "./find.ts";
-import type { CmdArgs, Delegate, PluginRegistry } from "./plugin.ts";
+import type { CmdArgs, Delegate, PluginLog, PluginRegistry } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
 import { type CniCommand, CURRENT_VERSION, type Result } from "./types.ts";
 import { parseResult, toCurrentResult } from "./results/mod.ts";
@@ -89,6 +89,12 @@ export interface ExecInvokerOptions extends InvokerOptions {
 export interface InProcessInvokerOptions extends InvokerOptions {
   /** Delegate handed to plugins; default {@linkcode createDelegate} in `prefer` mode. */
   delegate?: Delegate;
+  /**
+   * Where the built-in plugins' warnings go, one line each without the newline (an exec'd
+   * plugin prints its own on its stderr instead). Default: nowhere; nothing is written to
+   * this process's stderr.
+   */
+  log?: PluginLog;
   /** Timeout for plugins the default delegate execs. */
   timeoutMs?: number;
 }
@@ -483,6 +489,7 @@ export function inProcessInvoker(
       mode: "prefer",
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
+      ...(options.log && { log: options.log }),
     });
   function find(type: string): Promise<string> {
     if (Object.hasOwn(registry, type)) return Promise.resolve(`builtin:${type}`);
@@ -496,7 +503,11 @@ export function inProcessInvoker(
       await find(type);
       const fns = await registry[type]!();
       // In-process there is no binary to find: CNI_PATH is not required (skel `inProcess`).
-      const out = await runPlugin(fns, { env, stdin }, { delegate, inProcess: true });
+      const out = await runPlugin(fns, { env, stdin }, {
+        delegate,
+        inProcess: true,
+        log: options.log ?? (() => {}),
+      });
       return {
         ...out,
         status: out.exitCode === 0 ? "exit status 0" : `exit status ${out.exitCode}`,
@@ -513,6 +524,8 @@ export interface SelectInvokerOptions extends ExecInvokerOptions {
   mode: BuiltinsMode;
   /** The built-in plugins. */
   registry: PluginRegistry;
+  /** Where built-ins run in-process log their warnings (see {@linkcode InProcessInvokerOptions}). */
+  log?: PluginLog;
 }
 
 /**
@@ -539,6 +552,7 @@ export function selectInvoker(options: SelectInvokerOptions): Invoker {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
       ...(options.env && { env: options.env }),
+      ...(options.log && { log: options.log }),
     }),
     ...(options.env ? {} : { env: Deno.env.toObject() }),
   });
@@ -578,6 +592,8 @@ export interface DelegateOptions {
   env?: Readonly<Record<string, string>>;
   /** Where delegates' stderr goes. */
   stderr?: (text: string) => void;
+  /** Where delegates run in-process log their warnings (default: nowhere). */
+  log?: PluginLog;
 }
 
 /**
@@ -602,6 +618,7 @@ export function createDelegate(options: DelegateOptions): Delegate {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
       ...(options.env && { env: options.env }),
+      ...(options.log && { log: options.log }),
     };
     if (mode === "never") return execInvoker(common);
     return selectInvoker({ ...common, mode, registry: options.registry });

@@ -55,7 +55,6 @@ import {
   waitPortUp,
 } from "./bridge/setup.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "./bridge/spoofcheck.ts";
-import { logStderr } from "./_log.ts";
 
 export { calcGateways } from "./bridge/gateways.ts";
 export { loadBridgeConf } from "./bridge/config.ts";
@@ -134,7 +133,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await ctx.delegate.del(conf.ipamType, args.stdinData, args);
         } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
+          ctx.log(`failed to release IPAM lease: ${errText(err)}`);
         }
       });
     }
@@ -154,7 +153,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await teardownIPMasq(cidrs, ids);
         } catch (err) {
-          logStderr(errText(err));
+          ctx.log(errText(err));
         }
       });
     }
@@ -202,7 +201,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await teardownSpoofCheck(args.containerId, args.ifName);
         } catch (err) {
-          logStderr(errText(err));
+          ctx.log(errText(err));
         }
       });
     }
@@ -304,7 +303,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await step();
         } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
+          ctx.log(`rollback: ${errText(err)}`);
         }
       }
     }
@@ -341,7 +340,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const firewall: Promise<void>[] = [];
   if (conf.macSpoofChk) {
     firewall.push(
-      teardownSpoofCheck(args.containerId, args.ifName).catch((err) => logStderr(errText(err))),
+      teardownSpoofCheck(args.containerId, args.ifName).catch((err) => ctx.log(errText(err))),
     );
   }
   let masqStarted = false;

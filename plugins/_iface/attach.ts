@@ -24,7 +24,7 @@ import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { configureIface } from "../bridge/setup.ts";
 import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
-import { logStderr } from "../_log.ts";
+import { releaseIpam, runUndo, type Undo } from "./undo.ts";
 
 /** What differs between the plugins' ADDs. */
 export interface AttachPlan {
@@ -110,14 +110,14 @@ export function containerIfaceSysctls(
  * Runs an interface plugin's ADD.
  *
  * @param args The call.
- * @param ctx The delegate for IPAM.
+ * @param ctx The delegate for IPAM, the log for rollback failures.
  * @param plan What this plugin does differently.
  * @returns The result in the current shape.
  * @throws {CniError} The first failure, after undoing what was done.
  */
 export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan): Promise<Result> {
   const s = openSockets(args.netns);
-  const undo: (() => Promise<void> | void)[] = [];
+  const undo: Undo[] = [];
   let success = false;
   try {
     refuseOwnNetns(s.containerNs, args);
@@ -137,13 +137,7 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
         const e = toCniError(err);
         throw plan.ipamError ? plan.ipamError(e) : e;
       }
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(plan.ipamType, args.stdinData, args);
-        } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errorText(err)}`);
-        }
-      });
+      undo.push(releaseIpam(ctx, plan.ipamType, args));
       ips = ipam.ips ?? [];
       routes = ipam.routes;
       ipamDns = ipam.dns;
@@ -194,15 +188,7 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
   } catch (err) {
     throw toCniError(err);
   } finally {
-    if (!success) {
-      for (const step of undo.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          logStderr(`rollback: ${errorText(err)}`);
-        }
-      }
-    }
+    if (!success) await runUndo(undo, ctx.log);
     closeSockets(s);
   }
 }

@@ -23,7 +23,7 @@
  * @module
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
@@ -46,7 +46,6 @@ import {
   type Undo,
 } from "./shaping.ts";
 import { tbfParams } from "./tbf_params.ts";
-import { logStderr } from "../_log.ts";
 
 /** The reference accepts configs of version 0.3.0 and later. */
 export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
@@ -96,7 +95,7 @@ function openHost(): NetlinkSocket {
   }
 }
 
-function addSync(args: CmdArgs): Result {
+function addSync(args: CmdArgs, ctx: PluginContext): Result {
   const conf = loadBandwidthConf(args.config);
   const prev = prevResultOf(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "must be called as chained plugin");
@@ -133,7 +132,7 @@ function addSync(args: CmdArgs): Result {
         try {
           step();
         } catch (err) {
-          logStderr(`rollback: ${errorText(err)}`);
+          ctx.log(`rollback: ${errorText(err)}`);
         }
       }
     }
@@ -202,10 +201,12 @@ function cmdDel(args: CmdArgs): Promise<void> {
 }
 
 /** Runs synchronous work as a plugin verb (all of it on this thread, no await). */
-function verb<R>(fn: (args: CmdArgs) => R): (args: CmdArgs) => Promise<R> {
-  return (args) => {
+function verb<R>(
+  fn: (args: CmdArgs, ctx: PluginContext) => R,
+): (args: CmdArgs, ctx: PluginContext) => Promise<R> {
+  return (args, ctx) => {
     try {
-      return Promise.resolve(fn(args));
+      return Promise.resolve(fn(args, ctx));
     } catch (err) {
       return Promise.reject(toCniError(err));
     }

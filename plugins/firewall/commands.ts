@@ -19,7 +19,7 @@
  * @module
  */
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
@@ -48,7 +48,6 @@ import {
   nftSetupLines,
   nftTeardownLines,
 } from "./nftables.ts";
-import { logStderr } from "../_log.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
@@ -93,7 +92,7 @@ export function firewalldUnsupported(zone: string): CniError {
 }
 
 /** Warns once per call when firewalld seems to run and no backend was chosen. */
-function warnIfFirewalld(conf: FirewallConf): void {
+function warnIfFirewalld(conf: FirewallConf, log: PluginLog): void {
   if (conf.backend !== undefined) return;
   for (const path of FIREWALLD_PID_FILES) {
     try {
@@ -101,7 +100,7 @@ function warnIfFirewalld(conf: FirewallConf): void {
     } catch {
       continue;
     }
-    logStderr(
+    log(
       `firewall: firewalld seems to be running (${path}); this plugin does not talk to it, ` +
         `so its zones may still reject container traffic: add the container subnet to the ` +
         `"${conf.firewalldZone}" zone`,
@@ -165,14 +164,14 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
   );
 }
 
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
-  warnIfFirewalld(conf);
+  warnIfFirewalld(conf, ctx.log);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await addIptables(ips, plan);
     try {
@@ -189,11 +188,11 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
 }
 
 /** The config for DEL: one DEL cannot use still names the network. */
-function delConf(args: CmdArgs): FirewallConf {
+function delConf(args: CmdArgs, log: PluginLog): FirewallConf {
   try {
     return loadFirewallConf(args.config);
   } catch (err) {
-    logStderr(`firewall DEL: ${errorText(err)}; removing the container's rules by owner`);
+    log(`firewall DEL: ${errorText(err)}; removing the container's rules by owner`);
     return {
       name: args.config.name,
       cniVersion: args.config.cniVersion,
@@ -225,8 +224,8 @@ async function delIptables(
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = delConf(args);
+async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = delConf(args, ctx.log);
   if (conf.backend === "firewalld") return; // nothing of ours to remove
   let ips: FamilyIps | undefined;
   try {

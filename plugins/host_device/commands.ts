@@ -43,7 +43,7 @@ import { enableContainerIpv6 } from "../ptp/ipv6.ts";
 import { loadHostDeviceConf } from "./config.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
 import { moveLinkIn, moveLinkOut, type MoveSides } from "./move.ts";
-import { logStderr } from "../_log.ts";
+import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
 
 /** The about text. */
 export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
@@ -95,7 +95,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   let dpdk = false;
   if (sel.pciBusID !== "") dpdk = hasDpdkDriver(sel.pciBusID, SYSFS);
   using sides = openSides(containerNs);
-  const undo: (() => Promise<void> | void)[] = [];
+  const undo: Undo[] = [];
   let success = false;
   try {
     const device = dpdk ? undefined : (() => {
@@ -109,13 +109,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     let ipam: Result | undefined;
     if (conf.ipamType !== "") {
       ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-        } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errorText(err)}`);
-        }
-      });
+      undo.push(releaseIpam(ctx, conf.ipamType, args));
       if ((ipam.ips ?? []).length === 0) throw fail("IPAM plugin returned missing IP config");
     }
     const result: Result = { cniVersion: CURRENT_VERSION };
@@ -130,7 +124,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           moveLinkOut(sides, args.ifName);
         } catch (err) {
-          logStderr(`rollback: ${errorText(err)}`);
+          ctx.log(`rollback: ${errorText(err)}`);
         }
       });
       result.interfaces = [{ name: moved.name, mac: moved.mac, sandbox: args.netns }];
@@ -155,15 +149,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   } catch (err) {
     throw asCniError(err, errorText(err));
   } finally {
-    if (!success) {
-      for (const step of undo.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          logStderr(`rollback: ${errorText(err)}`);
-        }
-      }
-    }
+    if (!success) await runUndo(undo, ctx.log);
   }
 }
 

@@ -22,7 +22,7 @@
  * @module
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
@@ -53,7 +53,6 @@ import {
   nftFamily,
   nftSetupLines,
 } from "./nftables.ts";
-import { logStderr } from "../_log.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
@@ -130,7 +129,7 @@ async function withBackend<T>(
   }
 }
 
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPortmapConf(args.config);
   const prev = prevResultCurrent(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "must be called as chained plugin");
@@ -148,7 +147,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     try {
       deleteUdpFlows(family, udp);
     } catch (err) {
-      logStderr(`failed to delete stale UDP conntrack entries for ${c.ip}: ${errorText(err)}`);
+      ctx.log(`failed to delete stale UDP conntrack entries for ${c.ip}: ${errorText(err)}`);
     }
   }
   if (conf.snat && ips.v4) {
@@ -191,11 +190,11 @@ function delScope(args: CmdArgs): DelScope {
 }
 
 /** Loads the config for DEL: a config DEL cannot use still names the network. */
-function delConf(args: CmdArgs): PortmapConf {
+function delConf(args: CmdArgs, log: PluginLog): PortmapConf {
   try {
     return loadPortmapConf(args.config);
   } catch (err) {
-    logStderr(`portmap DEL: ${errorText(err)}; removing the container's rules by name`);
+    log(`portmap DEL: ${errorText(err)}; removing the container's rules by name`);
     return {
       name: args.config.name,
       cniVersion: args.config.cniVersion,
@@ -258,8 +257,8 @@ async function delNft(scope: DelScope, containerId: string): Promise<void> {
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = delConf(args);
+async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = delConf(args, ctx.log);
   const scope = delScope(args);
   const errors: string[] = [];
   try {
@@ -278,7 +277,7 @@ async function cmdDel(args: CmdArgs): Promise<void> {
     try {
       deleteUdpFlows(family, udp, ip);
     } catch (err) {
-      logStderr(
+      ctx.log(
         `failed to delete UDP conntrack entries for ${ip ?? `ipv${family}`}: ${errorText(err)}`,
       );
     }

@@ -67,7 +67,7 @@ import {
 } from "./check.ts";
 import { loadPtpConf } from "./config.ts";
 import { enableContainerIpv6 } from "./ipv6.ts";
-import { logStderr } from "../_log.ts";
+import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -248,31 +248,15 @@ function enableForwarding(result: Result): void {
   }
 }
 
-async function runUndo(undo: (() => Promise<void> | void)[]): Promise<void> {
-  for (const step of undo.reverse()) {
-    try {
-      await step();
-    } catch (err) {
-      logStderr(`rollback: ${errorText(err)}`);
-    }
-  }
-}
-
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
   using s = openSession(args.netns);
-  const undo: (() => Promise<void> | void)[] = [];
+  const undo: Undo[] = [];
   let success = false;
   try {
     const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-    undo.push(async () => {
-      try {
-        await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-      } catch (err) {
-        logStderr(`failed to release IPAM lease: ${errorText(err)}`);
-      }
-    });
+    undo.push(releaseIpam(ctx, conf.ipamType, args));
     const ips = ipam.ips ?? [];
     if (ips.length === 0) throw fail("IPAM plugin returned missing IP config");
     for (const ipc of ips) {
@@ -318,7 +302,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await teardownIPMasq(cidrs, ids, { backend: conf.ipMasqBackend });
         } catch (err) {
-          logStderr(errorText(err));
+          ctx.log(errorText(err));
         }
       });
       try {
@@ -333,7 +317,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   } catch (err) {
     throw asCniError(err, errorText(err));
   } finally {
-    if (!success) await runUndo(undo);
+    if (!success) await runUndo(undo, ctx.log);
   }
 }
 

@@ -24,7 +24,7 @@
  */
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type IPConfig, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ErrnoError } from "../../ffi/mod.ts";
@@ -52,7 +52,6 @@ import { formatCidr, networkOf, parseCidr, parseIp } from "../bridge/ipaddr.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
 import { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";
-import { logStderr } from "../_log.ts";
 
 /** The about text. */
 export const SBR_ABOUT = "CNI sbr plugin denocni";
@@ -129,6 +128,7 @@ function routesPerAddress(
   ifName: string,
   conf: SbrConf,
   undo: Undo[],
+  log: PluginLog,
 ): void {
   let rules: RuleInfo[];
   try {
@@ -191,7 +191,7 @@ function routesPerAddress(
           scope: "link",
         });
       } catch (err) {
-        logStderr(`Warning: Failed to add subnet route to main table: ${errorText(err)}`);
+        log(`Warning: Failed to add subnet route to main table: ${errorText(err)}`);
       }
     }
     for (const r of linkRoutes) {
@@ -200,7 +200,7 @@ function routesPerAddress(
         routeDel(sock, specOf(r, index));
         undo.push(() => tryQuiet(() => routePrepend(sock, specOf(r, index))));
       } catch (err) {
-        logStderr(`Warning: Failed to delete route: ${errorText(err)}`);
+        log(`Warning: Failed to delete route: ${errorText(err)}`);
       }
     }
     return;
@@ -233,7 +233,7 @@ function openNs(path: string): NetnsHandle {
   }
 }
 
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadSbrConf(args.config);
   const prev = currentPrev(args);
   if (!prev) throw fail("This plugin must be called as chained plugin");
@@ -245,7 +245,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
   const undo: Undo[] = [];
   try {
     if (conf.table !== undefined) rulesOnTable(sock, ips, conf.table, undo);
-    else routesPerAddress(sock, ips, args.ifName, conf, undo);
+    else routesPerAddress(sock, ips, args.ifName, conf, undo, ctx.log);
   } catch (err) {
     for (const step of undo.reverse()) step();
     throw err;
