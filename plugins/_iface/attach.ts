@@ -21,7 +21,8 @@ import {
   type Route,
 } from "../../cni/types.ts";
 import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
-import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
+import { sysctlSet, withNetns } from "../../netns/mod.ts";
+import { enableIpv6Here } from "./ipv6.ts";
 import { configureIface } from "../bridge/setup.ts";
 import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
 import { releaseIpam, runUndo, type Undo } from "./undo.ts";
@@ -77,32 +78,7 @@ export function containerIfaceSysctls(
       trySysctlSet(`net/ipv4/conf/${opts.ifName}/arp_notify`, "1");
       trySysctlSet(`net/ipv6/conf/${opts.ifName}/ndisc_notify`, "1");
     }
-    if (!opts.hasV6) return;
-    for (const iface of ["lo", opts.ifName]) {
-      const key = `net/ipv6/conf/${iface}/disable_ipv6`;
-      let value: string;
-      try {
-        value = sysctlGet(key);
-      } catch {
-        continue;
-      }
-      if (value.trim() === "0") continue;
-      try {
-        sysctlSet(key, "0");
-      } catch (err) {
-        throw new CniError(
-          ErrorCode.Internal,
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errorText(err)}`,
-          { cause: err },
-        );
-      }
-    }
-    const key = `net/ipv6/conf/${opts.ifName}/keep_addr_on_down`;
-    try {
-      sysctlSet(key, "1");
-    } catch (err) {
-      throw toCniError(err, `failed to set sysctl "${key}"`);
-    }
+    if (opts.hasV6) enableIpv6Here(opts.ifName);
   }, { returnTo: s.hostNs });
 }
 

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
@@ -33,7 +34,6 @@ import {
   type NetlinkSocket,
   openNetlink,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
 import { ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 import {
   addEgressLimit,
@@ -76,14 +76,6 @@ function prevResultOf(args: CmdArgs): Result | undefined {
       details: errorText(err),
       cause: err,
     });
-  }
-}
-
-function openContainerNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw toCniError(err, `failed to open netns "${path}"`);
   }
 }
 

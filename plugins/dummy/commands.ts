@@ -11,20 +11,14 @@
  *
  * @module
  */
+import { checkFail, checkIface } from "../_iface/check.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { linkAddDummy, linkGet } from "../../netlink/mod.ts";
 import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
 import { linkCreateError } from "../_iface/create.ts";
 import { detach } from "../_iface/detach.ts";
-import { closeSockets, openSockets } from "../_iface/sockets.ts";
 import { loadDummyConf } from "./config.ts";
 
 /**
@@ -65,8 +59,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
  * @throws {CniError} Every failure, after all steps ran.
  */
 export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadDummyConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
+  await detach(args, ctx, loadDummyConf(args.config, { lenient: true }).ipamType);
 }
 
 /**
@@ -80,17 +73,15 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
  */
 export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadDummyConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "dummy: Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    const link = checkContainerLink(s.container, entry, "dummy");
-    if (!link.up) throw checkFail(`Interface ${entry.name} is down`);
-    checkAddresses(s.container, link, prev.ips ?? []);
-  } finally {
-    closeSockets(s);
-  }
+  await checkIface(args, ctx, {
+    ipamType: conf.ipamType, // never empty: the config requires it
+    missing: "dummy: Required prevResult missing",
+    kind: "dummy",
+    link(link, entry) {
+      if (!link.up) throw checkFail(`Interface ${entry.name} is down`);
+    },
+    routes: false,
+  });
 }
 
 /**
@@ -102,8 +93,7 @@ export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void>
  * @throws {CniError} The IPAM plugin's answer; code 999 when there is no IPAM type.
  */
 export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadDummyConf(args.config);
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
+  await ipamStatus(args, ctx, loadDummyConf(args.config).ipamType, "ask");
 }
 
 /** The dummy plugin's functions (ADD, CHECK, DEL, STATUS). */

@@ -13,29 +13,17 @@
  *
  * @module
  */
+import { checkFail, checkIface } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddIpvlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
+import { linkAddIpvlan } from "../../netlink/mod.ts";
 import { detach } from "../_iface/detach.ts";
-import { defaultRouteInterface, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
-import { type IpvlanConf, loadIpvlanConf } from "./config.ts";
+import { loadIpvlanConf } from "./config.ts";
 
-function resolveMaster(s: IfaceSockets, conf: IpvlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const name = conf.master !== "" ? conf.master : defaultRouteInterface(sock);
-  return { sock, index: findMaster(sock, name).index };
-}
+/** The master: where it lives, by default the default route's device; no MTU check. */
+const MASTER: MasterRules = { defaultRoute: true, checkMtu: false };
 
 /**
  * ADD.
@@ -49,8 +37,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
   const conf = loadIpvlanConf(args.config);
   const prevIps = conf.prevResult?.ips ?? [];
   const chained = conf.ipamType === "" && prevIps.length > 0;
-  let masterIndex = 0;
-  return await attach(args, ctx, {
+  return await attachLowerLink(args, ctx, {
     kind: "ipvlan",
     // Not chained: IPAM is mandatory (an empty type fails as the reference's does).
     ipamType: chained ? "" : conf.ipamType,
@@ -60,25 +47,9 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
     requireIpam: !chained,
     notify: true,
     dns: conf.dns,
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
-    },
-    create(s) {
-      return createRenamed(s, {
-        kind: "ipvlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddIpvlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            mode: conf.mode,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
-    },
+    conf,
+    master: MASTER,
+    add: (sock, base) => linkAddIpvlan(sock, { ...base, mode: conf.mode }),
   });
 }
 
@@ -91,8 +62,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
  * @throws {CniError} Every failure, after all steps ran.
  */
 export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadIpvlanConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
+  await detach(args, ctx, loadIpvlanConf(args.config, { lenient: true }).ipamType);
 }
 
 /**
@@ -106,22 +76,21 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
  */
 export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadIpvlanConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    resolveMaster(s, conf);
-    const link = checkContainerLink(s.container, entry, "ipvlan");
-    const mode = link.ipvlan?.mode;
-    if (mode !== conf.mode) {
-      throw checkFail(`Container IPVlan mode ${mode} does not match expected value: ${conf.mode}`);
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
+  await checkIface(args, ctx, {
+    ipamType: conf.ipamType,
+    missing: "Required prevResult missing",
+    kind: "ipvlan",
+    master: { first: false, resolve: (s) => resolveMaster(s, conf, MASTER) },
+    link(link) {
+      const mode = link.ipvlan?.mode;
+      if (mode !== conf.mode) {
+        throw checkFail(
+          `Container IPVlan mode ${mode} does not match expected value: ${conf.mode}`,
+        );
+      }
+    },
+    routes: true,
+  });
 }
 
 /**
@@ -133,10 +102,7 @@ export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void>
  * @throws {CniError} The IPAM plugin's answer, or a config error.
  */
 export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadIpvlanConf(args.config, { lenient: true });
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
+  await ipamStatus(args, ctx, loadIpvlanConf(args.config, { lenient: true }).ipamType, "ready");
 }
 
 /** The ipvlan plugin's functions (ADD, CHECK, DEL, STATUS). */

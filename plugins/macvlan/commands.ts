@@ -12,32 +12,17 @@
  *
  * @module
  */
+import { checkFail, checkIface } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddMacvlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
+import { linkAddMacvlan } from "../../netlink/mod.ts";
 import { detach } from "../_iface/detach.ts";
-import { checkMtuAgainstMaster, defaultRouteInterface, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
-import { loadMacvlanConf, type MacvlanConf } from "./config.ts";
+import { loadMacvlanConf } from "./config.ts";
 
 /** The master: looked up where it lives, defaulted to the default route's device. */
-function resolveMaster(s: IfaceSockets, conf: MacvlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const name = conf.master !== "" ? conf.master : defaultRouteInterface(sock);
-  const master = findMaster(sock, name);
-  checkMtuAgainstMaster(conf.mtu, master);
-  return { sock, index: master.index };
-}
+const MASTER: MasterRules = { defaultRoute: true, checkMtu: true };
 
 /**
  * ADD.
@@ -49,33 +34,20 @@ function resolveMaster(s: IfaceSockets, conf: MacvlanConf): { sock: NetlinkSocke
  */
 export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadMacvlanConf(args.config, args.args);
-  let masterIndex = 0;
-  return await attach(args, ctx, {
+  return await attachLowerLink(args, ctx, {
     kind: "macvlan",
     ipamType: conf.ipamType,
     notify: true,
     dns: conf.dns,
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
-    },
-    create(s) {
-      return createRenamed(s, {
-        kind: "macvlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddMacvlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            mode: conf.mode,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(conf.mac !== undefined && { mac: conf.mac }),
-            ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
-    },
+    conf,
+    master: MASTER,
+    add: (sock, base) =>
+      linkAddMacvlan(sock, {
+        ...base,
+        mode: conf.mode,
+        ...(conf.mac !== undefined && { mac: conf.mac }),
+        ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
+      }),
   });
 }
 
@@ -88,8 +60,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
  * @throws {CniError} Every failure, after all steps ran.
  */
 export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
+  await detach(args, ctx, loadMacvlanConf(args.config, args.args, { lenient: true }).ipamType);
 }
 
 /**
@@ -103,26 +74,24 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
  */
 export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadMacvlanConf(args.config, args.args);
-  const s = openSockets(args.netns);
-  try {
-    resolveMaster(s, conf);
-    if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const words = { lower: true };
-    const prev = requirePrevResult(args, "required prevResult missing");
-    const entry = containerEntry(prev, args, words);
-    const link = checkContainerLink(s.container, entry, "macvlan", words);
-    const mode = link.macvlan?.mode;
-    if (mode !== conf.mode) {
-      throw checkFail(
-        `container macvlan mode ${mode} does not match expected value: ${conf.mode}`,
-        words,
-      );
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
+  const words = { lower: true };
+  await checkIface(args, ctx, {
+    ipamType: conf.ipamType,
+    missing: "required prevResult missing",
+    kind: "macvlan",
+    words,
+    master: { first: true, resolve: (s) => resolveMaster(s, conf, MASTER) },
+    link(link) {
+      const mode = link.macvlan?.mode;
+      if (mode !== conf.mode) {
+        throw checkFail(
+          `container macvlan mode ${mode} does not match expected value: ${conf.mode}`,
+          words,
+        );
+      }
+    },
+    routes: true,
+  });
 }
 
 /**
@@ -134,10 +103,7 @@ export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void>
  * @throws {CniError} The IPAM plugin's answer, or a config error.
  */
 export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
+  await ipamStatus(args, ctx, loadMacvlanConf(args.config, args.args).ipamType, "ready");
 }
 
 /** The macvlan plugin's functions (ADD, CHECK, DEL, STATUS). */

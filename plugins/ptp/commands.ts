@@ -35,20 +35,11 @@ import {
   linkFind,
   linkGet,
   NetlinkError,
-  type NetlinkSocket,
   openNetlink,
   routeAdd,
   routeDel,
 } from "../../netlink/mod.ts";
-import {
-  type NetnsHandle,
-  NetnsNotFoundError,
-  NotNetnsError,
-  openNetns,
-  sysctlEnsure,
-  sysctlSet,
-  THREAD_NETNS_PATH,
-} from "../../netns/mod.ts";
+import { sysctlEnsure, sysctlSet } from "../../netns/mod.ts";
 import {
   formatCidr,
   formatIp,
@@ -60,14 +51,22 @@ import {
 import { setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
 import { configureIface, randomVethName } from "../bridge/setup.ts";
 import {
+  checkAddresses,
+  checkContainerLink,
+  checkRoutes,
   containerEntry,
-  validateContainerInterface,
-  validateInterfaceIps,
-  validateRoutes,
-} from "./check.ts";
+  requirePrevResult,
+} from "../_iface/check.ts";
+import {
+  type IfaceSockets,
+  openContainerNs,
+  openNetnsIfPresent,
+  openSockets,
+} from "../_iface/sockets.ts";
 import { loadPtpConf } from "./config.ts";
-import { enableContainerIpv6 } from "./ipv6.ts";
+import { enableContainerIpv6 } from "../_iface/ipv6.ts";
 import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
+import { ipamDel, runDelSteps } from "../_iface/detach.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -80,54 +79,12 @@ function isErrno(err: unknown, code: string): boolean {
   return err instanceof NetlinkError && err.code === code;
 }
 
-/** The handles and sockets of one call: host and container, opened once. */
-interface Session {
-  hostNs: NetnsHandle;
-  containerNs: NetnsHandle;
-  host: NetlinkSocket;
-  container: NetlinkSocket;
-  [Symbol.dispose](): void;
-}
-
-function openContainerNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
-  }
-}
-
-function openSession(netnsPath: string): Session {
-  const containerNs = openContainerNs(netnsPath);
-  const opened: { close(): void }[] = [containerNs];
-  try {
-    const hostNs = openNetns(THREAD_NETNS_PATH);
-    opened.push(hostNs);
-    const host = openNetlink();
-    opened.push(host);
-    const container = openNetlink({ netns: containerNs, returnTo: hostNs });
-    opened.push(container);
-    return {
-      hostNs,
-      containerNs,
-      host,
-      container,
-      [Symbol.dispose]() {
-        for (const h of opened.reverse()) h.close();
-      },
-    };
-  } catch (err) {
-    for (const h of opened.reverse()) h.close();
-    throw asCniError(err, "failed to open netlink sockets");
-  }
-}
-
 /**
  * Creates the veth pair from the host side in one request: the host end `veth<8 hex>` up, the
  * container end `ifName` straight in the container namespace, both with the MTU; `accept_ra=0`
  * on the host end (`ip.SetupVeth`). A random name that is taken is retried (10 names).
  */
-function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; container: Link } {
+function setupVeth(s: IfaceSockets, ifName: string, mtu: number): { host: Link; container: Link } {
   let hostLink: Link | undefined;
   let name = "";
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -173,7 +130,7 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
 }
 
 /** Per address: the point-to-point routes in the container (`setupContainerVeth`). */
-function containerRoutes(s: Session, link: Link, result: Result): void {
+function containerRoutes(s: IfaceSockets, link: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
     const ip = formatIp(addr);
@@ -214,7 +171,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
 }
 
 /** The host end: the gateway as /32 (/128) and a host route to each container address. */
-function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
+function hostRoutes(s: IfaceSockets, hostVeth: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
     const hostLen = addr.family === 4 ? 32 : 128;
@@ -251,7 +208,7 @@ function enableForwarding(result: Result): void {
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
-  using s = openSession(args.netns);
+  using s = openSockets(args.netns);
   const undo: Undo[] = [];
   let success = false;
   try {
@@ -339,14 +296,8 @@ function prevResultCidrs(args: CmdArgs): string[] {
  * namespace and a missing interface have nothing to delete.
  */
 async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    if (err instanceof NetnsNotFoundError) return [];
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return [];
-    throw fail(errorText(err), err);
-  }
+  const ns = openNetnsIfPresent(args.netns);
+  if (!ns) return [];
   try {
     using sock = openNetlink({ netns: ns });
     const link = linkFind(sock, { name: args.ifName });
@@ -371,53 +322,37 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   // Best effort: what does not validate reads as not given, everything else is still removed.
   const conf = loadPtpConf(args.config, { lenient: true });
-  const errors: string[] = [];
   let cidrs: string[] = [];
-  if (args.netns !== "") {
-    try {
-      cidrs = await deleteContainerLink(args);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (conf.ipMasq) {
-    // Beyond the reference: without the link, the addresses come from prevResult; with
-    // neither, the rules are found by the network name and container ID in their comments.
-    if (cidrs.length === 0) cidrs = prevResultCidrs(args);
-    try {
+  await runDelSteps([
+    async () => {
+      if (args.netns !== "") cidrs = await deleteContainerLink(args);
+    },
+    async () => {
+      if (!conf.ipMasq) return;
+      // Beyond the reference: without the link, the addresses come from prevResult; with
+      // neither, the rules are found by the network name and container ID in their comments.
+      if (cidrs.length === 0) cidrs = prevResultCidrs(args);
       await teardownIPMasq(
         cidrs,
         { network: conf.name, ifName: args.ifName, containerId: args.containerId },
         { backend: conf.ipMasqBackend },
       );
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (conf.ipamType !== "") {
-    try {
-      await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (errors.length > 0) throw fail(errors.join("; "));
+    },
+    ipamDel(ctx, conf.ipamType, args),
+  ]);
 }
 
 async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadPtpConf(args.config);
   using ns = openContainerNs(args.netns);
   await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-  if (!args.config.prevResult) throw fail("ptp: Required prevResult missing");
-  const prev = toCurrentResult(args.config.prevResult);
+  const prev = requirePrevResult(args, "ptp: Required prevResult missing");
   const entry = containerEntry(prev, args);
   using sock = openNetlink({ netns: ns });
-  const link = validateContainerInterface(sock, entry, {
-    prefix: "ptp: ",
-    kind: { kind: "veth", shown: "veth/p2p" },
-  });
-  validateInterfaceIps(sock, link, prev.ips ?? []);
-  validateRoutes(sock, prev.routes ?? []);
+  const words = { prefix: "ptp: ", exactMac: true };
+  const link = checkContainerLink(sock, entry, { kind: "veth", shown: "veth/p2p" }, words);
+  checkAddresses(sock, link, prev.ips ?? [], { hostPrefixRoute: true });
+  checkRoutes(sock, prev.routes ?? []);
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {

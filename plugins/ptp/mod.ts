@@ -22,9 +22,3 @@
 export { plugin, PTP_ABOUT } from "./commands.ts";
 export { loadPtpConf, setDns } from "./config.ts";
 export type { PtpConf } from "./config.ts";
-export {
-  containerEntry,
-  validateContainerInterface,
-  validateInterfaceIps,
-  validateRoutes,
-} from "./check.ts";

@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
@@ -47,7 +48,6 @@ import {
   ruleList,
   type RuleSpec,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
 import { formatCidr, networkOf, parseCidr, parseIp } from "../bridge/ipaddr.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
@@ -225,14 +225,6 @@ async function lockOrFail(path: string) {
   }
 }
 
-function openNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
-  }
-}
-
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadSbrConf(args.config);
   const prev = currentPrev(args);
@@ -240,7 +232,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const ips = addressesFor(args.ifName, prev);
   const passOn = prevResultAsGiven(args)!;
   using _lock = await lockOrFail(args.netns);
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const undo: Undo[] = [];
   try {
@@ -292,7 +284,7 @@ async function cmdDel(args: CmdArgs): Promise<void> {
     throw fail(`failed to lock netns "${args.netns}": ${errorText(err)}`, err);
   }
   using _lock = lock;
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   let rules: RuleInfo[];
   try {
@@ -343,7 +335,7 @@ async function cmdCheck(args: CmdArgs): Promise<void> {
   if (!prev) return;
   const ips = addressesFor(args.ifName, prev);
   using _lock = await lockOrFail(args.netns);
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const rules = ruleList(sock);
   for (const ip of ips) {

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
@@ -67,14 +68,6 @@ import {
 export interface TuningOptions {
   /** The sysctl allowlist file (default `/etc/cni/tuning/allowlist.conf`). */
   allowlistPath?: string;
-}
-
-function openTarget(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw toCniError(err, `failed to open netns "${path}"`);
-  }
 }
 
 function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
@@ -249,7 +242,7 @@ export function cmdAdd(args: CmdArgs, options: TuningOptions = {}): Result {
   const result = resultOf(args, conf.mac); // before acting: a bad prevResult changes nothing
   const file = backupPath(conf.dataDir, args);
   {
-    using ns = openTarget(args.netns);
+    using ns = openContainerNs(args.netns);
     refuseOwnNetns(ns, args);
     withNetns(ns, () => addInNetns(conf, sysctls, args.ifName, file));
   }
@@ -326,7 +319,7 @@ export function cmdCheck(args: CmdArgs): void {
   const conf = loadTuningConf(args.config, args.args);
   const sysctls = sysctlPaths(conf, args.ifName);
   requirePrevResult(args);
-  using ns = openTarget(args.netns);
+  using ns = openContainerNs(args.netns);
   withNetns(ns, () => checkInNetns(conf, sysctls, args.ifName));
 }
 

@@ -12,31 +12,18 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { checkFail, checkIface } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ipamStatus } from "../_iface/status.ts";
+import { CniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddVlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
+import { linkAddVlan } from "../../netlink/mod.ts";
 import { detach } from "../_iface/detach.ts";
-import { checkMtuAgainstMaster, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
-import { loadVlanConf, type VlanConf } from "./config.ts";
+import { loadVlanConf } from "./config.ts";
 
-function resolveMaster(s: IfaceSockets, conf: VlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const master = findMaster(sock, conf.master);
-  checkMtuAgainstMaster(conf.mtu, master);
-  return { sock, index: master.index };
-}
+/** The master: named in the config (no default), the MTU checked against it on ADD. */
+const MASTER: MasterRules = { defaultRoute: false, checkMtu: true };
 
 /**
  * ADD.
@@ -48,8 +35,7 @@ function resolveMaster(s: IfaceSockets, conf: VlanConf): { sock: NetlinkSocket; 
  */
 export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadVlanConf(args.config);
-  let masterIndex = 0;
-  return await attach(args, ctx, {
+  return await attachLowerLink(args, ctx, {
     kind: "vlan",
     ipamType: conf.ipamType,
     requireIpam: true,
@@ -60,25 +46,9 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
         ...(err.details && { details: err.details }),
         cause: err,
       }),
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
-    },
-    create(s) {
-      return createRenamed(s, {
-        kind: "vlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddVlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            id: conf.vlanId,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
-    },
+    conf,
+    master: MASTER,
+    add: (sock, base) => linkAddVlan(sock, { ...base, id: conf.vlanId }),
   });
 }
 
@@ -91,8 +61,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
  * @throws {CniError} Every failure, after all steps ran.
  */
 export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
+  await detach(args, ctx, loadVlanConf(args.config, { lenient: true }).ipamType);
 }
 
 /**
@@ -106,31 +75,32 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
  */
 export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadVlanConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    if (conf.ipamType === "") throw new CniError(ErrorCode.Internal, "no plugin name provided");
-    await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "vlan: Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    findMaster(conf.linkInContainer ? s.container : s.host, conf.master);
-    const words = { prefix: "vlan: " };
-    const link = checkContainerLink(s.container, entry, "vlan", words);
-    const id = link.vlan?.id;
-    if (id !== conf.vlanId) {
-      throw checkFail(
-        `vlan: Container interface ${link.name} VLAN ID ${id} does not match expected value: ${conf.vlanId}`,
-      );
-    }
-    if (conf.mtu !== 0 && conf.mtu !== link.mtu) {
-      throw checkFail(
-        `vlan: Container interface ${link.name} MTU ${link.mtu} does not match expected value: ${conf.mtu}`,
-      );
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
+  await checkIface(args, ctx, {
+    ipamType: conf.ipamType,
+    requireIpam: true,
+    missing: "vlan: Required prevResult missing",
+    kind: "vlan",
+    words: { prefix: "vlan: " },
+    // CHECK only looks the master up (its MTU is checked against the link's instead).
+    master: {
+      first: false,
+      resolve: (s) => resolveMaster(s, conf, { ...MASTER, checkMtu: false }),
+    },
+    link(link) {
+      const id = link.vlan?.id;
+      if (id !== conf.vlanId) {
+        throw checkFail(
+          `vlan: Container interface ${link.name} VLAN ID ${id} does not match expected value: ${conf.vlanId}`,
+        );
+      }
+      if (conf.mtu !== 0 && conf.mtu !== link.mtu) {
+        throw checkFail(
+          `vlan: Container interface ${link.name} MTU ${link.mtu} does not match expected value: ${conf.mtu}`,
+        );
+      }
+    },
+    routes: true,
+  });
 }
 
 /**
@@ -142,9 +112,7 @@ export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void>
  * @throws {CniError} The IPAM plugin's answer; code 999 `no plugin name provided`.
  */
 export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config, { lenient: true });
-  if (conf.ipamType === "") throw new CniError(ErrorCode.Internal, "no plugin name provided");
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
+  await ipamStatus(args, ctx, loadVlanConf(args.config, { lenient: true }).ipamType, "fail");
 }
 
 /** The vlan plugin's functions (ADD, CHECK, DEL, STATUS). */

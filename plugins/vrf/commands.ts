@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { openContainerNs, openNetnsIfPresent } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
@@ -41,7 +42,6 @@ import {
   routePrepend,
   routeReplace,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, NetnsNotFoundError, NotNetnsError, openNetns } from "../../netns/mod.ts";
 import { freeVrfTable, loadVrfConf, VRF_VERSIONS, type VrfConf } from "./config.ts";
 
 /** The about text. */
@@ -192,19 +192,11 @@ function routeSpec(r: RouteInfo, index: number, table: number) {
   };
 }
 
-function openNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errorText(err)}`, err);
-  }
-}
-
 async function cmdAdd(args: CmdArgs): Promise<Result> {
   const conf = loadVrfConf(args.config);
   const passOn = prevResultAsGiven(args);
   if (!passOn) throw fail("missing prevResult from earlier plugin");
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const undo: Undo[] = [];
   try {
@@ -234,15 +226,9 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
 function delSync(args: CmdArgs): void {
   const conf = loadVrfConf(args.config, { lenient: true });
   if (args.netns === "") return;
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Gone: the VRF and the interface went with it.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw fail(`cmdDel failed: ${errorText(err)}`, err);
-  }
+  // Gone: the VRF and the interface went with it.
+  const ns = openNetnsIfPresent(args.netns, "cmdDel failed");
+  if (!ns) return;
   try {
     using sock = openNetlink({ netns: ns });
     const vrf = linkFind(sock, { name: conf.vrfName });
@@ -270,7 +256,7 @@ function delSync(args: CmdArgs): void {
 function checkSync(args: CmdArgs): void {
   const conf = loadVrfConf(args.config);
   if (!args.config.prevResult) throw fail("missing prevResult from earlier plugin");
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const vrf = linkFind(sock, { name: conf.vrfName });
   if (!vrf) throw fail(`VRF ${conf.vrfName} not found`);
