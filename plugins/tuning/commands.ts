@@ -21,10 +21,11 @@
  *
  * @module
  */
+import { syncVerb } from "../_sync_verb.ts";
 import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Interface, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import {
   type Link,
@@ -399,23 +400,14 @@ export function cmdDel(args: CmdArgs): void {
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-/** Runs synchronous namespace work as a plugin verb (all on this thread, no await). */
-function settle<R>(fn: () => R): Promise<R> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
 /**
  * The tuning plugin's functions (STATUS and GC are left to the dispatcher's no-op success,
  * as at the reference HEAD).
  */
 export const plugin: PluginFns = {
-  add: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdAdd(args)),
-  check: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdCheck(args)),
-  del: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdDel(args)),
+  add: syncVerb((args) => cmdAdd(args)),
+  check: syncVerb((args) => cmdCheck(args)),
+  del: syncVerb((args) => cmdDel(args)),
   supportedVersions: SUPPORTED_VERSIONS,
   about: "CNI tuning plugin denocni",
 };
