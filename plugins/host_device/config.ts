@@ -12,7 +12,7 @@ import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
 import { parseLenient, parseWith } from "../../cni/validate.ts";
-import { setDns } from "../ptp/config.ts";
+import { setDns } from "../_iface/config.ts";
 
 /** The validated host-device configuration. */
 export interface HostDeviceConf {

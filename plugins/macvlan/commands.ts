@@ -12,106 +12,61 @@
  *
  * @module
  */
-import { checkFail, checkIface } from "../_iface/check.ts";
-import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
-import { ipamStatus } from "../_iface/status.ts";
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
 import { linkAddMacvlan } from "../../netlink/mod.ts";
-import { detach } from "../_iface/detach.ts";
-import { loadMacvlanConf } from "./config.ts";
+import { checkFail } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
+import { loadMacvlanConf, type MacvlanConf } from "./config.ts";
 
 /** The master: looked up where it lives, defaulted to the default route's device. */
 const MASTER: MasterRules = { defaultRoute: true, checkMtu: true };
 
-/**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the macvlan (`name`, `mac`, `sandbox`), its addresses and routes.
- * @throws {CniError} With the reference's messages; nothing is left behind.
- */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  return await attachLowerLink(args, ctx, {
-    kind: "macvlan",
-    ipamType: conf.ipamType,
-    notify: true,
-    dns: conf.dns,
-    conf,
-    master: MASTER,
-    add: (sock, base) =>
-      linkAddMacvlan(sock, {
-        ...base,
-        mode: conf.mode,
-        ...(conf.mac !== undefined && { mac: conf.mac }),
-        ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
-      }),
-  });
-}
+/** The newest reference's macvlan starts its CHECK messages lower-case. */
+const WORDS = { lower: true };
 
 /**
- * DEL: best effort, idempotent, needs neither the master nor the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
+ * The macvlan plugin's functions. ADD: the macvlan with IPAM's addresses, or just up without
+ * IPAM. CHECK: the master, IPAM, then the container's macvlan (kind, mode, MAC), its addresses
+ * and routes. DEL: best effort, idempotent, needs neither the master nor the namespace.
+ * STATUS: the IPAM plugin's, when there is one.
  */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  await detach(args, ctx, loadMacvlanConf(args.config, args.args, { lenient: true }).ipamType);
-}
-
-/**
- * CHECK: IPAM, then the container's macvlan (kind, mode, MAC), its addresses and routes, and
- * the master, against the previous result.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  const words = { lower: true };
-  await checkIface(args, ctx, {
+export const plugin: PluginFns = ifacePlugin<MacvlanConf>({
+  about: "CNI macvlan plugin denocni",
+  load: (args, lenient) => loadMacvlanConf(args.config, args.args, { lenient }),
+  async add(args, ctx, conf) {
+    return await attachLowerLink(args, ctx, {
+      kind: "macvlan",
+      ipamType: conf.ipamType,
+      notify: true,
+      dns: conf.dns,
+      conf,
+      master: MASTER,
+      add: (sock, base) =>
+        linkAddMacvlan(sock, {
+          ...base,
+          mode: conf.mode,
+          ...(conf.mac !== undefined && { mac: conf.mac }),
+          ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
+        }),
+    });
+  },
+  check: (conf) => ({
     ipamType: conf.ipamType,
     missing: "required prevResult missing",
     kind: "macvlan",
-    words,
+    words: WORDS,
     master: { first: true, resolve: (s) => resolveMaster(s, conf, MASTER) },
     link(link) {
       const mode = link.macvlan?.mode;
       if (mode !== conf.mode) {
         throw checkFail(
           `container macvlan mode ${mode} does not match expected value: ${conf.mode}`,
-          words,
+          WORDS,
         );
       }
     },
     routes: true,
-  });
-}
-
-/**
- * STATUS: the IPAM plugin's, when there is one.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer, or a config error.
- */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  await ipamStatus(args, ctx, loadMacvlanConf(args.config, args.args).ipamType, "ready");
-}
-
-/** The macvlan plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI macvlan plugin denocni",
-};
+  }),
+  status: { lenient: false, emptyIpam: "ready" },
+});

@@ -12,70 +12,44 @@
  *
  * @module
  */
-import { checkFail, checkIface } from "../_iface/check.ts";
-import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
-import { ipamStatus } from "../_iface/status.ts";
 import { CniError } from "../../cni/errors.ts";
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
 import { linkAddVlan } from "../../netlink/mod.ts";
-import { detach } from "../_iface/detach.ts";
-import { loadVlanConf } from "./config.ts";
+import { checkFail } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
+import { loadVlanConf, type VlanConf } from "./config.ts";
 
 /** The master: named in the config (no default), the MTU checked against it on ADD. */
 const MASTER: MasterRules = { defaultRoute: false, checkMtu: true };
 
 /**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the VLAN link (`name`, `mac`, `sandbox`), its addresses and routes.
- * @throws {CniError} With the reference's messages; nothing is left behind.
+ * The vlan plugin's functions. ADD: the VLAN link with IPAM's addresses. CHECK: IPAM, then the
+ * container's VLAN link (kind, MAC, id, MTU), its addresses and routes, and the master. DEL:
+ * best effort, idempotent, needs neither the master nor the namespace. STATUS: the IPAM
+ * plugin's (an empty type fails, as in the reference).
  */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadVlanConf(args.config);
-  return await attachLowerLink(args, ctx, {
-    kind: "vlan",
-    ipamType: conf.ipamType,
-    requireIpam: true,
-    notify: false,
-    dns: conf.dns,
-    ipamError: (err) =>
-      new CniError(err.code, `failed to execute IPAM delegate: ${err.msg}`, {
-        ...(err.details && { details: err.details }),
-        cause: err,
-      }),
-    conf,
-    master: MASTER,
-    add: (sock, base) => linkAddVlan(sock, { ...base, id: conf.vlanId }),
-  });
-}
-
-/**
- * DEL: best effort, idempotent, needs neither the master nor the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
- */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  await detach(args, ctx, loadVlanConf(args.config, { lenient: true }).ipamType);
-}
-
-/**
- * CHECK: IPAM, then the container's VLAN link (kind, MAC, id, MTU), its addresses and routes,
- * and the master, against the previous result.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config);
-  await checkIface(args, ctx, {
+export const plugin: PluginFns = ifacePlugin<VlanConf>({
+  about: "CNI vlan plugin denocni",
+  load: (args, lenient) => loadVlanConf(args.config, { lenient }),
+  async add(args, ctx, conf) {
+    return await attachLowerLink(args, ctx, {
+      kind: "vlan",
+      ipamType: conf.ipamType,
+      requireIpam: true,
+      notify: false,
+      dns: conf.dns,
+      ipamError: (err) =>
+        new CniError(err.code, `failed to execute IPAM delegate: ${err.msg}`, {
+          ...(err.details && { details: err.details }),
+          cause: err,
+        }),
+      conf,
+      master: MASTER,
+      add: (sock, base) => linkAddVlan(sock, { ...base, id: conf.vlanId }),
+    });
+  },
+  check: (conf) => ({
     ipamType: conf.ipamType,
     requireIpam: true,
     missing: "vlan: Required prevResult missing",
@@ -100,27 +74,6 @@ export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void>
       }
     },
     routes: true,
-  });
-}
-
-/**
- * STATUS: the IPAM plugin's (an empty type fails, as in the reference).
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer; code 999 `no plugin name provided`.
- */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  await ipamStatus(args, ctx, loadVlanConf(args.config, { lenient: true }).ipamType, "fail");
-}
-
-/** The vlan plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI vlan plugin denocni",
-};
+  }),
+  status: { lenient: true, emptyIpam: "fail" },
+});
