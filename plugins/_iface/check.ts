@@ -11,7 +11,15 @@ import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
-import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
+import {
+  addrList,
+  type Link,
+  linkFind,
+  type NetlinkSocket,
+  openNetlink,
+  routeList,
+} from "../../netlink/mod.ts";
+import type { NetnsHandle } from "../../netns/mod.ts";
 import { formatCidr, networkOf, parseCidr } from "../bridge/ipaddr.ts";
 import { type IfaceSockets, openSockets } from "./sockets.ts";
 
@@ -231,4 +239,30 @@ export async function checkIface(
   plan.link?.(link, entry);
   checkAddresses(s.container, link, prev.ips ?? []);
   if (plan.routes) checkRoutes(s.container, prev.routes ?? []);
+}
+
+/**
+ * The CHECK of the container side for ptp and host-device, with the reference's rules (the MAC
+ * compared exactly, a /32 or /128 address needs its route too): the entry, its link, its
+ * addresses and the result's routes, over one socket opened in `containerNs`.
+ *
+ * @param containerNs The container namespace.
+ * @param args The call.
+ * @param prev The previous result.
+ * @param kind The link kind and how the reference names it, or `undefined` for any kind.
+ * @param prefix Put before some messages (`ptp: `).
+ * @throws {CniError} Code 999 naming the first mismatch.
+ */
+export function checkContainerIn(
+  containerNs: NetnsHandle,
+  args: CmdArgs,
+  prev: Result,
+  kind: { kind: string; shown: string } | undefined,
+  prefix = "",
+): void {
+  const entry = containerEntry(prev, args);
+  using sock = openNetlink({ netns: containerNs });
+  const link = checkContainerLink(sock, entry, kind, { prefix, exactMac: true });
+  checkAddresses(sock, link, prev.ips ?? [], { hostPrefixRoute: true });
+  checkRoutes(sock, prev.routes ?? []);
 }

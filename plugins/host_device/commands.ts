@@ -22,16 +22,10 @@
 import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { openNetlink } from "../../netlink/mod.ts";
 import { parseCidr } from "../bridge/ipaddr.ts";
 import { configureIface } from "../bridge/setup.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
+import { checkContainerIn, requirePrevResult } from "../_iface/check.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import { enableContainerIpv6 } from "../_iface/ipv6.ts";
 import {
   openContainerNs,
@@ -160,19 +154,11 @@ async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   using ns = openContainerNs(args.netns);
   if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
   const prev = requirePrevResult(args, "Required prevResult missing");
-  if (dpdk) return;
-  const entry = containerEntry(prev, args);
-  using sock = openNetlink({ netns: ns });
-  const link = checkContainerLink(sock, entry, undefined, { exactMac: true });
-  checkAddresses(sock, link, prev.ips ?? [], { hostPrefixRoute: true });
-  checkRoutes(sock, prev.routes ?? []);
+  if (!dpdk) checkContainerIn(ns, args, prev, undefined);
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadHostDeviceConf(args.config, { lenient: true });
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
+  await ipamStatus(args, ctx, loadHostDeviceConf(args.config, { lenient: true }).ipamType, "ready");
 }
 
 /** The host-device plugin's functions (ADD, CHECK, DEL, STATUS). */

@@ -50,13 +50,8 @@ import {
 } from "../bridge/ipaddr.ts";
 import { setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
 import { configureIface, randomVethName } from "../bridge/setup.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
+import { checkContainerIn, requirePrevResult } from "../_iface/check.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import {
   type IfaceSockets,
   openContainerNs,
@@ -347,18 +342,12 @@ async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   using ns = openContainerNs(args.netns);
   await ctx.delegate.check(conf.ipamType, args.stdinData, args);
   const prev = requirePrevResult(args, "ptp: Required prevResult missing");
-  const entry = containerEntry(prev, args);
-  using sock = openNetlink({ netns: ns });
-  const words = { prefix: "ptp: ", exactMac: true };
-  const link = checkContainerLink(sock, entry, { kind: "veth", shown: "veth/p2p" }, words);
-  checkAddresses(sock, link, prev.ips ?? [], { hostPrefixRoute: true });
-  checkRoutes(sock, prev.routes ?? []);
+  checkContainerIn(ns, args, prev, { kind: "veth", shown: "veth/p2p" }, "ptp: ");
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadPtpConf(args.config);
   // As the newest reference: delegated even with an empty type (`no plugin name provided`).
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
+  await ipamStatus(args, ctx, loadPtpConf(args.config).ipamType, "ask");
 }
 
 /** The ptp plugin's functions (ADD, CHECK, DEL, STATUS). */

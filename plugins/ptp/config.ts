@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { setDns } from "../_iface/config.ts";
+import { setDns, withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
@@ -53,17 +53,6 @@ const ptpSchema = lazy(() => {
     }))),
   });
 });
-
-/**
- * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
- * of it does not run): ADD never needs it, and CHECK reads it itself.
- */
-function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
-}
 
 /**
  * Loads and validates a ptp configuration. Nothing in the kernel is touched.
