@@ -228,13 +228,11 @@ export function openDiskStore(
         tracked = new Set(index.rangeIds());
         return true;
       }
-      const { leases, rangeIds } = scan();
-      rebuild(leases, rangeIds);
-      return true;
     } catch {
       dropIndex();
       return false;
     }
+    return rescan();
   }
 
   /** Rebuilds the index from a scan after it disagreed with the lease files. */
