@@ -146,7 +146,14 @@ export {
 } from "./cni/args.ts";
 
 // Writing plugins: the contract and skel
-export type { CmdArgs, Delegate, PluginContext, PluginFns, PluginRegistry } from "./cni/plugin.ts";
+export type {
+  CmdArgs,
+  Delegate,
+  PluginContext,
+  PluginFns,
+  PluginLog,
+  PluginRegistry,
+} from "./cni/plugin.ts";
 export { prevResultAsGiven } from "./cni/prev_result.ts";
 export { runPlugin } from "./cni/skel.ts";
 export { formatErrorJson, formatVersionInfo } from "./cni/skel_output.ts";

@@ -156,6 +156,8 @@ export function settings(ctx: Ctx): {
     cniPath,
     env: pluginEnv,
     stderr: ctx.io.stderr,
+    // Built-ins run in-process print their warnings as an exec'd plugin would: on stderr.
+    log: (line: string) => ctx.io.stderr(`${line}\n`),
     ...(timeoutMs > 0 && { timeoutMs }),
   });
   return { confDir, cniPath, invoker, cacheDir };

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { errorText } from "../ffi/errno.ts";
 import { forwardPluginProcess, stdinReader } from "./forward.ts";
 
 /** What the program bundle exports for this fallback (see `cli.ts`). */
@@ -45,7 +46,7 @@ if (import.meta.main) {
   try {
     code = await main();
   } catch (err) {
-    write(Deno.stderr, `error: ${err instanceof Error ? err.message : String(err)}\n`);
+    write(Deno.stderr, `error: ${errorText(err)}\n`);
     code = 1;
   }
   // As cli.ts: a natural exit on success, at once on failure.

@@ -85,17 +85,24 @@ export async function runBuiltinPlugin(
     }
   }
   const timeout = Number(io.env.CNI_TIMEOUT_MS ?? "");
+  // As a process, the warnings of the plugin and of the delegates it runs in-process are
+  // printed on stderr, in the order they came, before anything else there.
+  const warnings: string[] = [];
+  const log = (line: string) => {
+    warnings.push(`${line}\n`);
+  };
   const delegate = createDelegate({
     registry: options.registry,
     mode,
     env: io.env,
+    log,
     ...(timeout > 0 && { timeoutMs: timeout }),
   });
-  const out = await runPlugin(fns, io, { delegate, isOwnNetns: (path) => isOwnNetns(path) });
+  const out = await runPlugin(fns, io, { delegate, isOwnNetns: (path) => isOwnNetns(path), log });
   // A DEL returns once the veth is gone; as a process, also wait for the kernel's last
   // cleanup of it, as the reference plugin does, before the caller sees the exit.
   await pendingKernelWork();
-  return out;
+  return warnings.length === 0 ? out : { ...out, stderr: warnings.join("") + out.stderr };
 }
 
 /**

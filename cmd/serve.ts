@@ -21,7 +21,7 @@
  * @module
  */
 import { dirname } from "../cni/_path.ts";
-import { CniError } from "../cni/errors.ts";
+import { CniError, errorText } from "../cni/errors.ts";
 import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
 import { ErrnoError } from "../ffi/errno.ts";
 import {
@@ -270,7 +270,7 @@ async function runCall(header: RequestHeader, stdin: Uint8Array, options: ServeO
     });
   } catch (err) {
     // What cli.ts prints for an error that escapes the plugin code.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     return { stdout: "", stderr: `error: ${message}\n`, exitCode: 1 };
   }
 }

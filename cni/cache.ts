@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "./_path.ts";
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import { MAX_CONFIG_BYTES, readRegularFileSync } from "./read_bounded.ts";
 import { goMarshal, sortKeysDeep } from "./_json.ts";
 
@@ -272,7 +272,7 @@ function cachedResult(cacheDir: string, key: AttachmentKey): Record<string, unkn
     json = JSON.parse(new TextDecoder().decode(data));
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, `cannot parse cache file ${path}`, {
-      details: err instanceof Error ? err.message : String(err),
+      details: errorText(err),
       cause: err,
     });
   }

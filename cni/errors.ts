@@ -3,6 +3,13 @@
  *
  * @module
  */
+import { errorText } from "../ffi/errno.ts";
+
+/**
+ * The text of anything thrown (defined at the bottom layer, `ffi/errno.ts`, so that `netns/`
+ * and `netlink/` share it without importing `cni/`): see there.
+ */
+export { errorText };
 
 /** Spec error codes (CNI spec 1.1 "Error"), plus the 999 catch-all the reference uses. */
 export const ErrorCode = {
@@ -142,27 +149,7 @@ export class ConfigNotFoundError extends CniError {
  */
 export function asCniError(err: unknown, msg = "internal error", fallbackCode = 999): CniError {
   if (err instanceof CniError) return err;
-  const text = err instanceof Error ? err.message : String(err);
-  return new CniError(fallbackCode, msg, { details: text, cause: err });
-}
-
-/**
- * The text of anything thrown: a `CniError`'s full message (with details), an `Error`'s
- * message, or the value as a string.
- *
- * @example
- * ```ts
- * import { errorText } from "./errors.ts";
- * import { assertEquals } from "../tests/helpers/assert.ts";
- * assertEquals(errorText(new Error("file exists")), "file exists");
- * assertEquals(errorText("boom"), "boom");
- * ```
- *
- * @param err What was thrown.
- * @returns Its message.
- */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return new CniError(fallbackCode, msg, { details: errorText(err), cause: err });
 }
 
 /**

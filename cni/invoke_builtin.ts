@@ -7,7 +7,7 @@
  */
 import { CniError, ErrorCode } from "./errors.ts";
 import { PluginNotFoundError, splitCniPath } from "./find.ts";
-import type { CmdArgs, Delegate, PluginRegistry } from "./plugin.ts";
+import type { CmdArgs, Delegate, PluginLog, PluginRegistry } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
 import type { CniCommand, Result } from "./types.ts";
 import { toCurrentResult } from "./results/mod.ts";
@@ -18,6 +18,12 @@ import { execInvoker, type ExecInvokerOptions } from "./invoke_exec.ts";
 export interface InProcessInvokerOptions extends InvokerOptions {
   /** Delegate handed to plugins; default {@linkcode createDelegate} in `prefer` mode. */
   delegate?: Delegate;
+  /**
+   * Where the built-in plugins' warnings go, one line each without the newline (an exec'd
+   * plugin prints its own on its stderr instead). Default: nowhere; nothing is written to
+   * this process's stderr.
+   */
+  log?: PluginLog;
   /** Timeout for plugins the default delegate execs. */
   timeoutMs?: number;
 }
@@ -70,6 +76,7 @@ export function inProcessInvoker(
       mode: "prefer",
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
+      ...(options.log && { log: options.log }),
     });
   function find(type: string): Promise<string> {
     if (Object.hasOwn(registry, type)) return Promise.resolve(`builtin:${type}`);
@@ -83,7 +90,11 @@ export function inProcessInvoker(
       await find(type);
       const fns = await registry[type]!();
       // In-process there is no binary to find: CNI_PATH is not required (skel `inProcess`).
-      const out = await runPlugin(fns, { env, stdin }, { delegate, inProcess: true });
+      const out = await runPlugin(fns, { env, stdin }, {
+        delegate,
+        inProcess: true,
+        log: options.log ?? (() => {}),
+      });
       return {
         ...out,
         status: out.exitCode === 0 ? "exit status 0" : `exit status ${out.exitCode}`,
@@ -100,6 +111,8 @@ export interface SelectInvokerOptions extends ExecInvokerOptions {
   mode: BuiltinsMode;
   /** The built-in plugins. */
   registry: PluginRegistry;
+  /** Where built-ins run in-process log their warnings (see {@linkcode InProcessInvokerOptions}). */
+  log?: PluginLog;
 }
 
 /**
@@ -125,6 +138,7 @@ export function selectInvoker(options: SelectInvokerOptions): Invoker {
       mode: options.mode === "never" ? "prefer" : options.mode,
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
+      ...(options.log && { log: options.log }),
       ...(options.env && { env: options.env }),
     }),
     ...(options.env ? {} : { env: Deno.env.toObject() }),
@@ -165,6 +179,8 @@ export interface DelegateOptions {
   env?: Readonly<Record<string, string>>;
   /** Where delegates' stderr goes. */
   stderr?: (text: string) => void;
+  /** Where delegates run in-process log their warnings (default: nowhere). */
+  log?: PluginLog;
 }
 
 /**
@@ -188,6 +204,7 @@ export function createDelegate(options: DelegateOptions): Delegate {
       cniPath: splitCniPath(args.path),
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
       ...(options.stderr && { stderr: options.stderr }),
+      ...(options.log && { log: options.log }),
       ...(options.env && { env: options.env }),
     };
     if (mode === "never") return execInvoker(common);

@@ -51,7 +51,16 @@ export interface PluginContext {
   delegate: Delegate;
   /** Environment of the call (for plugins that must read e.g. `CNI_PATH` more). */
   env: Readonly<Record<string, string>>;
+  /**
+   * Writes one warning line (without its newline): logs only, never results or errors. A
+   * plugin has no other output: as a process (skel) the line is printed on stderr; in-process
+   * it goes to the embedder's logger (invoke options `log`), or nowhere.
+   */
+  log: PluginLog;
 }
+
+/** A plugin's warning sink: one line at a time, without the newline; it never throws. */
+export type PluginLog = (line: string) => void;
 
 /**
  * A plugin: plain functions. `add` returns a result in the current (1.1.0) shape; the caller

@@ -9,7 +9,7 @@
  * @module
  */
 import { CniError, ErrorCode } from "./errors.ts";
-import type { CmdArgs, Delegate, PluginContext, PluginFns } from "./plugin.ts";
+import type { CmdArgs, Delegate, PluginContext, PluginFns, PluginLog } from "./plugin.ts";
 import type { CniCommand, Result } from "./types.ts";
 import { goMarshal } from "./_json.ts";
 import { readEnv } from "./skel_env.ts";
@@ -50,6 +50,12 @@ export interface SkelOptions {
    * still fails clearly when the path is empty. An exec'd plugin keeps the spec's rule.
    */
   inProcess?: boolean;
+  /**
+   * Where the plugin's warnings (`ctx.log`) go, one line at a time. Without it they are
+   * printed as a process prints them: on the output's `stderr`, one line each, before
+   * anything else there.
+   */
+  log?: PluginLog;
 }
 
 const NO_DELEGATE: Delegate = {
@@ -118,6 +124,7 @@ async function dispatch(
     env: Object.fromEntries(
       Object.entries(io.env).filter((e): e is [string, string] => e[1] !== undefined),
     ),
+    log: options.log ?? (() => {}),
   };
 
   switch (command) {
@@ -152,6 +159,7 @@ async function dispatch(
  * it; code 6 from that read when it does not parse) and converts its result to the config's
  * version. Errors become the spec's error JSON on stdout with exit code 1: a
  * `CniError` keeps its code, anything else becomes code 999 with its message in `details`.
+ * The plugin's warnings (`ctx.log`) go to `options.log`, or else start the output's `stderr`.
  *
  * @example VERSION
  * ```ts
@@ -169,7 +177,7 @@ async function dispatch(
  *
  * @param fns The plugin.
  * @param io Environment and stdin.
- * @param options Delegate for IPAM, own-netns check.
+ * @param options Delegate for IPAM, own-netns check, warning sink.
  * @returns stdout, stderr and the exit code; never throws for plugin or input errors.
  */
 export async function runPlugin(
@@ -177,6 +185,21 @@ export async function runPlugin(
   io: SkelIo,
   options: SkelOptions = {},
 ): Promise<SkelOutput> {
+  const logged: string[] = [];
+  const sink = options.log ??
+    ((line: string) => logged.push(line.endsWith("\n") ? line : `${line}\n`));
+  const log = (line: string): void => {
+    try {
+      sink(line);
+    } catch {
+      // a warning never fails a call
+    }
+  };
+  const out = await runLogged(fns, io, { ...options, log });
+  return logged.length === 0 ? out : { ...out, stderr: logged.join("") + out.stderr };
+}
+
+async function runLogged(fns: PluginFns, io: SkelIo, options: SkelOptions): Promise<SkelOutput> {
   try {
     return await dispatch(fns, io, options);
   } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * errno: read right after a failed call, mapped to its symbolic name, thrown as `ErrnoError`.
+ * errno: read right after a failed call, mapped to its symbolic name, thrown as `ErrnoError`;
+ * and `errorText`, the one way every layer turns anything thrown into text.
  *
  * @module
  */
@@ -153,4 +154,23 @@ export class ErrnoError extends Error {
     this.code = name;
     this.syscall = syscall;
   }
+}
+
+/**
+ * The text of anything thrown: a `CniError`'s full message (with details), an `Error`'s
+ * message, or the value as a string.
+ *
+ * @example
+ * ```ts
+ * import { errorText } from "./errno.ts";
+ * import { assertEquals } from "../tests/helpers/assert.ts";
+ * assertEquals(errorText(new Error("file exists")), "file exists");
+ * assertEquals(errorText("boom"), "boom");
+ * ```
+ *
+ * @param err What was thrown.
+ * @returns Its message.
+ */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -22,6 +22,7 @@ export {
   ErrnoError,
   errnoName,
   errnoText,
+  errorText,
 } from "./errno.ts";
 export {
   AF_NETLINK,

@@ -12,6 +12,7 @@ import {
   CLONE_NEWNET,
   close,
   ErrnoError,
+  errorText,
   flock,
   LOCK_EX,
   LOCK_UN,
@@ -59,7 +60,7 @@ function describe(err: unknown): string {
   if (err instanceof Deno.errors.NotFound) return "no such file or directory (ENOENT)";
   if (err instanceof Deno.errors.AlreadyExists) return "file exists (EEXIST)";
   if (err instanceof Deno.errors.PermissionDenied) return "permission denied (EACCES)";
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   close,
   ErrnoError,
   errnoText,
+  errorText,
   fstat,
   inodeOf,
   ioctl,
@@ -178,7 +179,7 @@ export function openNetns(path: string): NetnsHandle {
  * on the wrong network. This is the one deliberate `Deno.exit` outside `cli.ts`.
  */
 function fatalCannotReturn(err: unknown): never {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   Deno.stderr.writeSync(
     new TextEncoder().encode(
       `fatal: cannot return to the original network namespace: ${text}\n`,

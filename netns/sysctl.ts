@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ErrnoError, readFileText, writeFileText } from "../ffi/mod.ts";
+import { ErrnoError, errorText, readFileText, writeFileText } from "../ffi/mod.ts";
 import { type NetnsHandle, type SyncOnly, withNetns } from "./netns.ts";
 
 /** Root of the sysctl tree. */
@@ -80,7 +80,7 @@ function failure(key: string, action: string, err: unknown): SysctlError {
   if (err instanceof ErrnoError && err.code === "ENOENT") why = "no such key";
   else if (err instanceof ErrnoError && (err.code === "EACCES" || err.code === "EPERM")) {
     why = `permission denied (${err.code})`;
-  } else why = err instanceof Error ? err.message : String(err);
+  } else why = errorText(err);
   return new SysctlError(key, `${action} sysctl "${key}": ${why}`, err);
 }
 

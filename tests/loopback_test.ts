@@ -30,7 +30,7 @@ function refuse(): Promise<never> {
 }
 
 const NO_DELEGATE: Delegate = { add: refuse, check: refuse, del: refuse };
-const CTX: PluginContext = { delegate: NO_DELEGATE, env: {} };
+const CTX: PluginContext = { delegate: NO_DELEGATE, env: {}, log: () => {} };
 
 function conf(extra: Record<string, unknown> = {}, cniVersion = "1.0.0"): NetConf {
   return { cniVersion, name: "lo-test", type: "loopback", ...extra };

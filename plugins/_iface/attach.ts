@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import {
   CURRENT_VERSION,
@@ -21,10 +21,11 @@ import {
   type Route,
 } from "../../cni/types.ts";
 import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
-import { sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
+import { sysctlSet, withNetns } from "../../netns/mod.ts";
+import { enableIpv6Here } from "./ipv6.ts";
 import { configureIface } from "./configure.ts";
 import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
-import { logStderr } from "../_log.ts";
+import { releaseIpam, runUndo, type Undo } from "./undo.ts";
 
 /** What differs between the plugins' ADDs. */
 export interface AttachPlan {
@@ -49,15 +50,6 @@ export interface AttachPlan {
   prepare(s: IfaceSockets): void;
   /** Creates the container's link and returns it as read back. */
   create(s: IfaceSockets): Link;
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function asCni(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, errText(err), { cause: err });
 }
 
 function trySysctlSet(key: string, value: string): void {
@@ -86,34 +78,7 @@ export function containerIfaceSysctls(
       trySysctlSet(`net/ipv4/conf/${opts.ifName}/arp_notify`, "1");
       trySysctlSet(`net/ipv6/conf/${opts.ifName}/ndisc_notify`, "1");
     }
-    if (!opts.hasV6) return;
-    for (const iface of ["lo", opts.ifName]) {
-      const key = `net/ipv6/conf/${iface}/disable_ipv6`;
-      let value: string;
-      try {
-        value = sysctlGet(key);
-      } catch {
-        continue;
-      }
-      if (value.trim() === "0") continue;
-      try {
-        sysctlSet(key, "0");
-      } catch (err) {
-        throw new CniError(
-          ErrorCode.Internal,
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errText(err)}`,
-          { cause: err },
-        );
-      }
-    }
-    const key = `net/ipv6/conf/${opts.ifName}/keep_addr_on_down`;
-    try {
-      sysctlSet(key, "1");
-    } catch (err) {
-      throw new CniError(ErrorCode.Internal, `failed to set sysctl "${key}": ${errText(err)}`, {
-        cause: err,
-      });
-    }
+    if (opts.hasV6) enableIpv6Here(opts.ifName);
   }, { returnTo: s.hostNs });
 }
 
@@ -121,14 +86,14 @@ export function containerIfaceSysctls(
  * Runs an interface plugin's ADD.
  *
  * @param args The call.
- * @param ctx The delegate for IPAM.
+ * @param ctx The delegate for IPAM, the log for rollback failures.
  * @param plan What this plugin does differently.
  * @returns The result in the current shape.
  * @throws {CniError} The first failure, after undoing what was done.
  */
 export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan): Promise<Result> {
   const s = openSockets(args.netns);
-  const undo: (() => Promise<void> | void)[] = [];
+  const undo: Undo[] = [];
   let success = false;
   try {
     refuseOwnNetns(s.containerNs, args);
@@ -145,16 +110,10 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
       try {
         ipam = await ctx.delegate.add(plan.ipamType, args.stdinData, args);
       } catch (err) {
-        const e = asCni(err);
+        const e = toCniError(err);
         throw plan.ipamError ? plan.ipamError(e) : e;
       }
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(plan.ipamType, args.stdinData, args);
-        } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
-        }
-      });
+      undo.push(releaseIpam(ctx, plan.ipamType, args));
       ips = ipam.ips ?? [];
       routes = ipam.routes;
       ipamDns = ipam.dns;
@@ -194,7 +153,7 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to set "${args.ifName}" UP: ${errText(err)}`,
+          `failed to set "${args.ifName}" UP: ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -203,17 +162,9 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
     success = true;
     return result;
   } catch (err) {
-    throw asCni(err);
+    throw toCniError(err);
   } finally {
-    if (!success) {
-      for (const step of undo.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
-        }
-      }
-    }
+    if (!success) await runUndo(undo, ctx.log);
     closeSockets(s);
   }
 }

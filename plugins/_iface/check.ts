@@ -1,24 +1,36 @@
 /**
- * The CHECK steps the interface plugins (macvlan, ipvlan, vlan, dummy) share, with the
- * reference's messages: the previous result, the container's entry in it, the link behind that
- * entry, and the addresses and routes of the result found in the container namespace
- * (`ip.ValidateExpectedInterfaceIPs`, `ip.ValidateExpectedRoute`).
+ * The CHECK steps the interface plugins (macvlan, ipvlan, vlan, dummy, ptp, host-device) share,
+ * with the reference's messages: the previous result, the container's entry in it, the link
+ * behind that entry (`validateCniContainerInterface`), and the addresses and routes of the
+ * result found in the container namespace (`ip.ValidateExpectedInterfaceIPs`,
+ * `ip.ValidateExpectedRoute`).
  *
  * @module
  */
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { CmdArgs } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import type { Interface, IPConfig, Result, Route } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
-import { addrList, type Link, linkFind, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
+import {
+  addrList,
+  type Link,
+  linkFind,
+  type NetlinkSocket,
+  openNetlink,
+  routeList,
+} from "../../netlink/mod.ts";
+import type { NetnsHandle } from "../../netns/mod.ts";
 import { formatCidr, networkOf, parseCidr } from "../../ip/mod.ts";
+import { type IfaceSockets, openSockets } from "./sockets.ts";
 
 /** How a plugin words its CHECK failures. */
 export interface CheckWords {
   /** Start messages lower-case (the newest reference's macvlan does). */
   lower?: boolean;
-  /** Put before some messages, as the reference's vlan (`vlan: `) and dummy do. */
+  /** Put before some messages, as the reference's vlan (`vlan: `), dummy and ptp do. */
   prefix?: string;
+  /** Compare the entry's MAC exactly as written (ptp, host-device); else case-insensitively. */
+  exactMac?: boolean;
 }
 
 /**
@@ -67,22 +79,24 @@ export function containerEntry(prev: Result, args: CmdArgs, words: CheckWords = 
 }
 
 /**
- * Checks the link behind the container's entry: it exists, is of `kind`, and has the entry's
- * MAC when one is given.
+ * Checks the link behind the container's entry: it exists, is of `kind` (when one is given),
+ * and has the entry's MAC when one is given.
  *
  * @param sock A socket in the container namespace.
  * @param entry The container's entry of the previous result.
- * @param kind The expected link kind.
- * @param words Casing and prefix.
+ * @param kind The expected link kind, or that and how the reference names it (ptp's `veth` is
+ *   `veth/p2p`), or `undefined` for any kind.
+ * @param words Casing, prefix, MAC comparison.
  * @returns The link.
  * @throws {CniError} Code 999 with the reference's messages.
  */
 export function checkContainerLink(
   sock: NetlinkSocket,
   entry: Interface,
-  kind: string,
+  kind: string | { kind: string; shown: string } | undefined,
   words: CheckWords = {},
 ): Link {
+  const want = typeof kind === "string" ? { kind, shown: kind } : kind;
   const p = words.prefix ?? "";
   if (!entry.name) {
     throw checkFail(`Container interface name missing in prevResult: ${entry.name}`, words);
@@ -97,10 +111,10 @@ export function checkContainerLink(
       words,
     );
   }
-  if (link.kind !== kind) {
-    throw checkFail(`Error: Container interface ${link.name} not of type ${kind}`, words);
+  if (want && link.kind !== want.kind) {
+    throw checkFail(`Error: Container interface ${link.name} not of type ${want.shown}`, words);
   }
-  if (entry.mac && entry.mac.toLowerCase() !== link.mac) {
+  if (entry.mac && (words.exactMac ? entry.mac : entry.mac.toLowerCase()) !== link.mac) {
     throw checkFail(
       `${p}Interface ${entry.name} Mac ${entry.mac} doesn't match container Mac: ${link.mac}`,
       words,
@@ -112,15 +126,21 @@ export function checkContainerLink(
 /**
  * Checks that every address of the result is on the interface and that a route to its subnet
  * exists (`ip.ValidateExpectedInterfaceIPs`; a host prefix, which has no subnet route, needs
- * none).
+ * none unless `options.hostPrefixRoute`, as ptp and host-device keep the reference's rule).
  *
  * @param sock A socket in the container namespace.
  * @param link The container's interface.
  * @param ips The result's addresses.
+ * @param options `hostPrefixRoute`: a /32 or /128 address needs its route too.
  * @throws {CniError} Code 999 `Failed to match addr <a> on interface <if>` or
  *   `Failed to find Gateway <gw> for interface <if>`.
  */
-export function checkAddresses(sock: NetlinkSocket, link: Link, ips: readonly IPConfig[]): void {
+export function checkAddresses(
+  sock: NetlinkSocket,
+  link: Link,
+  ips: readonly IPConfig[],
+  options: { hostPrefixRoute?: boolean } = {},
+): void {
   if (ips.length === 0) return;
   const addrs = addrList(sock, { link: { index: link.index } });
   const routes = routeList(sock, {});
@@ -132,7 +152,7 @@ export function checkAddresses(sock: NetlinkSocket, link: Link, ips: readonly IP
     }
     // A host prefix (/32, /128) gets no subnet route from the kernel: nothing to look for
     // (the reference fails CHECK for such an address).
-    if (want.prefix === (want.ip.family === 4 ? 32 : 128)) continue;
+    if (!options.hostPrefixRoute && want.prefix === (want.ip.family === 4 ? 32 : 128)) continue;
     const net = formatCidr(networkOf(want));
     if (!routes.some((r) => r.dst === net)) {
       throw checkFail(
@@ -168,4 +188,81 @@ export function checkRoutes(sock: NetlinkSocket, routes: readonly Route[]): void
       );
     }
   }
+}
+
+/** What differs between the CHECKs of macvlan, ipvlan, vlan and dummy. */
+export interface IfaceCheckPlan {
+  /** The IPAM plugin type; empty means none to check. */
+  ipamType: string;
+  /** An empty IPAM type fails (code 999 `no plugin name provided`), as in the reference's vlan. */
+  requireIpam?: boolean;
+  /** The message when there is no previous result. */
+  missing: string;
+  /** How the plugin words its failures. */
+  words?: CheckWords;
+  /** The container link's kind. */
+  kind: string;
+  /** Finds (and checks) the master; `first`: before IPAM is asked (macvlan), else after the entry. */
+  master?: { first: boolean; resolve(s: IfaceSockets): void };
+  /** The kind's own checks of the link (mode, VLAN id, MTU, up). */
+  link?(link: Link, entry: Interface): void;
+  /** Check the result's routes too (all but dummy). */
+  routes: boolean;
+}
+
+/**
+ * Runs an interface plugin's CHECK: IPAM's CHECK, the previous result's container entry, its
+ * link (kind, MAC, the plugin's own checks), its addresses and, when asked, the routes.
+ *
+ * @param args The call.
+ * @param ctx The delegate for IPAM.
+ * @param plan What this plugin does differently.
+ * @returns When everything matches.
+ * @throws {CniError} Code 999 naming the first mismatch.
+ */
+export async function checkIface(
+  args: CmdArgs,
+  ctx: PluginContext,
+  plan: IfaceCheckPlan,
+): Promise<void> {
+  const words = plan.words ?? {};
+  using s = openSockets(args.netns);
+  if (plan.master?.first) plan.master.resolve(s);
+  if (plan.requireIpam && plan.ipamType === "") {
+    throw new CniError(ErrorCode.Internal, "no plugin name provided");
+  }
+  if (plan.ipamType !== "") await ctx.delegate.check(plan.ipamType, args.stdinData, args);
+  const prev = requirePrevResult(args, plan.missing);
+  const entry = containerEntry(prev, args, words);
+  if (plan.master && !plan.master.first) plan.master.resolve(s);
+  const link = checkContainerLink(s.container, entry, plan.kind, words);
+  plan.link?.(link, entry);
+  checkAddresses(s.container, link, prev.ips ?? []);
+  if (plan.routes) checkRoutes(s.container, prev.routes ?? []);
+}
+
+/**
+ * The CHECK of the container side for ptp and host-device, with the reference's rules (the MAC
+ * compared exactly, a /32 or /128 address needs its route too): the entry, its link, its
+ * addresses and the result's routes, over one socket opened in `containerNs`.
+ *
+ * @param containerNs The container namespace.
+ * @param args The call.
+ * @param prev The previous result.
+ * @param kind The link kind and how the reference names it, or `undefined` for any kind.
+ * @param prefix Put before some messages (`ptp: `).
+ * @throws {CniError} Code 999 naming the first mismatch.
+ */
+export function checkContainerIn(
+  containerNs: NetnsHandle,
+  args: CmdArgs,
+  prev: Result,
+  kind: { kind: string; shown: string } | undefined,
+  prefix = "",
+): void {
+  const entry = containerEntry(prev, args);
+  using sock = openNetlink({ netns: containerNs });
+  const link = checkContainerLink(sock, entry, kind, { prefix, exactMac: true });
+  checkAddresses(sock, link, prev.ips ?? [], { hostPrefixRoute: true });
+  checkRoutes(sock, prev.routes ?? []);
 }

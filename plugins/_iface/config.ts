@@ -80,6 +80,36 @@ export function parseIfaceConf<S extends z.ZodMiniType>(
   return lenient ? parseLenient(schema, config, options).data : parseWith(schema, config, options);
 }
 
+/** The fields of macvlan, ipvlan and vlan configs, with their defaults. */
+export interface IfaceConf {
+  /** The master's name (empty: not given). */
+  master: string;
+  /** MTU (0: the kernel's choice). */
+  mtu: number;
+  /** The master lives in the container namespace. */
+  linkInContainer: boolean;
+  /** The IPAM plugin type (empty: none). */
+  ipamType: string;
+  /** The netconf `dns`, only the fields that are set. */
+  dns: DNS;
+}
+
+/**
+ * The shared fields of a parsed config, with their defaults.
+ *
+ * @param raw The parsed config.
+ * @returns The fields.
+ */
+export function ifaceConf(raw: IfaceRaw): IfaceConf {
+  return {
+    master: raw.master ?? "",
+    mtu: raw.mtu ?? 0,
+    linkInContainer: raw.linkInContainer ?? false,
+    ipamType: raw.ipam?.type ?? "",
+    dns: netconfDns(raw),
+  };
+}
+
 /**
  * The netconf `dns` as the result carries it: only the fields that are set (`{}` when none).
  *
@@ -87,11 +117,40 @@ export function parseIfaceConf<S extends z.ZodMiniType>(
  * @returns The DNS object.
  */
 export function netconfDns(raw: IfaceRaw): DNS {
+  return dnsFieldsSet(raw.dns);
+}
+
+/**
+ * The netconf `dns` when any of its fields is set (the reference's `dnsConfSet`), else
+ * undefined (ptp, host-device).
+ *
+ * @param dns The `dns` object as given.
+ * @returns The fields that are set, or undefined.
+ */
+export function setDns(dns: IfaceRaw["dns"]): DNS | undefined {
+  const out = dnsFieldsSet(dns);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function dnsFieldsSet(d: IfaceRaw["dns"]): DNS {
   const out: DNS = {};
-  const d = raw.dns;
   if (d?.nameservers) out.nameservers = d.nameservers;
   if (d?.domain) out.domain = d.domain;
   if (d?.search) out.search = d.search;
   if (d?.options) out.options = d.options;
   return out;
+}
+
+/**
+ * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
+ * of it does not run), for the schema check: ADD never needs it, and CHECK reads it itself.
+ *
+ * @param config The netconf as given.
+ * @returns A copy without `prevResult` (anything not an object, as it is).
+ */
+export function withoutPrevResult(config: unknown): unknown {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
+  const descriptors = Object.getOwnPropertyDescriptors(config);
+  delete descriptors.prevResult;
+  return Object.defineProperties({}, descriptors);
 }

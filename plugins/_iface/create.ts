@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import {
   type Link,
   linkDel,
@@ -78,7 +78,7 @@ function reason(err: unknown): string {
   if (err instanceof NetlinkError) {
     return err.extack ? `${err.description}: ${err.extack}` : err.description;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** Options of {@linkcode createRenamed}. */

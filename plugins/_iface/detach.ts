@@ -10,15 +10,10 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import { linkDelBackground, openNetlink } from "../../netlink/mod.ts";
-import { type NetnsHandle, NetnsNotFoundError, NotNetnsError, openNetns } from "../../netns/mod.ts";
-import { refuseOwnNetns } from "./sockets.ts";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { openNetnsIfPresent, refuseOwnNetns } from "./sockets.ts";
 
 /**
  * Deletes `CNI_IFNAME` in the container namespace, if both are there.
@@ -30,15 +25,9 @@ function errText(err: unknown): string {
  */
 export async function deleteContainerLink(args: CmdArgs): Promise<void> {
   if (args.netns === "") return;
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Gone, or not a namespace at all: nothing of ours can be in it.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
-  }
+  // Gone, or not a namespace at all: nothing of ours can be in it.
+  const ns = openNetnsIfPresent(args.netns);
+  if (!ns) return;
   try {
     refuseOwnNetns(ns, args);
     using sock = openNetlink({ netns: ns });
@@ -47,13 +36,56 @@ export async function deleteContainerLink(args: CmdArgs): Promise<void> {
     } catch (err) {
       throw new CniError(
         ErrorCode.Internal,
-        `failed to delete "${args.ifName}": ${errText(err)}`,
+        `failed to delete "${args.ifName}": ${errorText(err)}`,
         { cause: err },
       );
     }
   } finally {
     ns.close();
   }
+}
+
+/** One step of a best-effort DEL. */
+export type DelStep = () => Promise<unknown> | unknown;
+
+/**
+ * Runs the steps of a best-effort DEL in order: a failed step does not stop the others, and
+ * every failure is reported at the end, joined by `; `. An error `stop` accepts is thrown at
+ * once instead.
+ *
+ * @param steps The steps.
+ * @param stop Which errors end the DEL at once (default: none).
+ * @returns When every step ran and none failed.
+ * @throws {CniError} Code 999 with every failure; or the error `stop` accepted.
+ */
+export async function runDelSteps(
+  steps: readonly DelStep[],
+  stop: (err: unknown) => boolean = () => false,
+): Promise<void> {
+  const errors: string[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      if (stop(err)) throw err;
+      errors.push(errorText(err));
+    }
+  }
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
+/**
+ * The DEL step that releases the addresses: a delegated DEL, nothing without an IPAM type.
+ *
+ * @param ctx The delegate.
+ * @param ipamType The IPAM plugin type (may be empty).
+ * @param args The call.
+ * @returns The step.
+ */
+export function ipamDel(ctx: PluginContext, ipamType: string, args: CmdArgs): DelStep {
+  return async () => {
+    if (ipamType !== "") await ctx.delegate.del(ipamType, args.stdinData, args);
+  };
 }
 
 /**
@@ -71,19 +103,8 @@ export async function detach(
   ctx: PluginContext,
   ipamType: string,
 ): Promise<void> {
-  const errors: string[] = [];
-  try {
-    await deleteContainerLink(args);
-  } catch (err) {
-    if (err instanceof CniError && err.code === 8) throw err;
-    errors.push(errText(err));
-  }
-  if (ipamType !== "") {
-    try {
-      await ctx.delegate.del(ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+  await runDelSteps(
+    [() => deleteContainerLink(args), ipamDel(ctx, ipamType, args)],
+    (err) => err instanceof CniError && err.code === ErrorCode.InvalidNetNs,
+  );
 }

@@ -5,12 +5,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { type Link, linkFind, linkGet, type NetlinkSocket, routeList } from "../../netlink/mod.ts";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * The name of the device the first default route (`0.0.0.0/0` or `::/0`, main table, IPv4
@@ -26,7 +22,7 @@ export function defaultRouteInterface(sock: NetlinkSocket): string {
       try {
         return linkGet(sock, { index: r.linkIndex }).name;
       } catch (err) {
-        throw new CniError(ErrorCode.Internal, errText(err), { cause: err });
+        throw new CniError(ErrorCode.Internal, errorText(err), { cause: err });
       }
     }
   }
@@ -49,7 +45,7 @@ export function findMaster(sock: NetlinkSocket, name: string): Link {
   } catch (err) {
     throw new CniError(
       ErrorCode.Internal,
-      `failed to lookup master "${name}": ${errText(err)}`,
+      `failed to lookup master "${name}": ${errorText(err)}`,
       { cause: err },
     );
   }

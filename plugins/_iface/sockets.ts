@@ -5,13 +5,20 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs } from "../../cni/plugin.ts";
 import { type NetlinkSocket, openNetlink } from "../../netlink/mod.ts";
-import { isOwnNetns, type NetnsHandle, openNetns, THREAD_NETNS_PATH } from "../../netns/mod.ts";
+import {
+  isOwnNetns,
+  type NetnsHandle,
+  NetnsNotFoundError,
+  NotNetnsError,
+  openNetns,
+  THREAD_NETNS_PATH,
+} from "../../netns/mod.ts";
 
-/** The handles of one call; close them with {@linkcode closeSockets}. */
-export interface IfaceSockets {
+/** The handles of one call; `using` (or {@linkcode closeSockets}) closes them all. */
+export interface IfaceSockets extends Disposable {
   /** The calling thread's namespace. */
   hostNs: NetnsHandle;
   /** The container's namespace (`CNI_NETNS`). */
@@ -22,8 +29,38 @@ export interface IfaceSockets {
   container: NetlinkSocket;
 }
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/**
+ * Opens the container namespace.
+ *
+ * @param netnsPath `CNI_NETNS`.
+ * @returns Its handle.
+ * @throws {CniError} Code 999 `failed to open netns "<path>": ...` (the reference's words).
+ */
+export function openContainerNs(netnsPath: string): NetnsHandle {
+  try {
+    return openNetns(netnsPath);
+  } catch (err) {
+    throw toCniError(err, `failed to open netns "${netnsPath}"`);
+  }
+}
+
+/**
+ * Opens a namespace that may be gone, for a best-effort DEL: a path that no longer exists or
+ * is not a namespace has nothing of ours in it.
+ *
+ * @param path `CNI_NETNS`.
+ * @param context Words put before the error of a namespace that is there but cannot be opened.
+ * @returns The handle, or `undefined` when there is nothing to open.
+ * @throws {CniError} Code 999 when the namespace exists but cannot be opened.
+ */
+export function openNetnsIfPresent(path: string, context?: string): NetnsHandle | undefined {
+  try {
+    return openNetns(path);
+  } catch (err) {
+    if (err instanceof NetnsNotFoundError) return undefined;
+    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return undefined;
+    throw toCniError(err, context);
+  }
 }
 
 /**
@@ -34,29 +71,33 @@ function errText(err: unknown): string {
  * @throws {CniError} Code 999 `failed to open netns "<path>": ...` (the reference's words).
  */
 export function openSockets(netnsPath: string): IfaceSockets {
-  let containerNs: NetnsHandle;
-  try {
-    containerNs = openNetns(netnsPath);
-  } catch (err) {
-    throw new CniError(
-      ErrorCode.Internal,
-      `failed to open netns "${netnsPath}": ${errText(err)}`,
-      { cause: err },
-    );
-  }
+  return openSocketsIn(openContainerNs(netnsPath));
+}
+
+/**
+ * Opens the thread's namespace and a netlink socket in it and in `containerNs`, which the
+ * returned handles then own (closed with them, or at once when this fails).
+ *
+ * @param containerNs The container namespace.
+ * @returns The handles.
+ * @throws {CniError} Code 999 `failed to open netlink sockets: ...`.
+ */
+export function openSocketsIn(containerNs: NetnsHandle): IfaceSockets {
   const opened: { close(): void }[] = [containerNs];
+  const close = () => {
+    for (const h of opened.splice(0).reverse()) h.close();
+  };
   try {
     const hostNs = openNetns(THREAD_NETNS_PATH);
     opened.push(hostNs);
     const host = openNetlink();
     opened.push(host);
     const container = openNetlink({ netns: containerNs, returnTo: hostNs });
-    return { hostNs, containerNs, host, container };
+    opened.push(container);
+    return { hostNs, containerNs, host, container, [Symbol.dispose]: close };
   } catch (err) {
-    for (const h of opened.reverse()) h.close();
-    throw new CniError(ErrorCode.Internal, `failed to open netlink sockets: ${errText(err)}`, {
-      cause: err,
-    });
+    close();
+    throw toCniError(err, "failed to open netlink sockets");
   }
 }
 
@@ -66,10 +107,7 @@ export function openSockets(netnsPath: string): IfaceSockets {
  * @param s The handles.
  */
 export function closeSockets(s: IfaceSockets): void {
-  s.container.close();
-  s.host.close();
-  s.hostNs.close();
-  s.containerNs.close();
+  s[Symbol.dispose]();
 }
 
 /**

@@ -22,8 +22,9 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import { openContainerNs } from "../_iface/sockets.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
+import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
@@ -33,7 +34,6 @@ import {
   type NetlinkSocket,
   openNetlink,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
 import { type BandwidthConf, ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 import {
   addEgressLimit,
@@ -46,7 +46,6 @@ import {
   type Undo,
 } from "./shaping.ts";
 import { tbfParams } from "./tbf_params.ts";
-import { logStderr } from "../_log.ts";
 
 /** The reference accepts configs of version 0.3.0 and later. */
 export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
@@ -55,10 +54,6 @@ export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
 
 /** The about text. */
 export const BANDWIDTH_ABOUT = "CNI bandwidth plugin denocni";
-
-function textOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * `prevResult` in the current shape: skel hands it over converted; a caller building `CmdArgs`
@@ -78,17 +73,7 @@ function prevResultOf(args: CmdArgs): Result | undefined {
     return toCurrentResult(p.cniVersion ? p : { ...p, cniVersion: args.config.cniVersion });
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-      details: textOf(err),
-      cause: err,
-    });
-  }
-}
-
-function openContainerNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to open netns "${path}": ${textOf(err)}`, {
+      details: errorText(err),
       cause: err,
     });
   }
@@ -102,7 +87,12 @@ function openHost(): NetlinkSocket {
   }
 }
 
-function addSync(args: CmdArgs, conf: BandwidthConf, ifbName: string): Result {
+function addSync(
+  args: CmdArgs,
+  conf: BandwidthConf,
+  ifbName: string,
+  ctx: PluginContext,
+): Result {
   const prev = prevResultOf(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "must be called as chained plugin");
   const bw = conf.bandwidth;
@@ -137,7 +127,7 @@ function addSync(args: CmdArgs, conf: BandwidthConf, ifbName: string): Result {
         try {
           step();
         } catch (err) {
-          logStderr(`rollback: ${textOf(err)}`);
+          ctx.log(`rollback: ${errorText(err)}`);
         }
       }
     }
@@ -203,27 +193,21 @@ function cmdDel(args: CmdArgs): Promise<void> {
   }
 }
 
-/** Anything unexpected becomes code 999 with its text as the message, as the reference's skel. */
-function toCniError(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, textOf(err), { cause: err });
-}
-
 /**
  * Runs synchronous work as a plugin verb (all of it on this thread, no await), given the
  * loaded config and, when there is an egress limit, the ifb device name (hashed first, the
  * only await).
  */
 function verb<R>(
-  fn: (args: CmdArgs, conf: BandwidthConf, ifbName: string) => R,
-): (args: CmdArgs) => Promise<R> {
-  return async (args) => {
+  fn: (args: CmdArgs, conf: BandwidthConf, ifbName: string, ctx: PluginContext) => R,
+): (args: CmdArgs, ctx: PluginContext) => Promise<R> {
+  return async (args, ctx) => {
     try {
       const conf = loadBandwidthConf(args.config);
       const bw = conf.bandwidth;
       const egress = bw !== undefined && bw.egressRate > 0 && bw.egressBurst > 0;
       const ifbName = egress ? await ifbDeviceName(conf.name, args.containerId) : "";
-      return fn(args, conf, ifbName);
+      return fn(args, conf, ifbName, ctx);
     } catch (err) {
       throw toCniError(err);
     }

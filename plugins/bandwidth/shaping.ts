@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { readFileText } from "../../ffi/mod.ts";
 import type { Interface } from "../../cni/types.ts";
 import {
@@ -65,21 +65,15 @@ export function kernelPsched(): Psched {
     psched = parsePsched(readFileText(PSCHED_PATH));
     return psched;
   } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to read ${PSCHED_PATH}: ${textOf(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, `failed to read ${PSCHED_PATH}`);
   }
-}
-
-function textOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** What a failed kernel step prints: the errno text as Go's `syscall.Errno` (`file exists`). */
 function kernelText(err: unknown): string {
   if (err instanceof LinkNotFoundError) return "Link not found";
   if (err instanceof NetlinkError) return err.description;
-  return textOf(err);
+  return errorText(err);
 }
 
 /**
@@ -131,7 +125,7 @@ export function findHostVeth(
       if (err instanceof LinkNotFoundError) {
         throw noPeer(`could not look up "${ifName}": Link not found`);
       }
-      throw noPeer(textOf(err));
+      throw noPeer(errorText(err));
     }
     if (link.kind !== "veth") throw noPeer(`interface "${ifName}" was not a veth interface`);
     peerIndex = link.parentIndex ?? 0;

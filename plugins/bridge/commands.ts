@@ -16,7 +16,6 @@ import { type Link, linkDel, linkGet, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlEnsure } from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
 import { configureIface } from "../_iface/configure.ts";
-import { logStderr } from "../_log.ts";
 import { ensureBridge } from "./bridge_link.ts";
 import { cmdCheck } from "./check.ts";
 import { loadBridgeConf } from "./config.ts";
@@ -82,7 +81,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
         try {
           await ctx.delegate.del(conf.ipamType, args.stdinData, args);
         } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errorText(err)}`);
+          ctx.log(`failed to release IPAM lease: ${errorText(err)}`);
         }
       });
     }
@@ -102,7 +101,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
         try {
           await teardownIPMasq(cidrs, ids);
         } catch (err) {
-          logStderr(errorText(err));
+          ctx.log(errorText(err));
         }
       });
     }
@@ -150,7 +149,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
         try {
           await teardownSpoofCheck(args.containerId, args.ifName);
         } catch (err) {
-          logStderr(errorText(err));
+          ctx.log(errorText(err));
         }
       });
     }
@@ -234,7 +233,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
         try {
           await step();
         } catch (err) {
-          logStderr(`rollback: ${errorText(err)}`);
+          ctx.log(`rollback: ${errorText(err)}`);
         }
       }
     }

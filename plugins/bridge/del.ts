@@ -14,7 +14,6 @@ import { isGlobalUnicast, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadBridgeConf } from "./config.ts";
 import { teardownIPMasq } from "./ipmasq.ts";
 import { teardownSpoofCheck } from "./spoofcheck.ts";
-import { logStderr } from "../_log.ts";
 
 /**
  * Container addresses from the prevResult, for teardown without the netns; none when there is
@@ -56,7 +55,7 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const firewall: Promise<void>[] = [];
   if (conf.macSpoofChk) {
     firewall.push(
-      teardownSpoofCheck(args.containerId, args.ifName).catch((err) => logStderr(errorText(err))),
+      teardownSpoofCheck(args.containerId, args.ifName).catch((err) => ctx.log(errorText(err))),
     );
   }
   let masqStarted = false;

@@ -11,107 +11,49 @@
  *
  * @module
  */
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
 import { linkAddDummy, linkGet } from "../../netlink/mod.ts";
 import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
+import { checkFail } from "../_iface/check.ts";
 import { linkCreateError } from "../_iface/create.ts";
-import { detach } from "../_iface/detach.ts";
-import { closeSockets, openSockets } from "../_iface/sockets.ts";
-import { loadDummyConf } from "./config.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
+import { type DummyConf, loadDummyConf } from "./config.ts";
 
 /**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the dummy link (`name`, `mac`, `sandbox`), its addresses, routes and
- *   the IPAM plugin's DNS.
- * @throws {CniError} With the reference's messages; nothing is left behind.
+ * The dummy plugin's functions. ADD: the dummy link with IPAM's addresses, routes and DNS.
+ * CHECK: IPAM, then the container's dummy link (kind, MAC, up) and its addresses (routes are
+ * not checked, as in the reference). DEL: best effort, idempotent, works without the
+ * namespace. STATUS: the IPAM plugin's.
  */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadDummyConf(args.config);
-  return await attach(args, ctx, {
-    kind: "dummy",
-    ipamType: conf.ipamType,
-    requireIpam: true,
-    notify: false,
-    dns: undefined,
-    prepare() {},
-    create(s) {
-      try {
-        linkAddDummy(s.container, { name: args.ifName });
-        return linkGet(s.container, { name: args.ifName });
-      } catch (err) {
-        throw linkCreateError("dummy", err);
-      }
-    },
-  });
-}
-
-/**
- * DEL: best effort, idempotent, works without the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
- */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadDummyConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
-}
-
-/**
- * CHECK: IPAM, then the container's dummy link (kind, MAC, up) and its addresses against the
- * previous result (routes are not checked, as in the reference).
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadDummyConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "dummy: Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    const link = checkContainerLink(s.container, entry, "dummy");
-    if (!link.up) throw checkFail(`Interface ${entry.name} is down`);
-    checkAddresses(s.container, link, prev.ips ?? []);
-  } finally {
-    closeSockets(s);
-  }
-}
-
-/**
- * STATUS: the IPAM plugin's.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer; code 999 when there is no IPAM type.
- */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadDummyConf(args.config);
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-}
-
-/** The dummy plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
+export const plugin: PluginFns = ifacePlugin<DummyConf>({
   about: "CNI dummy plugin denocni",
-};
+  load: (args, lenient) => loadDummyConf(args.config, { lenient }),
+  async add(args, ctx, conf) {
+    return await attach(args, ctx, {
+      kind: "dummy",
+      ipamType: conf.ipamType,
+      requireIpam: true,
+      notify: false,
+      dns: undefined,
+      prepare() {},
+      create(s) {
+        try {
+          linkAddDummy(s.container, { name: args.ifName });
+          return linkGet(s.container, { name: args.ifName });
+        } catch (err) {
+          throw linkCreateError("dummy", err);
+        }
+      },
+    });
+  },
+  check: (conf) => ({
+    ipamType: conf.ipamType, // never empty: the config requires it
+    missing: "dummy: Required prevResult missing",
+    kind: "dummy",
+    link(link, entry) {
+      if (!link.up) throw checkFail(`Interface ${entry.name} is down`);
+    },
+    routes: false,
+  }),
+  status: { lenient: false, emptyIpam: "ask" },
+});

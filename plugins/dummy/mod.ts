@@ -18,6 +18,6 @@
  *
  * @module
  */
-export { cmdAdd, cmdCheck, cmdDel, cmdStatus, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadDummyConf } from "./config.ts";
 export type { DummyConf } from "./config.ts";

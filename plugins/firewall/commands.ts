@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
@@ -48,7 +48,6 @@ import {
   nftSetupLines,
   nftTeardownLines,
 } from "./nftables.ts";
-import { logStderr } from "../_log.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
@@ -61,14 +60,6 @@ export const FIREWALL_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
 
 /** Where firewalld writes its pid (its default `--pidfile`). */
 const FIREWALLD_PID_FILES = ["/run/firewalld.pid", "/var/run/firewalld.pid"];
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function internal(msg: string, cause?: unknown): CniError {
-  return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
 
 function cmdOf(family: Family): IptablesCmd {
   return family === 4 ? "iptables" : "ip6tables";
@@ -101,7 +92,7 @@ export function firewalldUnsupported(zone: string): CniError {
 }
 
 /** Warns once per call when firewalld seems to run and no backend was chosen. */
-function warnIfFirewalld(conf: FirewallConf): void {
+function warnIfFirewalld(conf: FirewallConf, log: PluginLog): void {
   if (conf.backend !== undefined) return;
   for (const path of FIREWALLD_PID_FILES) {
     try {
@@ -109,7 +100,7 @@ function warnIfFirewalld(conf: FirewallConf): void {
     } catch {
       continue;
     }
-    logStderr(
+    log(
       `firewall: firewalld seems to be running (${path}); this plugin does not talk to it, ` +
         `so its zones may still reject container traffic: add the container subnet to the ` +
         `"${conf.firewalldZone}" zone`,
@@ -152,37 +143,42 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
     ),
   );
   const reason = (settled[failed] as PromiseRejectedResult).reason;
-  throw internal(
-    `could not set up firewall rules for ipv${jobs[failed]!.family}: ${messageOf(reason)}`,
-    reason,
+  throw new CniError(
+    ErrorCode.Internal,
+    `could not set up firewall rules for ipv${jobs[failed]!.family}: ${errorText(reason)}`,
+    { cause: reason },
   );
 }
 
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("missing prevResult from earlier plugin");
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
-  warnIfFirewalld(conf);
+  warnIfFirewalld(conf, ctx.log);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await addIptables(ips, plan);
     try {
       await nftApply(nftSetupLines(ips, plan));
     } catch (err) {
-      throw internal(`could not set up nftables firewall rules: ${messageOf(err)}`, err);
+      throw new CniError(
+        ErrorCode.Internal,
+        `could not set up nftables firewall rules: ${errorText(err)}`,
+        { cause: err },
+      );
     }
   });
   return prev;
 }
 
 /** The config for DEL: one DEL cannot use still names the network. */
-function delConf(args: CmdArgs): FirewallConf {
+function delConf(args: CmdArgs, log: PluginLog): FirewallConf {
   try {
     return loadFirewallConf(args.config);
   } catch (err) {
-    logStderr(`firewall DEL: ${messageOf(err)}; removing the container's rules by owner`);
+    log(`firewall DEL: ${errorText(err)}; removing the container's rules by owner`);
     return {
       name: args.config.name,
       cniVersion: args.config.cniVersion,
@@ -208,14 +204,14 @@ async function delIptables(
       });
     } catch (err) {
       if (!ips && !(await iptablesUsable(cmdOf(family)))) return;
-      errors.push(`could not remove ipv${family} firewall rules: ${messageOf(err)}`);
+      errors.push(`could not remove ipv${family} firewall rules: ${errorText(err)}`);
     }
   }));
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = delConf(args);
+async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = delConf(args, ctx.log);
   if (conf.backend === "firewalld") return; // nothing of ours to remove
   let ips: FamilyIps | undefined;
   try {
@@ -245,7 +241,7 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
       if (!missing) return;
       const container = missing.chain === FORWARD_CHAIN &&
         rules.container.some((s) => s.join("\0") === missing.spec.join("\0"));
-      throw internal(checkMessage(missing.chain, missing.spec, container));
+      throw new CniError(ErrorCode.Internal, checkMessage(missing.chain, missing.spec, container));
     }),
   );
 }
@@ -253,14 +249,14 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("missing prevResult from earlier plugin");
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await checkIptables(ips, plan);
     const problem = nftCheckProblem(await nftListTable("inet", NFT_TABLE), ips, plan);
-    if (problem) throw internal(problem);
+    if (problem) throw new CniError(ErrorCode.Internal, problem);
   });
 }
 
@@ -276,7 +272,7 @@ async function cmdGc(args: CmdArgs): Promise<void> {
           optimistic: false,
         });
       } catch (err) {
-        if (await iptablesUsable(cmdOf(family))) errors.push(messageOf(err));
+        if (await iptablesUsable(cmdOf(family))) errors.push(errorText(err));
       }
     }));
   }
@@ -284,10 +280,10 @@ async function cmdGc(args: CmdArgs): Promise<void> {
     try {
       await nftApply(nftGcLines(await nftListTable("inet", NFT_TABLE), conf.name, validIds));
     } catch (err) {
-      errors.push(messageOf(err));
+      errors.push(errorText(err));
     }
   }
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /** The firewall plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

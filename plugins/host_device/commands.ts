@@ -19,31 +19,25 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode } from "../../cni/errors.ts";
+import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { toCurrentResult } from "../../cni/results/mod.ts";
-import { openNetlink } from "../../netlink/mod.ts";
-import {
-  type NetnsHandle,
-  NetnsNotFoundError,
-  NotNetnsError,
-  openNetns,
-  THREAD_NETNS_PATH,
-} from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
 import { configureIface } from "../_iface/configure.ts";
+import { checkContainerIn, requirePrevResult } from "../_iface/check.ts";
+import { ipamStatus } from "../_iface/status.ts";
+import { enableContainerIpv6 } from "../_iface/ipv6.ts";
 import {
-  containerEntry,
-  validateContainerInterface,
-  validateInterfaceIps,
-  validateRoutes,
-} from "../ptp/check.ts";
-import { enableContainerIpv6 } from "../ptp/ipv6.ts";
+  openContainerNs,
+  openNetnsIfPresent,
+  openSockets,
+  openSocketsIn,
+} from "../_iface/sockets.ts";
 import { loadHostDeviceConf } from "./config.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
-import { moveLinkIn, moveLinkOut, type MoveSides } from "./move.ts";
-import { logStderr } from "../_log.ts";
+import { moveLinkIn, moveLinkOut } from "./move.ts";
+import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
+import { ipamDel, runDelSteps } from "../_iface/detach.ts";
 
 /** The about text. */
 export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
@@ -51,75 +45,31 @@ export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
 /** Where sysfs is (the reference reads `/sys`). */
 const SYSFS = "/sys";
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
-
-function openContainerNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
-  }
-}
-
-/** Host and container handles and sockets, closed together. */
-function openSides(containerNs: NetnsHandle): MoveSides & Disposable {
-  const opened: { close(): void }[] = [];
-  try {
-    const hostNs = openNetns(THREAD_NETNS_PATH);
-    opened.push(hostNs);
-    const host = openNetlink();
-    opened.push(host);
-    const container = openNetlink({ netns: containerNs, returnTo: hostNs });
-    opened.push(container);
-    return {
-      hostNs,
-      host,
-      containerNs,
-      container,
-      [Symbol.dispose]() {
-        for (const h of opened.reverse()) h.close();
-      },
-    };
-  } catch (err) {
-    for (const h of opened.reverse()) h.close();
-    throw asCniError(err, "failed to open netlink sockets");
-  }
 }
 
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadHostDeviceConf(args.config);
   const sel = deviceSelector(conf, SYSFS);
-  using containerNs = openContainerNs(args.netns);
+  using sides = openSockets(args.netns);
   let dpdk = false;
   if (sel.pciBusID !== "") dpdk = hasDpdkDriver(sel.pciBusID, SYSFS);
-  using sides = openSides(containerNs);
-  const undo: (() => Promise<void> | void)[] = [];
+  const undo: Undo[] = [];
   let success = false;
   try {
     const device = dpdk ? undefined : (() => {
       try {
         return findHostDevice(sides.host, sel, SYSFS);
       } catch (err) {
-        throw fail(`failed to find host device: ${errText(err)}`, err);
+        throw fail(`failed to find host device: ${errorText(err)}`, err);
       }
     })();
     // Beyond the reference: the addresses are obtained before the device moves.
     let ipam: Result | undefined;
     if (conf.ipamType !== "") {
       ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-        } catch (err) {
-          logStderr(`failed to release IPAM lease: ${errText(err)}`);
-        }
-      });
+      undo.push(releaseIpam(ctx, conf.ipamType, args));
       if ((ipam.ips ?? []).length === 0) throw fail("IPAM plugin returned missing IP config");
     }
     const result: Result = { cniVersion: CURRENT_VERSION };
@@ -128,13 +78,13 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       try {
         moved = moveLinkIn(sides, device, args.ifName);
       } catch (err) {
-        throw fail(`failed to move link ${errText(err)}`, err);
+        throw fail(`failed to move link ${errorText(err)}`, err);
       }
       undo.push(() => {
         try {
           moveLinkOut(sides, args.ifName);
         } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
+          ctx.log(`rollback: ${errorText(err)}`);
         }
       });
       result.interfaces = [{ name: moved.name, mac: moved.mac, sandbox: args.netns }];
@@ -157,65 +107,44 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     success = true;
     return result;
   } catch (err) {
-    throw asCniError(err, errText(err));
+    throw asCniError(err, errorText(err));
   } finally {
-    if (!success) {
-      for (const step of undo.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          logStderr(`rollback: ${errText(err)}`);
-        }
-      }
-    }
+    if (!success) await runUndo(undo, ctx.log);
   }
 }
 
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadHostDeviceConf(args.config, { lenient: true });
-  const errors: string[] = [];
-  if (args.netns !== "") {
-    try {
-      moveOut(args, conf);
-    } catch (err) {
-      errors.push(errText(err));
-    }
+  await runDelSteps([
+    () => {
+      if (args.netns !== "") moveOut(args, conf);
+    },
+    // Beyond the reference, which skips it without a namespace: the lease is released anyway.
+    ipamDel(ctx, conf.ipamType, args),
+  ]);
+}
+
+/** Whether the configured device is a PCI device bound to a DPDK driver (no netdev to move). */
+function boundToDpdk(conf: ReturnType<typeof loadHostDeviceConf>): boolean {
+  if (conf.pciBusID === "" && conf.deviceID === "") return false;
+  try {
+    const sel = deviceSelector(conf, SYSFS);
+    return sel.pciBusID !== "" && hasDpdkDriver(sel.pciBusID, SYSFS);
+  } catch {
+    return false; // the device is gone from sysfs: whatever is in the container is still moved out
   }
-  // Beyond the reference, which skips it without a namespace: the lease is released anyway.
-  if (conf.ipamType !== "") {
-    try {
-      await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
-  if (errors.length > 0) throw fail(errors.join("; "));
 }
 
 function moveOut(args: CmdArgs, conf: ReturnType<typeof loadHostDeviceConf>): void {
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Gone: a physical device went back to the initial namespace, a virtual one with it.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw fail(`failed to open netns "${args.netns}": ${errText(err)}`, err);
-  }
-  try {
-    if (conf.pciBusID !== "" || conf.deviceID !== "") {
-      try {
-        const sel = deviceSelector(conf, SYSFS);
-        if (sel.pciBusID !== "" && hasDpdkDriver(sel.pciBusID, SYSFS)) return;
-      } catch {
-        // the device is gone from sysfs: whatever is in the container is still moved out
-      }
-    }
-    using sides = openSides(ns);
-    moveLinkOut(sides, args.ifName);
-  } finally {
+  // Gone: a physical device went back to the initial namespace, a virtual one with it.
+  const ns = openNetnsIfPresent(args.netns, `failed to open netns "${args.netns}"`);
+  if (!ns) return;
+  if (boundToDpdk(conf)) {
     ns.close();
+    return;
   }
+  using sides = openSocketsIn(ns);
+  moveLinkOut(sides, args.ifName);
 }
 
 async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
@@ -224,21 +153,12 @@ async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const dpdk = sel.pciBusID !== "" && hasDpdkDriver(sel.pciBusID, SYSFS);
   using ns = openContainerNs(args.netns);
   if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-  if (!args.config.prevResult) throw fail("Required prevResult missing");
-  const prev = toCurrentResult(args.config.prevResult);
-  if (dpdk) return;
-  const entry = containerEntry(prev, args);
-  using sock = openNetlink({ netns: ns });
-  const link = validateContainerInterface(sock, entry);
-  validateInterfaceIps(sock, link, prev.ips ?? []);
-  validateRoutes(sock, prev.routes ?? []);
+  const prev = requirePrevResult(args, "Required prevResult missing");
+  if (!dpdk) checkContainerIn(ns, args, prev, undefined);
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadHostDeviceConf(args.config, { lenient: true });
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
+  await ipamStatus(args, ctx, loadHostDeviceConf(args.config, { lenient: true }).ipamType, "ready");
 }
 
 /** The host-device plugin's functions (ADD, CHECK, DEL, STATUS). */

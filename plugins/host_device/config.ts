@@ -7,12 +7,12 @@
  *
  * @module
  */
+import { setDns, withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
 import { parseLenient, parseWith } from "../../cni/validate.ts";
-import { setDns } from "../ptp/config.ts";
 
 /** The validated host-device configuration. */
 export interface HostDeviceConf {
@@ -56,13 +56,6 @@ const schema = lazy(() => {
     }))),
   });
 });
-
-function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
-}
 
 /**
  * Loads and validates a host-device configuration. Nothing is read from sysfs or the kernel.

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { close, ErrnoError, O_RDONLY, open, readDirNames, readLink } from "../../ffi/mod.ts";
 import { type Link, linkFind, linkList, type NetlinkSocket } from "../../netlink/mod.ts";
 
@@ -48,7 +48,7 @@ function exists(path: string): boolean {
 function why(err: unknown): string {
   if (err instanceof ErrnoError && err.code === "ENOENT") return "no such file or directory";
   if (err instanceof ErrnoError && err.code === "ENOTDIR") return "not a directory";
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /**

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import {
   addrAdd,
   addrList,
@@ -33,10 +33,6 @@ import {
   RTPROT_RA,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, tempNetns } from "../../netns/mod.ts";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
@@ -141,13 +137,13 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
     try {
       linkSetNsFd(sides.host, { index: device.index }, temp.fd);
     } catch (err) {
-      throw fail(`failed to move "${hostName}" to tempNS: ${errText(err)}`, err);
+      throw fail(`failed to move "${hostName}" to tempNS: ${errorText(err)}`, err);
     }
     let inTemp: Link;
     try {
       inTemp = linkGet(tsock, { name: hostName });
     } catch (err) {
-      throw fail(`failed to find "${hostName}" in tempNS: ${errText(err)}`, err);
+      throw fail(`failed to find "${hostName}" in tempNS: ${errorText(err)}`, err);
     }
     // Destroying the temporary namespace with the device in it would lose a virtual device
     // and send a physical one to the initial namespace: it goes back to the host instead.
@@ -157,7 +153,7 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
         linkSetName(tsock, { index: inTemp.index }, ifName);
       } catch (err) {
         throw fail(
-          `failed to rename host device "${hostName}" to "${ifName}": ${errText(err)}`,
+          `failed to rename host device "${hostName}" to "${ifName}": ${errorText(err)}`,
           err,
         );
       }
@@ -166,14 +162,14 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
     try {
       linkSetAlias(tsock, { index: inTemp.index }, hostName);
     } catch (err) {
-      throw fail(`failed to set alias to "${hostName}": ${errText(err)}`, err);
+      throw fail(`failed to set alias to "${hostName}": ${errorText(err)}`, err);
     }
     undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, ""));
     try {
       linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd);
     } catch (err) {
       throw fail(
-        `failed to move "${ifName}" (host: "${hostName}") to container NS: ${errText(err)}`,
+        `failed to move "${ifName}" (host: "${hostName}") to container NS: ${errorText(err)}`,
         err,
       );
     }
@@ -181,7 +177,7 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
     try {
       inContainer = linkGet(sides.container, { name: ifName });
     } catch (err) {
-      throw fail(`failed to find "${ifName}" in container NS: ${errText(err)}`, err);
+      throw fail(`failed to find "${ifName}" in container NS: ${errorText(err)}`, err);
     }
     // Back to the temporary namespace first; the steps above then run there.
     undo.push(() => {
@@ -191,7 +187,7 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
     try {
       linkSetUp(sides.container, { index: inContainer.index });
     } catch (err) {
-      throw fail(`failed to set "${ifName}" up: ${errText(err)}`, err);
+      throw fail(`failed to set "${ifName}" up: ${errorText(err)}`, err);
     }
     return linkGet(sides.container, { index: inContainer.index });
   } catch (err) {
@@ -232,13 +228,13 @@ export function moveLinkOut(sides: MoveSides, ifName: string): string | undefine
     try {
       linkSetNsFd(sides.container, { index: dev.index }, temp.fd);
     } catch (err) {
-      throw fail(`failed to move "${ifName}" to tempNS: ${errText(err)}`, err);
+      throw fail(`failed to move "${ifName}" to tempNS: ${errorText(err)}`, err);
     }
     let inTemp: Link;
     try {
       inTemp = linkGet(tsock, { name: ifName });
     } catch (err) {
-      throw fail(`failed to find "${ifName}" in tempNS: ${errText(err)}`, err);
+      throw fail(`failed to find "${ifName}" in tempNS: ${errorText(err)}`, err);
     }
     undo.push(() => linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd));
     if (hostName !== ifName) {
@@ -246,7 +242,7 @@ export function moveLinkOut(sides: MoveSides, ifName: string): string | undefine
         linkSetName(tsock, { index: inTemp.index }, hostName);
       } catch (err) {
         throw fail(
-          `failed to rename device "${ifName}" to "${hostName}": ${errText(err)}`,
+          `failed to rename device "${ifName}" to "${hostName}": ${errorText(err)}`,
           err,
         );
       }
@@ -255,13 +251,13 @@ export function moveLinkOut(sides: MoveSides, ifName: string): string | undefine
     try {
       linkSetAlias(tsock, { index: inTemp.index }, "");
     } catch (err) {
-      throw fail(`failed to unset alias of "${hostName}": ${errText(err)}`, err);
+      throw fail(`failed to unset alias of "${hostName}": ${errorText(err)}`, err);
     }
     undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, hostName));
     try {
       linkSetNsFd(tsock, { index: inTemp.index }, sides.hostNs.fd);
     } catch (err) {
-      throw fail(`failed to move "${hostName}" to hostNS: ${errText(err)}`, err);
+      throw fail(`failed to move "${hostName}" to hostNS: ${errorText(err)}`, err);
     }
     return hostName;
   } catch (err) {

@@ -6,7 +6,7 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { MAX_SMALL_FILE_BYTES, readRegularFile } from "../../cni/read_bounded.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import {
@@ -30,11 +30,6 @@ export type StoreFactory = (conf: IpamConfig) => Store;
 
 function defaultStore(conf: IpamConfig): Store {
   return openDiskStore(conf.dataDir, conf.name);
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof CniError) return err.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function readDns(conf: IpamConfig): Promise<DNS> {
@@ -115,7 +110,7 @@ function allocateAll(conf: IpamConfig, args: CmdArgs, store: Store, dns: DNS): R
       const e = err instanceof CniError ? err : undefined;
       throw new CniError(
         e?.code ?? ErrorCode.Internal,
-        `failed to allocate for range ${idx}: ${e?.msg ?? messageOf(err)}`,
+        `failed to allocate for range ${idx}: ${e?.msg ?? errorText(err)}`,
         e?.details ? { details: e.details, cause: err } : { cause: err },
       );
     }
@@ -151,7 +146,7 @@ export async function cmdDel(args: CmdArgs, storeFor: StoreFactory = defaultStor
     throw err instanceof CniError
       ? err
       : new CniError(ErrorCode.Internal, "failed to release addresses", {
-        details: messageOf(err),
+        details: errorText(err),
         cause: err,
       });
   } finally {
@@ -240,7 +235,7 @@ export async function cmdGc(
           store.release(lease.ip);
           released.push(lease.ip);
         } catch (err) {
-          errors.push(`${lease.ip}: ${messageOf(err)}`);
+          errors.push(`${lease.ip}: ${errorText(err)}`);
         }
       }
     });
@@ -275,7 +270,7 @@ export async function cmdStatus(
     throw new CniError(
       ErrorCode.PluginNotAvailable,
       `host-local data directory "${conf.dataDir}" is unusable`,
-      { details: messageOf(err), cause: err },
+      { details: errorText(err), cause: err },
     );
   }
   try {
@@ -300,7 +295,7 @@ function probeWritable(dir: string): void {
     Deno.removeSync(probe);
   } catch (err) {
     throw new CniError(ErrorCode.PluginNotAvailable, `data directory "${dir}" is not writable`, {
-      details: messageOf(err),
+      details: errorText(err),
       cause: err,
     });
   }

@@ -60,7 +60,11 @@ Deno.test("cmdAdd() returns ips, routes and resolvConf DNS; cmdCheck() and cmdDe
         routes: [{ dst: "0.0.0.0/0" }],
       },
     };
-    const result = await plugin.add(call(conf, "c1"), { delegate: undefined as never, env: {} });
+    const result = await plugin.add(call(conf, "c1"), {
+      delegate: undefined as never,
+      env: {},
+      log: () => {},
+    });
     assertEquals(result, {
       cniVersion: "1.1.0",
       ips: [

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import {
   close,
   ErrnoError,
@@ -77,9 +77,7 @@ export class LockFile {
     } catch (err) {
       const why = err instanceof ErrnoError && err.code === "ELOOP"
         ? "it is a symbolic link, which host-local never follows inside its data directory"
-        : err instanceof Error
-        ? err.message
-        : String(err);
+        : errorText(err);
       throw new CniError(ErrorCode.IoFailure, `failed to open lock file "${path}"`, {
         details: why,
         cause: err,
@@ -118,7 +116,7 @@ export class LockFile {
     } catch (err) {
       if (isWouldBlock(err)) return false;
       throw new CniError(ErrorCode.Internal, `failed to lock "${this.#path}"`, {
-        details: err instanceof Error ? err.message : String(err),
+        details: errorText(err),
         cause: err,
       });
     }

@@ -13,138 +13,57 @@
  *
  * @module
  */
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddIpvlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
-import { detach } from "../_iface/detach.ts";
-import { defaultRouteInterface, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
+import { linkAddIpvlan } from "../../netlink/mod.ts";
+import { checkFail } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
 import { type IpvlanConf, loadIpvlanConf } from "./config.ts";
 
-function resolveMaster(s: IfaceSockets, conf: IpvlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const name = conf.master !== "" ? conf.master : defaultRouteInterface(sock);
-  return { sock, index: findMaster(sock, name).index };
-}
+/** The master: where it lives, by default the default route's device; no MTU check. */
+const MASTER: MasterRules = { defaultRoute: true, checkMtu: false };
 
 /**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the ipvlan (`name`, `mac`, `sandbox`), its addresses and routes.
- * @throws {CniError} With the reference's messages; nothing is left behind.
+ * The ipvlan plugin's functions. ADD: the ipvlan with IPAM's addresses, or chained (empty
+ * `ipam.type`) with the previous result's. CHECK: IPAM (when set), then the container's ipvlan
+ * (kind, mode, MAC), its addresses and routes, and the master. DEL: best effort, idempotent,
+ * needs neither the master nor the namespace. STATUS: the IPAM plugin's, when there is one.
  */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadIpvlanConf(args.config);
-  const prevIps = conf.prevResult?.ips ?? [];
-  const chained = conf.ipamType === "" && prevIps.length > 0;
-  let masterIndex = 0;
-  return await attach(args, ctx, {
-    kind: "ipvlan",
-    // Not chained: IPAM is mandatory (an empty type fails as the reference's does).
-    ipamType: chained ? "" : conf.ipamType,
-    ...(chained && {
-      reuse: { ips: prevIps, routes: conf.prevResult?.routes, dns: conf.prevResult?.dns },
-    }),
-    requireIpam: !chained,
-    notify: true,
-    dns: conf.dns,
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
-    },
-    create(s) {
-      return createRenamed(s, {
-        kind: "ipvlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddIpvlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            mode: conf.mode,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
-    },
-  });
-}
-
-/**
- * DEL: best effort, idempotent, needs neither the master nor the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
- */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadIpvlanConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
-}
-
-/**
- * CHECK: IPAM (when set), then the container's ipvlan (kind, mode, MAC), its addresses and
- * routes, and the master, against the previous result.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadIpvlanConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    resolveMaster(s, conf);
-    const link = checkContainerLink(s.container, entry, "ipvlan");
-    const mode = link.ipvlan?.mode;
-    if (mode !== conf.mode) {
-      throw checkFail(`Container IPVlan mode ${mode} does not match expected value: ${conf.mode}`);
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
-}
-
-/**
- * STATUS: the IPAM plugin's, when there is one.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer, or a config error.
- */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadIpvlanConf(args.config, { lenient: true });
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
-}
-
-/** The ipvlan plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
+export const plugin: PluginFns = ifacePlugin<IpvlanConf>({
   about: "CNI ipvlan plugin denocni",
-};
+  load: (args, lenient) => loadIpvlanConf(args.config, { lenient }),
+  async add(args, ctx, conf) {
+    const prevIps = conf.prevResult?.ips ?? [];
+    const chained = conf.ipamType === "" && prevIps.length > 0;
+    return await attachLowerLink(args, ctx, {
+      kind: "ipvlan",
+      // Not chained: IPAM is mandatory (an empty type fails as the reference's does).
+      ipamType: chained ? "" : conf.ipamType,
+      ...(chained && {
+        reuse: { ips: prevIps, routes: conf.prevResult?.routes, dns: conf.prevResult?.dns },
+      }),
+      requireIpam: !chained,
+      notify: true,
+      dns: conf.dns,
+      conf,
+      master: MASTER,
+      add: (sock, base) => linkAddIpvlan(sock, { ...base, mode: conf.mode }),
+    });
+  },
+  check: (conf) => ({
+    ipamType: conf.ipamType,
+    missing: "Required prevResult missing",
+    kind: "ipvlan",
+    master: { first: false, resolve: (s) => resolveMaster(s, conf, MASTER) },
+    link(link) {
+      const mode = link.ipvlan?.mode;
+      if (mode !== conf.mode) {
+        throw checkFail(
+          `Container IPVlan mode ${mode} does not match expected value: ${conf.mode}`,
+        );
+      }
+    },
+    routes: true,
+  }),
+  status: { lenient: true, emptyIpam: "ready" },
+});

@@ -14,11 +14,11 @@
  */
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { DNS, NetConf, Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import type { IpvlanMode } from "../../netlink/mod.ts";
-import { ifaceShape, netconfDns, parseIfaceConf } from "../_iface/config.ts";
+import { ifaceConf, ifaceShape, parseIfaceConf } from "../_iface/config.ts";
 
 /** The validated ipvlan configuration. */
 export interface IpvlanConf {
@@ -87,14 +87,7 @@ export function loadIpvlanConf(config: NetConf, options: { lenient?: boolean } =
   } catch (err) {
     if (!lenient) throw err;
   }
-  const out: IpvlanConf = {
-    master: c.master ?? "",
-    mode,
-    mtu: c.mtu ?? 0,
-    linkInContainer: c.linkInContainer ?? false,
-    ipamType: c.ipam?.type ?? "",
-    dns: netconfDns(c),
-  };
+  const out: IpvlanConf = { ...ifaceConf(c), mode };
   if (config.prevResult) {
     try {
       out.prevResult = toCurrentResult(config.prevResult);
@@ -102,9 +95,7 @@ export function loadIpvlanConf(config: NetConf, options: { lenient?: boolean } =
       if (!lenient) {
         throw new CniError(
           ErrorCode.Internal,
-          `could not convert result to current version: ${
-            err instanceof Error ? err.message : String(err)
-          }`,
+          `could not convert result to current version: ${errorText(err)}`,
           { cause: err },
         );
       }

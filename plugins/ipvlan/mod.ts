@@ -17,6 +17,6 @@
  *
  * @module
  */
-export { cmdAdd, cmdCheck, cmdDel, cmdStatus, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { ipvlanMode, loadIpvlanConf } from "./config.ts";
 export type { IpvlanConf } from "./config.ts";

@@ -12,140 +12,61 @@
  *
  * @module
  */
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddMacvlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
-import { detach } from "../_iface/detach.ts";
-import { checkMtuAgainstMaster, defaultRouteInterface, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
+import { linkAddMacvlan } from "../../netlink/mod.ts";
+import { checkFail } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
 import { loadMacvlanConf, type MacvlanConf } from "./config.ts";
 
 /** The master: looked up where it lives, defaulted to the default route's device. */
-function resolveMaster(s: IfaceSockets, conf: MacvlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const name = conf.master !== "" ? conf.master : defaultRouteInterface(sock);
-  const master = findMaster(sock, name);
-  checkMtuAgainstMaster(conf.mtu, master);
-  return { sock, index: master.index };
-}
+const MASTER: MasterRules = { defaultRoute: true, checkMtu: true };
+
+/** The newest reference's macvlan starts its CHECK messages lower-case. */
+const WORDS = { lower: true };
 
 /**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the macvlan (`name`, `mac`, `sandbox`), its addresses and routes.
- * @throws {CniError} With the reference's messages; nothing is left behind.
- */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  let masterIndex = 0;
-  return await attach(args, ctx, {
-    kind: "macvlan",
-    ipamType: conf.ipamType,
-    notify: true,
-    dns: conf.dns,
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
-    },
-    create(s) {
-      return createRenamed(s, {
-        kind: "macvlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddMacvlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            mode: conf.mode,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(conf.mac !== undefined && { mac: conf.mac }),
-            ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
-    },
-  });
-}
-
-/**
- * DEL: best effort, idempotent, needs neither the master nor the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
- */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
-}
-
-/**
- * CHECK: IPAM, then the container's macvlan (kind, mode, MAC), its addresses and routes, and
- * the master, against the previous result.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  const s = openSockets(args.netns);
-  try {
-    resolveMaster(s, conf);
-    if (conf.ipamType !== "") await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const words = { lower: true };
-    const prev = requirePrevResult(args, "required prevResult missing");
-    const entry = containerEntry(prev, args, words);
-    const link = checkContainerLink(s.container, entry, "macvlan", words);
-    const mode = link.macvlan?.mode;
-    if (mode !== conf.mode) {
-      throw checkFail(
-        `container macvlan mode ${mode} does not match expected value: ${conf.mode}`,
-        words,
-      );
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
-}
-
-/**
+ * The macvlan plugin's functions. ADD: the macvlan with IPAM's addresses, or just up without
+ * IPAM. CHECK: the master, IPAM, then the container's macvlan (kind, mode, MAC), its addresses
+ * and routes. DEL: best effort, idempotent, needs neither the master nor the namespace.
  * STATUS: the IPAM plugin's, when there is one.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer, or a config error.
  */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadMacvlanConf(args.config, args.args);
-  if (conf.ipamType !== "" && ctx.delegate.status) {
-    await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-  }
-}
-
-/** The macvlan plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
+export const plugin: PluginFns = ifacePlugin<MacvlanConf>({
   about: "CNI macvlan plugin denocni",
-};
+  load: (args, lenient) => loadMacvlanConf(args.config, args.args, { lenient }),
+  async add(args, ctx, conf) {
+    return await attachLowerLink(args, ctx, {
+      kind: "macvlan",
+      ipamType: conf.ipamType,
+      notify: true,
+      dns: conf.dns,
+      conf,
+      master: MASTER,
+      add: (sock, base) =>
+        linkAddMacvlan(sock, {
+          ...base,
+          mode: conf.mode,
+          ...(conf.mac !== undefined && { mac: conf.mac }),
+          ...(conf.bcQueueLen !== undefined && { bcQueueLen: conf.bcQueueLen }),
+        }),
+    });
+  },
+  check: (conf) => ({
+    ipamType: conf.ipamType,
+    missing: "required prevResult missing",
+    kind: "macvlan",
+    words: WORDS,
+    master: { first: true, resolve: (s) => resolveMaster(s, conf, MASTER) },
+    link(link) {
+      const mode = link.macvlan?.mode;
+      if (mode !== conf.mode) {
+        throw checkFail(
+          `container macvlan mode ${mode} does not match expected value: ${conf.mode}`,
+          WORDS,
+        );
+      }
+    },
+    routes: true,
+  }),
+  status: { lenient: false, emptyIpam: "ready" },
+});

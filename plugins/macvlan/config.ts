@@ -17,7 +17,7 @@ import { loadPluginArgs } from "../../cni/args.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf } from "../../cni/types.ts";
 import type { MacvlanMode } from "../../netlink/mod.ts";
-import { ifaceShape, netconfDns, parseIfaceConf } from "../_iface/config.ts";
+import { ifaceConf, ifaceShape, parseIfaceConf } from "../_iface/config.ts";
 import { parseLinkMac } from "../_iface/mac.ts";
 
 /** The validated macvlan configuration. */
@@ -117,14 +117,7 @@ export function loadMacvlanConf(
     if (!lenient) throw err;
     mac = "";
   }
-  const out: MacvlanConf = {
-    master: c.master ?? "",
-    mode,
-    mtu: c.mtu ?? 0,
-    linkInContainer: c.linkInContainer ?? false,
-    ipamType: c.ipam?.type ?? "",
-    dns: netconfDns(c),
-  };
+  const out: MacvlanConf = { ...ifaceConf(c), mode };
   if (mac !== "") out.mac = mac;
   if (c.bcqueuelen !== undefined && c.bcqueuelen !== null && c.bcqueuelen > 0) {
     out.bcQueueLen = c.bcqueuelen;

@@ -17,6 +17,6 @@
  *
  * @module
  */
-export { cmdAdd, cmdCheck, cmdDel, cmdStatus, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadMacvlanConf, macvlanMode } from "./config.ts";
 export type { MacvlanConf } from "./config.ts";

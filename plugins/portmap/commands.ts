@@ -21,8 +21,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
@@ -53,18 +53,9 @@ import {
   nftFamily,
   nftSetupLines,
 } from "./nftables.ts";
-import { logStderr } from "../_log.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
 
 type Family = 4 | 6;
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function internal(msg: string, cause?: unknown): CniError {
-  return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
-}
 
 /** The families the container has an address in, each with that address. */
 function familiesOf(ips: ContainerIps): [Family, { ip: string; cidr: string }][] {
@@ -106,7 +97,9 @@ async function addIptables(
         : Promise.resolve(0)
     ),
   );
-  throw internal(`unable to setup DNAT: ${messageOf(failed.reason)}`, failed.reason);
+  throw new CniError(ErrorCode.Internal, `unable to setup DNAT: ${errorText(failed.reason)}`, {
+    cause: failed.reason,
+  });
 }
 
 /** The nftables backend's ADD: one `nft -f -` for every family. */
@@ -117,15 +110,19 @@ async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string)
   try {
     await nftApply(lines);
   } catch (err) {
-    const detail = err instanceof ToolError ? err.stderr.trim() : messageOf(err);
-    throw internal(`unable to set up nftables rules for port mappings: ${detail}`, err);
+    const detail = err instanceof ToolError ? err.stderr.trim() : errorText(err);
+    throw new CniError(
+      ErrorCode.Internal,
+      `unable to set up nftables rules for port mappings: ${detail}`,
+      { cause: err },
+    );
   }
 }
 
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPortmapConf(args.config);
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("must be called as chained plugin");
+  if (!prev) throw new CniError(ErrorCode.Internal, "must be called as chained plugin");
   if (conf.mappings.length === 0) return prev;
   const ips = containerIps(prev, args.ifName);
   let used = conf.backend as PortmapBackend | undefined;
@@ -140,7 +137,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     try {
       deleteUdpFlows(family, udp);
     } catch (err) {
-      logStderr(`failed to delete stale UDP conntrack entries for ${c.ip}: ${messageOf(err)}`);
+      ctx.log(`failed to delete stale UDP conntrack entries for ${c.ip}: ${errorText(err)}`);
     }
   }
   if (conf.snat && ips.v4) {
@@ -155,7 +152,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
       await (used === "nftables"
         ? delNft(scope, args.containerId)
         : delIptables(conf, scope, args.containerId)).catch(() => {});
-      throw internal(`unable to enable route_localnet: ${messageOf(err)}`, err);
+      throw toCniError(err, "unable to enable route_localnet");
     }
   }
   return prev;
@@ -183,11 +180,11 @@ function delScope(args: CmdArgs): DelScope {
 }
 
 /** Loads the config for DEL: a config DEL cannot use still names the network. */
-function delConf(args: CmdArgs): PortmapConf {
+function delConf(args: CmdArgs, log: PluginLog): PortmapConf {
   try {
     return loadPortmapConf(args.config);
   } catch (err) {
-    logStderr(`portmap DEL: ${messageOf(err)}; removing the container's rules by name`);
+    log(`portmap DEL: ${errorText(err)}; removing the container's rules by name`);
     return {
       name: args.config.name,
       cniVersion: args.config.cniVersion,
@@ -220,11 +217,15 @@ async function delIptables(conf: PortmapConf, scope: DelScope, containerId: stri
     } catch (err) {
       // A family whose tool does not work here has nothing to remove (the reference skips it).
       if (!scope.known && !(await iptablesUsable(cmdOf(family)))) return;
-      throw internal(`could not teardown ipv${family} dnat: ${messageOf(err)}`, err);
+      throw new CniError(
+        ErrorCode.Internal,
+        `could not teardown ipv${family} dnat: ${errorText(err)}`,
+        { cause: err },
+      );
     }
   }));
-  const errors = settled.flatMap((r) => r.status === "rejected" ? [messageOf(r.reason)] : []);
-  if (errors.length > 0) throw internal(errors.join("; "));
+  const errors = settled.flatMap((r) => r.status === "rejected" ? [errorText(r.reason)] : []);
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 async function delNft(scope: DelScope, containerId: string): Promise<void> {
@@ -235,19 +236,19 @@ async function delNft(scope: DelScope, containerId: string): Promise<void> {
       const rules = await nftListRules(nftFamily(family), NFT_TABLE);
       doomed.push(...containerRules(rules, containerId, ip));
     } catch (err) {
-      errors.push(`could not list rules in table ${NFT_TABLE}: ${messageOf(err)}`);
+      errors.push(`could not list rules in table ${NFT_TABLE}: ${errorText(err)}`);
     }
   }));
   try {
     await nftApply(nftDeleteLines(doomed));
   } catch (err) {
-    errors.push(`error deleting nftables rules: ${messageOf(err)}`);
+    errors.push(`error deleting nftables rules: ${errorText(err)}`);
   }
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-async function cmdDel(args: CmdArgs): Promise<void> {
-  const conf = delConf(args);
+async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
+  const conf = delConf(args, ctx.log);
   const scope = delScope(args);
   const errors: string[] = [];
   try {
@@ -259,19 +260,19 @@ async function cmdDel(args: CmdArgs): Promise<void> {
           : delIptables(conf, scope, args.containerId),
     );
   } catch (err) {
-    errors.push(messageOf(err));
+    errors.push(errorText(err));
   }
   const udp = new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
   for (const [family, ip] of scope.families) {
     try {
       deleteUdpFlows(family, udp, ip);
     } catch (err) {
-      logStderr(
-        `failed to delete UDP conntrack entries for ${ip ?? `ipv${family}`}: ${messageOf(err)}`,
+      ctx.log(
+        `failed to delete UDP conntrack entries for ${ip ?? `ipv${family}`}: ${errorText(err)}`,
       );
     }
   }
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 async function checkIptables(conf: PortmapConf, ips: ContainerIps, containerId: string) {
@@ -283,10 +284,15 @@ async function checkIptables(conf: PortmapConf, ips: ContainerIps, containerId: 
       try {
         missing = await findMissingRule(rules.cmd, "nat", checkRules(rules));
       } catch (err) {
-        throw internal(`could not check ipv${family} dnat: ${messageOf(err)}`, err);
+        throw new CniError(
+          ErrorCode.Internal,
+          `could not check ipv${family} dnat: ${errorText(err)}`,
+          { cause: err },
+        );
       }
       if (missing) {
-        throw internal(
+        throw new CniError(
+          ErrorCode.Internal,
           `could not check ipv${family} dnat: rule [${
             missing.spec.join(" ")
           }] in chain ${missing.chain} not found in table nat`,
@@ -305,7 +311,7 @@ async function checkNft(conf: PortmapConf, ips: ContainerIps, containerId: strin
         c.ip,
       );
       const problem = nftCheckProblem(conf, family, c.ip, rules);
-      if (problem) throw internal(problem);
+      if (problem) throw new CniError(ErrorCode.Internal, problem);
     }),
   );
 }
@@ -313,7 +319,7 @@ async function checkNft(conf: PortmapConf, ips: ContainerIps, containerId: strin
 async function cmdCheck(args: CmdArgs): Promise<void> {
   const conf = loadPortmapConf(args.config, { wrap: false });
   const prev = prevResultCurrent(args);
-  if (!prev) throw internal("Required prevResult missing");
+  if (!prev) throw new CniError(ErrorCode.Internal, "Required prevResult missing");
   if (conf.mappings.length === 0) return;
   const ips = containerIps(prev, args.ifName);
   await withBackend(
@@ -326,7 +332,10 @@ async function cmdCheck(args: CmdArgs): Promise<void> {
   if (conf.snat && ips.v4) {
     const localnet = routeLocalnetEnabled(ips.v4.ip);
     if (localnet && !localnet.on) {
-      throw internal(`route_localnet is not enabled on "${localnet.ifName}"`);
+      throw new CniError(
+        ErrorCode.Internal,
+        `route_localnet is not enabled on "${localnet.ifName}"`,
+      );
     }
   }
 }
@@ -343,10 +352,10 @@ async function cmdGc(args: CmdArgs): Promise<void> {
         optimistic: false,
       });
     } catch (err) {
-      if (await iptablesUsable(cmdOf(family))) errors.push(messageOf(err));
+      if (await iptablesUsable(cmdOf(family))) errors.push(errorText(err));
     }
   }));
-  if (errors.length > 0) throw internal(errors.join("; "));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /** The portmap plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode } from "../../cni/errors.ts";
+import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
@@ -35,20 +35,11 @@ import {
   linkFind,
   linkGet,
   NetlinkError,
-  type NetlinkSocket,
   openNetlink,
   routeAdd,
   routeDel,
 } from "../../netlink/mod.ts";
-import {
-  type NetnsHandle,
-  NetnsNotFoundError,
-  NotNetnsError,
-  openNetns,
-  sysctlEnsure,
-  sysctlSet,
-  THREAD_NETNS_PATH,
-} from "../../netns/mod.ts";
+import { sysctlEnsure, sysctlSet } from "../../netns/mod.ts";
 import {
   formatCidr,
   formatIp,
@@ -60,22 +51,21 @@ import {
 import { setupIPMasq, teardownIPMasq } from "../bridge/ipmasq.ts";
 import { configureIface } from "../_iface/configure.ts";
 import { randomVethName } from "../_iface/veth_name.ts";
+import { checkContainerIn, requirePrevResult } from "../_iface/check.ts";
+import { ipamStatus } from "../_iface/status.ts";
 import {
-  containerEntry,
-  validateContainerInterface,
-  validateInterfaceIps,
-  validateRoutes,
-} from "./check.ts";
+  type IfaceSockets,
+  openContainerNs,
+  openNetnsIfPresent,
+  openSockets,
+} from "../_iface/sockets.ts";
 import { loadPtpConf } from "./config.ts";
-import { enableContainerIpv6 } from "./ipv6.ts";
-import { logStderr } from "../_log.ts";
+import { enableContainerIpv6 } from "../_iface/ipv6.ts";
+import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
+import { ipamDel, runDelSteps } from "../_iface/detach.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
@@ -85,54 +75,12 @@ function isErrno(err: unknown, code: string): boolean {
   return err instanceof NetlinkError && err.code === code;
 }
 
-/** The handles and sockets of one call: host and container, opened once. */
-interface Session {
-  hostNs: NetnsHandle;
-  containerNs: NetnsHandle;
-  host: NetlinkSocket;
-  container: NetlinkSocket;
-  [Symbol.dispose](): void;
-}
-
-function openContainerNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
-  }
-}
-
-function openSession(netnsPath: string): Session {
-  const containerNs = openContainerNs(netnsPath);
-  const opened: { close(): void }[] = [containerNs];
-  try {
-    const hostNs = openNetns(THREAD_NETNS_PATH);
-    opened.push(hostNs);
-    const host = openNetlink();
-    opened.push(host);
-    const container = openNetlink({ netns: containerNs, returnTo: hostNs });
-    opened.push(container);
-    return {
-      hostNs,
-      containerNs,
-      host,
-      container,
-      [Symbol.dispose]() {
-        for (const h of opened.reverse()) h.close();
-      },
-    };
-  } catch (err) {
-    for (const h of opened.reverse()) h.close();
-    throw asCniError(err, "failed to open netlink sockets");
-  }
-}
-
 /**
  * Creates the veth pair from the host side in one request: the host end `veth<8 hex>` up, the
  * container end `ifName` straight in the container namespace, both with the MTU; `accept_ra=0`
  * on the host end (`ip.SetupVeth`). A random name that is taken is retried (10 names).
  */
-function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; container: Link } {
+function setupVeth(s: IfaceSockets, ifName: string, mtu: number): { host: Link; container: Link } {
   let hostLink: Link | undefined;
   let name = "";
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -156,7 +104,7 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
           err,
         );
       }
-      throw fail(`failed to make veth pair: ${errText(err)}`, err);
+      throw fail(`failed to make veth pair: ${errorText(err)}`, err);
     }
   }
   if (!hostLink) throw fail(`failed to make veth pair: no free host name after 10 tries`);
@@ -172,13 +120,13 @@ function setupVeth(s: Session, ifName: string, mtu: number): { host: Link; conta
       hostLink.parentIndex ? { index: hostLink.parentIndex } : { name: ifName },
     );
   } catch (err) {
-    throw fail(`failed to lookup "${ifName}": ${errText(err)}`, err);
+    throw fail(`failed to lookup "${ifName}": ${errorText(err)}`, err);
   }
   return { host: hostLink, container };
 }
 
 /** Per address: the point-to-point routes in the container (`setupContainerVeth`). */
-function containerRoutes(s: Session, link: Link, result: Result): void {
+function containerRoutes(s: IfaceSockets, link: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
     const ip = formatIp(addr.ip);
@@ -187,7 +135,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
     try {
       routeDel(s.container, { dst: subnet, link: { index: link.index } });
     } catch (err) {
-      throw fail(`failed to delete route ${subnet} dev ${link.name}: ${errText(err)}`, err);
+      throw fail(`failed to delete route ${subnet} dev ${link.name}: ${errorText(err)}`, err);
     }
     const routes = [
       {
@@ -210,7 +158,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
       } catch (err) {
         const via = "gw" in r ? ` via ${r.gw}` : "";
         throw fail(
-          `failed to add route ${r.dst}${via} dev ${link.name} src ${ip}: ${errText(err)}`,
+          `failed to add route ${r.dst}${via} dev ${link.name} src ${ip}: ${errorText(err)}`,
           err,
         );
       }
@@ -219,7 +167,7 @@ function containerRoutes(s: Session, link: Link, result: Result): void {
 }
 
 /** The host end: the gateway as /32 (/128) and a host route to each container address. */
-function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
+function hostRoutes(s: IfaceSockets, hostVeth: Link, result: Result): void {
   for (const ipc of result.ips ?? []) {
     const addr = parseCidr(ipc.address)!;
     const hostLen = addr.ip.family === 4 ? 32 : 128;
@@ -227,7 +175,7 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
     try {
       addrAdd(s.host, { index: hostVeth.index }, { address: gw });
     } catch (err) {
-      throw fail(`failed to add IP addr (${gw}) to veth: ${errText(err)}`, err);
+      throw fail(`failed to add IP addr (${gw}) to veth: ${errorText(err)}`, err);
     }
     try {
       routeAdd(s.host, {
@@ -236,7 +184,9 @@ function hostRoutes(s: Session, hostVeth: Link, result: Result): void {
         scope: "host",
       });
     } catch (err) {
-      if (!isErrno(err, "EEXIST")) throw fail(`failed to add route on host: ${errText(err)}`, err);
+      if (!isErrno(err, "EEXIST")) {
+        throw fail(`failed to add route on host: ${errorText(err)}`, err);
+      }
     }
   }
 }
@@ -247,35 +197,19 @@ function enableForwarding(result: Result): void {
     if (families.has(4)) sysctlEnsure("net/ipv4/ip_forward", "1");
     if (families.has(6)) sysctlEnsure("net/ipv6/conf/all/forwarding", "1");
   } catch (err) {
-    throw fail(`Could not enable IP forwarding: ${errText(err)}`, err);
-  }
-}
-
-async function runUndo(undo: (() => Promise<void> | void)[]): Promise<void> {
-  for (const step of undo.reverse()) {
-    try {
-      await step();
-    } catch (err) {
-      logStderr(`rollback: ${errText(err)}`);
-    }
+    throw fail(`Could not enable IP forwarding: ${errorText(err)}`, err);
   }
 }
 
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
-  using s = openSession(args.netns);
-  const undo: (() => Promise<void> | void)[] = [];
+  using s = openSockets(args.netns);
+  const undo: Undo[] = [];
   let success = false;
   try {
     const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-    undo.push(async () => {
-      try {
-        await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-      } catch (err) {
-        logStderr(`failed to release IPAM lease: ${errText(err)}`);
-      }
-    });
+    undo.push(releaseIpam(ctx, conf.ipamType, args));
     const ips = ipam.ips ?? [];
     if (ips.length === 0) throw fail("IPAM plugin returned missing IP config");
     for (const ipc of ips) {
@@ -321,22 +255,22 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         try {
           await teardownIPMasq(cidrs, ids, { backend: conf.ipMasqBackend });
         } catch (err) {
-          logStderr(errText(err));
+          ctx.log(errorText(err));
         }
       });
       try {
         await setupIPMasq(conf.ipMasqBackend, cidrs, ids);
       } catch (err) {
-        throw fail(errText(err), err);
+        throw fail(errorText(err), err);
       }
     }
     if (conf.dns) result.dns = conf.dns;
     success = true;
     return result;
   } catch (err) {
-    throw asCniError(err, errText(err));
+    throw asCniError(err, errorText(err));
   } finally {
-    if (!success) await runUndo(undo);
+    if (!success) await runUndo(undo, ctx.log);
   }
 }
 
@@ -358,14 +292,8 @@ function prevResultCidrs(args: CmdArgs): string[] {
  * namespace and a missing interface have nothing to delete.
  */
 async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    if (err instanceof NetnsNotFoundError) return [];
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return [];
-    throw fail(errText(err), err);
-  }
+  const ns = openNetnsIfPresent(args.netns);
+  if (!ns) return [];
   try {
     using sock = openNetlink({ netns: ns });
     const link = linkFind(sock, { name: args.ifName });
@@ -379,7 +307,7 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
     try {
       await linkDelBackground(sock, { index: link.index });
     } catch (err) {
-      throw fail(`failed to delete "${args.ifName}": ${errText(err)}`, err);
+      throw fail(`failed to delete "${args.ifName}": ${errorText(err)}`, err);
     }
     return cidrs;
   } finally {
@@ -390,59 +318,37 @@ async function deleteContainerLink(args: CmdArgs): Promise<string[]> {
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   // Best effort: what does not validate reads as not given, everything else is still removed.
   const conf = loadPtpConf(args.config, { lenient: true });
-  const errors: string[] = [];
   let cidrs: string[] = [];
-  if (args.netns !== "") {
-    try {
-      cidrs = await deleteContainerLink(args);
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
-  if (conf.ipMasq) {
-    // Beyond the reference: without the link, the addresses come from prevResult; with
-    // neither, the rules are found by the network name and container ID in their comments.
-    if (cidrs.length === 0) cidrs = prevResultCidrs(args);
-    try {
+  await runDelSteps([
+    async () => {
+      if (args.netns !== "") cidrs = await deleteContainerLink(args);
+    },
+    async () => {
+      if (!conf.ipMasq) return;
+      // Beyond the reference: without the link, the addresses come from prevResult; with
+      // neither, the rules are found by the network name and container ID in their comments.
+      if (cidrs.length === 0) cidrs = prevResultCidrs(args);
       await teardownIPMasq(
         cidrs,
         { network: conf.name, ifName: args.ifName, containerId: args.containerId },
         { backend: conf.ipMasqBackend },
       );
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
-  if (conf.ipamType !== "") {
-    try {
-      await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errText(err));
-    }
-  }
-  if (errors.length > 0) throw fail(errors.join("; "));
+    },
+    ipamDel(ctx, conf.ipamType, args),
+  ]);
 }
 
 async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadPtpConf(args.config);
   using ns = openContainerNs(args.netns);
   await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-  if (!args.config.prevResult) throw fail("ptp: Required prevResult missing");
-  const prev = toCurrentResult(args.config.prevResult);
-  const entry = containerEntry(prev, args);
-  using sock = openNetlink({ netns: ns });
-  const link = validateContainerInterface(sock, entry, {
-    prefix: "ptp: ",
-    kind: { kind: "veth", shown: "veth/p2p" },
-  });
-  validateInterfaceIps(sock, link, prev.ips ?? []);
-  validateRoutes(sock, prev.routes ?? []);
+  const prev = requirePrevResult(args, "ptp: Required prevResult missing");
+  checkContainerIn(ns, args, prev, { kind: "veth", shown: "veth/p2p" }, "ptp: ");
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadPtpConf(args.config);
   // As the newest reference: delegated even with an empty type (`no plugin name provided`).
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
+  await ipamStatus(args, ctx, loadPtpConf(args.config).ipamType, "ask");
 }
 
 /** The ptp plugin's functions (ADD, CHECK, DEL, STATUS). */

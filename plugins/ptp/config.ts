@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setDns, withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
@@ -52,44 +53,6 @@ const ptpSchema = lazy(() => {
     }))),
   });
 });
-
-/**
- * The netconf `dns` when any of its fields is set (the reference's `dnsConfSet`), else
- * undefined.
- *
- * @param dns The `dns` object as given.
- * @returns The fields that are set, or undefined.
- */
-export function setDns(
-  dns:
-    | {
-      nameservers?: string[] | null | undefined;
-      domain?: string | null | undefined;
-      search?: string[] | null | undefined;
-      options?: string[] | null | undefined;
-    }
-    | null
-    | undefined,
-): DNS | undefined {
-  if (!dns) return undefined;
-  const out: DNS = {};
-  if (dns.nameservers) out.nameservers = dns.nameservers;
-  if (dns.domain) out.domain = dns.domain;
-  if (dns.search) out.search = dns.search;
-  if (dns.options) out.options = dns.options;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/**
- * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
- * of it does not run): ADD never needs it, and CHECK reads it itself.
- */
-function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
-}
 
 /**
  * Loads and validates a ptp configuration. Nothing in the kernel is touched.

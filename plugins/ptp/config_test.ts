@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { loadPtpConf, setDns } from "./config.ts";
+import { setDns } from "../_iface/config.ts";
+import { loadPtpConf } from "./config.ts";
 
 const base = { cniVersion: "1.0.0", name: "n", type: "ptp", ipam: { type: "host-local" } };
 

@@ -20,11 +20,5 @@
  * @module
  */
 export { plugin, PTP_ABOUT } from "./commands.ts";
-export { loadPtpConf, setDns } from "./config.ts";
+export { loadPtpConf } from "./config.ts";
 export type { PtpConf } from "./config.ts";
-export {
-  containerEntry,
-  validateContainerInterface,
-  validateInterfaceIps,
-  validateRoutes,
-} from "./check.ts";

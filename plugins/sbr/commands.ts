@@ -22,9 +22,10 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { openContainerNs } from "../_iface/sockets.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
-import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type IPConfig, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ErrnoError } from "../../ffi/mod.ts";
@@ -47,12 +48,10 @@ import {
   ruleList,
   type RuleSpec,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
 import { formatCidr, networkOf, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
 import { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";
-import { logStderr } from "../_log.ts";
 
 /** The about text. */
 export const SBR_ABOUT = "CNI sbr plugin denocni";
@@ -63,10 +62,6 @@ const SCOPE_LINK = 253;
 const MAIN = 254;
 
 type Undo = () => void;
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
@@ -80,7 +75,7 @@ function currentPrev(args: CmdArgs): Result | undefined {
     return toCurrentResult(raw);
   } catch (err) {
     throw new CniError(ErrorCode.DecodingFailure, "could not parse prevResult", {
-      details: errText(err),
+      details: errorText(err),
       cause: err,
     });
   }
@@ -114,7 +109,7 @@ function addRule(sock: NetlinkSocket, rule: RuleSpec, undo: Undo[], what: string
   try {
     ruleAdd(sock, rule);
   } catch (err) {
-    throw fail(`${what}: ${errText(err)}`, err);
+    throw fail(`${what}: ${errorText(err)}`, err);
   }
   undo.push(() => tryQuiet(() => ruleDel(sock, rule)));
 }
@@ -133,18 +128,19 @@ function routesPerAddress(
   ifName: string,
   conf: SbrConf,
   undo: Undo[],
+  log: PluginLog,
 ): void {
   let rules: RuleInfo[];
   try {
     rules = ruleList(sock);
   } catch (err) {
-    throw fail(`Failed to list all rules: ${errText(err)}`, err);
+    throw fail(`Failed to list all rules: ${errorText(err)}`, err);
   }
   let all: RouteInfo[];
   try {
     all = routeList(sock, { table: 0 });
   } catch (err) {
-    throw fail(`Failed to list all routes: ${errText(err)}`, err);
+    throw fail(`Failed to list all routes: ${errorText(err)}`, err);
   }
   const used = new Set([...rules.map((r) => r.table), ...all.map((r) => r.table)]);
   let table = firstFreeTable(used, FIRST_TABLE_ID);
@@ -166,7 +162,7 @@ function routesPerAddress(
       try {
         routeAdd(sock, route);
       } catch (err) {
-        throw fail(`Failed to add default route to ${gw}: ${errText(err)}`, err);
+        throw fail(`Failed to add default route to ${gw}: ${errorText(err)}`, err);
       }
       undo.push(() => tryQuiet(() => routeDel(sock, route)));
     }
@@ -176,7 +172,7 @@ function routesPerAddress(
       try {
         routeReplace(sock, copy);
       } catch (err) {
-        throw fail(`Failed to readd route: ${errText(err)}`, err);
+        throw fail(`Failed to readd route: ${errorText(err)}`, err);
       }
       undo.push(() => tryQuiet(() => routeDel(sock, copy)));
     }
@@ -195,7 +191,7 @@ function routesPerAddress(
           scope: "link",
         });
       } catch (err) {
-        logStderr(`Warning: Failed to add subnet route to main table: ${errText(err)}`);
+        log(`Warning: Failed to add subnet route to main table: ${errorText(err)}`);
       }
     }
     for (const r of linkRoutes) {
@@ -204,7 +200,7 @@ function routesPerAddress(
         routeDel(sock, specOf(r, index));
         undo.push(() => tryQuiet(() => routePrepend(sock, specOf(r, index))));
       } catch (err) {
-        logStderr(`Warning: Failed to delete route: ${errText(err)}`);
+        log(`Warning: Failed to delete route: ${errorText(err)}`);
       }
     }
     return;
@@ -214,7 +210,7 @@ function routesPerAddress(
     try {
       routeDel(sock, specOf(r, index));
     } catch (err) {
-      throw fail(`Failed to delete route: ${errText(err)}`, err);
+      throw fail(`Failed to delete route: ${errorText(err)}`, err);
     }
     undo.push(() => tryQuiet(() => routePrepend(sock, specOf(r, index))));
   }
@@ -225,31 +221,23 @@ async function lockOrFail(path: string) {
     return await lockNetns(path);
   } catch (err) {
     if (err instanceof CniError) throw err;
-    throw fail(`failed to lock netns "${path}": ${errText(err)}`, err);
+    throw fail(`failed to lock netns "${path}": ${errorText(err)}`, err);
   }
 }
 
-function openNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
-  }
-}
-
-async function cmdAdd(args: CmdArgs): Promise<Result> {
+async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadSbrConf(args.config);
   const prev = currentPrev(args);
   if (!prev) throw fail("This plugin must be called as chained plugin");
   const ips = addressesFor(args.ifName, prev);
   const passOn = prevResultAsGiven(args)!;
   using _lock = await lockOrFail(args.netns);
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const undo: Undo[] = [];
   try {
     if (conf.table !== undefined) rulesOnTable(sock, ips, conf.table, undo);
-    else routesPerAddress(sock, ips, args.ifName, conf, undo);
+    else routesPerAddress(sock, ips, args.ifName, conf, undo, ctx.log);
   } catch (err) {
     for (const step of undo.reverse()) step();
     throw err;
@@ -293,16 +281,16 @@ async function cmdDel(args: CmdArgs): Promise<void> {
     // The namespace is gone, and its rules with it.
     if (err instanceof ErrnoError && err.code === "ENOENT") return;
     if (err instanceof CniError) throw err;
-    throw fail(`failed to lock netns "${args.netns}": ${errText(err)}`, err);
+    throw fail(`failed to lock netns "${args.netns}": ${errorText(err)}`, err);
   }
   using _lock = lock;
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   let rules: RuleInfo[];
   try {
     rules = ruleList(sock).filter((r) => conf.table === undefined || r.table === conf.table);
   } catch (err) {
-    throw fail(`Failed to list all rules to tidy: ${errText(err)}`, err);
+    throw fail(`Failed to list all rules to tidy: ${errorText(err)}`, err);
   }
   const { ips, link } = addressesToTidy(sock, args);
   const errors: string[] = [];
@@ -320,7 +308,7 @@ async function cmdDel(args: CmdArgs): Promise<void> {
       });
       tables.add(rule.table);
     } catch (err) {
-      errors.push(`Failed to delete rule ${errText(err)}`);
+      errors.push(`Failed to delete rule ${errorText(err)}`);
     }
   }
   // Beyond the reference: the interface's routes in the tables sbr picked go too (with the
@@ -332,7 +320,7 @@ async function cmdDel(args: CmdArgs): Promise<void> {
         try {
           routeDel(sock, specOf(r, link.index));
         } catch (err) {
-          errors.push(`failed to delete route ${r.dst} table ${table}: ${errText(err)}`);
+          errors.push(`failed to delete route ${r.dst} table ${table}: ${errorText(err)}`);
         }
       }
     }
@@ -347,7 +335,7 @@ async function cmdCheck(args: CmdArgs): Promise<void> {
   if (!prev) return;
   const ips = addressesFor(args.ifName, prev);
   using _lock = await lockOrFail(args.netns);
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const rules = ruleList(sock);
   for (const ip of ips) {

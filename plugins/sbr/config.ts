@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
@@ -45,13 +46,6 @@ const schema = lazy(() =>
 
 function fail(msg: string): CniError {
   return new CniError(ErrorCode.InvalidNetworkConfig, msg);
-}
-
-function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
 }
 
 /**

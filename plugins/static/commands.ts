@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { syncVerb } from "../_sync_verb.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 
@@ -76,22 +77,14 @@ export function cmdCheck(args: CmdArgs): void {
   }
 }
 
-function settle<R>(fn: () => R): Promise<R> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
 /**
  * The static plugin's functions. DEL releases nothing (and reads nothing: the dispatcher
  * has already checked the JSON); STATUS and GC are left to the dispatcher's no-op success,
  * as at the reference HEAD.
  */
 export const plugin: PluginFns = {
-  add: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdAdd(args)),
-  check: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdCheck(args)),
+  add: syncVerb(cmdAdd),
+  check: syncVerb(cmdCheck),
   del: (_args: CmdArgs, _ctx: PluginContext) => Promise.resolve(),
   supportedVersions: SUPPORTED_VERSIONS,
   about: "CNI static plugin denocni",

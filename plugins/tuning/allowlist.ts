@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { MAX_SMALL_FILE_BYTES, readRegularFileSync } from "../../cni/read_bounded.ts";
 
 /** Where the reference (and this plugin) read the allowlist. */
@@ -55,7 +55,7 @@ export function parseAllowlist(text: string, path = ALLOWLIST_PATH): AllowlistEn
       throw new CniError(
         ErrorCode.Internal,
         `invalid sysctl allowlist entry ${JSON.stringify(source)} in ${path}`,
-        { details: err instanceof Error ? err.message : String(err), cause: err },
+        { details: errorText(err), cause: err },
       );
     }
   }

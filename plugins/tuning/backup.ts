@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { MAX_SMALL_FILE_BYTES, readRegularFileSync } from "../../cni/read_bounded.ts";
 
 /** The reference's default backup directory. */
@@ -158,9 +158,7 @@ export function writeBackup(path: string, text: string): void {
   try {
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to create backup directory: ${msg(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, "failed to create backup directory");
   }
   const tmp = `${path}.tmp-${Deno.pid}`;
   try {
@@ -174,7 +172,7 @@ export function writeBackup(path: string, text: string): void {
     }
     throw new CniError(
       ErrorCode.Internal,
-      `failed to save file ${path.slice(dir.length + 1)}: ${msg(err)}`,
+      `failed to save file ${path.slice(dir.length + 1)}: ${errorText(err)}`,
       { cause: err },
     );
   }
@@ -191,12 +189,6 @@ export function removeBackup(path: string): void {
     Deno.removeSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return;
-    throw new CniError(ErrorCode.Internal, `failed to remove file ${path}: ${msg(err)}`, {
-      cause: err,
-    });
+    throw toCniError(err, `failed to remove file ${path}`);
   }
-}
-
-function msg(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

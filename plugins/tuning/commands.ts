@@ -21,9 +21,11 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { syncVerb } from "../_sync_verb.ts";
+import { openContainerNs } from "../_iface/sockets.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
+import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import { type Interface, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import {
   type Link,
@@ -67,26 +69,6 @@ import {
 export interface TuningOptions {
   /** The sysctl allowlist file (default `/etc/cni/tuning/allowlist.conf`). */
   allowlistPath?: string;
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** A CniError passes through; anything else becomes code 999 with its message. */
-function internal(err: unknown): CniError {
-  if (err instanceof CniError) return err;
-  return new CniError(ErrorCode.Internal, errText(err), { cause: err });
-}
-
-function openTarget(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw new CniError(ErrorCode.Internal, `failed to open netns "${path}": ${errText(err)}`, {
-      cause: err,
-    });
-  }
 }
 
 function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
@@ -197,7 +179,7 @@ function addInNetns(
       } catch (err) {
         throw new CniError(
           ErrorCode.Internal,
-          `failed to set sysctl ${JSON.stringify(key)}: ${errText(err)}`,
+          `failed to set sysctl ${JSON.stringify(key)}: ${errorText(err)}`,
           { cause: err },
         );
       }
@@ -236,7 +218,7 @@ function addInNetns(
         // best effort: the first error is the one reported
       }
     }
-    throw internal(err);
+    throw toCniError(err);
   }
 }
 
@@ -261,7 +243,7 @@ export function cmdAdd(args: CmdArgs, options: TuningOptions = {}): Result {
   const result = resultOf(args, conf.mac); // before acting: a bad prevResult changes nothing
   const file = backupPath(conf.dataDir, args);
   {
-    using ns = openTarget(args.netns);
+    using ns = openContainerNs(args.netns);
     refuseOwnNetns(ns, args);
     withNetns(ns, () => addInNetns(conf, sysctls, args.ifName, file));
   }
@@ -283,7 +265,7 @@ function checkInNetns(conf: TuningConf, sysctls: [string, string, string][], ifN
     try {
       got = sysctlGet(path);
     } catch (err) {
-      throw internal(err);
+      throw toCniError(err);
     }
     if (collapse(got) !== collapse(want)) {
       throw checkFail(
@@ -338,7 +320,7 @@ export function cmdCheck(args: CmdArgs): void {
   const conf = loadTuningConf(args.config, args.args);
   const sysctls = sysctlPaths(conf, args.ifName);
   requirePrevResult(args);
-  using ns = openTarget(args.netns);
+  using ns = openContainerNs(args.netns);
   withNetns(ns, () => checkInNetns(conf, sysctls, args.ifName));
 }
 
@@ -356,7 +338,7 @@ function restoreInNetns(b: Backup, ifName: string, file: string): string[] {
     try {
       fn();
     } catch (err) {
-      errors.push(`failed to restore ${what}: ${errText(err)}`);
+      errors.push(`failed to restore ${what}: ${errorText(err)}`);
     }
   };
   if (b.mtu !== undefined && b.mtu !== link.mtu) step("MTU", () => linkSetMtu(sock, ref, b.mtu!));
@@ -411,20 +393,11 @@ export function cmdDel(args: CmdArgs): void {
     refuseOwnNetns(ns, args);
     errors = withNetns(ns, () => restoreInNetns(backup, args.ifName, file));
   } catch (err) {
-    throw internal(err);
+    throw toCniError(err);
   } finally {
     ns.close();
   }
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
-}
-
-/** Runs synchronous namespace work as a plugin verb (all on this thread, no await). */
-function settle<R>(fn: () => R): Promise<R> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
-  }
 }
 
 /**
@@ -432,9 +405,9 @@ function settle<R>(fn: () => R): Promise<R> {
  * as at the reference HEAD).
  */
 export const plugin: PluginFns = {
-  add: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdAdd(args)),
-  check: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdCheck(args)),
-  del: (args: CmdArgs, _ctx: PluginContext) => settle(() => cmdDel(args)),
+  add: syncVerb((args) => cmdAdd(args)),
+  check: syncVerb((args) => cmdCheck(args)),
+  del: syncVerb((args) => cmdDel(args)),
   supportedVersions: SUPPORTED_VERSIONS,
   about: "CNI tuning plugin denocni",
 };

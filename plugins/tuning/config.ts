@@ -125,24 +125,14 @@ const tuningSchema = lazy(() => {
   const txQLen = z.optional(z.nullable(
     z.int().check(z.refine((n) => n >= 0 && n <= 0xffffffff, "must be between 0 and 4294967295")),
   ));
+  // The same fields at the top level and in `args.cni`.
+  const tuned = { sysctl, mac: optString, promisc: optBool, mtu, allmulti: optBool, txQLen };
   return z.looseObject({
     dataDir: optString,
-    sysctl,
-    mac: optString,
-    promisc: optBool,
-    mtu,
-    allmulti: optBool,
-    txQLen,
+    ...tuned,
     runtimeConfig: z.optional(z.nullable(z.looseObject({ mac: optString }))),
     args: z.optional(z.nullable(z.looseObject({
-      cni: z.optional(z.nullable(z.looseObject({
-        sysctl,
-        mac: optString,
-        promisc: optBool,
-        mtu,
-        allmulti: optBool,
-        txQLen,
-      }))),
+      cni: z.optional(z.nullable(z.looseObject(tuned))),
     }))),
   });
 });

@@ -12,147 +12,68 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
-import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { linkAddVlan, type NetlinkSocket } from "../../netlink/mod.ts";
-import { attach } from "../_iface/attach.ts";
-import {
-  checkAddresses,
-  checkContainerLink,
-  checkFail,
-  checkRoutes,
-  containerEntry,
-  requirePrevResult,
-} from "../_iface/check.ts";
-import { createRenamed } from "../_iface/create.ts";
-import { detach } from "../_iface/detach.ts";
-import { checkMtuAgainstMaster, findMaster } from "../_iface/master.ts";
-import { closeSockets, type IfaceSockets, openSockets } from "../_iface/sockets.ts";
+import { CniError } from "../../cni/errors.ts";
+import type { PluginFns } from "../../cni/plugin.ts";
+import { linkAddVlan } from "../../netlink/mod.ts";
+import { checkFail } from "../_iface/check.ts";
+import { attachLowerLink, type MasterRules, resolveMaster } from "../_iface/lower_link.ts";
+import { ifacePlugin } from "../_iface/plugin.ts";
 import { loadVlanConf, type VlanConf } from "./config.ts";
 
-function resolveMaster(s: IfaceSockets, conf: VlanConf): { sock: NetlinkSocket; index: number } {
-  const sock = conf.linkInContainer ? s.container : s.host;
-  const master = findMaster(sock, conf.master);
-  checkMtuAgainstMaster(conf.mtu, master);
-  return { sock, index: master.index };
-}
+/** The master: named in the config (no default), the MTU checked against it on ADD. */
+const MASTER: MasterRules = { defaultRoute: false, checkMtu: true };
 
 /**
- * ADD.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns The result: the VLAN link (`name`, `mac`, `sandbox`), its addresses and routes.
- * @throws {CniError} With the reference's messages; nothing is left behind.
+ * The vlan plugin's functions. ADD: the VLAN link with IPAM's addresses. CHECK: IPAM, then the
+ * container's VLAN link (kind, MAC, id, MTU), its addresses and routes, and the master. DEL:
+ * best effort, idempotent, needs neither the master nor the namespace. STATUS: the IPAM
+ * plugin's (an empty type fails, as in the reference).
  */
-export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadVlanConf(args.config);
-  let masterIndex = 0;
-  return await attach(args, ctx, {
-    kind: "vlan",
+export const plugin: PluginFns = ifacePlugin<VlanConf>({
+  about: "CNI vlan plugin denocni",
+  load: (args, lenient) => loadVlanConf(args.config, { lenient }),
+  async add(args, ctx, conf) {
+    return await attachLowerLink(args, ctx, {
+      kind: "vlan",
+      ipamType: conf.ipamType,
+      requireIpam: true,
+      notify: false,
+      dns: conf.dns,
+      ipamError: (err) =>
+        new CniError(err.code, `failed to execute IPAM delegate: ${err.msg}`, {
+          ...(err.details && { details: err.details }),
+          cause: err,
+        }),
+      conf,
+      master: MASTER,
+      add: (sock, base) => linkAddVlan(sock, { ...base, id: conf.vlanId }),
+    });
+  },
+  check: (conf) => ({
     ipamType: conf.ipamType,
     requireIpam: true,
-    notify: false,
-    dns: conf.dns,
-    ipamError: (err) =>
-      new CniError(err.code, `failed to execute IPAM delegate: ${err.msg}`, {
-        ...(err.details && { details: err.details }),
-        cause: err,
-      }),
-    prepare(s) {
-      masterIndex = resolveMaster(s, conf).index;
+    missing: "vlan: Required prevResult missing",
+    kind: "vlan",
+    words: { prefix: "vlan: " },
+    // CHECK only looks the master up (its MTU is checked against the link's instead).
+    master: {
+      first: false,
+      resolve: (s) => resolveMaster(s, conf, { ...MASTER, checkMtu: false }),
     },
-    create(s) {
-      return createRenamed(s, {
-        kind: "vlan",
-        ifName: args.ifName,
-        inContainer: conf.linkInContainer,
-        add(sock, name, netnsFd) {
-          linkAddVlan(sock, {
-            name,
-            parent: { index: masterIndex },
-            id: conf.vlanId,
-            ...(conf.mtu > 0 && { mtu: conf.mtu }),
-            ...(netnsFd !== undefined && { netnsFd }),
-          });
-        },
-      });
+    link(link) {
+      const id = link.vlan?.id;
+      if (id !== conf.vlanId) {
+        throw checkFail(
+          `vlan: Container interface ${link.name} VLAN ID ${id} does not match expected value: ${conf.vlanId}`,
+        );
+      }
+      if (conf.mtu !== 0 && conf.mtu !== link.mtu) {
+        throw checkFail(
+          `vlan: Container interface ${link.name} MTU ${link.mtu} does not match expected value: ${conf.mtu}`,
+        );
+      }
     },
-  });
-}
-
-/**
- * DEL: best effort, idempotent, needs neither the master nor the namespace.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When done.
- * @throws {CniError} Every failure, after all steps ran.
- */
-export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config, { lenient: true });
-  await detach(args, ctx, conf.ipamType);
-}
-
-/**
- * CHECK: IPAM, then the container's VLAN link (kind, MAC, id, MTU), its addresses and routes,
- * and the master, against the previous result.
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When everything matches.
- * @throws {CniError} Code 999 naming the first mismatch.
- */
-export async function cmdCheck(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config);
-  const s = openSockets(args.netns);
-  try {
-    if (conf.ipamType === "") throw new CniError(ErrorCode.Internal, "no plugin name provided");
-    await ctx.delegate.check(conf.ipamType, args.stdinData, args);
-    const prev = requirePrevResult(args, "vlan: Required prevResult missing");
-    const entry = containerEntry(prev, args);
-    findMaster(conf.linkInContainer ? s.container : s.host, conf.master);
-    const words = { prefix: "vlan: " };
-    const link = checkContainerLink(s.container, entry, "vlan", words);
-    const id = link.vlan?.id;
-    if (id !== conf.vlanId) {
-      throw checkFail(
-        `vlan: Container interface ${link.name} VLAN ID ${id} does not match expected value: ${conf.vlanId}`,
-      );
-    }
-    if (conf.mtu !== 0 && conf.mtu !== link.mtu) {
-      throw checkFail(
-        `vlan: Container interface ${link.name} MTU ${link.mtu} does not match expected value: ${conf.mtu}`,
-      );
-    }
-    checkAddresses(s.container, link, prev.ips ?? []);
-    checkRoutes(s.container, prev.routes ?? []);
-  } finally {
-    closeSockets(s);
-  }
-}
-
-/**
- * STATUS: the IPAM plugin's (an empty type fails, as in the reference).
- *
- * @param args The call.
- * @param ctx The IPAM delegate.
- * @returns When ready.
- * @throws {CniError} The IPAM plugin's answer; code 999 `no plugin name provided`.
- */
-export async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
-  const conf = loadVlanConf(args.config, { lenient: true });
-  if (conf.ipamType === "") throw new CniError(ErrorCode.Internal, "no plugin name provided");
-  if (ctx.delegate.status) await ctx.delegate.status(conf.ipamType, args.stdinData, args);
-}
-
-/** The vlan plugin's functions (ADD, CHECK, DEL, STATUS). */
-export const plugin: PluginFns = {
-  add: cmdAdd,
-  check: cmdCheck,
-  del: cmdDel,
-  status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI vlan plugin denocni",
-};
+    routes: true,
+  }),
+  status: { lenient: true, emptyIpam: "fail" },
+});

@@ -10,7 +10,7 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS, NetConf } from "../../cni/types.ts";
-import { ifaceShape, netconfDns, parseIfaceConf } from "../_iface/config.ts";
+import { ifaceConf, ifaceShape, parseIfaceConf } from "../_iface/config.ts";
 
 /** The validated vlan configuration. */
 export interface VlanConf {
@@ -64,14 +64,7 @@ const vlanSchema = lazy(() =>
 export function loadVlanConf(config: NetConf, options: { lenient?: boolean } = {}): VlanConf {
   const lenient = options.lenient ?? false;
   const c = parseIfaceConf(vlanSchema(), config, lenient);
-  const out: VlanConf = {
-    master: c.master ?? "",
-    vlanId: c.vlanId ?? 0,
-    mtu: c.mtu ?? 0,
-    linkInContainer: c.linkInContainer ?? false,
-    ipamType: c.ipam?.type ?? "",
-    dns: netconfDns(c),
-  };
+  const out: VlanConf = { ...ifaceConf(c), vlanId: c.vlanId ?? 0 };
   if (lenient) return out;
   if (out.master === "") {
     throw new CniError(

@@ -17,6 +17,6 @@
  *
  * @module
  */
-export { cmdAdd, cmdCheck, cmdDel, cmdStatus, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadVlanConf } from "./config.ts";
 export type { VlanConf } from "./config.ts";

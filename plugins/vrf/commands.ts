@@ -19,7 +19,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { openContainerNs, openNetnsIfPresent } from "../_iface/sockets.ts";
+import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
 import type { Result } from "../../cni/types.ts";
@@ -41,7 +42,6 @@ import {
   routePrepend,
   routeReplace,
 } from "../../netlink/mod.ts";
-import { type NetnsHandle, NetnsNotFoundError, NotNetnsError, openNetns } from "../../netns/mod.ts";
 import { freeVrfTable, loadVrfConf, VRF_VERSIONS, type VrfConf } from "./config.ts";
 
 /** The about text. */
@@ -54,10 +54,6 @@ export const NO_VRF_SUPPORT = "the kernel has no vrf support (module vrf)";
 const SCOPE_UNIVERSE = 0;
 
 type Undo = () => void;
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function fail(msg: string, cause?: unknown, details?: string): CniError {
   return new CniError(ErrorCode.Internal, msg, {
@@ -97,12 +93,12 @@ function createVrf(sock: NetlinkSocket, conf: VrfConf): Link {
   } catch (err) {
     if (err instanceof NetlinkError && err.code === "EOPNOTSUPP") {
       throw fail(
-        `could not add VRF ${conf.vrfName}: ${NO_VRF_SUPPORT}: ${errText(err)}`,
+        `could not add VRF ${conf.vrfName}: ${NO_VRF_SUPPORT}: ${errorText(err)}`,
         err,
         "the kernel has no VRF device support (CONFIG_NET_VRF); load the module with `modprobe vrf`",
       );
     }
-    throw fail(`could not add VRF ${conf.vrfName}: ${errText(err)}`, err);
+    throw fail(`could not add VRF ${conf.vrfName}: ${errorText(err)}`, err);
   }
   const vrf = linkFind(sock, { name: conf.vrfName });
   if (!vrf) throw fail(`could not add VRF ${conf.vrfName}: it is gone`);
@@ -140,7 +136,7 @@ async function addInterface(
   try {
     linkSetMaster(sock, { index: link.index }, { index: vrf.index });
   } catch (err) {
-    throw fail(`could not set vrf ${vrf.name} as master of ${ifName}: ${errText(err)}`, err);
+    throw fail(`could not set vrf ${vrf.name} as master of ${ifName}: ${errorText(err)}`, err);
   }
   undo.push(() => {
     quiet(() => linkSetNoMaster(sock, { index: link.index }));
@@ -156,7 +152,7 @@ async function addInterface(
       addrAdd(sock, { index: link.index }, { address: a.address });
     } catch (err) {
       throw fail(
-        `could not restore address ${a.address} to ${ifName} @ ${vrf.name}: ${errText(err)}`,
+        `could not restore address ${a.address} to ${ifName} @ ${vrf.name}: ${errorText(err)}`,
         err,
       );
     }
@@ -178,7 +174,7 @@ async function addInterface(
     try {
       routeReplace(sock, routeSpec(r, link.index, table));
     } catch (err) {
-      throw fail(`could not add route '${r.dst}': ${errText(err)}`, err);
+      throw fail(`could not add route '${r.dst}': ${errorText(err)}`, err);
     }
   }
 }
@@ -196,19 +192,11 @@ function routeSpec(r: RouteInfo, index: number, table: number) {
   };
 }
 
-function openNs(path: string): NetnsHandle {
-  try {
-    return openNetns(path);
-  } catch (err) {
-    throw fail(`failed to open netns "${path}": ${errText(err)}`, err);
-  }
-}
-
 async function cmdAdd(args: CmdArgs): Promise<Result> {
   const conf = loadVrfConf(args.config);
   const passOn = prevResultAsGiven(args);
   if (!passOn) throw fail("missing prevResult from earlier plugin");
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const undo: Undo[] = [];
   try {
@@ -226,7 +214,7 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
     await addInterface(sock, vrf, args.ifName, undo);
   } catch (err) {
     for (const step of undo.reverse()) step();
-    const inner = err instanceof CniError ? err : fail(errText(err), err);
+    const inner = err instanceof CniError ? err : fail(errorText(err), err);
     throw new CniError(inner.code, `cmdAdd failed: ${inner.msg}`, {
       ...(inner.details !== undefined && { details: inner.details }),
       cause: err,
@@ -238,15 +226,9 @@ async function cmdAdd(args: CmdArgs): Promise<Result> {
 function delSync(args: CmdArgs): void {
   const conf = loadVrfConf(args.config, { lenient: true });
   if (args.netns === "") return;
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Gone: the VRF and the interface went with it.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw fail(`cmdDel failed: ${errText(err)}`, err);
-  }
+  // Gone: the VRF and the interface went with it.
+  const ns = openNetnsIfPresent(args.netns, "cmdDel failed");
+  if (!ns) return;
   try {
     using sock = openNetlink({ netns: ns });
     const vrf = linkFind(sock, { name: conf.vrfName });
@@ -263,7 +245,7 @@ function delSync(args: CmdArgs): void {
       try {
         linkDel(sock, { index: vrf.index });
       } catch (err) {
-        throw fail(`cmdDel failed: ${errText(err)}`, err);
+        throw fail(`cmdDel failed: ${errorText(err)}`, err);
       }
     }
   } finally {
@@ -274,7 +256,7 @@ function delSync(args: CmdArgs): void {
 function checkSync(args: CmdArgs): void {
   const conf = loadVrfConf(args.config);
   if (!args.config.prevResult) throw fail("missing prevResult from earlier plugin");
-  using ns = openNs(args.netns);
+  using ns = openContainerNs(args.netns);
   using sock = openNetlink({ netns: ns });
   const vrf = linkFind(sock, { name: conf.vrfName });
   if (!vrf) throw fail(`VRF ${conf.vrfName} not found`);

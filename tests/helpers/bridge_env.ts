@@ -228,6 +228,7 @@ export function pluginContext(mode: "prefer" | "never" = "prefer"): PluginContex
   return {
     delegate: createDelegate({ registry: BUILTIN_PLUGINS, mode }),
     env: {},
+    log: () => {},
   };
 }
 
