@@ -237,12 +237,21 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
   const out: string[] = [];
   const links = parseIpJson<LinkJson[]>(await cmd("ip", "-j", "-d", "link", "show"));
   const bridges = links.filter((l) => l.linkinfo?.info_kind === "bridge").map((l) => l.ifname);
+  const fixtures = new Set(p.fixtureLinks);
   for (const l of links) {
     const kind = l.linkinfo?.info_kind ?? "";
-    if (l.ifname === "lo" || kind === "bridge") continue;
+    if (l.ifname === "lo" || kind === "bridge" || fixtures.has(l.ifname)) continue;
     // The reference leaves a VLAN gateway interface `<bridge>.<vid>` by design.
     if (kind === "vlan" && bridges.some((b) => l.ifname.startsWith(`${b}.`))) continue;
     out.push(`link left in the host namespace: ${l.ifname} (${kind || "?"})`);
+  }
+  // The master or device the case was given must be back (host-device moves it out and in),
+  // unless the case dropped the namespace it was in.
+  if (!p.case.setup?.includes("drop-netns")) {
+    const names = new Set(links.map((l) => l.ifname));
+    for (const f of p.fixtureLinks) {
+      if (!names.has(f)) out.push(`given link gone from the host namespace: ${f}`);
+    }
   }
   if (p.netnsName) {
     try {
@@ -252,6 +261,17 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
       );
       for (const l of inner) {
         if (l.ifname !== "lo") out.push(`link left in the container namespace: ${l.ifname}`);
+      }
+      // sbr's policy rules live in the container namespace (beside the kernel's own three).
+      for (const family of ["-4", "-6"]) {
+        const rules = JSON.parse(
+          await cmd("ip", "-n", p.netnsName, family, "-j", "rule", "show"),
+        ) as { priority?: number; table?: string }[];
+        for (const r of rules) {
+          if (![0, 32766, 32767].includes(r.priority ?? -1)) {
+            out.push(`rule left in the container namespace: ${JSON.stringify(r)}`);
+          }
+        }
       }
     } catch {
       // the case dropped the namespace
@@ -380,7 +400,9 @@ async function runCase(
       await cmd("ip", "netns", "del", p.netnsName);
       // The kernel removes the host end of the veth after the namespace, asynchronously.
       for (let i = 0; i < 100; i++) {
-        if (!(await cmd("ip", "-o", "link", "show", "type", "veth")).trim()) break;
+        const veths = (await cmd("ip", "-o", "link", "show", "type", "veth")).split("\n")
+          .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter((n) => n !== undefined);
+        if (veths.every((n) => p.fixtureLinks.includes(n))) break;
         await new Promise((r) => setTimeout(r, 50));
       }
     }
