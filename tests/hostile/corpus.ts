@@ -67,6 +67,12 @@ export const PLUGINS: readonly PluginName[] = [
  */
 export const PREV_RESULT = "@PREVRESULT@";
 
+/**
+ * The placeholder for `prevResult` in the config of a CHECK after `add-first`: the runner puts
+ * the result of that ADD here (what a runtime hands the CHECK of an attachment it made).
+ */
+export const PRIOR_RESULT = "@PRIORRESULT@";
+
 /** Plugins that run after bridge in a chain (their base config carries {@linkcode PREV_RESULT}). */
 export const CHAINED: ReadonlySet<PluginName> = new Set([
   "tuning",

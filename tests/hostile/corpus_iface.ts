@@ -27,6 +27,7 @@ import {
   type Mutation,
   patch,
   type PluginName,
+  PRIOR_RESULT,
 } from "./corpus.ts";
 import type { CaseBuilder } from "./corpus_meta.ts";
 
@@ -225,10 +226,11 @@ export function ifacePluginCases(b: CaseBuilder): void {
       env: { CNI_ARGS: value },
       expect,
     });
-  macArgs("mac-garbage", "MAC=zz", c7);
-  macArgs("mac-300-chars", `MAC=${LONG}`, c7);
+  macArgs("mac-garbage", "MAC=zz", c999);
+  macArgs("mac-300-chars", `MAC=${LONG}`, c999);
   macArgs("mac-unknown-key", "MAC=c2:00:00:00:00:09;K=V", CLEAN);
-  macArgs("mac-valid", "MAC=c2:00:00:00:00:09", OK);
+  // host-local reads CNI_ARGS too, and knows no `MAC`: without IgnoreUnknown it refuses it.
+  macArgs("mac-valid-without-ignore-unknown", "MAC=c2:00:00:00:00:09", FAILS);
   macArgs("mac-valid-ignore-unknown", "IgnoreUnknown=1;MAC=c2:00:00:00:00:09;K=V", OK);
 
   // ---------------------------------------------------------------------------- ipvlan
@@ -451,7 +453,7 @@ export function ifacePluginCases(b: CaseBuilder): void {
       field: "check",
       kind: "after-add",
       command: "CHECK",
-      conf: baseConf(plugin),
+      conf: chained ? baseConf(plugin) : { ...baseConf(plugin), prevResult: PRIOR_RESULT },
       priorConf: baseConf(plugin),
       setup: ["add-first"],
       expect: OK,

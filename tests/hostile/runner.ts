@@ -26,6 +26,7 @@ import {
   type PluginName,
   type Prepared,
   PREV_RESULT,
+  PRIOR_RESULT,
 } from "./corpus.ts";
 import { runGuarded } from "./guarded.ts";
 
@@ -205,8 +206,14 @@ interface LinkJson {
  */
 const SHARED_CHAIN_REGEXP =
   /^(CNI-HOSTPORT-(DNAT|SETMARK|MASQ)|CNI-FORWARD|CNI-ADMIN|CNI-ISOLATION-STAGE-[12]|HC-.*)$/;
-/** nft tables portmap and firewall keep (their per-container rules and set elements go). */
-const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall"]);
+/**
+ * nft tables portmap and firewall keep (their per-container rules and set elements go), and
+ * the masquerade table of bridge and ptp (its `postrouting` returns and jump stay, as the
+ * reference's do).
+ */
+const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall", "cni_plugins_masquerade"]);
+/** Plugins that share firewall structure between containers. */
+const SHARING = new Set(["portmap", "firewall", "bridge", "ptp"]);
 
 /** What names the case's container: its ID, its portmap chain, its addresses. */
 function namesContainer(p: Prepared, ips: readonly string[]): (text: string) => boolean {
@@ -285,7 +292,7 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
   };
   // portmap and firewall keep shared chains, jumps and tables; anything naming the container
   // (a rule, a set element) or outside them is a leftover.
-  const shares = p.plugin === "portmap" || p.plugin === "firewall";
+  const shares = SHARING.has(p.plugin);
   const names = namesContainer(p, ips);
   for (const e of rules.nftables) {
     if (e.set && names(JSON.stringify(e.set))) {
@@ -355,10 +362,10 @@ function withCommand(env: Record<string, string>, command: string): Record<strin
   return { ...env, CNI_COMMAND: command };
 }
 
-/** Puts a result where a config holds {@linkcode PREV_RESULT}. */
-function withPrevResult(stdin: Uint8Array, result: string): Uint8Array {
+/** Puts a result where a config holds `placeholder` ({@linkcode PREV_RESULT} by default). */
+function withPrevResult(stdin: Uint8Array, result: string, placeholder = PREV_RESULT): Uint8Array {
   const text = new TextDecoder().decode(stdin);
-  const quoted = JSON.stringify(PREV_RESULT);
+  const quoted = JSON.stringify(placeholder);
   return text.includes(quoted)
     ? new TextEncoder().encode(text.replaceAll(quoted, result.trim()))
     : stdin;
@@ -396,6 +403,7 @@ async function runCase(
   let prior: CallOut | undefined;
   if (p.prior) {
     prior = await call(p, p.prior.env, p.prior.stdin);
+    if (prior.exit === 0) p.stdin = withPrevResult(p.stdin, prior.stdout, PRIOR_RESULT);
     if (c.setup?.includes("drop-netns") && p.netnsName) {
       await cmd("ip", "netns", "del", p.netnsName);
       // The kernel removes the host end of the veth after the namespace, asynchronously.
