@@ -4,8 +4,8 @@
  * long or no name at all; unknown `mode`s; MTUs above the master's, negative or huge; VLAN ids
  * outside 0..4094; bad MACs from the config, `runtimeConfig` and `CNI_ARGS`;
  * `linkInContainer`, `bcqueuelen`; host-device's `device`, `hwaddr`, `kernelpath` (climbing
- * out of /sys), `pciBusID` and `runtimeConfig.deviceID`; sbr's and vrf's `table`, vrf's
- * `vrfname`; ptp's `ipMasq`, `ipMasqBackend`, `dns`), `ipam` missing, empty or of the wrong
+ * out of /sys), `pciBusID` and `runtimeConfig.deviceID`; sbr's and vrf's `table`, sbr's
+ * `gateways` and `addSourceHints`, vrf's `vrfname`; ptp's `ipMasq`, `ipMasqBackend`, `dns`), `ipam` missing, empty or of the wrong
  * type, `null` for every optional key (it means absent, as Go's decoder reads it), the common
  * fields and variables, and DEL and CHECK after a real ADD.
  *
@@ -353,6 +353,19 @@ export function ifacePluginCases(b: CaseBuilder): void {
     ["valid", 500, OK],
     ["null", null, OK],
   ]);
+  fieldCases(sb, "gateways", [
+    ["string", "10.99.0.1", c7],
+    ["numbers", [5], c7],
+    ["garbage", ["garbage"], c7],
+    ["cidr", ["10.99.0.1/24"], c7],
+    ["two-v4", ["10.99.0.1", "10.99.0.254"], c7],
+    ["three", ["10.99.0.1", "fd99::1", "fd99::2"], c7],
+    ["300-chars", [LONG], c7],
+    ["valid", ["10.99.0.1"], OK],
+    ["empty", [], OK],
+    ["null", null, OK],
+  ]);
+  fieldCases(sb, "addSourceHints", [...boolBad(c7), ["true", true, OK]]);
   fieldCases(sb, "prevResult", [
     ["string", "garbage", CLEAN],
     ["number", 5, CLEAN],

@@ -56,12 +56,13 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     name: "keys newer than 1.1.1",
     cases:
-      /\/(preserveDefaultVlan|disableContainerInterface|portIsolation|vlanTrunk|ipMasqBackend|linkInContainer|bcqueuelen|cni\.dev\/valid-attachments)\/|combination\/no-container-iface|ipam\.routes\/(mtu-string|priority-huge)|^sbr\/[A-Z]+\/table\//,
+      /\/(preserveDefaultVlan|disableContainerInterface|portIsolation|vlanTrunk|ipMasqBackend|linkInContainer|bcqueuelen|cni\.dev\/valid-attachments)\/|combination\/no-container-iface|ipam\.routes\/(mtu-string|priority-huge)|^sbr\/[A-Z]+\/(table|gateways|addSourceHints)\//,
     ours: /^(7|999)$/,
     go: /^ok$/,
     why: "keys of the newest reference that Debian's 1.1.1 does not know and ignores whatever " +
       "their value (bridge's and ptp's `ipMasqBackend`, macvlan's `linkInContainer` and " +
-      "`bcqueuelen`, sbr's `table`, ...); ours validates them as the newest reference does",
+      "`bcqueuelen`, sbr's `table`, `gateways` and `addSourceHints`, ...); ours validates " +
+      "them as the newest reference does",
   },
   {
     name: "bounds Go does not check",
