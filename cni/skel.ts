@@ -438,7 +438,9 @@ async function dispatch(
       } catch (err) {
         // Made, but not expressible in the config's version (no address for a 0.2.0
         // result): undo it so that the failed ADD leaves nothing; its error is the one told.
-        await Promise.resolve().then(() => fns.del(args, ctx)).catch(() => {});
+        await Promise.resolve().then(() => fns.del({ ...args, command: "DEL" }, ctx)).catch(
+          () => {},
+        );
         throw err;
       }
       return { stdout: goMarshal(converted, { indent: "    " }), stderr: "", exitCode: 0 };
