@@ -86,8 +86,9 @@ function kernelNote(plugin: string): string {
   if (!kind || !MISSING_KINDS.has(kind)) return "";
   const answers = [...KIND_ANSWER.keys()].filter((id) => id.startsWith(`${plugin}/`)).length;
   const skipped = CANNOT_RUN.filter((c) => c.plugin === plugin).length;
-  return ` [this kernel has no ${kind}: ${answers} ADDs checked for the missing-kernel answer ` +
-    `instead of success, ${skipped} cases after a real ADD not run]`;
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
+  return ` [this kernel has no ${kind}: ${n(answers, "ADD")} checked for the missing-kernel ` +
+    `answer instead of success, ${n(skipped, "case")} after a real ADD not run]`;
 }
 
 interface Runs {
