@@ -300,8 +300,8 @@ export async function callDriver(
 /**
  * Container-side kernel state, reduced to what both plugin sets decide: links (name, state,
  * mtu), addresses, routes of the main table (v4 and v6, kernel-made link-local ones left out),
- * policy rules other than the kernel's three and the routes of the tables they point at
- * (sbr's).
+ * policy rules other than the kernel's three (`rules`, present only when there are any) and
+ * the routes of tables other than main and local (sbr's).
  *
  * @param w The world.
  * @returns Plain data for comparison.
@@ -354,7 +354,8 @@ export async function containerState(w: ChainWorld): Promise<Record<string, unkn
       ),
     })).sort((a, b) => a.name.localeCompare(b.name)),
     routes: routes.sort(),
-    rules: rules.sort(),
+    // Only where there are any (sbr's), so the state of a plain attachment keeps its shape.
+    ...(rules.length > 0 && { rules: rules.sort() }),
   };
 }
 
