@@ -130,7 +130,17 @@ async function dispatch(
   switch (command) {
     case "ADD": {
       const result: Result = await fns.add(args, ctx);
-      const converted = convertResult(result, version);
+      let converted: ReturnType<typeof convertResult>;
+      try {
+        converted = convertResult(result, version);
+      } catch (err) {
+        // Made, but not expressible in the config's version (no address for a 0.2.0
+        // result): undo it so that the failed ADD leaves nothing; its error is the one told.
+        await Promise.resolve().then(() => fns.del({ ...args, command: "DEL" }, ctx)).catch(
+          () => {},
+        );
+        throw err;
+      }
       return { stdout: goMarshal(converted, { indent: "    " }), stderr: "", exitCode: 0 };
     }
     case "DEL":

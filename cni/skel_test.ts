@@ -227,6 +227,36 @@ Deno.test("runPlugin() converts the result to the config's version", async () =>
   });
 });
 
+Deno.test("runPlugin() undoes an ADD whose result the config's version cannot express", async () => {
+  const calls: CmdArgs[] = [];
+  const noIps = fakePlugin({
+    add(args) {
+      calls.push(args);
+      return Promise.resolve(
+        {
+          cniVersion: "1.1.0",
+          interfaces: [{ name: "eth0", sandbox: args.netns }],
+        } satisfies Result,
+      );
+    },
+  }, calls);
+  const out = await runPlugin(noIps, { env: ADD_ENV, stdin: conf({ cniVersion: "0.2.0" }) });
+  assertEquals(out.exitCode, 1);
+  assertEquals(JSON.parse(out.stdout).code, 1);
+  assertEquals(calls.map((c) => c.command), ["ADD", "DEL"]);
+  // The undo is the plugin's DEL with the ADD's arguments.
+  assertEquals(calls[1]!.stdinData, calls[0]!.stdinData);
+  assertEquals(calls[1]!.netns, calls[0]!.netns);
+  // A result that converts is not undone.
+  calls.length = 0;
+  const ok = await runPlugin(fakePlugin({}, calls), {
+    env: ADD_ENV,
+    stdin: conf({ cniVersion: "0.2.0" }),
+  });
+  assertEquals(ok.exitCode, 0);
+  assertEquals(calls.length, 1);
+});
+
 Deno.test("runPlugin() hands the plugin prevResult in the current shape", async () => {
   const calls: CmdArgs[] = [];
   const out = await runPlugin(fakePlugin({}, calls), {

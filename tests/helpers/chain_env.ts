@@ -198,6 +198,20 @@ export async function dropWorld(w: ChainWorld): Promise<void> {
   await Deno.remove(w.dir, { recursive: true }).catch(() => {});
 }
 
+/**
+ * Gives the world's host namespace a parent link for macvlan: a veth `name` (peer
+ * `<name>p`), both up. It goes with the namespace.
+ *
+ * @param w The world.
+ * @param name The link's name.
+ */
+export async function addParentLink(w: ChainWorld, name: string): Promise<void> {
+  const ip = (...a: string[]) => sh("ip", "-n", w.host, ...a);
+  await ip("link", "add", name, "type", "veth", "peer", "name", `${name}p`);
+  await ip("link", "set", name, "up");
+  await ip("link", "set", `${name}p`, "up");
+}
+
 /** The outcome of one driver command. */
 export interface Outcome {
   /** 0 on success, else the CNI error code the driver reported (0 = not a CNI error). */
@@ -285,7 +299,9 @@ export async function callDriver(
 
 /**
  * Container-side kernel state, reduced to what both plugin sets decide: links (name, state,
- * mtu), addresses, routes (v4 and v6, kernel-made link-local ones left out).
+ * mtu), addresses, routes of the main table (v4 and v6, kernel-made link-local ones left out),
+ * policy rules other than the kernel's three (`rules`, present only when there are any) and
+ * the routes of tables other than main and local (sbr's).
  *
  * @param w The world.
  * @returns Plain data for comparison.
@@ -293,7 +309,29 @@ export async function callDriver(
 export async function containerState(w: ChainWorld): Promise<Record<string, unknown>> {
   const links = JSON.parse(await sh("ip", "-n", w.cont, "-j", "addr", "show")) as any[];
   const routes: string[] = [];
+  const rules: string[] = [];
   for (const fam of ["-4", "-6"]) {
+    for (const r of JSON.parse(await sh("ip", "-n", w.cont, fam, "-j", "rule", "show")) as any[]) {
+      if ([0, 32766, 32767].includes(r.priority)) continue;
+      rules.push(
+        `${fam} ${r.priority} from ${r.src ?? "all"}${
+          r.srclen !== undefined ? `/${r.srclen}` : ""
+        }${r.oif ? ` oif ${r.oif}` : ""} lookup ${r.table}`,
+      );
+    }
+    const tables = JSON.parse(
+      await sh("ip", "-n", w.cont, fam, "-j", "route", "show", "table", "all"),
+    ) as any[];
+    for (const r of tables) {
+      // The main table below; the local table is the kernel's (one entry per address).
+      if (r.table === undefined || r.table === "main" || r.table === "local") continue;
+      if (String(r.dst).startsWith("fe80::") || String(r.dst).startsWith("ff00::")) continue;
+      routes.push(
+        `${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}${r.dev ? ` dev ${r.dev}` : ""}${
+          r.prefsrc ? ` src ${r.prefsrc}` : ""
+        } table ${r.table}`,
+      );
+    }
     for (const r of JSON.parse(await sh("ip", "-n", w.cont, fam, "-j", "route", "show")) as any[]) {
       if (String(r.dst).startsWith("fe80::")) continue;
       const hops = r.nexthops
@@ -316,6 +354,8 @@ export async function containerState(w: ChainWorld): Promise<Record<string, unkn
       ),
     })).sort((a, b) => a.name.localeCompare(b.name)),
     routes: routes.sort(),
+    // Only where there are any (sbr's), so the state of a plain attachment keeps its shape.
+    ...(rules.length > 0 && { rules: rules.sort() }),
   };
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { ifacePluginCases } from "./corpus_iface.ts";
 import { metaPluginCases } from "./corpus_meta.ts";
 
 /** JSON values. */
@@ -30,7 +31,15 @@ export type PluginName =
   | "static"
   | "bandwidth"
   | "portmap"
-  | "firewall";
+  | "firewall"
+  | "ptp"
+  | "macvlan"
+  | "ipvlan"
+  | "vlan"
+  | "host-device"
+  | "dummy"
+  | "sbr"
+  | "vrf";
 
 /** Every plugin of the corpus. */
 export const PLUGINS: readonly PluginName[] = [
@@ -42,6 +51,14 @@ export const PLUGINS: readonly PluginName[] = [
   "bandwidth",
   "portmap",
   "firewall",
+  "ptp",
+  "macvlan",
+  "ipvlan",
+  "vlan",
+  "host-device",
+  "dummy",
+  "sbr",
+  "vrf",
 ];
 
 /**
@@ -50,13 +67,33 @@ export const PLUGINS: readonly PluginName[] = [
  */
 export const PREV_RESULT = "@PREVRESULT@";
 
+/**
+ * The placeholder for `prevResult` in the config of a CHECK after `add-first`: the runner puts
+ * the result of that ADD here (what a runtime hands the CHECK of an attachment it made).
+ */
+export const PRIOR_RESULT = "@PRIORRESULT@";
+
 /** Plugins that run after bridge in a chain (their base config carries {@linkcode PREV_RESULT}). */
 export const CHAINED: ReadonlySet<PluginName> = new Set([
   "tuning",
   "bandwidth",
   "portmap",
   "firewall",
+  "sbr",
+  "vrf",
 ]);
+
+/**
+ * The link kind each plugin makes that a kernel may lack (module in parentheses of the
+ * plugin's "no support" message): where the kind is missing, the corpus test expects that
+ * answer instead of success (corpus_test.ts).
+ */
+export const KERNEL_KINDS: Readonly<Partial<Record<PluginName, string>>> = {
+  ipvlan: "ipvlan",
+  vlan: "vlan",
+  dummy: "dummy",
+  vrf: "vrf",
+};
 
 /** Plugins that never touch the kernel (IPAM): their cases skip the kernel checks. */
 export const IPAM_ONLY: ReadonlySet<PluginName> = new Set(["host-local", "static"]);
@@ -193,6 +230,47 @@ export function baseConf(plugin: PluginName): { [key: string]: Json } {
       };
     case "firewall":
       return { cniVersion: "1.0.0", name: "@NET@", type: "firewall", prevResult: PREV_RESULT };
+    case "ptp":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "ptp",
+        ipMasq: true,
+        mtu: 1400,
+        ipam: { type: "host-local", subnet: "10.99.0.0/24", dataDir: "@DATA@" },
+      };
+    case "macvlan":
+    case "ipvlan":
+    case "vlan":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: plugin,
+        master: "@MASTER@",
+        ...(plugin === "macvlan" ? { mode: "bridge" } : {}),
+        ...(plugin === "ipvlan" ? { mode: "l2" } : {}),
+        ...(plugin === "vlan" ? { vlanId: 100 } : {}),
+        ipam: { type: "host-local", subnet: "10.99.0.0/24", dataDir: "@DATA@" },
+      };
+    case "host-device":
+      return { cniVersion: "1.0.0", name: "@NET@", type: "host-device", device: "@DEV@" };
+    case "dummy":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "dummy",
+        ipam: { type: "host-local", subnet: "10.99.0.0/24", dataDir: "@DATA@" },
+      };
+    case "sbr":
+      return { cniVersion: "1.0.0", name: "@NET@", type: "sbr", prevResult: PREV_RESULT };
+    case "vrf":
+      return {
+        cniVersion: "1.0.0",
+        name: "@NET@",
+        type: "vrf",
+        vrfname: "hcvrf",
+        prevResult: PREV_RESULT,
+      };
   }
 }
 
@@ -674,6 +752,9 @@ export function hostileCases(): Case[] {
   // ------------------------------------- tuning, static, bandwidth, portmap, firewall
   metaPluginCases({ add, fieldCases });
 
+  // ----------------- ptp, macvlan, ipvlan, vlan, host-device, dummy, sbr, vrf
+  ifacePluginCases({ add, fieldCases });
+
   // -------------------------------------------------------------- every plugin: common
   for (const plugin of ["bridge", "host-local", "loopback"] as const) {
     fieldCases(plugin, "cniVersion", VERSION_BAD);
@@ -998,6 +1079,11 @@ export interface Prepared {
   netnsName?: string;
   /** Named bind of the runner's own namespace, if any. */
   selfNsName?: string;
+  /**
+   * Links the case's host namespace was given (a master, a device to move): not leftovers,
+   * and they must be there again after the case (unless it dropped the container namespace).
+   */
+  fixtureLinks: string[];
 }
 
 function rand(n: number): string {
@@ -1069,6 +1155,7 @@ export async function materialize(c: Case, root: string, cniPath: string): Promi
     net: `hcn-${tag}`,
     br: `hcb${tag}`,
     cid: `hcc${tag}`,
+    fixtureLinks: [],
   };
   const effective = { ...baseEnv(c.plugin, c.command), ...c.env };
   const text = caseText(c) + JSON.stringify(effective) +
@@ -1094,6 +1181,23 @@ export async function materialize(c: Case, root: string, cniPath: string): Promi
     await Deno.mkdir(`${given}/real`);
     await Deno.symlink(`${given}/real`, `${given}/link-to-real`);
   }
+  // A master for macvlan, ipvlan and vlan (also the default route's device, which macvlan
+  // and ipvlan take when `master` is empty); a device for host-device to move. Each a veth
+  // with its peer, both up.
+  const links: Record<string, string> = {};
+  for (const [token, letter] of [["MASTER", "m"], ["DEV", "d"]] as const) {
+    const wanted = text.includes(`@${token}@`) ||
+      (token === "MASTER" && ["macvlan", "ipvlan", "vlan"].includes(c.plugin)) ||
+      (token === "DEV" && c.plugin === "host-device");
+    if (!wanted) continue;
+    const [name, peer] = [`hc${letter}${tag}`, `hc${letter}p${tag}`];
+    await sh("ip", "link", "add", name, "type", "veth", "peer", "name", peer);
+    await sh("ip", "link", "set", name, "up");
+    await sh("ip", "link", "set", peer, "up");
+    if (token === "MASTER") await sh("ip", "route", "add", "default", "dev", name);
+    p.fixtureLinks.push(name, peer);
+    links[token] = name;
+  }
   const chainedCall = text.includes(PREV_RESULT);
   if (text.includes("@NETNS@") || chainedCall) {
     p.netnsName = `hcns-${tag}`;
@@ -1117,6 +1221,8 @@ export async function materialize(c: Case, root: string, cniPath: string): Promi
     NETNS: p.netnsName ? `/run/netns/${p.netnsName}` : "",
     SELFNS: p.selfNsName ? `/run/netns/${p.selfNsName}` : "",
     CNIPATH: cniPath,
+    MASTER: links.MASTER ?? "",
+    DEV: links.DEV ?? "",
   };
   for (const [k, v] of Object.entries(effective)) {
     if (v === null || v === "") continue;

@@ -56,11 +56,13 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     name: "keys newer than 1.1.1",
     cases:
-      /\/(preserveDefaultVlan|disableContainerInterface|portIsolation|vlanTrunk|ipMasqBackend|cni\.dev\/valid-attachments)\/|combination\/no-container-iface|ipam\.routes\/(mtu-string|priority-huge)/,
-    ours: /^7$/,
+      /\/(preserveDefaultVlan|disableContainerInterface|portIsolation|vlanTrunk|ipMasqBackend|linkInContainer|bcqueuelen|cni\.dev\/valid-attachments)\/|combination\/no-container-iface|ipam\.routes\/(mtu-string|priority-huge)|^sbr\/[A-Z]+\/(table|gateways|addSourceHints)\//,
+    ours: /^(7|999)$/,
     go: /^ok$/,
     why: "keys of the newest reference that Debian's 1.1.1 does not know and ignores whatever " +
-      "their value; ours validates them as the newest reference does",
+      "their value (bridge's and ptp's `ipMasqBackend`, macvlan's `linkInContainer` and " +
+      "`bcqueuelen`, sbr's `table`, `gateways` and `addSourceHints`, ...); ours validates " +
+      "them as the newest reference does",
   },
   {
     name: "bounds Go does not check",
@@ -137,6 +139,24 @@ export const DIFFERENCES: readonly Difference[] = [
     go: /^999$/,
     why: "DEL is best effort: a CNI_NETNS that is not a network namespace holds nothing to " +
       "delete, so ours cleans up the host side and succeeds; Go fails with `unknown FS magic`",
+  },
+  {
+    name: "DEL after the namespace is gone (host-device, sbr)",
+    cases: /^(host-device|sbr)\/DEL\/(CNI_NETNS\/missing-del|netns\/after-add-netns-gone)$/,
+    ours: /^ok$/,
+    go: /^999$/,
+    why: "DEL is best effort and idempotent: with the namespace gone there is nothing left in " +
+      "it to undo, so ours succeeds (and releases the lease); Go host-device fails opening " +
+      "the namespace and Go sbr with `unknown FS magic`, so a runtime retries forever",
+  },
+  {
+    name: "ADD result not expressible in the config's version",
+    cases: /^(host-device|macvlan)\/ADD\/cniVersion\/null$/,
+    ours: /^1$/,
+    go: /^999$/,
+    why: "an attachment without addresses (host-device or macvlan without IPAM) has no 0.1.0 " +
+      "or 0.2.0 result: both fail (`cannot convert: no valid IP addresses`), Go with 999 " +
+      "leaving the device moved or made, ours with 1 (incompatible version) after undoing it",
   },
   {
     name: "names too long for a path",
@@ -226,12 +246,13 @@ export const DIFFERENCES: readonly Difference[] = [
   },
   {
     name: "prevResult of a newer version",
-    cases: /^(tuning|portmap)\/ADD\/cniVersion\/(0\.2\.0|null)$/,
+    cases: /^(tuning|portmap|sbr|vrf)\/ADD\/cniVersion\/(0\.2\.0|null)$/,
     ours: /^(6|ok)$/,
     go: /^999$/,
     why: "the bridge's `prevResult` is a 1.0.0 result under a 0.2.0 (or versionless) config: " +
-      "tuning, which reads its interfaces, refuses it as undecodable (6; Go 999); portmap " +
-      "needs only its addresses and passes it on converted to the config's version (Go 999)",
+      "tuning, sbr and vrf, which read its interfaces, refuse it as undecodable (6; Go 999); " +
+      "portmap needs only its addresses and passes it on converted to the config's version " +
+      "(Go 999)",
   },
   {
     name: "loopback ignores type",

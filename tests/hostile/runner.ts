@@ -26,6 +26,7 @@ import {
   type PluginName,
   type Prepared,
   PREV_RESULT,
+  PRIOR_RESULT,
 } from "./corpus.ts";
 import { runGuarded } from "./guarded.ts";
 
@@ -205,8 +206,14 @@ interface LinkJson {
  */
 const SHARED_CHAIN_REGEXP =
   /^(CNI-HOSTPORT-(DNAT|SETMARK|MASQ)|CNI-FORWARD|CNI-ADMIN|CNI-ISOLATION-STAGE-[12]|HC-.*)$/;
-/** nft tables portmap and firewall keep (their per-container rules and set elements go). */
-const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall"]);
+/**
+ * nft tables portmap and firewall keep (their per-container rules and set elements go), and
+ * the masquerade table of bridge and ptp (its `postrouting` returns and jump stay, as the
+ * reference's do).
+ */
+const SHARED_TABLES = new Set(["cni_hostport", "cni_firewall", "cni_plugins_masquerade"]);
+/** Plugins that share firewall structure between containers. */
+const SHARING = new Set(["portmap", "firewall", "bridge", "ptp"]);
 
 /** What names the case's container: its ID, its portmap chain, its addresses. */
 async function namesContainer(
@@ -240,12 +247,21 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
   const out: string[] = [];
   const links = parseIpJson<LinkJson[]>(await cmd("ip", "-j", "-d", "link", "show"));
   const bridges = links.filter((l) => l.linkinfo?.info_kind === "bridge").map((l) => l.ifname);
+  const fixtures = new Set(p.fixtureLinks);
   for (const l of links) {
     const kind = l.linkinfo?.info_kind ?? "";
-    if (l.ifname === "lo" || kind === "bridge") continue;
+    if (l.ifname === "lo" || kind === "bridge" || fixtures.has(l.ifname)) continue;
     // The reference leaves a VLAN gateway interface `<bridge>.<vid>` by design.
     if (kind === "vlan" && bridges.some((b) => l.ifname.startsWith(`${b}.`))) continue;
     out.push(`link left in the host namespace: ${l.ifname} (${kind || "?"})`);
+  }
+  // The master or device the case was given must be back (host-device moves it out and in),
+  // unless the case dropped the namespace it was in.
+  if (!p.case.setup?.includes("drop-netns")) {
+    const names = new Set(links.map((l) => l.ifname));
+    for (const f of p.fixtureLinks) {
+      if (!names.has(f)) out.push(`given link gone from the host namespace: ${f}`);
+    }
   }
   if (p.netnsName) {
     try {
@@ -255,6 +271,17 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
       );
       for (const l of inner) {
         if (l.ifname !== "lo") out.push(`link left in the container namespace: ${l.ifname}`);
+      }
+      // sbr's policy rules live in the container namespace (beside the kernel's own three).
+      for (const family of ["-4", "-6"]) {
+        const rules = JSON.parse(
+          await cmd("ip", "-n", p.netnsName, family, "-j", "rule", "show"),
+        ) as { priority?: number; table?: string }[];
+        for (const r of rules) {
+          if (![0, 32766, 32767].includes(r.priority ?? -1)) {
+            out.push(`rule left in the container namespace: ${JSON.stringify(r)}`);
+          }
+        }
       }
     } catch {
       // the case dropped the namespace
@@ -268,7 +295,7 @@ async function kernelLeftovers(p: Prepared, ips: readonly string[]): Promise<str
   };
   // portmap and firewall keep shared chains, jumps and tables; anything naming the container
   // (a rule, a set element) or outside them is a leftover.
-  const shares = p.plugin === "portmap" || p.plugin === "firewall";
+  const shares = SHARING.has(p.plugin);
   const names = await namesContainer(p, ips);
   for (const e of rules.nftables) {
     if (e.set && names(JSON.stringify(e.set))) {
@@ -338,10 +365,10 @@ function withCommand(env: Record<string, string>, command: string): Record<strin
   return { ...env, CNI_COMMAND: command };
 }
 
-/** Puts a result where a config holds {@linkcode PREV_RESULT}. */
-function withPrevResult(stdin: Uint8Array, result: string): Uint8Array {
+/** Puts a result where a config holds `placeholder` ({@linkcode PREV_RESULT} by default). */
+function withPrevResult(stdin: Uint8Array, result: string, placeholder = PREV_RESULT): Uint8Array {
   const text = new TextDecoder().decode(stdin);
-  const quoted = JSON.stringify(PREV_RESULT);
+  const quoted = JSON.stringify(placeholder);
   return text.includes(quoted)
     ? new TextEncoder().encode(text.replaceAll(quoted, result.trim()))
     : stdin;
@@ -379,11 +406,14 @@ async function runCase(
   let prior: CallOut | undefined;
   if (p.prior) {
     prior = await call(p, p.prior.env, p.prior.stdin);
+    if (prior.exit === 0) p.stdin = withPrevResult(p.stdin, prior.stdout, PRIOR_RESULT);
     if (c.setup?.includes("drop-netns") && p.netnsName) {
       await cmd("ip", "netns", "del", p.netnsName);
       // The kernel removes the host end of the veth after the namespace, asynchronously.
       for (let i = 0; i < 100; i++) {
-        if (!(await cmd("ip", "-o", "link", "show", "type", "veth")).trim()) break;
+        const veths = (await cmd("ip", "-o", "link", "show", "type", "veth")).split("\n")
+          .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter((n) => n !== undefined);
+        if (veths.every((n) => p.fixtureLinks.includes(n))) break;
         await new Promise((r) => setTimeout(r, 50));
       }
     }
