@@ -19,19 +19,14 @@ import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropSide,
-  ipLink,
-  makeSide,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  run,
-  runReference,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
+import { execPluginBinary, execReference } from "./helpers/exec_plugin.ts";
+import { ipLink } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
 const ignore = !IS_ROOT;
 const ENC = new TextEncoder();
@@ -119,11 +114,12 @@ type Runner = (
 
 const reference: Runner = (a, command, conf, extra = {}) => {
   const env = cniEnv(a, command, extra);
-  return runReference("bandwidth", command as never, conf as Record<string, unknown>, {
+  return execReference("bandwidth", {
+    command,
     containerId: env.CNI_CONTAINERID,
     netns: env.CNI_NETNS,
     ifName: env.CNI_IFNAME,
-  });
+  }, conf);
 };
 
 const execd: Runner = async (a, command, conf, extra = {}) => {
@@ -239,8 +235,10 @@ const CASES: [string, string, Record<string, unknown>, boolean][] = [
 
 for (const [title, version, limits, shaped] of CASES) {
   Deno.test({
-    name: `bandwidth ADD/CHECK/DEL matches the reference (cniVersion ${version}): ${title}`,
-    ignore,
+    ...gated(
+      `bandwidth ADD/CHECK/DEL matches the reference (cniVersion ${version}): ${title}`,
+      NEEDS_ROOT,
+    ),
     async fn() {
       const ours = await attach("tbo", version);
       const theirs = await attach("tbr", version).catch(async (e) => {
@@ -297,8 +295,10 @@ for (const [title, version, limits, shaped] of CASES) {
 }
 
 Deno.test({
-  name: "bandwidth in-process prints what the exec'd plugin prints, ADD, CHECK and DEL",
-  ignore,
+  ...gated(
+    "bandwidth in-process prints what the exec'd plugin prints, ADD, CHECK and DEL",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const one = await attach("tbi");
     const two = await attach("tbj").catch(async (e) => {
@@ -339,8 +339,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth second ADD and CHECK against other limits fail as the reference does",
-  ignore,
+  ...gated(
+    "bandwidth second ADD and CHECK against other limits fail as the reference does",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const ours = await attach("tbs");
     const theirs = await attach("tbt").catch(async (e) => {
@@ -393,8 +395,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth CHECK notices a removed tbf or redirect (the reference passes)",
-  ignore,
+  ...gated("bandwidth CHECK notices a removed tbf or redirect (the reference passes)", NEEDS_ROOT),
   async fn() {
     const ours = await attach("tbc");
     const theirs = await attach("tbd").catch(async (e) => {
@@ -424,8 +425,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth refuses bad input with the reference's code and text, exit 1, nothing made",
-  ignore,
+  ...gated(
+    "bandwidth refuses bad input with the reference's code and text, exit 1, nothing made",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const ours = await attach("tbe");
     const theirs = await attach("tbf").catch(async (e) => {
@@ -491,8 +494,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
-  ignore,
+  ...gated(
+    "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const ours = await attach("tbg");
     const theirs = await attach("tbh").catch(async (e) => {

@@ -11,7 +11,9 @@ import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import { dropSide, makeSide, rand, run } from "./helpers/bridge_env.ts";
+import { dropSide, makeSide } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { run } from "./helpers/run.ts";
 
 const hasPython = (await run("python3", ["-c", "pass"]).catch(() => ({ code: 1 }))).code === 0;
 const ignore = !IS_ROOT || !hasPython;

@@ -15,28 +15,20 @@ import {
   assertStringIncludes,
   IS_ROOT,
 } from "./helpers/assert.ts";
+import { cmdArgs, normaliseResult, pluginContext } from "./helpers/bridge_env.ts";
 import {
-  cmdArgs,
-  dropLinks,
   dropNatChain,
-  dropNetns,
   dropNewEmptyTables,
   dropNftRules,
   firewallTables,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeNetns,
   natRules,
   nftChainExists,
   nftRules,
-  normaliseResult,
-  pluginContext,
-  rand,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
+} from "./helpers/firewall_oracle.ts";
+import { dropLinks, ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 
 const ignore = !IS_ROOT;
 

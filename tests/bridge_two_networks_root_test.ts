@@ -8,6 +8,7 @@
  * (see helpers/chain_env.ts), and must leave the same kernel state and results.
  */
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   callDriver,
   type ChainWorld,
@@ -73,8 +74,10 @@ async function scenario(set: PluginSet) {
 }
 
 Deno.test({
-  name: "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
-  ignore,
+  ...gated(
+    "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const [ours, go] = await settleAll([scenario(OUR_PLUGINS), scenario(GO_PLUGINS)]);
     const routes = ours.afterAdd.routes as string[];

@@ -12,7 +12,8 @@
  * before any link is made and are compared with the reference on every kernel.
  */
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import { REF_DIR, sh } from "./helpers/bridge_env.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { sh } from "./helpers/run.ts";
 import {
   dropWorld,
   execd,

@@ -2,7 +2,8 @@
 // and mod.ts imported by URL from a separate `deno run` with no deno.json.
 import { join, relative } from "node:path";
 import * as lib from "../mod.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -318,8 +319,10 @@ async function referenceLoopbackAdd(netnsPath: string, name: string): Promise<un
 }
 
 Deno.test({
-  name: "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
-  ignore: !IS_ROOT,
+  ...gated(
+    "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const id = rand();
     const ns = `libu-${id}`;
@@ -412,9 +415,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "addNetworkList()/delNetworkList() with cniPath [] run the built-ins in-process; " +
-    "an exec'd plugin in the list fails clearly",
-  ignore: !IS_ROOT,
+  ...gated(
+    "addNetworkList()/delNetworkList() with cniPath [] run the built-ins in-process; " +
+      "an exec'd plugin in the list fails clearly",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const id = rand();
     const ns = `libp-${id}`;

@@ -16,7 +16,9 @@
  * prefix (/32) passes (1.1.1 looks for a subnet route the kernel never makes).
  */
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import { dropNetns, makeNetns, REF_DIR, run, sh } from "./helpers/bridge_env.ts";
+import { dropNetns, makeNetns } from "./helpers/namespaces.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
   dropWorld,
   execd,

@@ -1,5 +1,6 @@
 // Privileged netlink scenarios in throwaway namespaces, checked with `ip -j` as the oracle.
 import { assert, assertEquals, assertRejects, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   addrAdd,
   addrDel,
@@ -83,9 +84,10 @@ function withNamespaces(count: number, fn: (names: string[]) => void): void {
 }
 
 Deno.test({
-  name:
+  ...gated(
     "netlink ops: two namespaces, veth across them, bridge port with hairpin, v4+v6, default routes",
-  ignore,
+    NEEDS_ROOT,
+  ),
   fn() {
     const inodeBefore = ownNetnsInode();
     let ourNames: string[] = [];
@@ -210,8 +212,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "netlink ops: set mtu/mac/name/promisc/down/nomaster, move to netns, replace route",
-  ignore,
+  ...gated(
+    "netlink ops: set mtu/mac/name/promisc/down/nomaster, move to netns, replace route",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(2, ([nsA, nsB]) => {
       using sock = openNetlink({ netns: `/run/netns/${nsA!}` });
@@ -273,8 +277,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "routePrepend() vs routeAdd(): default routes on two devices (the kernel's EXCL rules)",
-  ignore,
+  ...gated(
+    "routePrepend() vs routeAdd(): default routes on two devices (the kernel's EXCL rules)",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -332,8 +338,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "netlink bad input: missing link, duplicate name, long name, non-namespace path",
-  ignore,
+  ...gated(
+    "netlink bad input: missing link, duplicate name, long name, non-namespace path",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -392,8 +400,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "openNetlink() without netns talks to the caller's namespace and leaves it unchanged",
-  ignore,
+  ...gated(
+    "openNetlink() without netns talks to the caller's namespace and leaves it unchanged",
+    NEEDS_ROOT,
+  ),
   fn() {
     const before = ownNetnsInode();
     using sock = openNetlink();
@@ -410,8 +420,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bridgeVlanAdd()/bridgeVlanList()/bridgeVlanDel() on a vlan_filtering bridge",
-  ignore,
+  ...gated(
+    "bridgeVlanAdd()/bridgeVlanList()/bridgeVlanDel() on a vlan_filtering bridge",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -446,8 +458,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkDelBackground() returns with both veth ends gone; the kernel finishes after",
-  ignore,
+  ...gated(
+    "linkDelBackground() returns with both veth ends gone; the kernel finishes after",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const [nsA, nsB] = [`dnl-${suffix()}`, `dnl-${suffix()}`];
     run("ip", ["netns", "add", nsA]);
@@ -495,8 +509,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkDelBackground() surfaces the kernel's refusal (lo cannot be deleted: EOPNOTSUPP)",
-  ignore,
+  ...gated(
+    "linkDelBackground() surfaces the kernel's refusal (lo cannot be deleted: EOPNOTSUPP)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const ns = `dnl-${suffix()}`;
     run("ip", ["netns", "add", ns]);
@@ -513,8 +529,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkDelBackground() calls overlap: 8 veths deleted at once are all gone",
-  ignore,
+  ...gated("linkDelBackground() calls overlap: 8 veths deleted at once are all gone", NEEDS_ROOT),
   async fn() {
     const ns = `dnl-${suffix()}`;
     run("ip", ["netns", "add", ns]);

@@ -3,6 +3,7 @@
 // namespaces, with `ip -j` as the oracle. VRF tests are ignored, with the reason in their name,
 // on a kernel without vrf support; the refusal itself is tested there instead.
 import { assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import {
   linkAddVeth,
@@ -38,8 +39,10 @@ async function withNs(fn: (ns: string) => void | Promise<void>): Promise<void> {
 }
 
 Deno.test({
-  name: "ruleAdd()/ruleList()/ruleDel() agree with `ip -j rule show` (IPv4 and IPv6)",
-  ignore,
+  ...gated(
+    "ruleAdd()/ruleList()/ruleDel() agree with `ip -j rule show` (IPv4 and IPv6)",
+    NEEDS_ROOT,
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -81,8 +84,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkSetAlias() sets and clears the alias `ip -j link` shows as ifalias",
-  ignore,
+  ...gated("linkSetAlias() sets and clears the alias `ip -j link` shows as ifalias", NEEDS_ROOT),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -97,10 +99,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: vrf.supported
-    ? "linkAddVrf() makes a VRF whose table `ip -j -d link` shows"
-    : `linkAddVrf() makes a VRF whose table \`ip -j -d link\` shows (ignored: ${vrf.reason})`,
-  ignore: ignore || !vrf.supported,
+  ...gated(
+    "linkAddVrf() makes a VRF whose table `ip -j -d link` shows",
+    NEEDS_ROOT,
+    vrf.reason,
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -113,10 +116,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: vrf.supported
-    ? "linkAddVrf() is refused with EOPNOTSUPP without vrf support (ignored: this kernel has it)"
-    : "linkAddVrf() is refused with EOPNOTSUPP and the kernel's text without vrf support",
-  ignore: ignore || vrf.supported,
+  ...gated(
+    "linkAddVrf() is refused with EOPNOTSUPP and the kernel's text without vrf support",
+    NEEDS_ROOT,
+    vrf.supported && "this kernel has vrf",
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });

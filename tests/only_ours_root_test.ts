@@ -37,7 +37,8 @@ import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { dnChainName } from "../plugins/portmap/iptables.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import { rand, run, sh } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
 import { type Driver as GoDriver, goDriver, OUR_DRIVER } from "./helpers/chain_env.ts";
 import {
   assertHidden,

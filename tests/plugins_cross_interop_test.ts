@@ -15,19 +15,14 @@
 import { selectInvoker } from "../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropSide,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeSide,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
+import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { sh } from "./helpers/run.ts";
+import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
 const ignore = !IS_ROOT;
 
@@ -134,8 +129,7 @@ async function compareWithReference(
 
 for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
   Deno.test({
-    name: `reference bridge execs our host-local launcher (cniVersion ${version})`,
-    ignore,
+    ...gated(`reference bridge execs our host-local launcher (cniVersion ${version})`, NEEDS_ROOT),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -182,8 +176,7 @@ const OUR_BRIDGE_CASES: [string, Record<string, string>, string][] = [
 
 for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
   Deno.test({
-    name: `our bridge launcher execs the reference host-local: ${title}`,
-    ignore,
+    ...gated(`our bridge launcher execs the reference host-local: ${title}`, NEEDS_ROOT),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -231,8 +224,10 @@ for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
 }
 
 Deno.test({
-  name: "our bridge in-process (selectInvoker prefer) execs a non-built-in IPAM type from CNI_PATH",
-  ignore,
+  ...gated(
+    "our bridge in-process (selectInvoker prefer) execs a non-built-in IPAM type from CNI_PATH",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const net = `tci-${rand(6)}`;
     const side = await makeSide("tci");

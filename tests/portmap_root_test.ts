@@ -15,7 +15,8 @@ import { observeToolRuns } from "../firewall/exec.ts";
 import { dnChainName } from "../plugins/portmap/iptables.ts";
 import { spawnInNetns } from "../netns/spawn.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { rand, run, sh } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
   callPlugin,
   chained,

@@ -15,7 +15,8 @@
 import { runPlugin } from "../cni/skel.ts";
 import { plugin } from "../plugins/static/mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { type CniEnv, type ExecOut, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
 const REF = "/usr/lib/cni/static";
 const HAVE_REF = (() => {

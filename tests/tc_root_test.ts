@@ -3,6 +3,7 @@
 // qdiscs, a u32 filter redirecting to the ifb, read back through our dumps and checked with
 // `tc -j` / `ip -j` as the independent oracle.
 import { assert, assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   ETH_P_ALL,
   filterAdd,
@@ -55,8 +56,10 @@ function withNetns(fn: (ns: string) => void): void {
 const TBF_1MBIT = { rate: 125_000, limit: 28_125, buffer: 3_125_000 };
 
 Deno.test({
-  name: "tc ops: ifb, tbf, ingress and a u32 mirred filter, as tc -j shows them, then removed",
-  ignore,
+  ...gated(
+    "tc ops: ifb, tbf, ingress and a u32 mirred filter, as tc -j shows them, then removed",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNetns((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });

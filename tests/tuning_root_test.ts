@@ -19,16 +19,12 @@ import { cmdAdd as tuningAdd } from "../plugins/tuning/mod.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropNetns,
-  makeNetns,
-  rand,
-  REF_DIR,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
-import { type CniEnv, type ExecOut, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { run, sh } from "./helpers/run.ts";
+import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */
 const HAVE_REF = ["tuning"].every((b) => {

@@ -20,19 +20,12 @@ import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.
 import { parseConfList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropLinks,
-  dropNetns,
-  ipAddrs,
-  ipRoutes,
-  makeNetns,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
+import { normaliseResult } from "./helpers/bridge_env.ts";
+import { dropLinks, ipAddrs, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */

@@ -23,8 +23,11 @@ import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
 import { assertEquals, IS_ROOT } from "./assert.ts";
 import { inSandbox } from "./sandbox.ts";
-import { execPluginBinary, launcherDir } from "./launchers.ts";
-import { rand, REF_DIR, run, sh } from "./bridge_env.ts";
+import { execPluginBinary } from "./exec_plugin.ts";
+import { launcherDir } from "./launchers.ts";
+import { rand } from "./names.ts";
+import { REF_DIR } from "./reference.ts";
+import { run, sh } from "./run.ts";
 
 /** Whether this process is the inner run, inside the sandbox. */
 export const IN_WORLD: boolean = Deno.env.get("DENOCNI_FW_WORLD") === "1";

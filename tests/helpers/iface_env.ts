@@ -15,7 +15,10 @@ import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { CLONE_NEWNET, close, O_RDONLY, open, setns } from "../../ffi/mod.ts";
 import { openNetns, returnToNetns, THREAD_NETNS_PATH } from "../../netns/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
-import { dropNetns, makeNetns, rand, REF_DIR, run, sh, type TestNetns } from "./bridge_env.ts";
+import { rand } from "./names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./namespaces.ts";
+import { REF_DIR } from "./reference.ts";
+import { run, sh } from "./run.ts";
 import { launcherDir } from "./launchers.ts";
 
 /** One world: a host namespace with the master, a container namespace, an IPAM data dir. */
