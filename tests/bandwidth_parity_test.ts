@@ -18,7 +18,7 @@ import { createDelegate } from "../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REF_DIR } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
@@ -28,7 +28,6 @@ import { rand } from "./helpers/names.ts";
 import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
 const ENC = new TextEncoder();
 
 /** One attachment: a side (namespace, bridge) after our bridge's ADD, and its names. */

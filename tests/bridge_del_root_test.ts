@@ -12,13 +12,11 @@ import { inProcessInvoker } from "../cni/invoke.ts";
 import type { Result } from "../cni/types.ts";
 import { netlinkStats, pendingKernelWork } from "../netlink/socket.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { dropLinks, ipLink, ipLinks } from "./helpers/ip_oracle.ts";
 import { rand } from "./helpers/names.ts";
 import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
-
-const ignore = !IS_ROOT;
 
 /** The seed network's shape, with a test-unique bridge, name, subnet and data dir. */
 interface Seed {

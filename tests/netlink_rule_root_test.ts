@@ -2,7 +2,7 @@
 // Privileged: rule add/list/delete, link aliases and VRF devices against the kernel, in throwaway
 // namespaces, with `ip -j` as the oracle. VRF tests are ignored, with the reason in their name,
 // on a kernel without vrf support; the refusal itself is tested there instead.
-import { assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import {
@@ -17,7 +17,6 @@ import {
   ruleList,
 } from "../netlink/mod.ts";
 
-const ignore = !IS_ROOT;
 const vrf = await vrfProbe();
 
 function ip(...args: string[]): string {

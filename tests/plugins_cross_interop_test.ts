@@ -14,7 +14,7 @@
  */
 import { selectInvoker } from "../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REF_DIR } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
@@ -23,8 +23,6 @@ import { rand } from "./helpers/names.ts";
 import { sh } from "./helpers/run.ts";
 import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
-
-const ignore = !IS_ROOT;
 
 type Side = TestSide;
 

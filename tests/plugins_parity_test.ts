@@ -13,14 +13,13 @@
  */
 import { formatResult } from "../cni/results/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REF_DIR } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   dropNatChain,
-  dropNewEmptyTables,
-  firewallTables,
+  dropNewFirewallTablesAfterEachTest,
   natRules,
 } from "./helpers/firewall_oracle.ts";
 import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
@@ -29,8 +28,8 @@ import { run, sh } from "./helpers/run.ts";
 import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest();
 
 type Side = TestSide;
 
@@ -421,10 +420,3 @@ for (const [name, title, extra, field] of BAD_OTHERS) {
     },
   });
 }
-
-Deno.test({
-  ...gated("cleanup: firewall tables the parity tests created are removed when empty", NEEDS_ROOT),
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
-  },
-});

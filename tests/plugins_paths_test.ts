@@ -14,14 +14,13 @@ import { execInvoker, type Invoker, selectInvoker } from "../cni/invoke.ts";
 import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { ipMasqChainName, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   dropNatChain,
-  dropNewEmptyTables,
+  dropNewFirewallTablesAfterEachTest,
   dropNftRules,
-  firewallTables,
   natRules,
   nftRules,
 } from "./helpers/firewall_oracle.ts";
@@ -31,8 +30,8 @@ import { run, sh } from "./helpers/run.ts";
 import { execPluginBinary } from "./helpers/exec_plugin.ts";
 import { errorObject, launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest();
 const ENC = new TextEncoder();
 const BASE_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
 const TIMEOUT_MS = 120_000;
@@ -370,12 +369,5 @@ Deno.test({
       const got = await run(`${dir}/${name}`, [], { clearEnv: true, env: BASE_ENV, stdin: "" });
       assertEquals(got, { code: about.exitCode, stdout: about.stdout, stderr: about.stderr });
     }
-  },
-});
-
-Deno.test({
-  ...gated("cleanup: firewall tables the paths tests created are removed when empty", NEEDS_ROOT),
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
   },
 });

@@ -18,8 +18,6 @@ import { ipAddrs } from "./helpers/ip_oracle.ts";
 import { dropNetns, makeNetns } from "./helpers/namespaces.ts";
 import { run } from "./helpers/run.ts";
 
-const ignore = Deno.uid() !== 0;
-
 /** A running daemon. */
 interface Daemon {
   socket: string;

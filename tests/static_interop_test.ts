@@ -15,17 +15,13 @@
 import { runPlugin } from "../cni/skel.ts";
 import { plugin } from "../plugins/static/mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
-const REF = "/usr/lib/cni/static";
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(REF).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REF = `${REF_DIR}/static`;
+const noRef = refMissing("static");
 const ENC = new TextEncoder();
 
 function cniEnv(command: string, args = ""): CniEnv {
@@ -35,7 +31,7 @@ function cniEnv(command: string, args = ""): CniEnv {
     netns: "/run/netns/unused",
     ifName: "eth0",
     args,
-    path: "/usr/lib/cni",
+    path: REF_DIR,
   };
 }
 
@@ -104,8 +100,10 @@ const IPAM_CASES: [string, Record<string, unknown>, string][] = [
 ];
 
 Deno.test({
-  name: "static ADD prints the reference's result at every version, exec'd and in-process alike",
-  ignore: !HAVE_REF,
+  ...gated(
+    "static ADD prints the reference's result at every version, exec'd and in-process alike",
+    noRef,
+  ),
   async fn() {
     for (const version of ["0.2.0", "0.3.1", "0.4.0", "1.0.0"]) {
       for (const [what, ipam, args] of IPAM_CASES) {
@@ -213,9 +211,10 @@ const ERROR_CASES: [string, Record<string, unknown>, string, string | undefined]
 ];
 
 Deno.test({
-  name:
+  ...gated(
     "static bad config: the reference's message, code 7 (reference: 999), exec'd and in-process alike",
-  ignore: !HAVE_REF,
+    noRef,
+  ),
   async fn() {
     for (const [what, config, args, msg] of ERROR_CASES) {
       const { ref, ours } = await threeWays("ADD", config, args);
@@ -235,8 +234,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "static CHECK and DEL answer as the reference (prevResult checks, DEL reads nothing)",
-  ignore: !HAVE_REF,
+  ...gated(
+    "static CHECK and DEL answer as the reference (prevResult checks, DEL reads nothing)",
+    noRef,
+  ),
   async fn() {
     const ipam = { addresses: [{ address: "10.10.0.1/24", gateway: "10.10.0.254" }] };
     const base = { cniVersion: "1.0.0", name: "statnet", type: "bridge", ipam };

@@ -2,7 +2,7 @@
 // Privileged traffic-control scenarios in a throwaway namespace: ifb creation, tbf and ingress
 // qdiscs, a u32 filter redirecting to the ifb, read back through our dumps and checked with
 // `tc -j` / `ip -j` as the independent oracle.
-import { assert, assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   ETH_P_ALL,
@@ -26,8 +26,6 @@ import {
   u32MatchAll,
 } from "../netlink/mod.ts";
 import { formatU32Handle } from "../netlink/tc_u32.ts";
-
-const ignore = !IS_ROOT;
 
 function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();

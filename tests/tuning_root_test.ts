@@ -18,23 +18,17 @@ import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { cmdAdd as tuningAdd } from "../plugins/tuning/mod.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { rand } from "./helpers/names.ts";
 import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
-import { REF_DIR } from "./helpers/reference.ts";
 import { run, sh } from "./helpers/run.ts";
 import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */
-const HAVE_REF = ["tuning"].every((b) => {
-  try {
-    return Deno.statSync(`${REF_DIR}/${b}`).isFile;
-  } catch {
-    return false;
-  }
-});
-const ignore = !IS_ROOT || !HAVE_REF;
+const noRef = refMissing("tuning");
 const ENC = new TextEncoder();
 const START_MAC = "02:7e:00:00:00:01";
 const TUNED_MAC = "c2:11:22:33:44:55";
@@ -183,9 +177,11 @@ const FULL = {
 };
 
 Deno.test({
-  name:
+  ...gated(
     "tuning ADD/CHECK/DEL: the reference's kernel state, result and backup file, exec'd and in-process alike",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     for (const version of ["0.3.1", "0.4.0", "1.0.0"]) {
       const worlds = await Promise.all(SIDES.map(() => makeWorld("tun")));
@@ -246,8 +242,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning hands a 0.1.0/0.2.0 prevResult on as the reference does, with and without a MAC",
-  ignore,
+  ...gated(
+    "tuning hands a 0.1.0/0.2.0 prevResult on as the reference does, with and without a MAC",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuv")));
     try {
@@ -282,8 +281,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning CHECK reports each difference as the reference does, exec'd and in-process alike",
-  ignore,
+  ...gated(
+    "tuning CHECK reports each difference as the reference does, exec'd and in-process alike",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuc")));
     try {
@@ -351,9 +353,11 @@ async function untouched(w: World) {
 }
 
 Deno.test({
-  name:
+  ...gated(
     "tuning hostile values: clean errors before anything changes (the reference leaves changes behind)",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = SIDES.slice(1);
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuh")));
@@ -489,9 +493,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "tuning DEL keeps the first originals over two ADDs, and cleans up without the namespace (the reference does neither)",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tud")));
     try {
@@ -538,9 +544,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "tuning txQLen, IFNAME keys and the allowlist (newer than 1.1.1): ours, exec'd and in-process alike",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = SIDES.slice(1);
     const worlds = await Promise.all(ours.map(() => makeWorld("tuq")));
@@ -621,8 +629,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning refuses the plugin's own namespace on ADD and DEL unless CNI_NETNS_OVERRIDE",
-  ignore,
+  ...gated(
+    "tuning refuses the plugin's own namespace on ADD and DEL unless CNI_NETNS_OVERRIDE",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const w = await makeWorld("tuo");
     try {

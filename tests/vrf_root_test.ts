@@ -14,13 +14,12 @@
  * feature (1.1.1 says `operation not supported`); our CHECK fails when the interface is not in
  * the VRF (1.1.1's CHECK always succeeds); DEL with the namespace gone succeeds.
  */
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { callPlugin, type Impl } from "./helpers/sandbox_calls.ts";
 
-const ignore = !IS_ROOT;
 const vrf = await vrfProbe();
 const IMPLS: Impl[] = ["exec", "inproc"];
 

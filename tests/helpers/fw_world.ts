@@ -21,13 +21,14 @@ import { runPlugin } from "../../cni/skel.ts";
 import { createDelegate } from "../../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { pendingKernelWork } from "../../netlink/socket.ts";
-import { assertEquals, IS_ROOT } from "./assert.ts";
+import { assertEquals } from "./assert.ts";
 import { inSandbox } from "./sandbox.ts";
 import { execPluginBinary } from "./exec_plugin.ts";
 import { launcherDir } from "./launchers.ts";
 import { rand } from "./names.ts";
 import { REF_DIR } from "./reference.ts";
 import { run, sh } from "./run.ts";
+import { gated, NEEDS_ROOT } from "./gate.ts";
 
 /** Whether this process is the inner run, inside the sandbox. */
 export const IN_WORLD: boolean = Deno.env.get("DENOCNI_FW_WORLD") === "1";
@@ -76,10 +77,12 @@ export function worldTest(moduleUrl: string, title: string, options: WorldOption
   const path = new URL(moduleUrl).pathname;
   const hide = options.hide ?? [];
   Deno.test({
-    name: `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib${
-      hide.map((d) => `, empty ${d}`).join("")
-    })`,
-    ignore: !IS_ROOT,
+    ...gated(
+      `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib${
+        hide.map((d) => `, empty ${d}`).join("")
+      })`,
+      NEEDS_ROOT,
+    ),
     async fn() {
       const names = await Deno.makeTempFile({ prefix: "denocni-fw-names-" });
       try {
