@@ -4,6 +4,8 @@ import { join, relative } from "node:path";
 import * as lib from "../mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -270,7 +272,7 @@ const list = parseConfList(JSON.stringify({
 }), "url-import test");
 const old = convertResult(${JSON.stringify(RESULT_1_0_0)}, "0.2.0");
 const back = convertResult(JSON.stringify(old), "1.0.0");
-const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/usr/lib/cni"] });
+const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: [REF_DIR] });
 const rt = { containerId: "lib-url-test", netns, ifName: "lo" };
 const added = await addNetworkList(list, rt, { invoker, cacheDir });
 await checkNetworkList(list, rt, { invoker, cacheDir });
@@ -294,34 +296,21 @@ async function forgetRemoteModules(port: number): Promise<void> {
 }
 
 async function referenceLoopbackAdd(netnsPath: string, name: string): Promise<unknown> {
-  const child = new Deno.Command("/usr/lib/cni/loopback", {
-    env: {
-      CNI_COMMAND: "ADD",
-      CNI_CONTAINERID: "lib-url-ref",
-      CNI_NETNS: netnsPath,
-      CNI_IFNAME: "lo",
-      CNI_PATH: "/usr/lib/cni",
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(
-    new TextEncoder().encode(JSON.stringify({ cniVersion: "1.0.0", name, type: "loopback" })),
-  );
-  await writer.close();
-  const out = await child.output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert(out.success, `reference loopback ADD: ${text}${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(text);
+  const out = await execReference("loopback", {
+    command: "ADD",
+    containerId: "lib-url-ref",
+    netns: netnsPath,
+    ifName: "lo",
+  }, { cniVersion: "1.0.0", name, type: "loopback" });
+  assertEquals(out.code, 0, `reference loopback ADD: ${out.stdout}${out.stderr}`);
+  return stdoutJson(out);
 }
 
 Deno.test({
   ...gated(
     "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
     NEEDS_ROOT,
+    refMissing("loopback"),
   ),
   async fn() {
     const id = rand();

@@ -14,15 +14,12 @@ import { convertResult } from "../cni/results/mod.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback.ts";
 import { runPlugin } from "../cni/skel.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 
-const REFERENCE = "/usr/lib/cni/loopback";
-const HAVE_REFERENCE = (() => {
-  try {
-    return Deno.statSync(REFERENCE).isFile;
-  } catch {
-    return false;
-  }
-})();
+const REFERENCE = `${REF_DIR}/loopback`;
+const noRef = refMissing("loopback");
+const HAVE_REFERENCE = !noRef;
 const HOST_INODE = IS_ROOT ? currentNetnsInode() : 0;
 
 function refuse(): Promise<never> {
@@ -48,7 +45,7 @@ function cmdArgs(
     netns,
     ifName: "eth0",
     args: "",
-    path: "/usr/lib/cni",
+    path: REF_DIR,
     stdinData: new TextEncoder().encode(JSON.stringify(config)),
     config,
     ...extra,
@@ -116,7 +113,7 @@ async function reference(
       CNI_CONTAINERID: "ctr-loopback-1",
       CNI_NETNS: netns,
       CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
+      CNI_PATH: REF_DIR,
     },
     clearEnv: true,
     stdin: "piped",
@@ -141,10 +138,7 @@ function rootTest(
   fn: (ours: string, theirs: string, names: [string, string]) => Promise<void>,
   opts: { reference?: boolean } = {},
 ): void {
-  Deno.test({
-    name,
-    ignore: !IS_ROOT || (opts.reference === true && !HAVE_REFERENCE),
-  }, async () => {
+  Deno.test(gated(name, NEEDS_ROOT, opts.reference === true && noRef), async () => {
     const hostFlags = hostLoFlags();
     const names: [string, string] = [uniqueName(), uniqueName()];
     try {
@@ -250,7 +244,7 @@ async function ourSkel(command: CniCommand, netns: string, config: NetConf) {
       CNI_CONTAINERID: "ctr-loopback-1",
       CNI_NETNS: netns,
       CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
+      CNI_PATH: REF_DIR,
     },
     stdin: new TextEncoder().encode(JSON.stringify(config)),
   });
@@ -508,7 +502,7 @@ rootTest(
       CNI_CONTAINERID: "ctr-loopback-1",
       CNI_NETNS: netns,
       CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
+      CNI_PATH: REF_DIR,
     });
     const stdin = new TextEncoder().encode(JSON.stringify(config));
     const out = await runPlugin(plugin, { env: env(ours), stdin });
@@ -541,7 +535,7 @@ rootTest(
         CNI_CONTAINERID: "ctr-loopback-1",
         CNI_NETNS: ours,
         CNI_IFNAME: "eth0",
-        CNI_PATH: "/usr/lib/cni",
+        CNI_PATH: REF_DIR,
       },
       stdin: new TextEncoder().encode(
         JSON.stringify(conf({ prevResult: { ips: [{ address: "garbage" }] } })),
