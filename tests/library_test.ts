@@ -272,7 +272,7 @@ const list = parseConfList(JSON.stringify({
 }), "url-import test");
 const old = convertResult(${JSON.stringify(RESULT_1_0_0)}, "0.2.0");
 const back = convertResult(JSON.stringify(old), "1.0.0");
-const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: [REF_DIR] });
+const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["${REF_DIR}"] });
 const rt = { containerId: "lib-url-test", netns, ifName: "lo" };
 const added = await addNetworkList(list, rt, { invoker, cacheDir });
 await checkNetworkList(list, rt, { invoker, cacheDir });
