@@ -2,6 +2,7 @@
 // lease files. Each gives a clean CniError and never a lost, duplicated or half-written lease.
 // The data dirs are small tmpfs mounts on temp dirs this test creates (root only).
 import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
+import { sh } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { refMissing } from "./helpers/reference.ts";
 import { join } from "node:path";
@@ -10,13 +11,6 @@ import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus } from "../plugins/host_local/mod.ts";
 import { execReference } from "./helpers/exec_plugin.ts";
-
-async function sh(cmd: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (out.code !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
 
 /** A tmpfs of `size` on a new temp dir, unmounted and removed on dispose. */
 async function tmpfs(size: string) {

@@ -3,6 +3,7 @@
 import { join, relative } from "node:path";
 import * as lib from "../mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { run } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
 import { REF_DIR, refMissing } from "./helpers/reference.ts";
@@ -13,12 +14,6 @@ const IMPORT_REGEXP = /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["'
 const DYN_IMPORT_REGEXP = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 const PRODUCT_DIRS = ["cni", "cmd", "ffi", "netlink", "netns", "plugins"];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 async function deno(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const out = await new Deno.Command(DENO, {
     args,
@@ -28,12 +23,6 @@ async function deno(args: string[], options: { cwd?: string; env?: Record<string
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function sh(cmd: string, ...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -322,7 +311,7 @@ Deno.test({
     const made: string[] = [];
     try {
       for (const n of [ns, refNs]) {
-        const r = await sh("ip", "netns", "add", n);
+        const r = await run("ip", ["netns", "add", n]);
         assertEquals(r.code, 0, r.stderr);
         made.push(n);
       }
@@ -385,7 +374,7 @@ Deno.test({
       assertEquals(got.added.ips.map((ip: { address: string }) => ip.address)[0], "127.0.0.1/8");
 
       // Kernel state, read with ip(8): lo is up in the namespace.
-      const link = await sh("ip", "-j", "-n", ns, "link", "show", "lo");
+      const link = await run("ip", ["-j", "-n", ns, "link", "show", "lo"]);
       assertEquals(link.code, 0, link.stderr);
       const [lo] = JSON.parse(link.stdout) as { flags: string[]; operstate: string }[];
       assert(lo?.flags.includes("UP"), `lo flags: ${link.stdout}`);
@@ -396,7 +385,7 @@ Deno.test({
       assertEquals(cached.result, got.added);
     } finally {
       await server.shutdown();
-      for (const n of made) await sh("ip", "netns", "delete", n);
+      for (const n of made) await run("ip", ["netns", "delete", n]);
       await Deno.remove(tmp, { recursive: true });
       await forgetRemoteModules(server.addr.port);
     }
@@ -433,7 +422,7 @@ Deno.test({
     const rt = { containerId: `libp-${id}`, netns: `/run/netns/${ns}`, ifName: "eth0" };
     const cacheDir = join(tmp, "cache");
     try {
-      assertEquals((await sh("ip", "netns", "add", ns)).code, 0);
+      assertEquals((await run("ip", ["netns", "add", ns])).code, 0);
       for (
         const invoker of [
           lib.inProcessInvoker(lib.BUILTIN_PLUGINS, { cniPath: [] }),
@@ -443,13 +432,13 @@ Deno.test({
         const result = await lib.addNetworkList(list, rt, { invoker, cacheDir });
         const [address] = (result.ips as { address: string }[]).map((ip) => ip.address);
         assert(address?.startsWith("10.213.0."), String(address));
-        const eth0 = await sh("ip", "-j", "-n", ns, "addr", "show", "eth0");
+        const eth0 = await run("ip", ["-j", "-n", ns, "addr", "show", "eth0"]);
         assertEquals(eth0.code, 0, eth0.stderr);
         const info = JSON.parse(eth0.stdout)[0].addr_info[0];
         assertEquals(`${info.local}/${info.prefixlen}`, address);
         await lib.delNetworkList(list, rt, { invoker, cacheDir });
         await lib.pendingKernelWork();
-        assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+        assertEquals((await run("ip", ["-n", ns, "link", "show", "eth0"])).code, 1);
         const leases = [...Deno.readDirSync(join(tmp, "ipam", list.name))]
           .filter((e) => e.name.startsWith("10."));
         assertEquals(leases, []);
@@ -475,11 +464,11 @@ Deno.test({
       }
       assertStringIncludes(message, 'plugin type="not-built-in-test" failed (add)');
       assertStringIncludes(message, "no paths provided"); // Go's FindInPath wording
-      assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+      assertEquals((await run("ip", ["-n", ns, "link", "show", "eth0"])).code, 1);
     } finally {
-      await sh("ip", "netns", "del", ns);
+      await run("ip", ["netns", "del", ns]);
       await lib.pendingKernelWork();
-      await sh("ip", "link", "del", br);
+      await run("ip", ["link", "del", br]);
       await Deno.remove(tmp, { recursive: true });
     }
   },

@@ -3,6 +3,7 @@
 // namespaces, with `ip -j` as the oracle. VRF tests are ignored, with the reason in their name,
 // on a kernel without vrf support; the refusal itself is tested there instead.
 import { assertEquals, assertThrows } from "./helpers/assert.ts";
+import { shSync } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import {
@@ -20,11 +21,7 @@ import {
 const vrf = await vrfProbe();
 
 function ip(...args: string[]): string {
-  const out = new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  if (!out.success) {
-    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
+  return shSync("ip", ...args);
 }
 
 async function withNs(fn: (ns: string) => void | Promise<void>): Promise<void> {

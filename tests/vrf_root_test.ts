@@ -15,6 +15,7 @@
  * the VRF (1.1.1's CHECK always succeeds); DEL with the namespace gone succeeds.
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { shSync } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import { launcherDir } from "./helpers/launchers.ts";
@@ -24,11 +25,7 @@ const vrf = await vrfProbe();
 const IMPLS: Impl[] = ["exec", "inproc"];
 
 function ip(...args: string[]): string {
-  const out = new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  if (!out.success) {
-    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
+  return shSync("ip", ...args);
 }
 
 function links(ns: string): any[] {
