@@ -13,22 +13,23 @@
  * prints 1.x results in struct order with `"dns":{}`, the newest reference and ours sorted
  * without an empty `dns`.
  */
-import { runPlugin } from "../cni/skel.ts";
-import { createDelegate } from "../cni/invoke.ts";
-import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REF_DIR } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
-import { execPluginBinary, execReference } from "./helpers/exec_plugin.ts";
+import {
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  execReference,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
 import { ipLink } from "./helpers/ip_oracle.ts";
 import { rand } from "./helpers/names.ts";
 import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
-
-const ENC = new TextEncoder();
 
 /** One attachment: a side (namespace, bridge) after our bridge's ADD, and its names. */
 interface Attachment {
@@ -41,15 +42,14 @@ interface Attachment {
   version: string;
 }
 
-function cniEnv(a: Attachment, command: string, extra: Record<string, string> = {}) {
+function cniEnv(a: Attachment, command: string, extra: Record<string, string> = {}): CniEnv {
   return {
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: a.s.cid,
-    CNI_NETNS: a.s.ns.path,
-    CNI_IFNAME: "eth0",
-    CNI_ARGS: "",
-    CNI_PATH: REF_DIR,
-    ...extra,
+    command,
+    containerId: a.s.cid,
+    netns: a.s.ns.path,
+    ifName: "eth0",
+    path: REF_DIR,
+    extra,
   };
 }
 
@@ -58,14 +58,9 @@ async function attach(prefix: string, version = "1.0.0"): Promise<Attachment> {
   const s = await makeSide(prefix);
   const net = `tbw-${rand(8)}`;
   const conf = { cniVersion: version, name: net, type: "bridge", bridge: s.br };
-  const fns = await BUILTIN_PLUGINS.bridge!();
-  const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" });
   const a: Attachment = { s, net, prev: {}, hostVeth: "", ifb: ifbDeviceName(net, s.cid), version };
-  const out = await runPlugin(fns, {
-    env: cniEnv(a, "ADD"),
-    stdin: ENC.encode(JSON.stringify(conf)),
-  }, { delegate });
-  if (out.exitCode !== 0) {
+  const out = await runInProcess("bridge", cniEnv(a, "ADD"), conf);
+  if (out.code !== 0) {
     await dropSide(s);
     throw new Error(`bridge ADD: ${out.stdout}${out.stderr}`);
   }
@@ -98,48 +93,27 @@ function bwConf(a: Attachment, limits: Record<string, unknown>, withPrev = true)
   };
 }
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 type Runner = (
   a: Attachment,
   command: string,
   conf: unknown,
   extra?: Record<string, string>,
-) => Promise<Out>;
+) => Promise<ExecOut>;
 
-const reference: Runner = (a, command, conf, extra = {}) => {
-  const env = cniEnv(a, command, extra);
-  return execReference("bandwidth", {
-    command,
-    containerId: env.CNI_CONTAINERID,
-    netns: env.CNI_NETNS,
-    ifName: env.CNI_IFNAME,
-  }, conf);
-};
+const reference: Runner = (a, command, conf, extra = {}) =>
+  execReference("bandwidth", cniEnv(a, command, extra), conf);
 
 const execd: Runner = async (a, command, conf, extra = {}) => {
   const dir = await launcherDir();
-  const env = cniEnv(a, command, extra);
-  return await execPluginBinary(`${dir}/bandwidth`, {
-    command,
-    containerId: env.CNI_CONTAINERID,
-    netns: env.CNI_NETNS,
-    ifName: env.CNI_IFNAME,
-    path: dir,
-  }, JSON.stringify(conf));
+  return await execPluginBinary(
+    `${dir}/bandwidth`,
+    { ...cniEnv(a, command, extra), path: dir },
+    conf,
+  );
 };
 
-const inProcess: Runner = async (a, command, conf, extra = {}) => {
-  const out = await runPlugin(bandwidth, {
-    env: cniEnv(a, command, extra),
-    stdin: ENC.encode(JSON.stringify(conf)),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-};
+const inProcess: Runner = (a, command, conf, extra = {}) =>
+  runInProcess(bandwidth, cniEnv(a, command, extra), conf);
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -257,7 +231,7 @@ for (const [title, version, limits, shaped] of CASES) {
         else assertEquals(ourState, before);
 
         if (version !== "0.3.1") {
-          const withPrev = (x: Attachment, out: Out) => ({
+          const withPrev = (x: Attachment, out: ExecOut) => ({
             ...bwConf(x, limits, false),
             prevResult: JSON.parse(out.stdout),
           });
@@ -308,14 +282,14 @@ Deno.test({
       const a = await inProcess(one, "ADD", bwConf(one, BOTH));
       const b = await execd(two, "ADD", bwConf(two, BOTH));
       assertEquals([a.code, b.code], [0, 0], a.stdout + b.stdout);
-      const norm = (o: Out, x: Attachment) =>
+      const norm = (o: ExecOut, x: Attachment) =>
         normaliseResult(JSON.parse(
           o.stdout.replaceAll(x.ifb, "<ifb>").replaceAll(x.s.br, "<br>")
             .replaceAll(x.s.ns.path, "<ns>"),
         ));
       assertEquals(norm(a, one), norm(b, two));
       assertEquals(await shapingState(one), await shapingState(two));
-      const check = (x: Attachment, o: Out) => ({
+      const check = (x: Attachment, o: ExecOut) => ({
         ...bwConf(x, BOTH, false),
         prevResult: JSON.parse(o.stdout),
       });

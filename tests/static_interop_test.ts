@@ -12,17 +12,20 @@
  *
  * No root needed: static touches no kernel state and no files.
  */
-import { runPlugin } from "../cni/skel.ts";
 import { plugin } from "../plugins/static/mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated } from "./helpers/gate.ts";
 import { REF_DIR, refMissing } from "./helpers/reference.ts";
-import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
+import {
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 const REF = `${REF_DIR}/static`;
 const noRef = refMissing("static");
-const ENC = new TextEncoder();
 
 function cniEnv(command: string, args = ""): CniEnv {
   return {
@@ -35,19 +38,8 @@ function cniEnv(command: string, args = ""): CniEnv {
   };
 }
 
-async function inProcess(env: CniEnv, stdin: string): Promise<ExecOut> {
-  const out = await runPlugin(plugin, {
-    env: {
-      CNI_COMMAND: env.command,
-      CNI_CONTAINERID: env.containerId,
-      CNI_NETNS: env.netns,
-      CNI_IFNAME: env.ifName,
-      CNI_ARGS: env.args,
-      CNI_PATH: env.path,
-    },
-    stdin: ENC.encode(stdin),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+function inProcess(env: CniEnv, stdin: string): Promise<ExecOut> {
+  return runInProcess(plugin, env, stdin);
 }
 
 /** The three paths for one call: reference, ours exec'd, ours in-process. */

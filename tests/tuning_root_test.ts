@@ -13,7 +13,6 @@
  * the namespace removes the backup (1.1.1 leaks it); 1.1.1 has no `txQLen` and its CHECK
  * does not substitute `IFNAME`; 1.x results omit an empty `dns` (the newest reference).
  */
-import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { cmdAdd as tuningAdd } from "../plugins/tuning/mod.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
@@ -24,7 +23,13 @@ import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { rand } from "./helpers/names.ts";
 import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
 import { run, sh } from "./helpers/run.ts";
-import { type CniEnv, type ExecOut, execPluginBinary } from "./helpers/exec_plugin.ts";
+import {
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  execReference,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */
@@ -105,32 +110,15 @@ function cniEnv(w: World, command: string, extra: Partial<CniEnv> = {}): CniEnv 
   };
 }
 
+// Each runner sends `config` as JSON, or as is when it is text.
 const reference: Runner = (w, command, config, extra) =>
-  execPluginBinary(`${REF_DIR}/tuning`, cniEnv(w, command, extra), JSON.stringify(config));
+  execReference("tuning", cniEnv(w, command, extra), config);
 
 const exec: Runner = async (w, command, config, extra) =>
-  execPluginBinary(
-    `${await launcherDir()}/tuning`,
-    cniEnv(w, command, extra),
-    JSON.stringify(config),
-  );
+  execPluginBinary(`${await launcherDir()}/tuning`, cniEnv(w, command, extra), config);
 
-const inProcess: Runner = async (w, command, config, extra) => {
-  const e = cniEnv(w, command, extra);
-  const out = await runPlugin(await BUILTIN_PLUGINS.tuning!(), {
-    env: {
-      CNI_COMMAND: e.command,
-      CNI_CONTAINERID: e.containerId,
-      CNI_NETNS: e.netns,
-      CNI_IFNAME: e.ifName,
-      CNI_ARGS: e.args,
-      CNI_PATH: e.path,
-      ...e.extra,
-    },
-    stdin: ENC.encode(JSON.stringify(config)),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-};
+const inProcess: Runner = async (w, command, config, extra) =>
+  runInProcess(await BUILTIN_PLUGINS.tuning!(), cniEnv(w, command, extra), config);
 
 const SIDES: [string, Runner][] = [["reference", reference], ["exec", exec], [
   "in-process",
@@ -445,18 +433,7 @@ Deno.test({
               /}$/,
               ',"sysctl":{"net.ipv4.conf.eth0.arp_notify":"1","net.ipv4.conf.eth0.arp_notify":"0"}}',
             );
-            out = side === "exec"
-              ? await execPluginBinary(`${await launcherDir()}/tuning`, cniEnv(w, "ADD"), text)
-              : await runPlugin(await BUILTIN_PLUGINS.tuning!(), {
-                env: {
-                  CNI_COMMAND: "ADD",
-                  CNI_CONTAINERID: w.cid,
-                  CNI_NETNS: w.ns.path,
-                  CNI_IFNAME: "eth0",
-                  CNI_PATH: REF_DIR,
-                },
-                stdin: ENC.encode(text),
-              }).then((o) => ({ code: o.exitCode, stdout: o.stdout, stderr: o.stderr }));
+            out = await runner(w, "ADD", text);
           } else out = await runner(w, "ADD", config, env);
           assertEquals(out.code, 1, `${what} ${side}: ${out.stdout}`);
           const err = JSON.parse(out.stdout);

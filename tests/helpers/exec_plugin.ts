@@ -3,12 +3,18 @@
  * Running a CNI plugin binary from a test the way a runtime does: a clean environment
  * (`PATH` plus the `CNI_*` variables), the config on stdin, and back its exit code, stdout,
  * stderr and stdout's JSON. For the Go reference plugins ({@linkcode execReference}), our
- * launchers (`launcherDir()` of launchers.ts) and any other binary. Its output is plain
+ * launchers (`launcherDir()` of launchers.ts) and any other binary; and our plugin in-process
+ * through skel with the same inputs ({@linkcode runInProcess}). Their output is plain
  * `{ code, stdout, stderr }`, comparable as is with an in-process run's; {@linkcode stdoutJson}
  * parses what it printed.
  *
  * @module
  */
+import type { PluginFns } from "../../cni/plugin.ts";
+import { runPlugin, type SkelOptions } from "../../cni/skel.ts";
+import { createDelegate } from "../../cni/invoke.ts";
+import { pendingKernelWork } from "../../netlink/socket.ts";
+import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { REF_DIR } from "./reference.ts";
 import { run, type RunOut } from "./run.ts";
 
@@ -116,4 +122,33 @@ export async function execReference(
   opts: ExecOptions = {},
 ): Promise<ExecOut> {
   return await execPluginBinary(`${REF_DIR}/${plugin}`, { path: REF_DIR, ...env }, stdin, opts);
+}
+
+/**
+ * Runs one of our plugins in-process through skel, with the same `CNI_*` variables and stdin
+ * an exec'd call gets, and IPAM delegated to the built-ins in-process (as the in-process
+ * invoker does); waits for kernel work the call left running. What it prints is what the
+ * exec'd plugin prints.
+ *
+ * @param plugin A built-in plugin's name, or the plugin itself.
+ * @param env The call.
+ * @param stdin The config: text as is, anything else as JSON.
+ * @param options Skel options (default: a delegate to the built-ins, mode `prefer`).
+ * @returns Exit code, stdout, stderr.
+ */
+export async function runInProcess(
+  plugin: string | PluginFns,
+  env: CniEnv,
+  stdin: unknown,
+  options: SkelOptions = {},
+): Promise<ExecOut> {
+  const fns = typeof plugin === "string" ? await BUILTIN_PLUGINS[plugin]!() : plugin;
+  const vars = cniVars(env);
+  const text = typeof stdin === "string" ? stdin : JSON.stringify(stdin);
+  const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(text) }, {
+    delegate: createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer", env: vars }),
+    ...options,
+  });
+  await pendingKernelWork();
+  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
 }

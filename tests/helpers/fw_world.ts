@@ -16,14 +16,9 @@
  *
  * @module
  */
-import type { PluginFns } from "../../cni/plugin.ts";
-import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke.ts";
-import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
-import { pendingKernelWork } from "../../netlink/socket.ts";
 import { assertEquals } from "./assert.ts";
 import { inSandbox } from "./sandbox.ts";
-import { execPluginBinary } from "./exec_plugin.ts";
+import { type CniEnv, execPluginBinary, runInProcess } from "./exec_plugin.ts";
 import { launcherDir } from "./launchers.ts";
 import { rand } from "./names.ts";
 import { REF_DIR } from "./reference.ts";
@@ -213,31 +208,16 @@ export async function callPlugin(
   config: unknown,
   env: CallEnv,
 ): Promise<CallOut> {
-  const stdin = JSON.stringify(config);
-  const vars = {
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: env.containerId,
-    CNI_NETNS: env.netns,
-    CNI_IFNAME: env.ifName ?? "eth0",
-    CNI_ARGS: "",
-    CNI_PATH: REF_DIR,
-  };
-  if (mode === "inproc") {
-    const fns: PluginFns = await BUILTIN_PLUGINS[plugin]!();
-    const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(stdin) }, {
-      delegate: createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" }),
-    });
-    await pendingKernelWork();
-    return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-  }
-  const binary = mode === "go" ? `${REF_DIR}/${plugin}` : `${await launcherDir()}/${plugin}`;
-  return await execPluginBinary(binary, {
+  const call: CniEnv = {
     command,
     containerId: env.containerId,
     netns: env.netns,
     ifName: env.ifName ?? "eth0",
     path: REF_DIR,
-  }, stdin);
+  };
+  if (mode === "inproc") return await runInProcess(plugin, call, config);
+  const binary = mode === "go" ? `${REF_DIR}/${plugin}` : `${await launcherDir()}/${plugin}`;
+  return await execPluginBinary(binary, call, config);
 }
 
 /** A container attached to a bridge network by our bridge plugin. */

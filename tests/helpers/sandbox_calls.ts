@@ -11,11 +11,7 @@
  *
  * @module
  */
-import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke.ts";
-import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
-import { pendingKernelWork } from "../../netlink/socket.ts";
-import { type CniEnv, cniVars, type ExecOut, execPluginBinary } from "./exec_plugin.ts";
+import { type CniEnv, type ExecOut, execPluginBinary, runInProcess } from "./exec_plugin.ts";
 import { REF_DIR } from "./reference.ts";
 import { sh } from "./run.ts";
 
@@ -78,14 +74,7 @@ export async function callPlugin(
   };
   const stdin = JSON.stringify(conf);
   if (impl !== "inproc") return await execPluginBinary(`${path}/${plugin}`, call, stdin);
-  const vars = cniVars(call);
-  const fns = await BUILTIN_PLUGINS[plugin]!();
-  const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer", env: vars });
-  const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(stdin) }, {
-    delegate,
-  });
-  await pendingKernelWork();
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+  return await runInProcess(plugin, call, stdin);
 }
 
 /**
