@@ -36,19 +36,28 @@ export function unless(met: boolean, reason: string): Reason {
 // environment, where the summary test reads it.
 const TALLY = "DENOCNI_TESTS_SKIPPED";
 
+/** The tests of this run ignored so far: how many, and how many for each reason. */
+export interface SkippedTally {
+  /** Ignored tests. */
+  tests: number;
+  /** Reason to number of tests (a test with two reasons counts under both). */
+  byReason: Record<string, number>;
+}
+
 function count(reasons: string[]): void {
   const tally = skippedTally();
-  for (const r of reasons) tally[r] = (tally[r] ?? 0) + 1;
+  tally.tests += 1;
+  for (const r of reasons) tally.byReason[r] = (tally.byReason[r] ?? 0) + 1;
   Deno.env.set(TALLY, JSON.stringify(tally));
 }
 
 /**
- * How many tests of this run so far were ignored, by reason.
+ * The tests of this run (this process) ignored so far through {@linkcode gated}.
  *
- * @returns Reason to count.
+ * @returns How many, and how many for each reason.
  */
-export function skippedTally(): Record<string, number> {
-  return JSON.parse(Deno.env.get(TALLY) ?? "{}");
+export function skippedTally(): SkippedTally {
+  return JSON.parse(Deno.env.get(TALLY) ?? '{"tests":0,"byReason":{}}');
 }
 
 /**
