@@ -57,16 +57,26 @@ function cleanupNs(name: string): void {
   }
 }
 
-/** A privileged test that also checks the process's namespace is untouched. */
+/** Named namespaces of these tests (`uniqueName()`) that exist now. */
+function ourNamespaces(): string[] {
+  return netnsList().filter((n) => n.startsWith("dcns-"));
+}
+
+/**
+ * A privileged test that also checks the process's namespace is untouched and, when it
+ * passed, that it left none of the named namespaces it made.
+ */
 function rootTest(name: string, fn: () => void | Promise<void>): void {
   Deno.test(gated(name, NEEDS_ROOT), async () => {
     assertEquals(currentNetnsInode(), HOST_INODE, "namespace before the test");
+    const before = new Set(ourNamespaces());
     try {
       await fn();
     } finally {
       assertEquals(currentNetnsInode(), HOST_INODE, "namespace after the test");
       assertEquals(inodeOfLink(Deno.readLinkSync("/proc/self/ns/net")), HOST_INODE);
     }
+    assertEquals(ourNamespaces().filter((n) => !before.has(n)), [], "namespaces left behind");
   });
 }
 
@@ -390,9 +400,4 @@ rootTest("sysctlSet() with an invalid value reports the key and value", () => {
   } finally {
     cleanupNs(name);
   }
-});
-
-rootTest("netns tests leave no namespace of theirs behind", () => {
-  const leftovers = netnsList().filter((n) => n.startsWith("dcns-"));
-  assertEquals(leftovers, []);
 });
