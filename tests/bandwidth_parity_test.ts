@@ -17,7 +17,7 @@ import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
-import { REF_DIR } from "./helpers/reference.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   type CniEnv,
@@ -30,6 +30,8 @@ import { ipLink } from "./helpers/ip_oracle.ts";
 import { rand } from "./helpers/names.ts";
 import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
+
+const noRef = refMissing("bandwidth");
 
 /** One attachment: a side (namespace, bridge) after our bridge's ADD, and its names. */
 interface Attachment {
@@ -211,6 +213,7 @@ for (const [title, version, limits, shaped] of CASES) {
     ...gated(
       `bandwidth ADD/CHECK/DEL matches the reference (cniVersion ${version}): ${title}`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const ours = await attach("tbo", version);
@@ -315,6 +318,7 @@ Deno.test({
   ...gated(
     "bandwidth second ADD and CHECK against other limits fail as the reference does",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const ours = await attach("tbs");
@@ -368,7 +372,11 @@ Deno.test({
 });
 
 Deno.test({
-  ...gated("bandwidth CHECK notices a removed tbf or redirect (the reference passes)", NEEDS_ROOT),
+  ...gated(
+    "bandwidth CHECK notices a removed tbf or redirect (the reference passes)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = await attach("tbc");
     const theirs = await attach("tbd").catch(async (e) => {
@@ -401,6 +409,7 @@ Deno.test({
   ...gated(
     "bandwidth refuses bad input with the reference's code and text, exit 1, nothing made",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const ours = await attach("tbe");
@@ -470,6 +479,7 @@ Deno.test({
   ...gated(
     "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const ours = await attach("tbg");

@@ -3,6 +3,9 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+
+const noRef = refMissing("bridge", "host-local", "loopback");
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -12,7 +15,7 @@ function text(cmd: string, args: string[]): string {
 }
 
 Deno.test({
-  ...gated("bench/run.ts --size tiny produces the full table and cleans up", NEEDS_ROOT),
+  ...gated("bench/run.ts --size tiny produces the full table and cleans up", NEEDS_ROOT, noRef),
   async fn() {
     const tmp = Deno.makeTempDirSync({ prefix: "denocni-bench-smoke-" });
     try {

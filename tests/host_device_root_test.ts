@@ -18,9 +18,12 @@
  */
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
+
+const noRef = refMissing("host-device", "host-local", "static");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -58,6 +61,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `host-device ADD/CHECK/DEL by name (${impl}) match the reference; the device comes back`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -92,7 +96,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`host-device by hwaddr and by kernelpath (${impl}) match the reference`, NEEDS_ROOT),
+    ...gated(
+      `host-device by hwaddr and by kernelpath (${impl}) match the reference`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       for (const k of ["byMac", "byKernelPath"]) {
@@ -110,7 +118,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`host-device DEL (${impl}) succeeds with the namespace gone`, NEEDS_ROOT),
+    ...gated(`host-device DEL (${impl}) succeeds with the namespace gone`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       assertEquals(r[impl].netnsGone, { add: 0, del: { code: 0, stdout: "" } });
@@ -123,6 +131,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `host-device ADD that fails (${impl}) leaves the device in the host as it was`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -152,7 +161,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`host-device bad selectors (${impl}) fail as the reference does`, NEEDS_ROOT),
+    ...gated(`host-device bad selectors (${impl}) fail as the reference does`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       const ours = r[impl].errors;

@@ -16,13 +16,15 @@ import { selectInvoker } from "../cni/invoke.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
-import { REF_DIR } from "./helpers/reference.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
 import { rand } from "./helpers/names.ts";
 import { sh } from "./helpers/run.ts";
 import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
+
+const noRef = refMissing("bridge", "host-local");
 
 type Side = TestSide;
 
@@ -127,7 +129,11 @@ async function compareWithReference(
 
 for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
   Deno.test({
-    ...gated(`reference bridge execs our host-local launcher (cniVersion ${version})`, NEEDS_ROOT),
+    ...gated(
+      `reference bridge execs our host-local launcher (cniVersion ${version})`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -174,7 +180,7 @@ const OUR_BRIDGE_CASES: [string, Record<string, string>, string][] = [
 
 for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
   Deno.test({
-    ...gated(`our bridge launcher execs the reference host-local: ${title}`, NEEDS_ROOT),
+    ...gated(`our bridge launcher execs the reference host-local: ${title}`, NEEDS_ROOT, noRef),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -225,6 +231,7 @@ Deno.test({
   ...gated(
     "our bridge in-process (selectInvoker prefer) execs a non-built-in IPAM type from CNI_PATH",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const net = `tci-${rand(6)}`;

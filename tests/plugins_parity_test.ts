@@ -15,7 +15,7 @@ import { formatResult } from "../cni/results/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
-import { REF_DIR } from "./helpers/reference.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   dropNatChain,
@@ -27,6 +27,8 @@ import { rand } from "./helpers/names.ts";
 import { run, sh } from "./helpers/run.ts";
 import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
 import { launcherDir } from "./helpers/launchers.ts";
+
+const noRef = refMissing("bridge", "host-local", "loopback");
 
 // Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
 dropNewFirewallTablesAfterEachTest();
@@ -123,6 +125,7 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
       ...gated(
         `exec'd bridge prints the reference 1.1.1 result (cniVersion ${version}): ${title}`,
         NEEDS_ROOT,
+        noRef,
       ),
       async fn() {
         const dir = await launcherDir();
@@ -203,6 +206,7 @@ Deno.test({
   ...gated(
     "exec'd bridge prints the reference 1.1.1 result for cniVersion 0.2.0 (ip4 form)",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const dir = await launcherDir();
@@ -242,6 +246,7 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
     ...gated(
       `exec'd host-local and loopback print the reference 1.1.1 results (cniVersion ${version})`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const dir = await launcherDir();
@@ -325,6 +330,7 @@ for (const [title, extra, field] of BAD) {
     ...gated(
       `exec'd bridge refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const dir = await launcherDir();

@@ -19,9 +19,12 @@
  */
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
+
+const noRef = refMissing("ptp", "host-local");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -49,6 +52,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `ptp ADD (${impl}) prints the reference's result and makes its kernel state`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -92,6 +96,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `ptp CHECK and DEL (${impl}) behave as the reference's: nothing left, DEL idempotent`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -124,7 +129,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`ptp ADD (${impl}) that fails after IPAM leaves no lease, link or rule`, NEEDS_ROOT),
+    ...gated(
+      `ptp ADD (${impl}) that fails after IPAM leaves no lease, link or rule`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ours = r[`rollback-${impl}`];
@@ -142,7 +151,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`ptp bad input (${impl}) fails as the reference does`, NEEDS_ROOT),
+    ...gated(`ptp bad input (${impl}) fails as the reference does`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       const ours = r[`errors-${impl}`];
@@ -162,6 +171,7 @@ Deno.test({
   ...gated(
     "ptp containers of ours and of the reference ping each other and their gateways",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     const t = (await scenario()).traffic;
@@ -177,7 +187,7 @@ Deno.test({
 });
 
 Deno.test({
-  ...gated("ptp exec'd and in-process print the same and make the same state", NEEDS_ROOT),
+  ...gated("ptp exec'd and in-process print the same and make the same state", NEEDS_ROOT, noRef),
   async fn() {
     const r = await scenario();
     const a = normalise(r["attach-exec"]);

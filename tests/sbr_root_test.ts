@@ -15,9 +15,12 @@
  */
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
+
+const noRef = refMissing("ptp", "host-local", "sbr");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -51,6 +54,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `sbr ADD after ptp (${impl}) makes the reference's rules and tables and passes prevResult on`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -76,6 +80,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `sbr DEL (${impl}) removes the rules as the reference does, and is idempotent`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const r = await scenario();
@@ -95,7 +100,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`sbr bad input (${impl}) fails as the reference does and changes nothing`, NEEDS_ROOT),
+    ...gated(
+      `sbr bad input (${impl}) fails as the reference does and changes nothing`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       for (const k of ["noPrev", "noIps"]) {
@@ -112,7 +121,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    ...gated(`sbr with \`table\` (${impl}) only adds the rules, on that table`, NEEDS_ROOT),
+    ...gated(`sbr with \`table\` (${impl}) only adds the rules, on that table`, NEEDS_ROOT, noRef),
     async fn() {
       const t = (await scenario())[impl].table;
       assertEquals(t.add.code, 0, t.add.stdout);
@@ -129,6 +138,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `sbr with addSourceHints and gateways (${impl}) keeps link routes in main with a source`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const h = (await scenario())[impl].hints;
@@ -149,6 +159,7 @@ for (const impl of ["exec", "inproc"]) {
     ...gated(
       `sbr ADD that fails half-way (${impl}) leaves the rules and routes as they were`,
       NEEDS_ROOT,
+      noRef,
     ),
     async fn() {
       const u = (await scenario())[impl].unreachableGateway;

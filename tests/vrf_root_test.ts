@@ -15,11 +15,14 @@
  * the VRF (1.1.1's CHECK always succeeds); DEL with the namespace gone succeeds.
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { shSync } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { shSync } from "./helpers/run.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { callPlugin, type Impl } from "./helpers/sandbox_calls.ts";
+
+const noRef = refMissing("vrf");
 
 const vrf = await vrfProbe();
 const IMPLS: Impl[] = ["exec", "inproc"];
@@ -77,6 +80,7 @@ Deno.test({
   ...gated(
     "vrf ADD without kernel vrf support fails naming the missing feature and leaves nothing",
     NEEDS_ROOT,
+    noRef,
     vrf.supported && "this kernel has vrf",
   ),
   async fn() {
@@ -103,7 +107,7 @@ Deno.test({
 });
 
 Deno.test({
-  ...gated("vrf ADD, CHECK and DEL refuse bad input as the reference does", NEEDS_ROOT),
+  ...gated("vrf ADD, CHECK and DEL refuse bad input as the reference does", NEEDS_ROOT, noRef),
   async fn() {
     await withNs(async (ns) => {
       ip("-n", ns, "link", "add", "blue", "type", "veth", "peer", "name", "bluep");
@@ -149,6 +153,7 @@ Deno.test({
   ...gated(
     "vrf DEL without a VRF succeeds, also with the namespace gone; CHECK says what is missing",
     NEEDS_ROOT,
+    noRef,
   ),
   async fn() {
     await withNs(async (ns) => {
@@ -195,6 +200,7 @@ Deno.test({
   ...gated(
     "vrf ADD/CHECK/DEL make and remove the reference's VRF",
     NEEDS_ROOT,
+    noRef,
     vrf.reason,
   ),
   async fn() {

@@ -9,13 +9,14 @@
  */
 import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
 import { skippedTally } from "./helpers/gate.ts";
+import { REF_MISSING } from "./helpers/reference.ts";
 
 const skipped = skippedTally();
-// By the reason's head: "…not installed (…): static" and "…: host-local" are one reason.
+// The reference's plugins missing are one reason, whichever plugins they are.
 const tally: Record<string, number> = {};
 for (const [reason, n] of Object.entries(skipped.byReason)) {
-  const head = reason.split(": ")[0]!;
-  tally[head] = (tally[head] ?? 0) + n;
+  const key = reason.startsWith(REF_MISSING) ? REF_MISSING : reason;
+  tally[key] = (tally[key] ?? 0) + n;
 }
 const total = skipped.tests;
 const privileged = tally["needs root"] ?? 0;

@@ -23,7 +23,7 @@ import { launcherDir } from "./launchers.ts";
 import { rand } from "./names.ts";
 import { REF_DIR } from "./reference.ts";
 import { run, sh } from "./run.ts";
-import { gated, NEEDS_ROOT } from "./gate.ts";
+import { gated, NEEDS_ROOT, type Reason } from "./gate.ts";
 
 /** Whether this process is the inner run, inside the sandbox. */
 export const IN_WORLD: boolean = Deno.env.get("DENOCNI_FW_WORLD") === "1";
@@ -58,6 +58,8 @@ export interface WorldOptions {
    * reference plugin can be found or exec'd there).
    */
   hide?: string[];
+  /** More reasons the test cannot run here (besides root), e.g. `refMissing("portmap")`. */
+  needs?: Reason[];
 }
 
 /**
@@ -66,7 +68,7 @@ export interface WorldOptions {
  *
  * @param moduleUrl The test module (`import.meta.url`).
  * @param title What it covers.
- * @param options Directories to hide in the sandbox.
+ * @param options Directories to hide in the sandbox, more requirements.
  */
 export function worldTest(moduleUrl: string, title: string, options: WorldOptions = {}): void {
   const path = new URL(moduleUrl).pathname;
@@ -77,6 +79,7 @@ export function worldTest(moduleUrl: string, title: string, options: WorldOption
         hide.map((d) => `, empty ${d}`).join("")
       })`,
       NEEDS_ROOT,
+      ...(options.needs ?? []),
     ),
     async fn() {
       const names = await Deno.makeTempFile({ prefix: "denocni-fw-names-" });
