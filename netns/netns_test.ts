@@ -1,4 +1,5 @@
-import { assert, assertEquals, assertThrows, IS_ROOT } from "../tests/helpers/assert.ts";
+import { assert, assertEquals, assertThrows } from "../tests/helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "../tests/helpers/gate.ts";
 import {
   currentNetnsInode,
   isCurrentNetns,
@@ -116,8 +117,10 @@ Deno.test("withNetns() with a bad path throws before switching and leaves the th
 });
 
 Deno.test({
-  name: "withNetns() into its own namespace returns fn's value and rethrows fn's error",
-  ignore: !IS_ROOT,
+  ...gated(
+    "withNetns() into its own namespace returns fn's value and rethrows fn's error",
+    NEEDS_ROOT,
+  ),
 }, () => {
   const before = currentNetnsInode();
   assertEquals(withNetns("/proc/self/ns/net", () => currentNetnsInode()), before);
@@ -139,8 +142,10 @@ Deno.test("isOwnNetns() is true for the thread's and the process's namespace pat
 });
 
 Deno.test({
-  name: "withNetns() refuses an async function: in the types, and at run time once back home",
-  ignore: !IS_ROOT,
+  ...gated(
+    "withNetns() refuses an async function: in the types, and at run time once back home",
+    NEEDS_ROOT,
+  ),
 }, async () => {
   const here = "/proc/self/ns/net";
   const before = currentNetnsInode();

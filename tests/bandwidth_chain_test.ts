@@ -8,12 +8,19 @@ import { join } from "node:path";
 import { runCli } from "./helpers/cli.ts";
 import { cnitoolContainerId } from "../cmd/cnitool_context.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
-import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import { dropSide, ipLink, makeSide, rand, REF_DIR, sh } from "./helpers/bridge_env.ts";
+import { assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR } from "./helpers/reference.ts";
+import { dropSide, makeSide } from "./helpers/bridge_env.ts";
+import { ipLink } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { sh } from "./helpers/run.ts";
 
 Deno.test({
-  name: "cnitool add/check/del runs bridge + bandwidth with the bandwidth capability",
-  ignore: !IS_ROOT,
+  ...gated(
+    "cnitool add/check/del runs bridge + bandwidth with the bandwidth capability",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const s = await makeSide("tbn");
     const net = `tbn-${rand(6)}`;

@@ -13,28 +13,25 @@
  * prints 1.x results in struct order with `"dns":{}`, the newest reference and ours sorted
  * without an empty `dns`.
  */
-import { runPlugin } from "../cni/skel.ts";
-import { createDelegate } from "../cni/invoke_builtin.ts";
-import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
-  dropSide,
-  ipLink,
-  makeSide,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  run,
-  runReference,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  execReference,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
+import { ipLink } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
-const ENC = new TextEncoder();
+const noRef = refMissing("bandwidth");
 
 /** One attachment: a side (namespace, bridge) after our bridge's ADD, and its names. */
 interface Attachment {
@@ -47,15 +44,14 @@ interface Attachment {
   version: string;
 }
 
-function cniEnv(a: Attachment, command: string, extra: Record<string, string> = {}) {
+function cniEnv(a: Attachment, command: string, extra: Record<string, string> = {}): CniEnv {
   return {
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: a.s.cid,
-    CNI_NETNS: a.s.ns.path,
-    CNI_IFNAME: "eth0",
-    CNI_ARGS: "",
-    CNI_PATH: REF_DIR,
-    ...extra,
+    command,
+    containerId: a.s.cid,
+    netns: a.s.ns.path,
+    ifName: "eth0",
+    path: REF_DIR,
+    extra,
   };
 }
 
@@ -64,8 +60,6 @@ async function attach(prefix: string, version = "1.0.0"): Promise<Attachment> {
   const s = await makeSide(prefix);
   const net = `tbw-${rand(8)}`;
   const conf = { cniVersion: version, name: net, type: "bridge", bridge: s.br };
-  const fns = await BUILTIN_PLUGINS.bridge!();
-  const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" });
   const a: Attachment = {
     s,
     net,
@@ -74,11 +68,8 @@ async function attach(prefix: string, version = "1.0.0"): Promise<Attachment> {
     ifb: await ifbDeviceName(net, s.cid),
     version,
   };
-  const out = await runPlugin(fns, {
-    env: cniEnv(a, "ADD"),
-    stdin: ENC.encode(JSON.stringify(conf)),
-  }, { delegate });
-  if (out.exitCode !== 0) {
+  const out = await runInProcess("bridge", cniEnv(a, "ADD"), conf);
+  if (out.code !== 0) {
     await dropSide(s);
     throw new Error(`bridge ADD: ${out.stdout}${out.stderr}`);
   }
@@ -111,47 +102,27 @@ function bwConf(a: Attachment, limits: Record<string, unknown>, withPrev = true)
   };
 }
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 type Runner = (
   a: Attachment,
   command: string,
   conf: unknown,
   extra?: Record<string, string>,
-) => Promise<Out>;
+) => Promise<ExecOut>;
 
-const reference: Runner = (a, command, conf, extra = {}) => {
-  const env = cniEnv(a, command, extra);
-  return runReference("bandwidth", command as never, conf as Record<string, unknown>, {
-    containerId: env.CNI_CONTAINERID,
-    netns: env.CNI_NETNS,
-    ifName: env.CNI_IFNAME,
-  });
-};
+const reference: Runner = (a, command, conf, extra = {}) =>
+  execReference("bandwidth", cniEnv(a, command, extra), conf);
 
 const execd: Runner = async (a, command, conf, extra = {}) => {
   const dir = await launcherDir();
-  const env = cniEnv(a, command, extra);
-  return await execPluginBinary(`${dir}/bandwidth`, {
-    command,
-    containerId: env.CNI_CONTAINERID,
-    netns: env.CNI_NETNS,
-    ifName: env.CNI_IFNAME,
-    path: dir,
-  }, JSON.stringify(conf));
+  return await execPluginBinary(
+    `${dir}/bandwidth`,
+    { ...cniEnv(a, command, extra), path: dir },
+    conf,
+  );
 };
 
-const inProcess: Runner = async (a, command, conf, extra = {}) => {
-  const out = await runPlugin(bandwidth, {
-    env: cniEnv(a, command, extra),
-    stdin: ENC.encode(JSON.stringify(conf)),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-};
+const inProcess: Runner = (a, command, conf, extra = {}) =>
+  runInProcess(bandwidth, cniEnv(a, command, extra), conf);
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -246,8 +217,11 @@ const CASES: [string, string, Record<string, unknown>, boolean][] = [
 
 for (const [title, version, limits, shaped] of CASES) {
   Deno.test({
-    name: `bandwidth ADD/CHECK/DEL matches the reference (cniVersion ${version}): ${title}`,
-    ignore,
+    ...gated(
+      `bandwidth ADD/CHECK/DEL matches the reference (cniVersion ${version}): ${title}`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const ours = await attach("tbo", version);
       const theirs = await attach("tbr", version).catch(async (e) => {
@@ -267,7 +241,7 @@ for (const [title, version, limits, shaped] of CASES) {
         else assertEquals(ourState, before);
 
         if (version !== "0.3.1") {
-          const withPrev = (x: Attachment, out: Out) => ({
+          const withPrev = (x: Attachment, out: ExecOut) => ({
             ...bwConf(x, limits, false),
             prevResult: JSON.parse(out.stdout),
           });
@@ -304,8 +278,10 @@ for (const [title, version, limits, shaped] of CASES) {
 }
 
 Deno.test({
-  name: "bandwidth in-process prints what the exec'd plugin prints, ADD, CHECK and DEL",
-  ignore,
+  ...gated(
+    "bandwidth in-process prints what the exec'd plugin prints, ADD, CHECK and DEL",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const one = await attach("tbi");
     const two = await attach("tbj").catch(async (e) => {
@@ -316,14 +292,14 @@ Deno.test({
       const a = await inProcess(one, "ADD", bwConf(one, BOTH));
       const b = await execd(two, "ADD", bwConf(two, BOTH));
       assertEquals([a.code, b.code], [0, 0], a.stdout + b.stdout);
-      const norm = (o: Out, x: Attachment) =>
+      const norm = (o: ExecOut, x: Attachment) =>
         normaliseResult(JSON.parse(
           o.stdout.replaceAll(x.ifb, "<ifb>").replaceAll(x.s.br, "<br>")
             .replaceAll(x.s.ns.path, "<ns>"),
         ));
       assertEquals(norm(a, one), norm(b, two));
       assertEquals(await shapingState(one), await shapingState(two));
-      const check = (x: Attachment, o: Out) => ({
+      const check = (x: Attachment, o: ExecOut) => ({
         ...bwConf(x, BOTH, false),
         prevResult: JSON.parse(o.stdout),
       });
@@ -346,8 +322,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth second ADD and CHECK against other limits fail as the reference does",
-  ignore,
+  ...gated(
+    "bandwidth second ADD and CHECK against other limits fail as the reference does",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = await attach("tbs");
     const theirs = await attach("tbt").catch(async (e) => {
@@ -400,8 +379,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth CHECK notices a removed tbf or redirect (the reference passes)",
-  ignore,
+  ...gated(
+    "bandwidth CHECK notices a removed tbf or redirect (the reference passes)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = await attach("tbc");
     const theirs = await attach("tbd").catch(async (e) => {
@@ -431,8 +413,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth refuses bad input with the reference's code and text, exit 1, nothing made",
-  ignore,
+  ...gated(
+    "bandwidth refuses bad input with the reference's code and text, exit 1, nothing made",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = await attach("tbe");
     const theirs = await attach("tbf").catch(async (e) => {
@@ -498,8 +483,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
-  ignore,
+  ...gated(
+    "bandwidth ADD failing half-way removes what it made (the reference leaves it)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = await attach("tbg");
     const theirs = await attach("tbh").catch(async (e) => {

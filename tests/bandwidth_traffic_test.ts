@@ -10,12 +10,13 @@ import { createDelegate } from "../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { plugin as bandwidth } from "../plugins/bandwidth/mod.ts";
 import { ifbDeviceName } from "../plugins/bandwidth/config.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import { dropSide, makeSide, rand, run } from "./helpers/bridge_env.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT, unless } from "./helpers/gate.ts";
+import { dropSide, makeSide } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { run } from "./helpers/run.ts";
 
 const hasPython = (await run("python3", ["-c", "pass"]).catch(() => ({ code: 1 }))).code === 0;
-const ignore = !IS_ROOT || !hasPython;
-const why = !IS_ROOT ? " (ignored: needs root)" : !hasPython ? " (ignored: needs python3)" : "";
 const ENC = new TextEncoder();
 const DEC = new TextDecoder();
 
@@ -69,8 +70,11 @@ async function stream(from: string | undefined, to: string | undefined, ip: stri
 }
 
 Deno.test({
-  name: `bandwidth limits shape a TCP stream in each direction to about the configured rate${why}`,
-  ignore,
+  ...gated(
+    "bandwidth limits shape a TCP stream in each direction to about the configured rate",
+    NEEDS_ROOT,
+    unless(hasPython, "needs python3"),
+  ),
   async fn() {
     const s = await makeSide("tbw");
     const net = `tbwt-${rand(6)}`;

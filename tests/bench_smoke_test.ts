@@ -1,7 +1,11 @@
 // Runs the side-by-side benchmark once at its tiny size: it must finish, produce every row in
 // every mode, see distinct addresses, and leave nothing behind. No timing assertions.
 import { join } from "node:path";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+
+const noRef = refMissing("bridge", "host-local", "loopback");
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -11,8 +15,7 @@ function text(cmd: string, args: string[]): string {
 }
 
 Deno.test({
-  name: "bench/run.ts --size tiny produces the full table and cleans up",
-  ignore: !IS_ROOT,
+  ...gated("bench/run.ts --size tiny produces the full table and cleans up", NEEDS_ROOT, noRef),
   async fn() {
     const tmp = Deno.makeTempDirSync({ prefix: "denocni-bench-smoke-" });
     try {

@@ -13,18 +13,11 @@ import type { Result } from "../cni/types.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";
 import { netlinkStats } from "../netlink/_socket_stats.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropLinks,
-  dropNetns,
-  ipLink,
-  ipLinks,
-  makeNetns,
-  rand,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
-
-const ignore = !IS_ROOT;
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { dropLinks, ipLink, ipLinks } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
 
 /** The seed network's shape, with a test-unique bridge, name, subnet and data dir. */
 interface Seed {
@@ -81,8 +74,10 @@ async function ports(br: string): Promise<string[]> {
 }
 
 Deno.test({
-  name: "delNetworkList() in-process returns with the container veth and its host peer gone",
-  ignore,
+  ...gated(
+    "delNetworkList() in-process returns with the container veth and its host peer gone",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withSeed(async (seed, namespaces) => {
       const ns = await makeNetns("tbd");
@@ -108,8 +103,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "delNetworkList() in-process, 8 at a time for 16 containers: every veth is gone",
-  ignore,
+  ...gated(
+    "delNetworkList() in-process, 8 at a time for 16 containers: every veth is gone",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withSeed(async (seed, namespaces) => {
       for (let i = 0; i < 16; i++) namespaces.push(await makeNetns("tbd"));
@@ -128,8 +125,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "addNetworkList()/delNetworkList() of the seed list stay within their netlink budget",
-  ignore,
+  ...gated(
+    "addNetworkList()/delNetworkList() of the seed list stay within their netlink budget",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withSeed(async (seed, namespaces) => {
       const ns = await makeNetns("tbd");

@@ -11,29 +11,25 @@
 import { formatResult } from "../cni/results/mod.ts";
 import { plugin } from "../plugins/bridge/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
-import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { cmdArgs, normaliseResult, pluginContext } from "./helpers/bridge_env.ts";
+import { execReference } from "./helpers/exec_plugin.ts";
 import {
-  cmdArgs,
-  dropLinks,
   dropNatChain,
-  dropNetns,
-  dropNewEmptyTables,
-  firewallTables,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeNetns,
+  dropNewFirewallTablesAfterEachTest,
   natRules,
-  normaliseResult,
-  pluginContext,
-  rand,
-  runReference,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
+} from "./helpers/firewall_oracle.ts";
+import { dropLinks, ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { sh } from "./helpers/run.ts";
 
-const ignore = !IS_ROOT;
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+const noRef = refMissing("bridge", "host-local");
+
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest();
 
 /** One side: namespace, bridge, data dir, container ID. */
 interface Side {
@@ -120,8 +116,7 @@ const CASES: [string, Record<string, unknown>, unknown][] = [
 
 for (const [title, extra, ipam] of CASES) {
   Deno.test({
-    name: `plugin.add() matches reference bridge 1.1.1: ${title}`,
-    ignore,
+    ...gated(`plugin.add() matches reference bridge 1.1.1: ${title}`, NEEDS_ROOT, noRef),
     async fn() {
       const net = `tnet-${rand(6)}`;
       const ours = await makeSide();
@@ -131,11 +126,10 @@ for (const [title, extra, ipam] of CASES) {
           cmdArgs("ADD", confFor(ours, net, extra, ipam), ours.env),
           pluginContext(),
         );
-        const ref = await runReference(
+        const ref = await execReference(
           "bridge",
-          "ADD",
+          { command: "ADD", ...theirs.env },
           confFor(theirs, net, extra, ipam),
-          theirs.env,
         );
         assertEquals(ref.code, 0, ref.stdout + ref.stderr);
         assertEquals(norm(formatResult(r, "1.0.0"), ours), norm(ref.stdout, theirs));
@@ -145,11 +139,10 @@ for (const [title, extra, ipam] of CASES) {
           cmdArgs("DEL", confFor(theirs, net, extra, ipam), theirs.env),
           pluginContext(),
         );
-        const refDel = await runReference(
+        const refDel = await execReference(
           "bridge",
-          "DEL",
+          { command: "DEL", ...ours.env },
           confFor(ours, net, extra, ipam),
-          ours.env,
         );
         assertEquals(refDel.code, 0, refDel.stdout + refDel.stderr);
         for (const s of [ours, theirs]) {
@@ -168,8 +161,11 @@ for (const [title, extra, ipam] of CASES) {
 }
 
 Deno.test({
-  name: "plugin.add() ipMasq writes the same iptables rules as reference bridge 1.1.1",
-  ignore,
+  ...gated(
+    "plugin.add() ipMasq writes the same iptables rules as reference bridge 1.1.1",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const net = `tnet-${rand(6)}`;
     const ours = await makeSide();
@@ -180,11 +176,10 @@ Deno.test({
         cmdArgs("ADD", confFor(ours, net, { ipMasq: true, isGateway: true }, ipam), ours.env),
         pluginContext(),
       );
-      const ref = await runReference(
+      const ref = await execReference(
         "bridge",
-        "ADD",
+        { command: "ADD", ...theirs.env },
         confFor(theirs, net, { ipMasq: true, isGateway: true }, ipam),
-        theirs.env,
       );
       assertEquals(ref.code, 0, ref.stdout);
       const rules = async (s: Side) => {
@@ -201,11 +196,10 @@ Deno.test({
         cmdArgs("DEL", confFor(theirs, net, { ipMasq: true }, ipam), theirs.env),
         pluginContext(),
       );
-      const refDel = await runReference(
+      const refDel = await execReference(
         "bridge",
-        "DEL",
+        { command: "DEL", ...ours.env },
         confFor(ours, net, { ipMasq: true }, ipam),
-        ours.env,
       );
       assertEquals(refDel.code, 0, refDel.stdout);
       assertEquals(await rules(ours), []);
@@ -218,8 +212,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() conflicting gateway: same reference message as bridge 1.1.1",
-  ignore,
+  ...gated(
+    "plugin.add() conflicting gateway: same reference message as bridge 1.1.1",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const net = `tnet-${rand(6)}`;
     const ours = await makeSide();
@@ -234,11 +231,10 @@ Deno.test({
         cmdArgs("ADD", confFor(ours, net, { isGateway: true }, ipam), ours.env),
         pluginContext(),
       ).then(() => undefined, (e) => e as { msg: string; code: number });
-      const ref = await runReference(
+      const ref = await execReference(
         "bridge",
-        "ADD",
+        { command: "ADD", ...theirs.env },
         confFor(theirs, net, { isGateway: true }, ipam),
-        theirs.env,
       );
       const refErr = JSON.parse(ref.stdout) as { code: number; msg: string };
       assertEquals(err?.code, refErr.code);
@@ -253,13 +249,5 @@ Deno.test({
       await dropSide(ours, net);
       await dropSide(theirs, net);
     }
-  },
-});
-
-Deno.test({
-  name: "cleanup: firewall tables the interop tests created are removed when empty",
-  ignore,
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
   },
 });

@@ -15,30 +15,20 @@ import {
   assertStringIncludes,
   IS_ROOT,
 } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { cmdArgs, normaliseResult, pluginContext } from "./helpers/bridge_env.ts";
 import {
-  cmdArgs,
-  dropLinks,
   dropNatChain,
-  dropNetns,
-  dropNewEmptyTables,
+  dropNewFirewallTablesAfterEachTest,
   dropNftRules,
-  firewallTables,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeNetns,
   natRules,
   nftChainExists,
   nftRules,
-  normaliseResult,
-  pluginContext,
-  rand,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
-
-const ignore = !IS_ROOT;
+} from "./helpers/firewall_oracle.ts";
+import { dropLinks, ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 
 /** Whether this kernel can make VLAN-filtering bridges (CONFIG_BRIDGE_VLAN_FILTERING). */
 async function vlanFilteringSupported(): Promise<boolean> {
@@ -47,8 +37,10 @@ async function vlanFilteringSupported(): Promise<boolean> {
   await run("ip", ["link", "del", name]);
   return out.code === 0;
 }
-const noVlan = IS_ROOT && !(await vlanFilteringSupported());
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+const noVlan = IS_ROOT && !(await vlanFilteringSupported()) &&
+  "this kernel's bridge has no VLAN filtering";
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest({ noneLeft: true });
 
 /** One test's world: a namespace, a bridge name, a data dir, ids; all cleaned up. */
 interface World {
@@ -148,8 +140,7 @@ async function sysctlIn(ns: string, key: string): Promise<string> {
 }
 
 Deno.test({
-  name: "plugin.add() L3 gateway: result shape and kernel state",
-  ignore,
+  ...gated("plugin.add() L3 gateway: result shape and kernel state", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       const conf = w.conf({ isDefaultGateway: true });
@@ -215,8 +206,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() mtu, promiscMode, portIsolation and hairpinMode reach the kernel",
-  ignore,
+  ...gated(
+    "plugin.add() mtu, promiscMode, portIsolation and hairpinMode reach the kernel",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withWorld(async (w) => {
       const r = await add(w, w.conf({ mtu: 1400, promiscMode: true, portIsolation: true }));
@@ -249,8 +242,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() vlan: filtering bridge, access port, gateway on <bridge>.<vlan>",
-  ignore: ignore || noVlan,
+  ...gated(
+    "plugin.add() vlan: filtering bridge, access port, gateway on <bridge>.<vlan>",
+    NEEDS_ROOT,
+    noVlan,
+  ),
   async fn() {
     await withWorld(async (w) => {
       w.br = `tbr${rand(6)}`;
@@ -275,8 +271,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() vlanTrunk: tagged VIDs plus native VID 1; preserveDefaultVlan keeps entries",
-  ignore: ignore || noVlan,
+  ...gated(
+    "plugin.add() vlanTrunk: tagged VIDs plus native VID 1; preserveDefaultVlan keeps entries",
+    NEEDS_ROOT,
+    noVlan,
+  ),
   async fn() {
     await withWorld(async (w) => {
       const conf = w.conf({ vlanTrunk: [{ minID: 10, maxID: 12 }, { id: 20 }] });
@@ -305,8 +304,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() mac from runtimeConfig, enabledad sysctls",
-  ignore,
+  ...gated("plugin.add() mac from runtimeConfig, enabledad sysctls", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       const r = await add(
@@ -322,8 +320,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() L2 mode: no addresses, interface up; CHECK works without IPAM",
-  ignore,
+  ...gated(
+    "plugin.add() L2 mode: no addresses, interface up; CHECK works without IPAM",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withWorld(async (w) => {
       const conf = { ...w.conf(), ipam: {} };
@@ -341,8 +341,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() disableContainerInterface leaves the container end down",
-  ignore,
+  ...gated("plugin.add() disableContainerInterface leaves the container end down", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       const conf = { ...w.conf({ disableContainerInterface: true }), ipam: {} };
@@ -354,8 +353,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() conflicting bridge address: error says what to do; forceAddress replaces",
-  ignore,
+  ...gated(
+    "plugin.add() conflicting bridge address: error says what to do; forceAddress replaces",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withWorld(async (w) => {
       await sh("ip", "link", "add", w.br, "type", "bridge");
@@ -378,8 +379,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() runs IPAM first: a failing IPAM creates no bridge and no veth",
-  ignore,
+  ...gated(
+    "plugin.add() runs IPAM first: a failing IPAM creates no bridge and no veth",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withWorld(async (w) => {
       const conf = { ...w.conf(), ipam: { type: "no-such-ipam-plugin" } };
@@ -392,8 +395,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() an existing non-bridge link with the bridge name is refused",
-  ignore,
+  ...gated("plugin.add() an existing non-bridge link with the bridge name is refused", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       await sh("ip", "link", "add", w.br, "type", "veth", "peer", "name", `${w.br}p`);
@@ -408,8 +410,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() bad input and a bad netns create nothing",
-  ignore,
+  ...gated("plugin.add() bad input and a bad netns create nothing", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       for (
@@ -441,8 +442,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() ipMasq iptables: reference chain and rules; DEL removes them",
-  ignore,
+  ...gated("plugin.add() ipMasq iptables: reference chain and rules; DEL removes them", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       const conf = w.conf({ ipMasq: true, ipMasqBackend: "iptables" });
@@ -462,8 +462,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.del() without the namespace still removes masquerade rules (plugins#810)",
-  ignore,
+  ...gated(
+    "plugin.del() without the namespace still removes masquerade rules (plugins#810)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withWorld(async (w) => {
       const conf = w.conf({ ipMasq: true, ipMasqBackend: "iptables" });
@@ -484,8 +486,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() ipMasq nftables; GC removes rules of attachments no longer valid",
-  ignore,
+  ...gated(
+    "plugin.add() ipMasq nftables; GC removes rules of attachments no longer valid",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const tableBefore = (await run("nft", ["list", "table", "inet", "cni_plugins_masquerade"]))
       .code === 0;
@@ -561,8 +565,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() macspoofchk: bridge nat chains and rules; DEL removes them",
-  ignore,
+  ...gated("plugin.add() macspoofchk: bridge nat chains and rules; DEL removes them", NEEDS_ROOT),
   async fn() {
     const tableBefore = (await run("nft", ["list", "table", "bridge", "nat"])).code === 0;
     try {
@@ -595,8 +598,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.check() fails when the address was removed from the container",
-  ignore,
+  ...gated("plugin.check() fails when the address was removed from the container", NEEDS_ROOT),
   async fn() {
     await withWorld(async (w) => {
       const conf = w.conf({ isGateway: true });
@@ -612,8 +614,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "plugin.add() 20 concurrent ADDs on one new bridge, then 20 DELs",
-  ignore,
+  ...gated("plugin.add() 20 concurrent ADDs on one new bridge, then 20 DELs", NEEDS_ROOT),
   async fn() {
     const nss: TestNetns[] = [];
     await withWorld(async (w) => {
@@ -656,17 +657,5 @@ Deno.test({
         );
       }
     });
-  },
-});
-
-Deno.test({
-  name: "cleanup: firewall tables these tests created are removed when empty",
-  ignore,
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
-    const now = await firewallTables();
-    for (const t of ["inet cni_plugins_masquerade", "bridge nat"]) {
-      if (!tablesBefore.has(t)) assertEquals(now.has(t), false, t);
-    }
   },
 });

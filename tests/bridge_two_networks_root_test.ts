@@ -7,7 +7,8 @@
  * clean up. Our plugins and the Debian Go plugins run side by side, each in a world of its own
  * (see helpers/chain_env.ts), and must leave the same kernel state and results.
  */
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   callDriver,
   type ChainWorld,
@@ -22,8 +23,6 @@ import {
   type PluginSet,
   settleAll,
 } from "./helpers/chain_env.ts";
-
-const ignore = !IS_ROOT;
 
 function network(w: ChainWorld, n: 1 | 2): Record<string, unknown> {
   return {
@@ -73,8 +72,10 @@ async function scenario(set: PluginSet) {
 }
 
 Deno.test({
-  name: "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
-  ignore,
+  ...gated(
+    "bridge: a container on two bridge networks gets both default routes (ours = Go 1.1.1)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const [ours, go] = await settleAll([scenario(OUR_PLUGINS), scenario(GO_PLUGINS)]);
     const routes = ours.afterAdd.routes as string[];

@@ -12,7 +12,9 @@
 import { observeToolRuns } from "../firewall/_tool_observers.ts";
 import { spawnInNetns } from "../netns/spawn.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { rand, run, sh } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
   callPlugin,
   chained,
@@ -82,7 +84,9 @@ function server(c: Container): Deno.ChildProcess {
 }
 
 if (!IN_WORLD) {
-  worldTest(import.meta.url, "firewall against the kernel and the reference");
+  worldTest(import.meta.url, "firewall against the kernel and the reference", {
+    needs: [refMissing("firewall")],
+  });
 } else {
   Deno.test("firewall ADD/DEL: the reference, ours in-process and ours exec'd leave the same filter tables and print prevResult", async () => {
     const n = net();

@@ -16,12 +16,14 @@
  * (1.1.1 leaves it in the container); a missing kernel path and an unknown `deviceID` are
  * worded as the newest reference words them.
  */
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
 
-const ignore = !IS_ROOT;
+const noRef = refMissing("host-device", "host-local", "static");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -56,8 +58,11 @@ function assertHome(host: any, up: boolean): void {
 
 for (const impl of ["exec", "inproc"]) {
   Deno.test({
-    name: `host-device ADD/CHECK/DEL by name (${impl}) match the reference; the device comes back`,
-    ignore,
+    ...gated(
+      `host-device ADD/CHECK/DEL by name (${impl}) match the reference; the device comes back`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ref = r.ref.byName;
@@ -91,8 +96,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `host-device by hwaddr and by kernelpath (${impl}) match the reference`,
-    ignore,
+    ...gated(
+      `host-device by hwaddr and by kernelpath (${impl}) match the reference`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       for (const k of ["byMac", "byKernelPath"]) {
@@ -110,8 +118,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `host-device DEL (${impl}) succeeds with the namespace gone`,
-    ignore,
+    ...gated(`host-device DEL (${impl}) succeeds with the namespace gone`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       assertEquals(r[impl].netnsGone, { add: 0, del: { code: 0, stdout: "" } });
@@ -121,8 +128,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `host-device ADD that fails (${impl}) leaves the device in the host as it was`,
-    ignore,
+    ...gated(
+      `host-device ADD that fails (${impl}) leaves the device in the host as it was`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       for (const k of ["nameTaken", "ipamFails"]) {
@@ -151,8 +161,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `host-device bad selectors (${impl}) fail as the reference does`,
-    ignore,
+    ...gated(`host-device bad selectors (${impl}) fail as the reference does`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       const ours = r[impl].errors;

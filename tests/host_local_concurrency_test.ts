@@ -1,12 +1,15 @@
 // Concurrent ADDs on one dataDir never share an address: in-process calls, and separate
 // processes (ours via `deno run`, and the reference binary) racing on the same flock.
 import { assertEquals } from "./helpers/assert.ts";
+import { gated } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { join } from "node:path";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { cmdAdd, cmdDel } from "../plugins/host_local/mod.ts";
+import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
+import { run } from "./helpers/run.ts";
 
-const REF = "/usr/lib/cni/host-local";
 const ROOT = new URL("..", import.meta.url).pathname;
 
 function args(config: Record<string, unknown>, containerId: string): CmdArgs {
@@ -59,7 +62,12 @@ Deno.test("host-local: 50 concurrent in-process ADDs get 50 distinct addresses, 
   }
 });
 
-Deno.test("host-local: 20 parallel processes (10 ours, 10 reference) on one dataDir never share an address", async () => {
+Deno.test({
+  ...gated(
+    "host-local: 20 parallel processes (10 ours, 10 reference) on one dataDir never share an address",
+    refMissing("host-local"),
+  ),
+}, async () => {
   const data = await Deno.makeTempDir({ prefix: "denocni-hl-procs-" });
   const script = join(data, "add.ts");
   await Deno.writeTextFile(
@@ -78,49 +86,32 @@ console.log(JSON.stringify(r));
       type: "x",
       ipam: { type: "host-local", dataDir: data, subnet: "10.41.0.0/24" },
     };
-    const runs = Array.from({ length: 20 }, (_, i) => {
+    const runs = Array.from({ length: 20 }, async (_, i) => {
       const cid = `proc${i}`;
-      const cmd = i % 2 === 0
-        ? new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--quiet",
-            "--config",
-            join(ROOT, "deno.json"),
-            script,
-            cid,
-            JSON.stringify(conf),
-          ],
-          stdout: "piped",
-          stderr: "piped",
-        })
-        : new Deno.Command(REF, {
-          clearEnv: true,
-          env: {
-            CNI_COMMAND: "ADD",
-            CNI_CONTAINERID: cid,
-            CNI_NETNS: "/none",
-            CNI_IFNAME: "eth0",
-            CNI_PATH: "/usr/lib/cni",
-          },
-          stdin: "piped",
-          stdout: "piped",
-          stderr: "piped",
-        });
-      const child = cmd.spawn();
-      if (i % 2 === 1) {
-        const w = child.stdin.getWriter();
-        w.write(new TextEncoder().encode(JSON.stringify(conf))).then(() => w.close());
-      }
-      return child.output().then((o) => ({ cid, o }));
+      const o = i % 2 === 0
+        ? await run(Deno.execPath(), [
+          "run",
+          "-A",
+          "--quiet",
+          "--config",
+          join(ROOT, "deno.json"),
+          script,
+          cid,
+          JSON.stringify(conf),
+        ])
+        : await execReference("host-local", {
+          command: "ADD",
+          containerId: cid,
+          netns: "/none",
+          ifName: "eth0",
+        }, conf);
+      return { cid, o };
     });
     const outs = await Promise.all(runs);
     const got = new Map<string, string>();
     for (const { cid, o } of outs) {
-      const text = new TextDecoder().decode(o.stdout);
-      assertEquals(o.code, 0, `${cid}: ${text} ${new TextDecoder().decode(o.stderr)}`);
-      got.set(cid, JSON.parse(text).ips[0].address.split("/")[0]);
+      assertEquals(o.code, 0, `${cid}: ${o.stdout} ${o.stderr}`);
+      got.set(cid, stdoutJson(o).ips[0].address.split("/")[0]);
     }
     assertEquals(new Set(got.values()).size, 20);
     const files = leases(join(data, "p"));

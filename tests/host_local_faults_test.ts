@@ -1,28 +1,16 @@
 // host-local on a failing disk: a full dataDir (ENOSPC), a read-only one (EROFS) and garbage
 // lease files. Each gives a clean CniError and never a lost, duplicated or half-written lease.
 // The data dirs are small tmpfs mounts on temp dirs this test creates (root only).
-import { assert, assertEquals, assertRejects, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
+import { sh } from "./helpers/run.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { join } from "node:path";
 import { CniError } from "../cni/errors.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus } from "../plugins/host_local/mod.ts";
-import { REF_DIR, runReference } from "./helpers/bridge_env.ts";
-
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(`${REF_DIR}/host-local`).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-async function sh(cmd: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (out.code !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
+import { execReference } from "./helpers/exec_plugin.ts";
 
 /** A tmpfs of `size` on a new temp dir, unmounted and removed on dispose. */
 async function tmpfs(size: string) {
@@ -69,18 +57,22 @@ function owners(dir: string): string[] {
 }
 
 Deno.test({
-  name: "host-local on a full 64 KiB tmpfs: as many leases as the reference, then a clean error",
-  ignore: !IS_ROOT || !HAVE_REF,
+  ...gated(
+    "host-local on a full 64 KiB tmpfs: as many leases as the reference, then a clean error",
+    NEEDS_ROOT,
+    refMissing("host-local"),
+  ),
   async fn() {
     await using refFs = await tmpfs("64k");
     await using ourFs = await tmpfs("64k");
     let theirs = 0;
     for (;; theirs++) {
-      const out = await runReference("host-local", "ADD", conf(refFs.dir), {
+      const out = await execReference("host-local", {
+        command: "ADD",
         containerId: `c${theirs}`,
         netns: "/none",
         ifName: "eth0",
-      });
+      }, conf(refFs.dir));
       if (out.code !== 0) break;
     }
     let ours = 0;
@@ -117,8 +109,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "host-local on a read-only dataDir: ADD, DEL and GC fail cleanly, nothing is lost",
-  ignore: !IS_ROOT,
+  ...gated(
+    "host-local on a read-only dataDir: ADD, DEL and GC fail cleanly, nothing is lost",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await using fs = await tmpfs("1m");
     const c = conf(fs.dir);
@@ -151,8 +145,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "host-local with garbage lease files: taken for ADD, ignored by DEL, released by GC",
-  ignore: !IS_ROOT,
+  ...gated(
+    "host-local with garbage lease files: taken for ADD, ignored by DEL, released by GC",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await using fs = await tmpfs("1m");
     const c = conf(fs.dir);

@@ -1,23 +1,17 @@
-// Side by side with the reference host-local (Debian 1.1.1 in /usr/lib/cni): same config, same
+// Side by side with the reference host-local (Debian 1.1.1, tests/helpers/reference.ts): same config, same
 // result JSON; one shared dataDir, alternating, never the same address; each releases the
 // other's leases. Known 1.1.1 differences (not normalised away, but avoided or asserted):
 // it stops at cniVersion 1.0.0 (we compare at 1.0.0 and only rewrite our "1.1.0" tag), writes
 // lease files 0644 where the newest reference (and we) write 0600, refuses /31-/32 and
 // accepts network/broadcast bounds (we refuse those), and drops 1.1 route fields.
 import { assertEquals } from "./helpers/assert.ts";
+import { gated } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 import { join } from "node:path";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { cmdAdd, cmdDel } from "../plugins/host_local/mod.ts";
-
-const REF = "/usr/lib/cni/host-local";
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(REF).isFile;
-  } catch {
-    return false;
-  }
-})();
+import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
 
 interface RefOut {
   code: number;
@@ -31,26 +25,14 @@ async function ref(
   ifName = "eth0",
   cniArgs = "",
 ): Promise<RefOut> {
-  const child = new Deno.Command(REF, {
-    clearEnv: true,
-    env: {
-      CNI_COMMAND: command,
-      CNI_CONTAINERID: containerId,
-      CNI_NETNS: "/var/run/netns/unused",
-      CNI_IFNAME: ifName,
-      CNI_PATH: "/usr/lib/cni",
-      CNI_ARGS: cniArgs,
-    },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(config)));
-  await w.close();
-  const out = await child.output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  return { code: out.code, json: text ? JSON.parse(text) : undefined };
+  const out = await execReference("host-local", {
+    command,
+    containerId,
+    netns: "/var/run/netns/unused",
+    ifName,
+    args: cniArgs,
+  }, config);
+  return { code: out.code, json: out.stdout.trim() ? stdoutJson(out) : undefined };
 }
 
 function args(
@@ -65,7 +47,7 @@ function args(
     netns: "/var/run/netns/unused",
     ifName,
     args: cniArgs,
-    path: "/usr/lib/cni",
+    path: REF_DIR,
     stdinData: new TextEncoder().encode(JSON.stringify(config)),
     config: config as NetConf,
   };
@@ -97,8 +79,10 @@ async function withDirs(fn: (a: string, b: string) => Promise<void>): Promise<vo
 }
 
 Deno.test({
-  name: "host-local ADD gives the reference's result JSON and files for the same configs",
-  ignore: !HAVE_REF,
+  ...gated(
+    "host-local ADD gives the reference's result JSON and files for the same configs",
+    refMissing("host-local"),
+  ),
   async fn() {
     await withDirs(async (theirs, mine) => {
       const resolv = join(theirs, "..", "resolv.conf");
@@ -156,8 +140,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "host-local requested IPs (CNI_ARGS, args.cni.ips, runtimeConfig.ips) match the reference",
-  ignore: !HAVE_REF,
+  ...gated(
+    "host-local requested IPs (CNI_ARGS, args.cni.ips, runtimeConfig.ips) match the reference",
+    refMissing("host-local"),
+  ),
   async fn() {
     await withDirs(async (theirs, mine) => {
       const conf = (dataDir: string, extra: Record<string, unknown> = {}) => ({
@@ -188,9 +174,10 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "host-local and the reference alternate on one dataDir: distinct addresses, each releases the other's",
-  ignore: !HAVE_REF,
+    refMissing("host-local"),
+  ),
   async fn() {
     await withDirs(async (shared) => {
       const conf = {

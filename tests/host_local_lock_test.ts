@@ -2,21 +2,15 @@
 // blocking the event loop, other networks go on, and the wait is bounded (code 11). The lock
 // is flock(2) on <dir>/lock, as util-linux flock(1) and the reference binary take it.
 import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
+import { gated } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { join } from "node:path";
 import { CniError } from "../cni/errors.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
 import { cmdAdd, cmdDel, openDiskStore } from "../plugins/host_local/mod.ts";
 import { LockFile } from "../plugins/host_local/lock_file.ts";
-
-const REF = "/usr/lib/cni/host-local";
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(REF).isFile;
-  } catch {
-    return false;
-  }
-})();
+import { execReference } from "./helpers/exec_plugin.ts";
 
 function conf(data: string, name: string): Record<string, unknown> {
   return { cniVersion: "1.0.0", name, type: "x", ipam: { dataDir: data, subnet: "10.61.0.0/24" } };
@@ -125,9 +119,10 @@ Deno.test("host-local: a lock held past the wait limit fails with code 11 naming
 });
 
 Deno.test({
-  name:
+  ...gated(
     "host-local: the reference binary waits for our lock and we for its (one flock on <dir>/lock)",
-  ignore: !HAVE_REF,
+    refMissing("host-local"),
+  ),
   async fn() {
     const data = await Deno.makeTempDir({ prefix: "denocni-hl-lock-" });
     try {
@@ -135,24 +130,13 @@ Deno.test({
       await cmdAdd(args(a, "first"));
       using ours = new LockFile(join(data, "a", "lock"));
       await ours.lock({ timeoutMs: 1000, network: "a" });
-      const child = new Deno.Command(REF, {
-        clearEnv: true,
-        env: {
-          CNI_COMMAND: "ADD",
-          CNI_CONTAINERID: "theirs",
-          CNI_NETNS: "/none",
-          CNI_IFNAME: "eth0",
-          CNI_PATH: "/usr/lib/cni",
-        },
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(JSON.stringify(a)));
-      await w.close();
       let exited = false;
-      const status = child.output().then((o) => {
+      const status = execReference("host-local", {
+        command: "ADD",
+        containerId: "theirs",
+        netns: "/none",
+        ifName: "eth0",
+      }, a).then((o) => {
         exited = true;
         return o;
       });
@@ -161,7 +145,7 @@ Deno.test({
       assertEquals(leaseNames(join(data, "a")), ["10.61.0.2"]);
       ours.unlock();
       const out = await status;
-      assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
+      assertEquals(out.code, 0, out.stdout + out.stderr);
       assertEquals(leaseNames(join(data, "a")), ["10.61.0.2", "10.61.0.3"]);
     } finally {
       await Deno.remove(data, { recursive: true });

@@ -3,36 +3,26 @@
 import { join } from "node:path";
 import { runCli } from "./helpers/cli.ts";
 import { cnitoolContainerId } from "../cmd/cnitool_context.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { runSync } from "./helpers/run.ts";
 
-const REF = "/usr/lib/cni";
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(join(REF, "bridge")).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-function sh(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const noRef = refMissing("bridge", "host-local", "loopback");
 
 function natRulesFor(cid: string): string[] {
-  return sh("iptables", ["-t", "nat", "-S"]).stdout.split("\n").filter((l) => l.includes(cid));
+  return runSync("iptables", ["-t", "nat", "-S"]).stdout.split("\n").filter((l) => l.includes(cid));
 }
 
 function cleanupNat(cid: string): void {
   // Safety net only: DEL is expected to have removed these already.
   const lines = natRulesFor(cid);
   for (const line of lines.filter((l) => l.startsWith("-A POSTROUTING"))) {
-    sh("sh", ["-c", `iptables -t nat ${line.replace(/^-A /, "-D ")}`]);
+    runSync("sh", ["-c", `iptables -t nat ${line.replace(/^-A /, "-D ")}`]);
   }
   for (const chain of lines.filter((l) => l.startsWith("-N ")).map((l) => l.slice(3).trim())) {
-    sh("iptables", ["-t", "nat", "-F", chain]);
-    sh("iptables", ["-t", "nat", "-X", chain]);
+    runSync("iptables", ["-t", "nat", "-F", chain]);
+    runSync("iptables", ["-t", "nat", "-X", chain]);
   }
 }
 
@@ -59,7 +49,7 @@ async function withNetwork(
     dataDir: join(dir, "ipam"),
     env: {
       NETCONFPATH: join(dir, "net.d"),
-      CNI_PATH: REF,
+      CNI_PATH: REF_DIR,
       CNI_CACHE_DIR: join(dir, "cache"),
     },
     cid: await cnitoolContainerId(`/run/netns/${ns}`),
@@ -68,14 +58,14 @@ async function withNetwork(
   for (const [name, content] of Object.entries(files(s))) {
     await Deno.writeTextFile(join(s.env.NETCONFPATH!, name), JSON.stringify(content, null, 2));
   }
-  const add = sh("ip", ["netns", "add", ns]);
+  const add = runSync("ip", ["netns", "add", ns]);
   assertEquals(add.code, 0, add.stderr);
   try {
     await fn(s);
   } finally {
     await runCli(["del", "mynet", s.nsPath, "--builtins", "never"], { env: s.env });
-    sh("ip", ["netns", "del", ns]);
-    sh("ip", ["link", "del", s.bridge]);
+    runSync("ip", ["netns", "del", ns]);
+    runSync("ip", ["link", "del", s.bridge]);
     cleanupNat(s.cid);
     await Deno.remove(dir, { recursive: true });
   }
@@ -91,7 +81,7 @@ function ipamOf(s: Setup) {
 }
 
 function addrsIn(ns: string, dev: string): string[] {
-  const r = sh("ip", ["-j", "-4", "-n", ns, "addr", "show", "dev", dev]);
+  const r = runSync("ip", ["-j", "-4", "-n", ns, "addr", "show", "dev", dev]);
   if (r.code !== 0) return [];
   const links = JSON.parse(r.stdout) as { addr_info: { local: string; prefixlen: number }[] }[];
   return links.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
@@ -107,8 +97,11 @@ async function exists(path: string): Promise<boolean> {
 }
 
 Deno.test({
-  name: "cnitool drives the reference bridge+host-local with the README seed (0.2.0 .conf)",
-  ignore: !IS_ROOT || !HAVE_REF,
+  ...gated(
+    "cnitool drives the reference bridge+host-local with the README seed (0.2.0 .conf)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     await withNetwork((s) => ({
       "10-mynet.conf": {
@@ -151,7 +144,7 @@ Deno.test({
       );
       const del = await runCli(["del", "mynet", s.nsPath, "--builtins", "never"], { env: s.env });
       assertEquals([del.code, del.stdout, del.stderr], [0, "", ""]);
-      assertEquals(sh("ip", ["-n", s.ns, "link", "show", "eth0"]).code !== 0, true);
+      assertEquals(runSync("ip", ["-n", s.ns, "link", "show", "eth0"]).code !== 0, true);
       assertEquals(await exists(lease), false);
       assertEquals(await exists(cacheFile), false);
       assertEquals(natRulesFor(s.cid), []);
@@ -162,8 +155,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "cnitool drives the reference plugins with a 1.0.0 conflist: add, check, del, del",
-  ignore: !IS_ROOT || !HAVE_REF,
+  ...gated(
+    "cnitool drives the reference plugins with a 1.0.0 conflist: add, check, del, del",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     await withNetwork((s) => ({
       "10-mynet.conflist": {
@@ -186,7 +182,7 @@ Deno.test({
       assertEquals(result.ips[0].interface, eth0);
       assertEquals(result.ips[0].gateway, "10.22.0.1");
       assertEquals(addrsIn(s.ns, "eth0"), [result.ips[0].address]);
-      const lo = JSON.parse(sh("ip", ["-j", "-n", s.ns, "link", "show", "lo"]).stdout);
+      const lo = JSON.parse(runSync("ip", ["-j", "-n", s.ns, "link", "show", "lo"]).stdout);
       assertStringIncludes(lo[0].flags.join(","), "UP");
       const check = await runCli(["check", "mynet", s.nsPath, "--builtins", "never"], {
         env: s.env,
@@ -197,7 +193,7 @@ Deno.test({
       assert(await exists(lease));
       const del = await runCli(["del", "mynet", s.nsPath, "--builtins", "never"], { env: s.env });
       assertEquals([del.code, del.stdout, del.stderr], [0, "", ""]);
-      assertEquals(sh("ip", ["-n", s.ns, "link", "show", "eth0"]).code !== 0, true);
+      assertEquals(runSync("ip", ["-n", s.ns, "link", "show", "eth0"]).code !== 0, true);
       assertEquals(await exists(lease), false);
       assertEquals(
         await exists(join(s.env.CNI_CACHE_DIR!, "results", `mynet-${s.cid}-eth0`)),

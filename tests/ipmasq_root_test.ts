@@ -15,11 +15,11 @@ import {
   teardownIPMasq,
 } from "../plugins/bridge/ipmasq.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "../plugins/bridge/spoofcheck.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import { dropNetns, makeNetns, type TestNetns } from "./helpers/bridge_env.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
 import { inSandbox } from "./helpers/sandbox.ts";
 
-const ignore = !IS_ROOT;
 const POLICIES = [
   "-P PREROUTING ACCEPT",
   "-P INPUT ACCEPT",
@@ -69,8 +69,10 @@ const CHAIN = await ipMasqChainName(IDS.network, IDS.containerId);
 const Q = `"name: \\"${IDS.network}\\" id: \\"${IDS.containerId}\\""`;
 
 Deno.test({
-  name: "setupIPMasq()/teardownIPMasq() iptables: one restore per family per ADD and DEL",
-  ignore,
+  ...gated(
+    "setupIPMasq()/teardownIPMasq() iptables: one restore per family per ADD and DEL",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const cidrs = ["10.217.0.2/24", "fd00:217::2/64"];
@@ -120,8 +122,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "setupIPMasq() iptables: repairs a partial chain with one read and one restore",
-  ignore,
+  ...gated(
+    "setupIPMasq() iptables: repairs a partial chain with one read and one restore",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const cidrs = ["10.217.0.2/24"];
@@ -148,8 +152,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "teardownIPMasq() iptables: keeps the chain another interface of the container uses",
-  ignore,
+  ...gated(
+    "teardownIPMasq() iptables: keeps the chain another interface of the container uses",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       await setupIPMasq("iptables", ["10.217.0.2/24"], IDS, { run: fw.run });
@@ -176,8 +182,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "setupIPMasq()/teardownIPMasq() nftables: one list and one transaction each",
-  ignore,
+  ...gated(
+    "setupIPMasq()/teardownIPMasq() nftables: one list and one transaction each",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const cidrs = ["10.217.0.2/24"];
@@ -206,8 +214,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "setupSpoofCheck()/teardownSpoofCheck(): one nft for set-up, two for teardown",
-  ignore,
+  ...gated(
+    "setupSpoofCheck()/teardownSpoofCheck(): one nft for set-up, two for teardown",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const ids = {
@@ -247,8 +257,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "teardownIPMasq() errors are CniErrors naming the tool command",
-  ignore,
+  ...gated("teardownIPMasq() errors are CniErrors naming the tool command", NEEDS_ROOT),
   async fn() {
     await withFw(async (fw) => {
       await setupIPMasq("iptables", ["10.217.0.2/24"], IDS, { run: fw.run });
@@ -273,8 +282,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "8 in-process ADDs with ipMasq at once, then 8 DELs: exact rules, then none of ours",
-  ignore,
+  ...gated(
+    "8 in-process ADDs with ipMasq at once, then 8 DELs: exact rules, then none of ours",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const n = 8;
     const run = await inSandbox(
@@ -329,8 +340,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "gcIPMasq() iptables: one read and one restore remove the stale containers' rules",
-  ignore,
+  ...gated(
+    "gcIPMasq() iptables: one read and one restore remove the stale containers' rules",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const keep = { ...IDS, containerId: "tmqkeep1" };
@@ -349,8 +362,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a failed ADD with ipMasq removes the masquerade rules it started and the lease",
-  ignore,
+  ...gated(
+    "a failed ADD with ipMasq removes the masquerade rules it started and the lease",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const run = await inSandbox(
       `"$DENO" run --quiet -A tests/helpers/masq_rollback.ts tmqrb tmqrbbr`,
@@ -364,8 +379,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "teardownIPMasq() without addresses finds the iptables rules by chain and comment",
-  ignore,
+  ...gated(
+    "teardownIPMasq() without addresses finds the iptables rules by chain and comment",
+    NEEDS_ROOT,
+  ),
   async fn() {
     await withFw(async (fw) => {
       const other = { ...IDS, containerId: "tmqother" };
@@ -393,9 +410,11 @@ Deno.test({
 
 for (const backend of ["iptables", "nftables"]) {
   Deno.test({
-    name: `bridge DEL (${backend}) removes masquerade with interface and lease gone, ` +
-      "and everything despite an unparsable prevResult",
-    ignore,
+    ...gated(
+      `bridge DEL (${backend}) removes masquerade with interface and lease gone, ` +
+        "and everything despite an unparsable prevResult",
+      NEEDS_ROOT,
+    ),
     async fn() {
       const run = await inSandbox(
         `"$DENO" run --quiet -A tests/helpers/bridge_del_gone.ts ${backend} tmqdg tmqdgbr`,

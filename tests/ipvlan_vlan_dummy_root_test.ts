@@ -12,7 +12,9 @@
  * before any link is made and are compared with the reference on every kernel.
  */
 import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import { REF_DIR, sh } from "./helpers/bridge_env.ts";
+import { gated, NEEDS_ROOT, type Reason } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { sh } from "./helpers/run.ts";
 import {
   dropWorld,
   execd,
@@ -29,35 +31,20 @@ import {
   type World,
 } from "./helpers/iface_env.ts";
 
-const HAVE_REF = ["ipvlan", "vlan"].every((b) => {
-  try {
-    return Deno.statSync(`${REF_DIR}/${b}`).isFile;
-  } catch {
-    return false;
-  }
-});
+const noRef = refMissing("ipvlan", "vlan");
 
 const MODULES: Record<string, string> = { ipvlan: "ipvlan", vlan: "8021q", dummy: "dummy" };
 const HAS: Record<string, boolean> = {};
 for (const kind of Object.keys(MODULES)) HAS[kind] = IS_ROOT ? await kindSupported(kind) : false;
 
-/** " (ignored: ...)" naming why a test that needs the kind cannot run here. */
-function needs(kind: string): { ignore: boolean; why: string } {
-  if (!IS_ROOT) return { ignore: true, why: " [ignored: needs root]" };
-  if (!HAS[kind]) {
-    return {
-      ignore: true,
-      why: ` [ignored: this kernel has no ${kind} support (module ${MODULES[kind]})]`,
-    };
-  }
-  return { ignore: false, why: "" };
+/** Why a test that needs the link kind cannot run on this kernel. */
+function kindMissing(kind: string): Reason {
+  return IS_ROOT && !HAS[kind] && `this kernel has no ${kind} support (module ${MODULES[kind]})`;
 }
 
 /** The opposite: a test of the answer a kernel without the kind gives. */
-function lacks(kind: string): { ignore: boolean; why: string } {
-  if (!IS_ROOT) return { ignore: true, why: " [ignored: needs root]" };
-  if (HAS[kind]) return { ignore: true, why: ` [ignored: this kernel has ${kind} support]` };
-  return { ignore: false, why: "" };
+function kindPresent(kind: string): Reason {
+  return HAS[kind] && `this kernel has ${kind} support`;
 }
 
 const OURS: readonly [string, Runner][] = [["exec", execd], ["in-process", inProcess]];
@@ -108,8 +95,11 @@ async function linkState(w: World) {
 // ---- configuration errors: found before anything is made, on every kernel ----------------
 
 Deno.test({
-  name: "ipvlan and vlan bad config: same error code and message as 1.1.1, nothing made",
-  ignore: !IS_ROOT || !HAVE_REF,
+  ...gated(
+    "ipvlan and vlan bad config: same error code and message as 1.1.1, nothing made",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const cases: [string, string, Record<string, unknown>, string, string?][] = [
       [
@@ -187,8 +177,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipvlan, vlan and dummy need addresses: no IPAM type is refused before anything is made",
-  ignore: !IS_ROOT,
+  ...gated(
+    "ipvlan, vlan and dummy need addresses: no IPAM type is refused before anything is made",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const cases: [string, Record<string, unknown>, string][] = [
       ["ipvlan", { master: "m0" }, "no plugin name provided"],
@@ -212,11 +204,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipvlan, vlan and dummy DEL: idempotent, without a namespace, with it gone, as 1.1.1",
-  ignore: !IS_ROOT,
+  ...gated(
+    "ipvlan, vlan and dummy DEL: idempotent, without a namespace, with it gone, as 1.1.1",
+    NEEDS_ROOT,
+  ),
   async fn() {
     for (const type of ["ipvlan", "vlan", "dummy"]) {
-      const sides = type === "dummy" || !HAVE_REF ? OURS : ALL;
+      const sides = type === "dummy" || noRef ? OURS : ALL;
       await perSide(sides, async (w, run, side) => {
         const c = conf(type, { master: "m0", vlanId: 7, ipam: hostLocal(w) });
         for (const netns of [w.cont.path, "", "/run/netns/tlk-gone-ns"]) {
@@ -231,11 +225,14 @@ Deno.test({
 // ---- kernels without the kind: a clear error, nothing left ---------------------------------
 
 for (const type of ["ipvlan", "vlan", "dummy"]) {
-  const { ignore, why } = lacks(type);
+  const kind = kindPresent(type);
   Deno.test({
-    name: `${type} ADD on a kernel without ${type}: names the missing kernel support, leaves ` +
-      `neither link nor lease${why}`,
-    ignore,
+    ...gated(
+      `${type} ADD on a kernel without ${type}: names the missing kernel support, leaves ` +
+        `neither link nor lease`,
+      NEEDS_ROOT,
+      kind,
+    ),
     async fn() {
       await perSide(OURS, async (w, run, side) => {
         const c = conf(type, { master: "m0", vlanId: 7, ipam: hostLocal(w) });
@@ -256,11 +253,15 @@ for (const type of ["ipvlan", "vlan", "dummy"]) {
 // ---- kernels with the kind: the plugins for real --------------------------------------------
 
 {
-  const { ignore, why } = needs("ipvlan");
+  const kind = kindMissing("ipvlan");
   Deno.test({
-    name: `ipvlan ADD/CHECK/DEL (L3 host-local, mode l3, mtu 1400): same state and result as ` +
-      `1.1.1${why}`,
-    ignore: ignore || !HAVE_REF,
+    ...gated(
+      `ipvlan ADD/CHECK/DEL (L3 host-local, mode l3, mtu 1400): same state and result as ` +
+        "1.1.1",
+      NEEDS_ROOT,
+      noRef,
+      kind,
+    ),
     async fn() {
       const seen: Record<string, any> = {};
       await perSide(ALL, async (w, run, side) => {
@@ -296,8 +297,7 @@ for (const type of ["ipvlan", "vlan", "dummy"]) {
   });
 
   Deno.test({
-    name: `ipvlan chained: master and addresses from the previous result${why}`,
-    ignore,
+    ...gated(`ipvlan chained: master and addresses from the previous result`, NEEDS_ROOT, kind),
     async fn() {
       await perSide(OURS, async (w, run, side) => {
         const prevResult = {
@@ -321,11 +321,15 @@ for (const type of ["ipvlan", "vlan", "dummy"]) {
 }
 
 {
-  const { ignore, why } = needs("vlan");
+  const kind = kindMissing("vlan");
   Deno.test({
-    name: `vlan ADD/CHECK/DEL (L3 host-local, id 100, mtu 1400): same state and result as ` +
-      `1.1.1${why}`,
-    ignore: ignore || !HAVE_REF,
+    ...gated(
+      `vlan ADD/CHECK/DEL (L3 host-local, id 100, mtu 1400): same state and result as ` +
+        "1.1.1",
+      NEEDS_ROOT,
+      noRef,
+      kind,
+    ),
     async fn() {
       const seen: Record<string, any> = {};
       await perSide(ALL, async (w, run, side) => {
@@ -353,8 +357,7 @@ for (const type of ["ipvlan", "vlan", "dummy"]) {
   });
 
   Deno.test({
-    name: `vlan CHECK names a wrong VLAN id; DEL works with the master gone${why}`,
-    ignore,
+    ...gated(`vlan CHECK names a wrong VLAN id; DEL works with the master gone`, NEEDS_ROOT, kind),
     async fn() {
       await perSide(OURS, async (w, run, side) => {
         const c = conf("vlan", { master: "m0", vlanId: 100, ipam: hostLocal(w) });
@@ -376,10 +379,9 @@ for (const type of ["ipvlan", "vlan", "dummy"]) {
 }
 
 {
-  const { ignore, why } = needs("dummy");
+  const kind = kindMissing("dummy");
   Deno.test({
-    name: `dummy ADD/CHECK/DEL with static IPAM (exec and in-process agree)${why}`,
-    ignore,
+    ...gated(`dummy ADD/CHECK/DEL with static IPAM (exec and in-process agree)`, NEEDS_ROOT, kind),
     async fn() {
       const seen: Record<string, unknown> = {};
       await perSide(OURS, async (w, run, side) => {

@@ -2,19 +2,17 @@
 // and mod.ts imported by URL from a separate `deno run` with no deno.json.
 import { join, relative } from "node:path";
 import * as lib from "../mod.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { run } from "./helpers/run.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
 const IMPORT_REGEXP = /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm;
 const DYN_IMPORT_REGEXP = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 const PRODUCT_DIRS = ["cni", "cmd", "ffi", "netlink", "netns", "plugins"];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 async function deno(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const out = await new Deno.Command(DENO, {
@@ -25,12 +23,6 @@ async function deno(args: string[], options: { cwd?: string; env?: Record<string
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function sh(cmd: string, ...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -291,7 +283,7 @@ const list = parseConfList(JSON.stringify({
 }), "url-import test");
 const old = convertResult(${JSON.stringify(RESULT_1_0_0)}, "0.2.0");
 const back = convertResult(JSON.stringify(old), "1.0.0");
-const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["/usr/lib/cni"] });
+const invoker = inProcessInvoker(BUILTIN_PLUGINS, { cniPath: ["${REF_DIR}"] });
 const rt = { containerId: "lib-url-test", netns, ifName: "lo" };
 const added = await addNetworkList(list, rt, { invoker, cacheDir });
 await checkNetworkList(list, rt, { invoker, cacheDir });
@@ -315,33 +307,22 @@ async function forgetRemoteModules(port: number): Promise<void> {
 }
 
 async function referenceLoopbackAdd(netnsPath: string, name: string): Promise<unknown> {
-  const child = new Deno.Command("/usr/lib/cni/loopback", {
-    env: {
-      CNI_COMMAND: "ADD",
-      CNI_CONTAINERID: "lib-url-ref",
-      CNI_NETNS: netnsPath,
-      CNI_IFNAME: "lo",
-      CNI_PATH: "/usr/lib/cni",
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(
-    new TextEncoder().encode(JSON.stringify({ cniVersion: "1.0.0", name, type: "loopback" })),
-  );
-  await writer.close();
-  const out = await child.output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert(out.success, `reference loopback ADD: ${text}${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(text);
+  const out = await execReference("loopback", {
+    command: "ADD",
+    containerId: "lib-url-ref",
+    netns: netnsPath,
+    ifName: "lo",
+  }, { cniVersion: "1.0.0", name, type: "loopback" });
+  assertEquals(out.code, 0, `reference loopback ADD: ${out.stdout}${out.stderr}`);
+  return stdoutJson(out);
 }
 
 Deno.test({
-  name: "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
-  ignore: !IS_ROOT,
+  ...gated(
+    "mod.ts imported by URL (no deno.json): config, version conversion, loopback in-process",
+    NEEDS_ROOT,
+    refMissing("loopback"),
+  ),
   async fn() {
     const id = rand();
     const ns = `libu-${id}`;
@@ -352,7 +333,7 @@ Deno.test({
     const made: string[] = [];
     try {
       for (const n of [ns, refNs]) {
-        const r = await sh("ip", "netns", "add", n);
+        const r = await run("ip", ["netns", "add", n]);
         assertEquals(r.code, 0, r.stderr);
         made.push(n);
       }
@@ -415,7 +396,7 @@ Deno.test({
       assertEquals(got.added.ips.map((ip: { address: string }) => ip.address)[0], "127.0.0.1/8");
 
       // Kernel state, read with ip(8): lo is up in the namespace.
-      const link = await sh("ip", "-j", "-n", ns, "link", "show", "lo");
+      const link = await run("ip", ["-j", "-n", ns, "link", "show", "lo"]);
       assertEquals(link.code, 0, link.stderr);
       const [lo] = JSON.parse(link.stdout) as { flags: string[]; operstate: string }[];
       assert(lo?.flags.includes("UP"), `lo flags: ${link.stdout}`);
@@ -426,7 +407,7 @@ Deno.test({
       assertEquals(cached.result, got.added);
     } finally {
       await server.shutdown();
-      for (const n of made) await sh("ip", "netns", "delete", n);
+      for (const n of made) await run("ip", ["netns", "delete", n]);
       await Deno.remove(tmp, { recursive: true });
       await forgetRemoteModules(server.addr.port);
     }
@@ -434,9 +415,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "addNetworkList()/delNetworkList() with cniPath [] run the built-ins in-process; " +
-    "an exec'd plugin in the list fails clearly",
-  ignore: !IS_ROOT,
+  ...gated(
+    "addNetworkList()/delNetworkList() with cniPath [] run the built-ins in-process; " +
+      "an exec'd plugin in the list fails clearly",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const id = rand();
     const ns = `libp-${id}`;
@@ -461,7 +444,7 @@ Deno.test({
     const rt = { containerId: `libp-${id}`, netns: `/run/netns/${ns}`, ifName: "eth0" };
     const cacheDir = join(tmp, "cache");
     try {
-      assertEquals((await sh("ip", "netns", "add", ns)).code, 0);
+      assertEquals((await run("ip", ["netns", "add", ns])).code, 0);
       for (
         const invoker of [
           lib.inProcessInvoker(lib.BUILTIN_PLUGINS, { cniPath: [] }),
@@ -471,13 +454,13 @@ Deno.test({
         const result = await lib.addNetworkList(list, rt, { invoker, cacheDir });
         const [address] = (result.ips as { address: string }[]).map((ip) => ip.address);
         assert(address?.startsWith("10.213.0."), String(address));
-        const eth0 = await sh("ip", "-j", "-n", ns, "addr", "show", "eth0");
+        const eth0 = await run("ip", ["-j", "-n", ns, "addr", "show", "eth0"]);
         assertEquals(eth0.code, 0, eth0.stderr);
         const info = JSON.parse(eth0.stdout)[0].addr_info[0];
         assertEquals(`${info.local}/${info.prefixlen}`, address);
         await lib.delNetworkList(list, rt, { invoker, cacheDir });
         await lib.pendingKernelWork();
-        assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+        assertEquals((await run("ip", ["-n", ns, "link", "show", "eth0"])).code, 1);
         const leases = [...Deno.readDirSync(join(tmp, "ipam", list.name))]
           .filter((e) => e.name.startsWith("10."));
         assertEquals(leases, []);
@@ -503,11 +486,11 @@ Deno.test({
       }
       assertStringIncludes(message, 'plugin type="not-built-in-test" failed (add)');
       assertStringIncludes(message, "no paths provided"); // Go's FindInPath wording
-      assertEquals((await sh("ip", "-n", ns, "link", "show", "eth0")).code, 1);
+      assertEquals((await run("ip", ["-n", ns, "link", "show", "eth0"])).code, 1);
     } finally {
-      await sh("ip", "netns", "del", ns);
+      await run("ip", ["netns", "del", ns]);
       await lib.pendingKernelWork();
-      await sh("ip", "link", "del", br);
+      await run("ip", ["link", "del", br]);
       await Deno.remove(tmp, { recursive: true });
     }
   },

@@ -7,9 +7,11 @@
  *
  * @module
  */
-import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT, unless } from "./helpers/gate.ts";
 import { recordingSocket } from "./helpers/fake_netlink.ts";
-import { dropNetns, makeNetns, run, sh } from "./helpers/bridge_env.ts";
+import { dropNetns, makeNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 import { hex } from "./fixtures/netlink/fixtures.ts";
 import { IPROUTE2 } from "./fixtures/netlink/iproute2_newlink.ts";
 import {
@@ -54,8 +56,11 @@ async function capture(ns: string, args: string): Promise<string> {
 }
 
 Deno.test({
-  name: "linkAdd{Vlan,Ipvlan,Dummy,Macvlan}() send what the installed iproute2 sends (live strace)",
-  ignore: !IS_ROOT || !HAVE_STRACE,
+  ...gated(
+    "linkAdd{Vlan,Ipvlan,Dummy,Macvlan}() send what the installed iproute2 sends (live strace)",
+    NEEDS_ROOT,
+    unless(HAVE_STRACE, "needs strace"),
+  ),
   async fn() {
     const ns = await makeNetns("tkind");
     try {

@@ -14,15 +14,12 @@ import { convertResult } from "../cni/results/mod.ts";
 import { currentNetnsInode, netnsAdd, netnsDelete, netnsList, withNetns } from "../netns/mod.ts";
 import { plugin } from "../plugins/loopback/mod.ts";
 import { runPlugin } from "../cni/skel.ts";
+import { execReference, stdoutJson } from "./helpers/exec_plugin.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { shSync } from "./helpers/run.ts";
 
-const REFERENCE = "/usr/lib/cni/loopback";
-const HAVE_REFERENCE = (() => {
-  try {
-    return Deno.statSync(REFERENCE).isFile;
-  } catch {
-    return false;
-  }
-})();
+const noRef = refMissing("loopback");
 const HOST_INODE = IS_ROOT ? currentNetnsInode() : 0;
 
 function refuse(): Promise<never> {
@@ -48,7 +45,7 @@ function cmdArgs(
     netns,
     ifName: "eth0",
     args: "",
-    path: "/usr/lib/cni",
+    path: REF_DIR,
     stdinData: new TextEncoder().encode(JSON.stringify(config)),
     config,
     ...extra,
@@ -57,13 +54,6 @@ function cmdArgs(
 
 function uniqueName(): string {
   return `dclo-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-function ok(cmd: string, args: string[]): string {
-  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  const dec = new TextDecoder();
-  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(out.stderr)}`);
-  return dec.decode(out.stdout);
 }
 
 interface IpAddrInfo {
@@ -81,7 +71,7 @@ interface IpLink {
 
 /** `ip -j -n NS addr show lo`, reduced to what the plugin decides. */
 function loState(ns: string): { flags: string[]; addrs: string[] } {
-  const [lo] = JSON.parse(ok("ip", ["-j", "-n", ns, "addr", "show", "lo"])) as IpLink[];
+  const [lo] = JSON.parse(shSync("ip", "-j", "-n", ns, "addr", "show", "lo")) as IpLink[];
   assert(lo, `no lo in ${ns}`);
   return {
     flags: [...lo.flags].sort(),
@@ -90,7 +80,7 @@ function loState(ns: string): { flags: string[]; addrs: string[] } {
 }
 
 function hostLoFlags(): string[] {
-  const [lo] = JSON.parse(ok("ip", ["-j", "link", "show", "lo"])) as IpLink[];
+  const [lo] = JSON.parse(shSync("ip", "-j", "link", "show", "lo")) as IpLink[];
   return [...lo!.flags].sort();
 }
 
@@ -110,28 +100,16 @@ async function reference(
   netns: string,
   config: NetConf,
 ): Promise<{ code: number; json: Record<string, unknown> | null; stderr: string }> {
-  const child = new Deno.Command(REFERENCE, {
-    env: {
-      CNI_COMMAND: command,
-      CNI_CONTAINERID: "ctr-loopback-1",
-      CNI_NETNS: netns,
-      CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(config)));
-  await writer.close();
-  const out = await child.output();
-  const text = new TextDecoder().decode(out.stdout).trim();
+  const out = await execReference("loopback", {
+    command,
+    containerId: "ctr-loopback-1",
+    netns,
+    ifName: "eth0",
+  }, config);
   return {
     code: out.code,
-    json: text === "" ? null : JSON.parse(text),
-    stderr: new TextDecoder().decode(out.stderr),
+    json: out.stdout.trim() === "" ? null : stdoutJson(out),
+    stderr: out.stderr,
   };
 }
 
@@ -141,10 +119,7 @@ function rootTest(
   fn: (ours: string, theirs: string, names: [string, string]) => Promise<void>,
   opts: { reference?: boolean } = {},
 ): void {
-  Deno.test({
-    name,
-    ignore: !IS_ROOT || (opts.reference === true && !HAVE_REFERENCE),
-  }, async () => {
+  Deno.test(gated(name, NEEDS_ROOT, opts.reference === true && noRef), async () => {
     const hostFlags = hostLoFlags();
     const names: [string, string] = [uniqueName(), uniqueName()];
     try {
@@ -197,18 +172,17 @@ rootTest(
   "loopback ADD with IPv6 disabled reports only 127.0.0.1/8, as the reference",
   async (ours, theirs, [a, b]) => {
     for (const n of [a, b]) {
-      ok("ip", ["netns", "exec", n, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"]);
+      shSync("ip", "netns", "exec", n, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
     }
     const result = await plugin.add(cmdArgs("ADD", ours), CTX);
     assertEquals(result.ips, [{ interface: 0, address: "127.0.0.1/8" }]);
     assertEquals(loState(a).addrs, ["127.0.0.1/8 host"]);
-    if (HAVE_REFERENCE) {
-      const ref = await reference("ADD", theirs, conf());
-      assertEquals(ref.code, 0, ref.stderr);
-      assertEquals((ref.json as { ips: unknown }).ips, [{ interface: 0, address: "127.0.0.1/8" }]);
-      assertEquals(loState(a), loState(b));
-    }
+    const ref = await reference("ADD", theirs, conf());
+    assertEquals(ref.code, 0, ref.stderr);
+    assertEquals((ref.json as { ips: unknown }).ips, [{ interface: 0, address: "127.0.0.1/8" }]);
+    assertEquals(loState(a), loState(b));
   },
+  { reference: true },
 );
 
 rootTest("loopback ADD passes prevResult through unchanged", async (ours, theirs, [a, b]) => {
@@ -223,13 +197,11 @@ rootTest("loopback ADD passes prevResult through unchanged", async (ours, theirs
   const result = await plugin.add(cmdArgs("ADD", ours, config), CTX);
   assertEquals(convertResult(result, "1.0.0"), prevResult);
   assert(loState(a).flags.includes("UP"), "lo is still brought up");
-  if (HAVE_REFERENCE) {
-    const ref = await reference("ADD", theirs, config);
-    assertEquals(ref.code, 0, ref.stderr);
-    assertEquals(ref.json, prevResult);
-    assertEquals(loState(a), loState(b));
-  }
-});
+  const ref = await reference("ADD", theirs, config);
+  assertEquals(ref.code, 0, ref.stderr);
+  assertEquals(ref.json, prevResult);
+  assertEquals(loState(a), loState(b));
+}, { reference: true });
 
 rootTest("loopback ADD hands a 0.3.1 prevResult on in its own shape", async (ours) => {
   const prevResult = {
@@ -250,7 +222,7 @@ async function ourSkel(command: CniCommand, netns: string, config: NetConf) {
       CNI_CONTAINERID: "ctr-loopback-1",
       CNI_NETNS: netns,
       CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
+      CNI_PATH: REF_DIR,
     },
     stdin: new TextEncoder().encode(JSON.stringify(config)),
   });
@@ -325,37 +297,35 @@ rootTest(
       },
     });
     assertEquals(loState(a).flags.includes("UP"), false);
-    if (HAVE_REFERENCE) {
-      const ref = await reference("ADD", theirs, config);
-      assertEquals(ref.code, 1);
-      // Debian's Go library (cni 1.1.2) knows 1.0.0 only in that family.
-      assertEquals(ref.json, {
-        code: 999,
-        msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
-          '[1.0.0] but unmarshalled CNIVersion is "0.4.0"',
-      });
-    }
+    const ref = await reference("ADD", theirs, config);
+    assertEquals(ref.code, 1);
+    // Debian's Go library (cni 1.1.2) knows 1.0.0 only in that family.
+    assertEquals(ref.json, {
+      code: 999,
+      msg: "failed to parse prevResult: could not parse prevResult: result type supports " +
+        '[1.0.0] but unmarshalled CNIVersion is "0.4.0"',
+    });
   },
+  { reference: true },
 );
 
 rootTest(
   "loopback ADD refuses a lo with a non-loopback address, as the reference",
   async (ours, theirs, [a, b]) => {
-    for (const n of [a, b]) ok("ip", ["-n", n, "addr", "add", "10.9.8.7/32", "dev", "lo"]);
+    for (const n of [a, b]) shSync("ip", "-n", n, "addr", "add", "10.9.8.7/32", "dev", "lo");
     const err = await assertRejects(() => plugin.add(cmdArgs("ADD", ours), CTX), CniError);
     assertEquals(err.toJSON(), {
       code: 999,
       msg: 'loopback interface found with non-loopback address "10.9.8.7"',
     });
-    if (HAVE_REFERENCE) {
-      const ref = await reference("ADD", theirs, conf());
-      assertEquals(ref.code, 1);
-      assertEquals(ref.json, {
-        code: 999,
-        msg: 'loopback interface found with non-loopback address "10.9.8.7"',
-      });
-    }
+    const ref = await reference("ADD", theirs, conf());
+    assertEquals(ref.code, 1);
+    assertEquals(ref.json, {
+      code: 999,
+      msg: 'loopback interface found with non-loopback address "10.9.8.7"',
+    });
   },
+  { reference: true },
 );
 
 rootTest(
@@ -377,13 +347,12 @@ rootTest(
     assertEquals(loState(a).flags.includes("UP"), false);
     await plugin.del(cmdArgs("DEL", ours), CTX);
     assertEquals(loState(a).flags.includes("UP"), false);
-    if (HAVE_REFERENCE) {
-      assertEquals((await reference("ADD", theirs, conf())).code, 0);
-      const ref = await reference("DEL", theirs, conf());
-      assertEquals([ref.code, ref.json], [0, null]);
-      assertEquals(loState(a), loState(b));
-    }
+    assertEquals((await reference("ADD", theirs, conf())).code, 0);
+    const ref = await reference("DEL", theirs, conf());
+    assertEquals([ref.code, ref.json], [0, null]);
+    assertEquals(loState(a), loState(b));
   },
+  { reference: true },
 );
 
 rootTest("loopback DEL succeeds when the namespace is gone or not given", async (ours, _t, [a]) => {
@@ -451,18 +420,17 @@ rootTest(
   async (ours, theirs, [a, b]) => {
     await plugin.add(cmdArgs("ADD", ours), CTX);
     await plugin.check(cmdArgs("CHECK", ours), CTX);
-    ok("ip", ["-n", a, "link", "set", "lo", "down"]);
+    shSync("ip", "-n", a, "link", "set", "lo", "down");
     const err = await assertRejects(() => plugin.check(cmdArgs("CHECK", ours), CTX), CniError);
     assertEquals(err.toJSON(), { code: 999, msg: "loopback interface is down" });
-    if (HAVE_REFERENCE) {
-      assertEquals((await reference("ADD", theirs, conf())).code, 0);
-      assertEquals((await reference("CHECK", theirs, conf())).code, 0);
-      ok("ip", ["-n", b, "link", "set", "lo", "down"]);
-      const ref = await reference("CHECK", theirs, conf());
-      assertEquals([ref.code, ref.json], [1, { code: 999, msg: "loopback interface is down" }]);
-      assertEquals(loState(a), loState(b));
-    }
+    assertEquals((await reference("ADD", theirs, conf())).code, 0);
+    assertEquals((await reference("CHECK", theirs, conf())).code, 0);
+    shSync("ip", "-n", b, "link", "set", "lo", "down");
+    const ref = await reference("CHECK", theirs, conf());
+    assertEquals([ref.code, ref.json], [1, { code: 999, msg: "loopback interface is down" }]);
+    assertEquals(loState(a), loState(b));
   },
+  { reference: true },
 );
 
 rootTest("loopback CHECK of a missing namespace fails naming it", async (ours, _t, [a]) => {
@@ -508,7 +476,7 @@ rootTest(
       CNI_CONTAINERID: "ctr-loopback-1",
       CNI_NETNS: netns,
       CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
+      CNI_PATH: REF_DIR,
     });
     const stdin = new TextEncoder().encode(JSON.stringify(config));
     const out = await runPlugin(plugin, { env: env(ours), stdin });
@@ -534,14 +502,14 @@ rootTest(
     } finally {
       await Deno.remove(file);
     }
-    ok("ip", ["-n", a, "link", "set", "lo", "up"]);
+    shSync("ip", "-n", a, "link", "set", "lo", "up");
     const out = await runPlugin(plugin, {
       env: {
         CNI_COMMAND: "DEL",
         CNI_CONTAINERID: "ctr-loopback-1",
         CNI_NETNS: ours,
         CNI_IFNAME: "eth0",
-        CNI_PATH: "/usr/lib/cni",
+        CNI_PATH: REF_DIR,
       },
       stdin: new TextEncoder().encode(
         JSON.stringify(conf({ prevResult: { ips: [{ address: "garbage" }] } })),

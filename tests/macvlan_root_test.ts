@@ -15,8 +15,11 @@
  * the lease); errors of the IPAM plugin pass through with that plugin's code; CHECK of a host
  * prefix (/32) passes (1.1.1 looks for a subnet route the kernel never makes).
  */
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
-import { dropNetns, makeNetns, REF_DIR, run, sh } from "./helpers/bridge_env.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT, unless } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { dropNetns, makeNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
   dropWorld,
   execd,
@@ -33,14 +36,7 @@ import {
   type World,
 } from "./helpers/iface_env.ts";
 
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(`${REF_DIR}/macvlan`).isFile;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !IS_ROOT || !HAVE_REF;
+const noRef = refMissing("macvlan");
 const HAVE_BUSYBOX = (await run("sh", ["-c", "command -v busybox"])).code === 0;
 
 function conf(_w: World, extra: Record<string, unknown> = {}, version = "1.0.0") {
@@ -93,8 +89,11 @@ async function perSide(
 }
 
 Deno.test({
-  name: "macvlan ADD (L2, default master from the default route): same link and result as 1.1.1",
-  ignore,
+  ...gated(
+    "macvlan ADD (L2, default master from the default route): same link and result as 1.1.1",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const seen: Record<string, unknown> = {};
     await perSide("tmv2", async (w, run, side) => {
@@ -129,9 +128,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "macvlan ADD/CHECK/DEL (L3 host-local, mode private, mtu 1400): same state and result as 1.1.1",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const seen: Record<string, any> = {};
     await perSide("tmv3", async (w, run, side) => {
@@ -213,9 +214,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "macvlan ADD with each mode (bridge, private, vepa, passthru): same mode in the kernel as 1.1.1",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     for (const mode of ["bridge", "private", "vepa", "passthru"]) {
       const seen: Record<string, unknown> = {};
@@ -232,8 +235,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan MAC: runtimeConfig beats CNI_ARGS MAC beats mac, as 1.1.1",
-  ignore,
+  ...gated("macvlan MAC: runtimeConfig beats CNI_ARGS MAC beats mac, as 1.1.1", NEEDS_ROOT, noRef),
   async fn() {
     const cases: [string, Record<string, unknown>, string, string][] = [
       ["mac only", { mac: "02:aa:00:00:00:01" }, "", "02:aa:00:00:00:01"],
@@ -264,8 +266,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan bad config: same error code as 1.1.1, the reference's message, nothing made",
-  ignore,
+  ...gated(
+    "macvlan bad config: same error code as 1.1.1, the reference's message, nothing made",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const cases: [string, Record<string, unknown>, string][] = [
       ["unknown mode", { master: "m0", mode: "x", ipam: {} }, 'unknown macvlan mode: "x"'],
@@ -321,8 +326,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan failed ADD after the link was made leaves nothing (1.1.1 leaks the macvlan)",
-  ignore,
+  ...gated(
+    "macvlan failed ADD after the link was made leaves nothing (1.1.1 leaks the macvlan)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     // A route through a gateway that is not on the link: ConfigureIface fails after IPAM and
     // after the link was made.
@@ -346,8 +354,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan DEL when the namespace or the master is gone: success, the lease released",
-  ignore,
+  ...gated(
+    "macvlan DEL when the namespace or the master is gone: success, the lease released",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     await perSide("tmvdel", async (w, run, side) => {
       const c = conf(w, { master: "m0", ipam: hostLocal(w) });
@@ -372,9 +383,10 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "macvlan linkInContainer: the master lives in the container namespace (exec and in-process)",
-  ignore: !IS_ROOT,
+    NEEDS_ROOT,
+  ),
   async fn() {
     for (const [side, run] of [["exec", execd], ["in-process", inProcess]] as const) {
       const w = await makeWorld("tmvlic");
@@ -427,8 +439,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan refuses the plugin's own namespace as CNI_NETNS (ADD and DEL), code 8",
-  ignore: !IS_ROOT,
+  ...gated(
+    "macvlan refuses the plugin's own namespace as CNI_NETNS (ADD and DEL), code 8",
+    NEEDS_ROOT,
+  ),
   async fn() {
     for (const [side, run] of [["exec", execd], ["in-process", inProcess]] as const) {
       const w = await makeWorld("tmvown");
@@ -462,9 +476,10 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "macvlan STATUS (1.1.0): success without IPAM and with host-local; bcqueuelen reaches the kernel",
-  ignore: !IS_ROOT,
+    NEEDS_ROOT,
+  ),
   async fn() {
     for (const [side, run] of [["exec", execd], ["in-process", inProcess]] as const) {
       const w = await makeWorld("tmvst");
@@ -492,8 +507,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan ADD result in older cniVersions (0.2.0, 0.3.1, 0.4.0): same shape as 1.1.1",
-  ignore,
+  ...gated(
+    "macvlan ADD result in older cniVersions (0.2.0, 0.3.1, 0.4.0): same shape as 1.1.1",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     for (const version of ["0.2.0", "0.3.1", "0.4.0"]) {
       const seen: Record<string, unknown> = {};
@@ -514,8 +532,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan ADD when CNI_IFNAME is taken in the container: 1.1.1's error, nothing left",
-  ignore,
+  ...gated(
+    "macvlan ADD when CNI_IFNAME is taken in the container: 1.1.1's error, nothing left",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const errs: Record<string, unknown> = {};
     await perSide("tmvtaken", async (w, run, side) => {
@@ -550,9 +571,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "macvlan traffic: two containers on one master reach each other in bridge mode, not in private",
-  ignore: !IS_ROOT || !HAVE_BUSYBOX,
+    NEEDS_ROOT,
+    unless(HAVE_BUSYBOX, "needs busybox"),
+  ),
   async fn() {
     for (const [mode, reach] of [["bridge", true], ["private", false]] as const) {
       const w = await makeWorld("tmvping");
@@ -589,8 +612,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "macvlan CHECK of a /32 address: passes (1.1.1 fails looking for a subnet route)",
-  ignore,
+  ...gated(
+    "macvlan CHECK of a /32 address: passes (1.1.1 fails looking for a subnet route)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const got: Record<string, unknown> = {};
     await perSide("tmv32", async (w, run, side) => {

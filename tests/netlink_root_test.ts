@@ -1,5 +1,7 @@
 // Privileged netlink scenarios in throwaway namespaces, checked with `ip -j` as the oracle.
-import { assert, assertEquals, assertRejects, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./helpers/assert.ts";
+import { shSync } from "./helpers/run.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   addrAdd,
   addrDel,
@@ -38,24 +40,13 @@ import {
 import { netlinkStats } from "../netlink/_socket_stats.ts";
 import { NotNetnsError, openNetns } from "../netns/netns.ts";
 
-const ignore = !IS_ROOT;
-
 function suffix(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 }
 
-function run(cmd: string, args: string[]): string {
-  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
-}
-
 // deno-lint-ignore no-explicit-any
 function ipJson(ns: string, ...args: string[]): any[] {
-  const text = run("ip", ["-j", "-n", ns, ...args]);
+  const text = shSync("ip", "-j", "-n", ns, ...args);
   return text.trim() === "" ? [] : JSON.parse(text);
 }
 
@@ -69,23 +60,24 @@ function withNamespaces(count: number, fn: (names: string[]) => void): void {
   const made: string[] = [];
   try {
     for (const n of names) {
-      run("ip", ["netns", "add", n]);
+      shSync("ip", "netns", "add", n);
       made.push(n);
     }
     fn(names);
   } finally {
     for (const n of made) {
       try {
-        run("ip", ["netns", "del", n]);
+        shSync("ip", "netns", "del", n);
       } catch { /* already gone */ }
     }
   }
 }
 
 Deno.test({
-  name:
+  ...gated(
     "netlink ops: two namespaces, veth across them, bridge port with hairpin, v4+v6, default routes",
-  ignore,
+    NEEDS_ROOT,
+  ),
   fn() {
     const inodeBefore = ownNetnsInode();
     let ourNames: string[] = [];
@@ -197,12 +189,12 @@ Deno.test({
       assertEquals(ipJson(nsA, "link", "show").map((l) => l.ifname), ["lo"]);
       assertEquals(ipJson(nsB, "link", "show").map((l) => l.ifname), ["lo"]);
     });
-    const listed = run("ip", ["netns", "list"]);
+    const listed = shSync("ip", "netns", "list");
     for (const n of names) assert(!listed.includes(n), `namespace ${n} left behind`);
     assertEquals(ownNetnsInode(), inodeBefore);
     // Nothing of ours leaked into the host namespace (other tests may add links there, so
     // only our own names are checked).
-    const hostNames = JSON.parse(run("ip", ["-j", "link", "show"]))
+    const hostNames = JSON.parse(shSync("ip", "-j", "link", "show"))
       .map((l: { ifname: string }) => l.ifname);
     assertEquals(ourNames.length, 2);
     for (const n of ourNames) assert(!hostNames.includes(n), `${n} appeared in the host namespace`);
@@ -210,8 +202,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "netlink ops: set mtu/mac/name/promisc/down/nomaster, move to netns, replace route",
-  ignore,
+  ...gated(
+    "netlink ops: set mtu/mac/name/promisc/down/nomaster, move to netns, replace route",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(2, ([nsA, nsB]) => {
       using sock = openNetlink({ netns: `/run/netns/${nsA!}` });
@@ -273,8 +267,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "routePrepend() vs routeAdd(): default routes on two devices (the kernel's EXCL rules)",
-  ignore,
+  ...gated(
+    "routePrepend() vs routeAdd(): default routes on two devices (the kernel's EXCL rules)",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -332,8 +328,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "netlink bad input: missing link, duplicate name, long name, non-namespace path",
-  ignore,
+  ...gated(
+    "netlink bad input: missing link, duplicate name, long name, non-namespace path",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -392,14 +390,16 @@ Deno.test({
 });
 
 Deno.test({
-  name: "openNetlink() without netns talks to the caller's namespace and leaves it unchanged",
-  ignore,
+  ...gated(
+    "openNetlink() without netns talks to the caller's namespace and leaves it unchanged",
+    NEEDS_ROOT,
+  ),
   fn() {
     const before = ownNetnsInode();
     using sock = openNetlink();
     assert(sock.portId > 0);
     const ours = linkList(sock).map((l) => [l.index, l.name]).sort();
-    const ip = JSON.parse(run("ip", ["-j", "link", "show"]))
+    const ip = JSON.parse(shSync("ip", "-j", "link", "show"))
       .map((l: { ifindex: number; ifname: string }) => [l.ifindex, l.ifname]).sort();
     assertEquals(ours, ip);
     sock.close();
@@ -410,8 +410,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bridgeVlanAdd()/bridgeVlanList()/bridgeVlanDel() on a vlan_filtering bridge",
-  ignore,
+  ...gated(
+    "bridgeVlanAdd()/bridgeVlanList()/bridgeVlanDel() on a vlan_filtering bridge",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNamespaces(1, ([ns]) => {
       using sock = openNetlink({ netns: `/run/netns/${ns!}` });
@@ -436,7 +438,7 @@ Deno.test({
         { vid: 22, pvid: false, untagged: false },
       ]);
       const oracle = JSON.parse(
-        run("bridge", ["-n", ns!, "-j", "vlan", "show", "dev", "vp0"]),
+        shSync("bridge", "-n", ns!, "-j", "vlan", "show", "dev", "vp0"),
       );
       assertEquals(oracle[0].vlans.map((v: { vlan: number }) => v.vlan), [10, 20, 21, 22]);
       bridgeVlanDel(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
@@ -446,13 +448,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkDelBackground() returns with both veth ends gone; the kernel finishes after",
-  ignore,
+  ...gated(
+    "linkDelBackground() returns with both veth ends gone; the kernel finishes after",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const [nsA, nsB] = [`dnl-${suffix()}`, `dnl-${suffix()}`];
-    run("ip", ["netns", "add", nsA]);
+    shSync("ip", "netns", "add", nsA);
     try {
-      run("ip", ["netns", "add", nsB]);
+      shSync("ip", "netns", "add", nsB);
       using sockA = openNetlink({ netns: `/run/netns/${nsA}` });
       using handleB = openNetns(`/run/netns/${nsB}`);
       linkAddBridge(sockA, { name: "br0" });
@@ -495,11 +499,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkDelBackground() surfaces the kernel's refusal (lo cannot be deleted: EOPNOTSUPP)",
-  ignore,
+  ...gated(
+    "linkDelBackground() surfaces the kernel's refusal (lo cannot be deleted: EOPNOTSUPP)",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const ns = `dnl-${suffix()}`;
-    run("ip", ["netns", "add", ns]);
+    shSync("ip", "netns", "add", ns);
     try {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
       const e = await assertRejects(() => linkDelBackground(sock, { name: "lo" }), NetlinkError);
@@ -507,17 +513,16 @@ Deno.test({
       assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
     } finally {
       await pendingKernelWork();
-      run("ip", ["netns", "del", ns]);
+      shSync("ip", "netns", "del", ns);
     }
   },
 });
 
 Deno.test({
-  name: "linkDelBackground() calls overlap: 8 veths deleted at once are all gone",
-  ignore,
+  ...gated("linkDelBackground() calls overlap: 8 veths deleted at once are all gone", NEEDS_ROOT),
   async fn() {
     const ns = `dnl-${suffix()}`;
-    run("ip", ["netns", "add", ns]);
+    shSync("ip", "netns", "add", ns);
     try {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
       for (let i = 0; i < 8; i++) linkAddVeth(sock, { name: `va${i}`, peerName: `vb${i}` });
@@ -528,7 +533,7 @@ Deno.test({
       assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
     } finally {
       await pendingKernelWork();
-      run("ip", ["netns", "del", ns]);
+      shSync("ip", "netns", "del", ns);
     }
   },
 });

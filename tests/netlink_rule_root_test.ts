@@ -2,7 +2,9 @@
 // Privileged: rule add/list/delete, link aliases and VRF devices against the kernel, in throwaway
 // namespaces, with `ip -j` as the oracle. VRF tests are ignored, with the reason in their name,
 // on a kernel without vrf support; the refusal itself is tested there instead.
-import { assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assertEquals, assertThrows } from "./helpers/assert.ts";
+import { shSync } from "./helpers/run.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import {
   linkAddVeth,
@@ -16,15 +18,10 @@ import {
   ruleList,
 } from "../netlink/mod.ts";
 
-const ignore = !IS_ROOT;
 const vrf = await vrfProbe();
 
 function ip(...args: string[]): string {
-  const out = new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  if (!out.success) {
-    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
+  return shSync("ip", ...args);
 }
 
 async function withNs(fn: (ns: string) => void | Promise<void>): Promise<void> {
@@ -38,8 +35,10 @@ async function withNs(fn: (ns: string) => void | Promise<void>): Promise<void> {
 }
 
 Deno.test({
-  name: "ruleAdd()/ruleList()/ruleDel() agree with `ip -j rule show` (IPv4 and IPv6)",
-  ignore,
+  ...gated(
+    "ruleAdd()/ruleList()/ruleDel() agree with `ip -j rule show` (IPv4 and IPv6)",
+    NEEDS_ROOT,
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -81,8 +80,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "linkSetAlias() sets and clears the alias `ip -j link` shows as ifalias",
-  ignore,
+  ...gated("linkSetAlias() sets and clears the alias `ip -j link` shows as ifalias", NEEDS_ROOT),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -97,10 +95,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: vrf.supported
-    ? "linkAddVrf() makes a VRF whose table `ip -j -d link` shows"
-    : `linkAddVrf() makes a VRF whose table \`ip -j -d link\` shows (ignored: ${vrf.reason})`,
-  ignore: ignore || !vrf.supported,
+  ...gated(
+    "linkAddVrf() makes a VRF whose table `ip -j -d link` shows",
+    NEEDS_ROOT,
+    vrf.reason,
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -113,10 +112,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: vrf.supported
-    ? "linkAddVrf() is refused with EOPNOTSUPP without vrf support (ignored: this kernel has it)"
-    : "linkAddVrf() is refused with EOPNOTSUPP and the kernel's text without vrf support",
-  ignore: ignore || vrf.supported,
+  ...gated(
+    "linkAddVrf() is refused with EOPNOTSUPP and the kernel's text without vrf support",
+    NEEDS_ROOT,
+    vrf.supported && "this kernel has vrf",
+  ),
   fn: () =>
     withNs((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });

@@ -2,6 +2,8 @@
 // `sysctl` as independent oracles, removed in finally. Every test also checks that the test
 // process's own network namespace is the same before and after.
 import { assert, assertEquals, assertNotEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { runSync, shSync } from "./helpers/run.ts";
 import {
   currentNetnsInode,
   isCurrentNetns,
@@ -33,21 +35,9 @@ function uniqueName(prefix = "dcns"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function ok(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 function ipNetnsNames(): string[] {
   // `ip netns list` prints "name" or "name (id: N)" per line.
-  return ok("ip", ["netns", "list"]).split("\n").filter((l) => l !== "").map((l) =>
+  return shSync("ip", "netns", "list").split("\n").filter((l) => l !== "").map((l) =>
     l.split(" ")[0]!
   );
 }
@@ -63,20 +53,30 @@ function cleanupNs(name: string): void {
   try {
     netnsDelete(name);
   } catch {
-    run("ip", ["netns", "del", name]);
+    runSync("ip", ["netns", "del", name]);
   }
 }
 
-/** A privileged test that also checks the process's namespace is untouched. */
+/** Named namespaces of these tests (`uniqueName()`) that exist now. */
+function ourNamespaces(): string[] {
+  return netnsList().filter((n) => n.startsWith("dcns-"));
+}
+
+/**
+ * A privileged test that also checks the process's namespace is untouched and, when it
+ * passed, that it left none of the named namespaces it made.
+ */
 function rootTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({ name, ignore: !IS_ROOT }, async () => {
+  Deno.test(gated(name, NEEDS_ROOT), async () => {
     assertEquals(currentNetnsInode(), HOST_INODE, "namespace before the test");
+    const before = new Set(ourNamespaces());
     try {
       await fn();
     } finally {
       assertEquals(currentNetnsInode(), HOST_INODE, "namespace after the test");
       assertEquals(inodeOfLink(Deno.readLinkSync("/proc/self/ns/net")), HOST_INODE);
     }
+    assertEquals(ourNamespaces().filter((n) => !before.has(n)), [], "namespaces left behind");
   });
 }
 
@@ -89,7 +89,7 @@ rootTest("netnsAdd() makes a namespace that ip netns list/exec and ip -n see", (
     assert(ipNetnsNames().includes(name), "ip netns list shows it");
     assert(netnsList().includes(name), "netnsList() shows it");
     // A fresh namespace holds only lo, down, as after `ip netns add`.
-    const links = JSON.parse(ok("ip", ["-j", "-n", name, "link", "show"])) as {
+    const links = JSON.parse(shSync("ip", "-j", "-n", name, "link", "show")) as {
       ifname: string;
       operstate: string;
     }[];
@@ -98,14 +98,14 @@ rootTest("netnsAdd() makes a namespace that ip netns list/exec and ip -n see", (
     const inode = netnsInode(path);
     assertNotEquals(inode, HOST_INODE);
     assertEquals(
-      inodeOfLink(ok("ip", ["netns", "exec", name, "readlink", "/proc/self/ns/net"])),
+      inodeOfLink(shSync("ip", "netns", "exec", name, "readlink", "/proc/self/ns/net")),
       inode,
     );
     // /run/netns is a shared mount point, as iproute2 leaves it.
-    const prop = ok("findmnt", ["-n", "-o", "PROPAGATION", NETNS_RUN_DIR]).trim();
+    const prop = shSync("findmnt", "-n", "-o", "PROPAGATION", NETNS_RUN_DIR).trim();
     assert(prop.startsWith("shared"), `propagation of /run/netns: ${prop}`);
     // The namespace file is itself a mount of nsfs.
-    const fstype = ok("findmnt", ["-n", "-o", "FSTYPE", path]).trim();
+    const fstype = shSync("findmnt", "-n", "-o", "FSTYPE", path).trim();
     assertEquals(fstype, "nsfs");
 
     netnsDelete(name);
@@ -119,9 +119,11 @@ rootTest("netnsAdd() makes a namespace that ip netns list/exec and ip -n see", (
 
 rootTest("openNetns() and netnsDelete() work on a namespace made by ip netns add", () => {
   const name = uniqueName();
-  ok("ip", ["netns", "add", name]);
+  shSync("ip", "netns", "add", name);
   try {
-    const theirs = inodeOfLink(ok("ip", ["netns", "exec", name, "readlink", "/proc/self/ns/net"]));
+    const theirs = inodeOfLink(
+      shSync("ip", "netns", "exec", name, "readlink", "/proc/self/ns/net"),
+    );
     using a = openNetns(`/run/netns/${name}`);
     using b = openNetns(`/var/run/netns/${name}`);
     assertEquals(netnsInode(a), theirs);
@@ -134,7 +136,7 @@ rootTest("openNetns() and netnsDelete() work on a namespace made by ip netns add
     // The open handle keeps the namespace alive and usable after the name is gone.
     assertEquals(withNetns(a, () => currentNetnsInode()), theirs);
   } finally {
-    run("ip", ["netns", "del", name]);
+    runSync("ip", ["netns", "del", name]);
   }
 });
 
@@ -178,7 +180,7 @@ rootTest("netnsCreateAt() binds a namespace at any path and netnsRemoveAt() remo
     assertNotEquals(inode, HOST_INODE);
     // nsenter, an independent tool, enters the same namespace through the file.
     assertEquals(
-      inodeOfLink(ok("nsenter", [`--net=${path}`, "readlink", "/proc/self/ns/net"])),
+      inodeOfLink(shSync("nsenter", `--net=${path}`, "readlink", "/proc/self/ns/net")),
       inode,
     );
     // A second create on the same path fails without disturbing the first.
@@ -188,7 +190,7 @@ rootTest("netnsCreateAt() binds a namespace at any path and netnsRemoveAt() remo
     assertThrows(() => Deno.statSync(path), Deno.errors.NotFound);
     assertThrows(() => netnsRemoveAt(path), NetnsNotFoundError);
   } finally {
-    run("umount", ["-l", path]);
+    runSync("umount", ["-l", path]);
     Deno.removeSync(dir, { recursive: true });
   }
 });
@@ -322,13 +324,13 @@ rootTest("sysctlSet()/sysctlGet() act inside the namespace and leave the host's 
     const initial = sysctlGet("net.ipv4.ip_forward", { netns: path });
     assertEquals(
       initial,
-      ok("ip", ["netns", "exec", name, "sysctl", "-n", "net.ipv4.ip_forward"]).trim(),
+      shSync("ip", "netns", "exec", name, "sysctl", "-n", "net.ipv4.ip_forward").trim(),
     );
     const wanted = initial === "1" ? "0" : "1";
     sysctlSet("net.ipv4.ip_forward", wanted, { netns: path });
     assertEquals(sysctlGet("net/ipv4/ip_forward", { netns: path }), wanted);
     assertEquals(
-      ok("ip", ["netns", "exec", name, "sysctl", "-n", "net.ipv4.ip_forward"]).trim(),
+      shSync("ip", "netns", "exec", name, "sysctl", "-n", "net.ipv4.ip_forward").trim(),
       wanted,
     );
     assertEquals(Deno.readTextFileSync("/proc/sys/net/ipv4/ip_forward"), hostForward);
@@ -341,7 +343,7 @@ rootTest("sysctlSet()/sysctlGet() act inside the namespace and leave the host's 
     assertEquals(sysctlEnsure(lo, flipped, { netns: path }), true);
     assertEquals(sysctlEnsure(lo, flipped, { netns: path }), false);
     assertEquals(
-      ok("ip", ["netns", "exec", name, "cat", "/proc/sys/net/ipv6/conf/lo/disable_ipv6"]).trim(),
+      shSync("ip", "netns", "exec", name, "cat", "/proc/sys/net/ipv6/conf/lo/disable_ipv6").trim(),
       flipped,
     );
     assertEquals(Deno.readTextFileSync("/proc/sys/net/ipv6/conf/lo/disable_ipv6"), hostDisable);
@@ -362,10 +364,10 @@ rootTest("sysctl keys with dotted interface names work in slash form and swapped
   const name = uniqueName();
   try {
     const path = netnsAdd(name);
-    ok("ip", ["-n", name, "link", "add", "d0.1", "type", "veth", "peer", "name", "d0.2"]);
+    shSync("ip", "-n", name, "link", "add", "d0.1", "type", "veth", "peer", "name", "d0.2");
     sysctlSet("net/ipv6/conf/d0.1/accept_dad", "0", { netns: path });
     assertEquals(
-      ok("ip", ["netns", "exec", name, "cat", "/proc/sys/net/ipv6/conf/d0.1/accept_dad"]).trim(),
+      shSync("ip", "netns", "exec", name, "cat", "/proc/sys/net/ipv6/conf/d0.1/accept_dad").trim(),
       "0",
     );
     sysctlSet("net.ipv6.conf.d0/1.accept_dad", "2", { netns: path });
@@ -398,9 +400,4 @@ rootTest("sysctlSet() with an invalid value reports the key and value", () => {
   } finally {
     cleanupNs(name);
   }
-});
-
-rootTest("netns tests leave no namespace of theirs behind", () => {
-  const leftovers = netnsList().filter((n) => n.startsWith("dcns-"));
-  assertEquals(leftovers, []);
 });

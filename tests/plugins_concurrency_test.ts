@@ -8,20 +8,13 @@
  */
 import { execInvoker } from "../cni/invoke_exec.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropLinks,
-  dropNatChain,
-  dropNetns,
-  dropNewEmptyTables,
-  firewallTables,
-  ipAddrs,
-  makeNetns,
-  rand,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { dropNatChain, dropNewEmptyTables, firewallTables } from "./helpers/firewall_oracle.ts";
+import { dropLinks, ipAddrs } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 const N = 50;
@@ -36,9 +29,10 @@ async function settled<T>(ps: Promise<T>[]): Promise<{ ok: T[]; errors: string[]
 }
 
 Deno.test({
-  name:
+  ...gated(
     `execInvoker: ${N} bridge ADDs at once on one bridge, then ${N} DELs, leave only the bridge`,
-  ignore: !IS_ROOT,
+    NEEDS_ROOT,
+  ),
   async fn() {
     const tablesBefore = await firewallTables();
     const dir = await launcherDir();

@@ -14,22 +14,17 @@
  */
 import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropSide,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeSide,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
+import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { sh } from "./helpers/run.ts";
+import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
+const noRef = refMissing("bridge", "host-local");
 
 type Side = TestSide;
 
@@ -134,8 +129,11 @@ async function compareWithReference(
 
 for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
   Deno.test({
-    name: `reference bridge execs our host-local launcher (cniVersion ${version})`,
-    ignore,
+    ...gated(
+      `reference bridge execs our host-local launcher (cniVersion ${version})`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -182,8 +180,7 @@ const OUR_BRIDGE_CASES: [string, Record<string, string>, string][] = [
 
 for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
   Deno.test({
-    name: `our bridge launcher execs the reference host-local: ${title}`,
-    ignore,
+    ...gated(`our bridge launcher execs the reference host-local: ${title}`, NEEDS_ROOT, noRef),
     async fn() {
       const dir = await launcherDir();
       const net = `tci-${rand(6)}`;
@@ -231,8 +228,11 @@ for (const [title, extra, ipamType] of OUR_BRIDGE_CASES) {
 }
 
 Deno.test({
-  name: "our bridge in-process (selectInvoker prefer) execs a non-built-in IPAM type from CNI_PATH",
-  ignore,
+  ...gated(
+    "our bridge in-process (selectInvoker prefer) execs a non-built-in IPAM type from CNI_PATH",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const net = `tci-${rand(6)}`;
     const side = await makeSide("tci");

@@ -13,28 +13,25 @@
  */
 import { formatResult } from "../cni/results/mod.ts";
 import { ipMasqChainName } from "../plugins/bridge/ipmasq.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   dropNatChain,
-  dropNewEmptyTables,
-  dropSide,
-  firewallTables,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeSide,
+  dropNewFirewallTablesAfterEachTest,
   natRules,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  run,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+} from "./helpers/firewall_oracle.ts";
+import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
+import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+const noRef = refMissing("bridge", "host-local", "loopback");
+
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest();
 
 type Side = TestSide;
 
@@ -125,8 +122,11 @@ const CASES: [string, Record<string, unknown>, unknown][] = [
 for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
   for (const [title, extra, ipam] of CASES) {
     Deno.test({
-      name: `exec'd bridge prints the reference 1.1.1 result (cniVersion ${version}): ${title}`,
-      ignore,
+      ...gated(
+        `exec'd bridge prints the reference 1.1.1 result (cniVersion ${version}): ${title}`,
+        NEEDS_ROOT,
+        noRef,
+      ),
       async fn() {
         const dir = await launcherDir();
         const net = `tpy-${rand(6)}`;
@@ -203,8 +203,11 @@ for (const version of ["1.0.0", "0.4.0", "0.3.1"]) {
 }
 
 Deno.test({
-  name: "exec'd bridge prints the reference 1.1.1 result for cniVersion 0.2.0 (ip4 form)",
-  ignore,
+  ...gated(
+    "exec'd bridge prints the reference 1.1.1 result for cniVersion 0.2.0 (ip4 form)",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const dir = await launcherDir();
     const net = `tpy-${rand(6)}`;
@@ -240,9 +243,11 @@ Deno.test({
 
 for (const version of ["1.0.0", "0.4.0", "0.3.1", "0.2.0"]) {
   Deno.test({
-    name:
+    ...gated(
       `exec'd host-local and loopback print the reference 1.1.1 results (cniVersion ${version})`,
-    ignore,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const dir = await launcherDir();
       const ours = await makeSide("tpy");
@@ -322,8 +327,11 @@ const BAD: [string, Record<string, unknown>, string][] = [
 
 for (const [title, extra, field] of BAD) {
   Deno.test({
-    name: `exec'd bridge refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
-    ignore,
+    ...gated(
+      `exec'd bridge refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const dir = await launcherDir();
       const s = await makeSide("tpy");
@@ -387,8 +395,10 @@ const BAD_OTHERS: [string, string, Record<string, unknown>, string][] = [
 
 for (const [name, title, extra, field] of BAD_OTHERS) {
   Deno.test({
-    name: `exec'd ${name} refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
-    ignore,
+    ...gated(
+      `exec'd ${name} refuses ${title}: code 7 naming "${field}", exit 1, nothing created`,
+      NEEDS_ROOT,
+    ),
     async fn() {
       const dir = await launcherDir();
       const s = await makeSide("tpy");
@@ -416,11 +426,3 @@ for (const [name, title, extra, field] of BAD_OTHERS) {
     },
   });
 }
-
-Deno.test({
-  name: "cleanup: firewall tables the parity tests created are removed when empty",
-  ignore,
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
-  },
-});

@@ -16,29 +16,24 @@ import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { ipMasqChainName, nftNetworkHash } from "../plugins/bridge/ipmasq.ts";
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
 import {
   dropNatChain,
-  dropNewEmptyTables,
+  dropNewFirewallTablesAfterEachTest,
   dropNftRules,
-  dropSide,
-  firewallTables,
-  ipAddrs,
-  ipLink,
-  ipRoutes,
-  makeSide,
   natRules,
   nftRules,
-  normaliseResult,
-  rand,
-  run,
-  sh,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-import { errorObject, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+} from "./helpers/firewall_oracle.ts";
+import { ipAddrs, ipLink, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { run, sh } from "./helpers/run.ts";
+import { execPluginBinary } from "./helpers/exec_plugin.ts";
+import { errorObject, launcherDir } from "./helpers/launchers.ts";
 
-const ignore = !IS_ROOT;
-const tablesBefore = IS_ROOT ? await firewallTables() : new Set<string>();
+// Every test leaves the firewall tables as it found them (nft tables it made and emptied go).
+dropNewFirewallTablesAfterEachTest();
 const ENC = new TextEncoder();
 const BASE_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
 const TIMEOUT_MS = 120_000;
@@ -195,8 +190,10 @@ const BRIDGE_CASES: [string, Record<string, unknown>, Record<string, unknown>][]
 
 for (const [title, extra, ipam] of BRIDGE_CASES) {
   Deno.test({
-    name: `bridge + host-local in-process and exec'd: same results and kernel state (${title})`,
-    ignore,
+    ...gated(
+      `bridge + host-local in-process and exec'd: same results and kernel state (${title})`,
+      NEEDS_ROOT,
+    ),
     async fn() {
       const { inproc, exec, dir } = await invokers();
       const net = `tpp-${rand(6)}`;
@@ -258,8 +255,7 @@ for (const [title, extra, ipam] of BRIDGE_CASES) {
 }
 
 Deno.test({
-  name: "loopback in-process and exec'd: same results and kernel state",
-  ignore,
+  ...gated("loopback in-process and exec'd: same results and kernel state", NEEDS_ROOT),
   async fn() {
     const { inproc, exec, dir } = await invokers();
     const cid = `cpp${rand(12)}`;
@@ -304,8 +300,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "host-local alone in-process and exec'd: same results and lease files",
-  ignore,
+  ...gated("host-local alone in-process and exec'd: same results and lease files", NEEDS_ROOT),
   async fn() {
     const { inproc, exec, dir } = await invokers();
     const cid = `cpp${rand(12)}`;
@@ -359,8 +354,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "VERSION and the about text: the launcher prints exactly what the in-process skel prints",
-  ignore,
+  ...gated(
+    "VERSION and the about text: the launcher prints exactly what the in-process skel prints",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const { inproc, exec, dir } = await invokers();
     for (const name of ["bridge", "loopback", "host-local"]) {
@@ -380,13 +377,5 @@ Deno.test({
       const got = await run(`${dir}/${name}`, [], { clearEnv: true, env: BASE_ENV, stdin: "" });
       assertEquals(got, { code: about.exitCode, stdout: about.stdout, stderr: about.stderr });
     }
-  },
-});
-
-Deno.test({
-  name: "cleanup: firewall tables the paths tests created are removed when empty",
-  ignore,
-  async fn() {
-    await dropNewEmptyTables(tablesBefore);
   },
 });

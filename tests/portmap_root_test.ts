@@ -15,7 +15,9 @@ import { observeToolRuns } from "../firewall/_tool_observers.ts";
 import { dnChainName } from "../plugins/portmap/iptables.ts";
 import { spawnInNetns } from "../netns/spawn.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { rand, run, sh } from "./helpers/bridge_env.ts";
+import { rand } from "./helpers/names.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
   callPlugin,
   chained,
@@ -80,7 +82,9 @@ async function tcpRead(hostname: string, port: number): Promise<string> {
 }
 
 if (!IN_WORLD) {
-  worldTest(import.meta.url, "portmap against the kernel and the reference");
+  worldTest(import.meta.url, "portmap against the kernel and the reference", {
+    needs: [refMissing("portmap")],
+  });
 } else {
   Deno.test("portmap ADD/DEL: the reference, ours in-process and ours exec'd leave the same nat tables and print prevResult", async () => {
     const n = net();

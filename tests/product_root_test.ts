@@ -2,7 +2,8 @@
 // `cnitool install` entries exec'd the way runtimes do, and the compile task's module graph.
 // Kernel-changing runs happen inside tests/helpers/sandbox.ts (own netns + tmpfs /run, /var/lib).
 import { INSTALLED_NAMES } from "../cmd/install_plugins.ts";
-import { assert, assertEquals, assertMatch, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { inSandbox, leftovers, LEFTOVERS_SCRIPT, NOTHING_LEFT, REPO } from "./helpers/sandbox.ts";
 
 const PERMS = "--allow-ffi --allow-read --allow-write --allow-env --allow-run";
@@ -43,8 +44,10 @@ function seedConflist(name: string, extra: Record<string, unknown> = {}): string
 }
 
 Deno.test({
-  name: "deno task demo prints eth0 in 10.22.0.0/16 and lo up, and leaves nothing behind",
-  ignore: !IS_ROOT,
+  ...gated(
+    "deno task demo prints eth0 in 10.22.0.0/16 and lo up, and leaves nothing behind",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const run = await inSandbox(`"$DENO" task --quiet demo; echo "rc=$?"\n${LEFTOVERS_SCRIPT}`);
     assertMatch(run.stdout, /rc=0\n/, run.stderr);
@@ -57,8 +60,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "deno task demo uses the embedded network even when NETCONFPATH holds one it cannot run",
-  ignore: !IS_ROOT,
+  ...gated(
+    "deno task demo uses the embedded network even when NETCONFPATH holds one it cannot run",
+    NEEDS_ROOT,
+  ),
   async fn() {
     // Podman's 87-podman-bridge.conflist chains portmap, firewall and tuning, which denocni
     // does not have: the demo must not pick it up.
@@ -88,8 +93,7 @@ ${LEFTOVERS_SCRIPT}`,
 });
 
 Deno.test({
-  name: "cnitool exec returns the command's exit code and cleans up after it fails",
-  ignore: !IS_ROOT,
+  ...gated("cnitool exec returns the command's exit code and cleans up after it fails", NEEDS_ROOT),
   async fn() {
     const run = await inSandbox(
       `mkdir -p /run/conf && echo '${seedConflist("xfail")}' > /run/conf/10-x.conflist
@@ -103,8 +107,7 @@ ${LEFTOVERS_SCRIPT}`,
 });
 
 Deno.test({
-  name: "cnitool exec undoes the first network when the second one's ADD fails",
-  ignore: !IS_ROOT,
+  ...gated("cnitool exec undoes the first network when the second one's ADD fails", NEEDS_ROOT),
   async fn() {
     const bad = JSON.stringify({
       cniVersion: "1.0.0",
@@ -125,8 +128,7 @@ ${LEFTOVERS_SCRIPT}`,
 });
 
 Deno.test({
-  name: "cnitool exec cleans up on SIGTERM and exits 143",
-  ignore: !IS_ROOT,
+  ...gated("cnitool exec cleans up on SIGTERM and exits 143", NEEDS_ROOT),
   async fn() {
     const run = await inSandbox(
       `mkdir -p /run/conf && echo '${seedConflist("xterm")}' > /run/conf/10-x.conflist
@@ -148,8 +150,10 @@ ${LEFTOVERS_SCRIPT}`,
 });
 
 Deno.test({
-  name: "cnitool install entries work as plugins with only CNI_* and a minimal PATH",
-  ignore: !IS_ROOT,
+  ...gated(
+    "cnitool install entries work as plugins with only CNI_* and a minimal PATH",
+    NEEDS_ROOT,
+  ),
   async fn() {
     const conf = JSON.stringify({
       cniVersion: "1.0.0",
@@ -234,8 +238,10 @@ Deno.test("deno task compile packs the whole module graph (stand-in runtime via 
 });
 
 Deno.test({
-  name: "without CAP_NET_ADMIN/CAP_SYS_ADMIN kernel commands stop first with one line",
-  ignore: !IS_ROOT,
+  ...gated(
+    "without CAP_NET_ADMIN/CAP_SYS_ADMIN kernel commands stop first with one line",
+    NEEDS_ROOT,
+  ),
   async fn() {
     for (
       const args of [

@@ -17,12 +17,14 @@
  * configuration error for us (999 there); the missing-netns and missing-route messages word
  * the path and route differently after the same prefix.
  */
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
 
-const ignore = !IS_ROOT;
+const noRef = refMissing("ptp", "host-local");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -47,8 +49,11 @@ function errorOf(out: { code: number; stdout: string }): { code: number; msg: st
 
 for (const impl of ["exec", "inproc"]) {
   Deno.test({
-    name: `ptp ADD (${impl}) prints the reference's result and makes its kernel state`,
-    ignore,
+    ...gated(
+      `ptp ADD (${impl}) prints the reference's result and makes its kernel state`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ref = r["attach-ref"];
@@ -88,8 +93,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `ptp CHECK and DEL (${impl}) behave as the reference's: nothing left, DEL idempotent`,
-    ignore,
+    ...gated(
+      `ptp CHECK and DEL (${impl}) behave as the reference's: nothing left, DEL idempotent`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ref = r["attach-ref"];
@@ -121,8 +129,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `ptp ADD (${impl}) that fails after IPAM leaves no lease, link or rule`,
-    ignore,
+    ...gated(
+      `ptp ADD (${impl}) that fails after IPAM leaves no lease, link or rule`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ours = r[`rollback-${impl}`];
@@ -140,8 +151,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `ptp bad input (${impl}) fails as the reference does`,
-    ignore,
+    ...gated(`ptp bad input (${impl}) fails as the reference does`, NEEDS_ROOT, noRef),
     async fn() {
       const r = await scenario();
       const ours = r[`errors-${impl}`];
@@ -158,8 +168,11 @@ for (const impl of ["exec", "inproc"]) {
 }
 
 Deno.test({
-  name: "ptp containers of ours and of the reference ping each other and their gateways",
-  ignore,
+  ...gated(
+    "ptp containers of ours and of the reference ping each other and their gateways",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const t = (await scenario()).traffic;
     assertEquals(t.pings, {
@@ -174,8 +187,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ptp exec'd and in-process print the same and make the same state",
-  ignore,
+  ...gated("ptp exec'd and in-process print the same and make the same state", NEEDS_ROOT, noRef),
   async fn() {
     const r = await scenario();
     const a = normalise(r["attach-exec"]);

@@ -13,12 +13,14 @@
  * `gateways` and `addSourceHints` are the newest reference's and checked against what it
  * does, not against 1.1.1 (which ignores them).
  */
-import { assert, assertEquals, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
 import { runInHostSandbox } from "./helpers/host_sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { normalise, sortKeys } from "./helpers/sandbox_calls.ts";
 
-const ignore = !IS_ROOT;
+const noRef = refMissing("ptp", "host-local", "sbr");
 
 let report: Promise<Record<string, any>> | undefined;
 function scenario(): Promise<Record<string, any>> {
@@ -49,9 +51,11 @@ const BASE_RULES = [
 
 for (const impl of ["exec", "inproc"]) {
   Deno.test({
-    name:
+    ...gated(
       `sbr ADD after ptp (${impl}) makes the reference's rules and tables and passes prevResult on`,
-    ignore,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ref = r.ref.chain;
@@ -73,8 +77,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `sbr DEL (${impl}) removes the rules as the reference does, and is idempotent`,
-    ignore,
+    ...gated(
+      `sbr DEL (${impl}) removes the rules as the reference does, and is idempotent`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       const ref = r.ref.chain;
@@ -93,8 +100,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `sbr bad input (${impl}) fails as the reference does and changes nothing`,
-    ignore,
+    ...gated(
+      `sbr bad input (${impl}) fails as the reference does and changes nothing`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const r = await scenario();
       for (const k of ["noPrev", "noIps"]) {
@@ -111,8 +121,7 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `sbr with \`table\` (${impl}) only adds the rules, on that table`,
-    ignore,
+    ...gated(`sbr with \`table\` (${impl}) only adds the rules, on that table`, NEEDS_ROOT, noRef),
     async fn() {
       const t = (await scenario())[impl].table;
       assertEquals(t.add.code, 0, t.add.stdout);
@@ -126,8 +135,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `sbr with addSourceHints and gateways (${impl}) keeps link routes in main with a source`,
-    ignore,
+    ...gated(
+      `sbr with addSourceHints and gateways (${impl}) keeps link routes in main with a source`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const h = (await scenario())[impl].hints;
       assertEquals(h.add.code, 0, h.add.stdout);
@@ -144,8 +156,11 @@ for (const impl of ["exec", "inproc"]) {
   });
 
   Deno.test({
-    name: `sbr ADD that fails half-way (${impl}) leaves the rules and routes as they were`,
-    ignore,
+    ...gated(
+      `sbr ADD that fails half-way (${impl}) leaves the rules and routes as they were`,
+      NEEDS_ROOT,
+      noRef,
+    ),
     async fn() {
       const u = (await scenario())[impl].unreachableGateway;
       assertEquals(u.add.code, 1);

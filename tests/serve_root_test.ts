@@ -10,19 +10,13 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { type CniEnv, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
-import {
-  dropNetns,
-  dropSide,
-  ipAddrs,
-  makeNetns,
-  makeSide,
-  normaliseResult,
-  run,
-  type TestSide,
-} from "./helpers/bridge_env.ts";
-
-const ignore = Deno.uid() !== 0;
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { type CniEnv, execPluginBinary } from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
+import { dropSide, makeSide, normaliseResult, type TestSide } from "./helpers/bridge_env.ts";
+import { ipAddrs } from "./helpers/ip_oracle.ts";
+import { dropNetns, makeNetns } from "./helpers/namespaces.ts";
+import { run } from "./helpers/run.ts";
 
 /** A running daemon. */
 interface Daemon {
@@ -115,8 +109,10 @@ function sideNeutral(text: string, side: TestSide, subnet: string): string {
 }
 
 Deno.test({
-  name: "serve: forwarded bridge, loopback and host-local calls print and do what the process does",
-  ignore,
+  ...gated(
+    "serve: forwarded bridge, loopback and host-local calls print and do what the process does",
+    NEEDS_ROOT,
+  ),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -225,9 +221,10 @@ async function versionVia(bin: string, socket: string, prefix: string[] = []) {
 }
 
 Deno.test({
-  name:
+  ...gated(
     "serve: a caller in another namespace, a stopped and a killed daemon: the process runs the call",
-  ignore,
+    NEEDS_ROOT,
+  ),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -275,8 +272,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "serve: SIGTERM removes the socket; a second daemon on a live socket is refused",
-  ignore,
+  ...gated(
+    "serve: SIGTERM removes the socket; a second daemon on a live socket is refused",
+    NEEDS_ROOT,
+  ),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -304,8 +303,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "serve: a daemon whose bundle was replaced declines, exits 0, and the call runs anyway",
-  ignore,
+  ...gated(
+    "serve: a daemon whose bundle was replaced declines, exits 0, and the call runs anyway",
+    NEEDS_ROOT,
+  ),
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {

@@ -21,6 +21,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REPO } from "./helpers/sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
@@ -341,8 +342,7 @@ Deno.test("cnitool install prepares the launchers' code cache; a plugin run only
 });
 
 Deno.test({
-  name: "installed launcher: the prepared Deno cache is hit on a read-only mount",
-  ignore: Deno.uid() !== 0,
+  ...gated("installed launcher: the prepared Deno cache is hit on a read-only mount", NEEDS_ROOT),
   async fn() {
     const bin = await launcherDir();
     const denoDir = `${bin}/denocni-cache`;

@@ -12,20 +12,20 @@
  *
  * No root needed: static touches no kernel state and no files.
  */
-import { runPlugin } from "../cni/skel.ts";
 import { plugin } from "../plugins/static/mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { type CniEnv, type ExecOut, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+import { gated } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import {
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
-const REF = "/usr/lib/cni/static";
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(REF).isFile;
-  } catch {
-    return false;
-  }
-})();
-const ENC = new TextEncoder();
+const REF = `${REF_DIR}/static`;
+const noRef = refMissing("static");
 
 function cniEnv(command: string, args = ""): CniEnv {
   return {
@@ -34,23 +34,12 @@ function cniEnv(command: string, args = ""): CniEnv {
     netns: "/run/netns/unused",
     ifName: "eth0",
     args,
-    path: "/usr/lib/cni",
+    path: REF_DIR,
   };
 }
 
-async function inProcess(env: CniEnv, stdin: string): Promise<ExecOut> {
-  const out = await runPlugin(plugin, {
-    env: {
-      CNI_COMMAND: env.command,
-      CNI_CONTAINERID: env.containerId,
-      CNI_NETNS: env.netns,
-      CNI_IFNAME: env.ifName,
-      CNI_ARGS: env.args,
-      CNI_PATH: env.path,
-    },
-    stdin: ENC.encode(stdin),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+function inProcess(env: CniEnv, stdin: string): Promise<ExecOut> {
+  return runInProcess(plugin, env, stdin);
 }
 
 /** The three paths for one call: reference, ours exec'd, ours in-process. */
@@ -103,8 +92,10 @@ const IPAM_CASES: [string, Record<string, unknown>, string][] = [
 ];
 
 Deno.test({
-  name: "static ADD prints the reference's result at every version, exec'd and in-process alike",
-  ignore: !HAVE_REF,
+  ...gated(
+    "static ADD prints the reference's result at every version, exec'd and in-process alike",
+    noRef,
+  ),
   async fn() {
     for (const version of ["0.2.0", "0.3.1", "0.4.0", "1.0.0"]) {
       for (const [what, ipam, args] of IPAM_CASES) {
@@ -212,9 +203,10 @@ const ERROR_CASES: [string, Record<string, unknown>, string, string | undefined]
 ];
 
 Deno.test({
-  name:
+  ...gated(
     "static bad config: the reference's message, code 7 (reference: 999), exec'd and in-process alike",
-  ignore: !HAVE_REF,
+    noRef,
+  ),
   async fn() {
     for (const [what, config, args, msg] of ERROR_CASES) {
       const { ref, ours } = await threeWays("ADD", config, args);
@@ -234,8 +226,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "static CHECK and DEL answer as the reference (prevResult checks, DEL reads nothing)",
-  ignore: !HAVE_REF,
+  ...gated(
+    "static CHECK and DEL answer as the reference (prevResult checks, DEL reads nothing)",
+    noRef,
+  ),
   async fn() {
     const ipam = { addresses: [{ address: "10.10.0.1/24", gateway: "10.10.0.254" }] };
     const base = { cniVersion: "1.0.0", name: "statnet", type: "bridge", ipam };

@@ -2,7 +2,9 @@
 // Privileged traffic-control scenarios in a throwaway namespace: ifb creation, tbf and ingress
 // qdiscs, a u32 filter redirecting to the ifb, read back through our dumps and checked with
 // `tc -j` / `ip -j` as the independent oracle.
-import { assert, assertEquals, assertThrows, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
+import { runSync } from "./helpers/run.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import {
   ETH_P_ALL,
   filterAdd,
@@ -26,28 +28,20 @@ import {
 } from "../netlink/mod.ts";
 import { formatU32Handle } from "../netlink/tc_u32.ts";
 
-const ignore = !IS_ROOT;
-
-function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
 function tcJson(ns: string, ...args: string[]): any[] {
-  const out = run("tc", ["-n", ns, "-j", ...args]);
+  const out = runSync("tc", ["-n", ns, "-j", ...args]);
   if (out.code !== 0) throw new Error(`tc ${args.join(" ")}: ${out.stderr}`);
   return out.stdout.trim() === "" ? [] : JSON.parse(out.stdout);
 }
 
 function withNetns(fn: (ns: string) => void): void {
   const ns = `dtc-${crypto.randomUUID().slice(0, 8)}`;
-  const made = run("ip", ["netns", "add", ns]);
+  const made = runSync("ip", ["netns", "add", ns]);
   if (made.code !== 0) throw new Error(made.stderr);
   try {
     fn(ns);
   } finally {
-    run("ip", ["netns", "del", ns]);
+    runSync("ip", ["netns", "del", ns]);
   }
 }
 
@@ -55,8 +49,10 @@ function withNetns(fn: (ns: string) => void): void {
 const TBF_1MBIT = { rate: 125_000, limit: 28_125, buffer: 3_125_000 };
 
 Deno.test({
-  name: "tc ops: ifb, tbf, ingress and a u32 mirred filter, as tc -j shows them, then removed",
-  ignore,
+  ...gated(
+    "tc ops: ifb, tbf, ingress and a u32 mirred filter, as tc -j shows them, then removed",
+    NEEDS_ROOT,
+  ),
   fn() {
     withNetns((ns) => {
       using sock = openNetlink({ netns: `/run/netns/${ns}` });
@@ -67,7 +63,7 @@ Deno.test({
       assertEquals([ifb.name, ifb.kind, ifb.mtu, ifb.up], ["bwtest0", "ifb", 1400, true]);
       assert(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(ifb.mac), ifb.mac);
       const ipIfb =
-        JSON.parse(run("ip", ["-n", ns, "-j", "-d", "link", "show", "bwtest0"]).stdout)[0];
+        JSON.parse(runSync("ip", ["-n", ns, "-j", "-d", "link", "show", "bwtest0"]).stdout)[0];
       assertEquals(
         [ipIfb.linkinfo.info_kind, ipIfb.mtu, ipIfb.address, ipIfb.flags.includes("UP")],
         ["ifb", 1400, ifb.mac, true],

@@ -13,32 +13,27 @@
  * the namespace removes the backup (1.1.1 leaks it); 1.1.1 has no `txQLen` and its CHECK
  * does not substitute `IFNAME`; 1.x results omit an empty `dns` (the newest reference).
  */
-import { runPlugin } from "../cni/skel.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { cmdAdd as tuningAdd } from "../plugins/tuning/mod.ts";
 import type { CmdArgs } from "../cni/plugin.ts";
 import type { NetConf } from "../cni/types.ts";
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 import {
-  dropNetns,
-  makeNetns,
-  rand,
-  REF_DIR,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
-import { type CniEnv, type ExecOut, execPluginBinary, launcherDir } from "./helpers/launchers.ts";
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  execReference,
+  runInProcess,
+} from "./helpers/exec_plugin.ts";
+import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */
-const HAVE_REF = ["tuning"].every((b) => {
-  try {
-    return Deno.statSync(`${REF_DIR}/${b}`).isFile;
-  } catch {
-    return false;
-  }
-});
-const ignore = !IS_ROOT || !HAVE_REF;
+const noRef = refMissing("tuning");
 const ENC = new TextEncoder();
 const START_MAC = "02:7e:00:00:00:01";
 const TUNED_MAC = "c2:11:22:33:44:55";
@@ -115,32 +110,15 @@ function cniEnv(w: World, command: string, extra: Partial<CniEnv> = {}): CniEnv 
   };
 }
 
+// Each runner sends `config` as JSON, or as is when it is text.
 const reference: Runner = (w, command, config, extra) =>
-  execPluginBinary(`${REF_DIR}/tuning`, cniEnv(w, command, extra), JSON.stringify(config));
+  execReference("tuning", cniEnv(w, command, extra), config);
 
 const exec: Runner = async (w, command, config, extra) =>
-  execPluginBinary(
-    `${await launcherDir()}/tuning`,
-    cniEnv(w, command, extra),
-    JSON.stringify(config),
-  );
+  execPluginBinary(`${await launcherDir()}/tuning`, cniEnv(w, command, extra), config);
 
-const inProcess: Runner = async (w, command, config, extra) => {
-  const e = cniEnv(w, command, extra);
-  const out = await runPlugin(await BUILTIN_PLUGINS.tuning!(), {
-    env: {
-      CNI_COMMAND: e.command,
-      CNI_CONTAINERID: e.containerId,
-      CNI_NETNS: e.netns,
-      CNI_IFNAME: e.ifName,
-      CNI_ARGS: e.args,
-      CNI_PATH: e.path,
-      ...e.extra,
-    },
-    stdin: ENC.encode(JSON.stringify(config)),
-  });
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-};
+const inProcess: Runner = async (w, command, config, extra) =>
+  runInProcess(await BUILTIN_PLUGINS.tuning!(), cniEnv(w, command, extra), config);
 
 const SIDES: [string, Runner][] = [["reference", reference], ["exec", exec], [
   "in-process",
@@ -187,9 +165,11 @@ const FULL = {
 };
 
 Deno.test({
-  name:
+  ...gated(
     "tuning ADD/CHECK/DEL: the reference's kernel state, result and backup file, exec'd and in-process alike",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     for (const version of ["0.3.1", "0.4.0", "1.0.0"]) {
       const worlds = await Promise.all(SIDES.map(() => makeWorld("tun")));
@@ -250,8 +230,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning hands a 0.1.0/0.2.0 prevResult on as the reference does, with and without a MAC",
-  ignore,
+  ...gated(
+    "tuning hands a 0.1.0/0.2.0 prevResult on as the reference does, with and without a MAC",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuv")));
     try {
@@ -286,8 +269,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning CHECK reports each difference as the reference does, exec'd and in-process alike",
-  ignore,
+  ...gated(
+    "tuning CHECK reports each difference as the reference does, exec'd and in-process alike",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuc")));
     try {
@@ -355,9 +341,11 @@ async function untouched(w: World) {
 }
 
 Deno.test({
-  name:
+  ...gated(
     "tuning hostile values: clean errors before anything changes (the reference leaves changes behind)",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = SIDES.slice(1);
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tuh")));
@@ -445,18 +433,7 @@ Deno.test({
               /}$/,
               ',"sysctl":{"net.ipv4.conf.eth0.arp_notify":"1","net.ipv4.conf.eth0.arp_notify":"0"}}',
             );
-            out = side === "exec"
-              ? await execPluginBinary(`${await launcherDir()}/tuning`, cniEnv(w, "ADD"), text)
-              : await runPlugin(await BUILTIN_PLUGINS.tuning!(), {
-                env: {
-                  CNI_COMMAND: "ADD",
-                  CNI_CONTAINERID: w.cid,
-                  CNI_NETNS: w.ns.path,
-                  CNI_IFNAME: "eth0",
-                  CNI_PATH: REF_DIR,
-                },
-                stdin: ENC.encode(text),
-              }).then((o) => ({ code: o.exitCode, stdout: o.stdout, stderr: o.stderr }));
+            out = await runner(w, "ADD", text);
           } else out = await runner(w, "ADD", config, env);
           assertEquals(out.code, 1, `${what} ${side}: ${out.stdout}`);
           const err = JSON.parse(out.stdout);
@@ -493,9 +470,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "tuning DEL keeps the first originals over two ADDs, and cleans up without the namespace (the reference does neither)",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const worlds = await Promise.all(SIDES.map(() => makeWorld("tud")));
     try {
@@ -542,9 +521,11 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  ...gated(
     "tuning txQLen, IFNAME keys and the allowlist (newer than 1.1.1): ours, exec'd and in-process alike",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const ours = SIDES.slice(1);
     const worlds = await Promise.all(ours.map(() => makeWorld("tuq")));
@@ -625,8 +606,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tuning refuses the plugin's own namespace on ADD and DEL unless CNI_NETNS_OVERRIDE",
-  ignore,
+  ...gated(
+    "tuning refuses the plugin's own namespace on ADD and DEL unless CNI_NETNS_OVERRIDE",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const w = await makeWorld("tuo");
     try {

@@ -21,31 +21,18 @@ import { selectInvoker } from "../cni/invoke_builtin.ts";
 import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { parseConfList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
-import { assertEquals, IS_ROOT } from "./helpers/assert.ts";
-import {
-  dropLinks,
-  dropNetns,
-  ipAddrs,
-  ipRoutes,
-  makeNetns,
-  normaliseResult,
-  rand,
-  REF_DIR,
-  run,
-  sh,
-  type TestNetns,
-} from "./helpers/bridge_env.ts";
+import { assertEquals } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { REF_DIR, refMissing } from "./helpers/reference.ts";
+import { normaliseResult } from "./helpers/bridge_env.ts";
+import { dropLinks, ipAddrs, ipRoutes } from "./helpers/ip_oracle.ts";
+import { rand } from "./helpers/names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./helpers/namespaces.ts";
+import { run, sh } from "./helpers/run.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 
 /** Root, and the reference binaries to compare with (a missing one ignores the tests). */
-const HAVE_REF = ["bridge", "static", "tuning"].every((b) => {
-  try {
-    return Deno.statSync(`${REF_DIR}/${b}`).isFile;
-  } catch {
-    return false;
-  }
-});
-const ignore = !IS_ROOT || !HAVE_REF;
+const noRef = refMissing("bridge", "static", "tuning");
 const BASE_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
 const TUNED_MAC = "c2:11:22:33:44:66";
 const CID = `cchain${rand(10)}`;
@@ -155,9 +142,11 @@ async function hostPorts(s: Side): Promise<number> {
 }
 
 Deno.test({
-  name:
+  ...gated(
     "bridge + static + tuning chain: the reference's result and container state, in-process and exec'd alike",
-  ignore,
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     const dir = await launcherDir();
     const ways: [string, Invoker][] = [

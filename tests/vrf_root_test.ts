@@ -14,22 +14,21 @@
  * feature (1.1.1 says `operation not supported`); our CHECK fails when the interface is not in
  * the VRF (1.1.1's CHECK always succeeds); DEL with the namespace gone succeeds.
  */
-import { assert, assertEquals, assertStringIncludes, IS_ROOT } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
+import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
+import { refMissing } from "./helpers/reference.ts";
+import { shSync } from "./helpers/run.ts";
 import { vrfProbe } from "./helpers/vrf_probe.ts";
 import { launcherDir } from "./helpers/launchers.ts";
 import { callPlugin, type Impl } from "./helpers/sandbox_calls.ts";
 
-const ignore = !IS_ROOT;
+const noRef = refMissing("vrf");
+
 const vrf = await vrfProbe();
-const noVrf = `(ignored: ${vrf.reason ?? ""})`;
 const IMPLS: Impl[] = ["exec", "inproc"];
 
 function ip(...args: string[]): string {
-  const out = new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  if (!out.success) {
-    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
+  return shSync("ip", ...args);
 }
 
 function links(ns: string): any[] {
@@ -78,10 +77,12 @@ function err(out: { stdout: string }): { code: number; msg: string } {
 }
 
 Deno.test({
-  name: vrf.supported
-    ? "vrf ADD without kernel vrf support names the missing feature (ignored: this kernel has it)"
-    : "vrf ADD without kernel vrf support fails naming the missing feature and leaves nothing",
-  ignore: ignore || vrf.supported,
+  ...gated(
+    "vrf ADD without kernel vrf support fails naming the missing feature and leaves nothing",
+    NEEDS_ROOT,
+    noRef,
+    vrf.supported && "this kernel has vrf",
+  ),
   async fn() {
     await withNs(async (ns) => {
       const ref = await call("ref", "ADD", ns, conf(ns));
@@ -106,8 +107,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "vrf ADD, CHECK and DEL refuse bad input as the reference does",
-  ignore,
+  ...gated("vrf ADD, CHECK and DEL refuse bad input as the reference does", NEEDS_ROOT, noRef),
   async fn() {
     await withNs(async (ns) => {
       ip("-n", ns, "link", "add", "blue", "type", "veth", "peer", "name", "bluep");
@@ -150,8 +150,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "vrf DEL without a VRF succeeds, also with the namespace gone; CHECK says what is missing",
-  ignore,
+  ...gated(
+    "vrf DEL without a VRF succeeds, also with the namespace gone; CHECK says what is missing",
+    NEEDS_ROOT,
+    noRef,
+  ),
   async fn() {
     await withNs(async (ns) => {
       for (const impl of ["ref", ...IMPLS] as Impl[]) {
@@ -194,8 +197,12 @@ function vrfState(ns: string) {
 }
 
 Deno.test({
-  name: `vrf ADD/CHECK/DEL make and remove the reference's VRF ${vrf.supported ? "" : noVrf}`,
-  ignore: ignore || !vrf.supported,
+  ...gated(
+    "vrf ADD/CHECK/DEL make and remove the reference's VRF",
+    NEEDS_ROOT,
+    noRef,
+    vrf.reason,
+  ),
   async fn() {
     const states: Record<string, unknown> = {};
     for (const impl of ["ref", ...IMPLS] as Impl[]) {
@@ -230,10 +237,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: `vrf keeps a VRF until its last interface leaves and checks its table ${
-    vrf.supported ? "" : noVrf
-  }`,
-  ignore: ignore || !vrf.supported,
+  ...gated(
+    "vrf keeps a VRF until its last interface leaves and checks its table",
+    NEEDS_ROOT,
+    vrf.reason,
+  ),
   async fn() {
     for (const impl of IMPLS) {
       await withNs(async (ns) => {

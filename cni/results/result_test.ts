@@ -1,4 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
+import { gated } from "../../tests/helpers/gate.ts";
+import { refMissing } from "../../tests/helpers/reference.ts";
+import { execReference } from "../../tests/helpers/exec_plugin.ts";
 import { CniError } from "../errors.ts";
 import { SUPPORTED_VERSIONS } from "../types.ts";
 import { convertResult, formatResult, parseResult, toCurrentResult } from "./mod.ts";
@@ -302,15 +305,6 @@ Deno.test("formatResult() prints like types.PrintResult (4 spaces, Go escaping)"
 // The reference Go plugins as an oracle (host-local needs no root with a private dataDir)
 // ---------------------------------------------------------------------------------------
 
-const HOST_LOCAL = "/usr/lib/cni/host-local";
-const HAVE_HOST_LOCAL = (() => {
-  try {
-    return Deno.statSync(HOST_LOCAL).isFile;
-  } catch {
-    return false;
-  }
-})();
-
 async function goHostLocal(version: string, dataDir: string, id: string): Promise<string> {
   const conf = {
     cniVersion: version,
@@ -323,29 +317,21 @@ async function goHostLocal(version: string, dataDir: string, id: string): Promis
       routes: [{ dst: "0.0.0.0/0", gw: "10.9.0.254" }, { dst: "::/0" }],
     },
   };
-  const child = new Deno.Command(HOST_LOCAL, {
-    env: {
-      CNI_COMMAND: "ADD",
-      CNI_CONTAINERID: id,
-      CNI_NETNS: "/nonexistent",
-      CNI_IFNAME: "eth0",
-      CNI_PATH: "/usr/lib/cni",
-    },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(conf)));
-  await w.close();
-  const out = await child.output();
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
-  return new TextDecoder().decode(out.stdout);
+  const out = await execReference("host-local", {
+    command: "ADD",
+    containerId: id,
+    netns: "/nonexistent",
+    ifName: "eth0",
+  }, conf);
+  assertEquals(out.code, 0, out.stdout + out.stderr);
+  return out.stdout;
 }
 
 Deno.test({
-  name: "formatResult() reprints the Go plugin's 0.2.0 and 0.4.0 output byte for byte",
-  ignore: !HAVE_HOST_LOCAL,
+  ...gated(
+    "formatResult() reprints the Go plugin's 0.2.0 and 0.4.0 output byte for byte",
+    refMissing("host-local"),
+  ),
   async fn() {
     const dir = Deno.makeTempDirSync({ prefix: "denocni-oracle-" });
     try {

@@ -1,6 +1,8 @@
 import { assert, assertEquals } from "../../tests/helpers/assert.ts";
+import { gated } from "../../tests/helpers/gate.ts";
+import { refMissing } from "../../tests/helpers/reference.ts";
 import { join } from "node:path";
-import { REF_DIR, runReference } from "../../tests/helpers/bridge_env.ts";
+import { execReference } from "../../tests/helpers/exec_plugin.ts";
 import { openDiskStore } from "./disk_store.ts";
 import { openDiskStoreWith } from "./_disk_store.ts";
 
@@ -229,18 +231,11 @@ Deno.test("openDiskStore() honours leases written and removed behind the index's
   }
 });
 
-const REF_HOST_LOCAL = `${REF_DIR}/host-local`;
-const HAVE_REF = (() => {
-  try {
-    return Deno.statSync(REF_HOST_LOCAL).isFile;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
-  name: "openDiskStore() releases a lease the reference binary wrote after our last command",
-  ignore: !HAVE_REF,
+  ...gated(
+    "openDiskStore() releases a lease the reference binary wrote after our last command",
+    refMissing("host-local"),
+  ),
   async fn() {
     const data = tempDir();
     try {
@@ -253,11 +248,12 @@ Deno.test({
         type: "bridge",
         ipam: { type: "host-local", dataDir: data, subnet: "10.20.0.0/16" },
       };
-      const res = await runReference("host-local", "ADD", conf, {
+      const res = await execReference("host-local", {
+        command: "ADD",
         containerId: "theirs",
         netns: "/var/run/netns/unused",
         ifName: "eth0",
-      });
+      }, conf);
       assertEquals(res.code, 0, res.stdout);
       const addr = JSON.parse(res.stdout).ips[0].address as string;
       const ip = addr.slice(0, addr.indexOf("/"));

@@ -16,15 +16,14 @@
  *
  * @module
  */
-import type { PluginFns } from "../../cni/plugin.ts";
-import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke_builtin.ts";
-import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
-import { pendingKernelWork } from "../../netlink/socket.ts";
-import { assertEquals, IS_ROOT } from "./assert.ts";
+import { assertEquals } from "./assert.ts";
 import { inSandbox } from "./sandbox.ts";
-import { execPluginBinary, launcherDir } from "./launchers.ts";
-import { rand, REF_DIR, run, sh } from "./bridge_env.ts";
+import { type CniEnv, execPluginBinary, runInProcess } from "./exec_plugin.ts";
+import { launcherDir } from "./launchers.ts";
+import { rand } from "./names.ts";
+import { REF_DIR } from "./reference.ts";
+import { run, sh } from "./run.ts";
+import { gated, NEEDS_ROOT, type Reason } from "./gate.ts";
 
 /** Whether this process is the inner run, inside the sandbox. */
 export const IN_WORLD: boolean = Deno.env.get("DENOCNI_FW_WORLD") === "1";
@@ -59,6 +58,8 @@ export interface WorldOptions {
    * reference plugin can be found or exec'd there).
    */
   hide?: string[];
+  /** More reasons the test cannot run here (besides root), e.g. `refMissing("portmap")`. */
+  needs?: Reason[];
 }
 
 /**
@@ -67,16 +68,19 @@ export interface WorldOptions {
  *
  * @param moduleUrl The test module (`import.meta.url`).
  * @param title What it covers.
- * @param options Directories to hide in the sandbox.
+ * @param options Directories to hide in the sandbox, more requirements.
  */
 export function worldTest(moduleUrl: string, title: string, options: WorldOptions = {}): void {
   const path = new URL(moduleUrl).pathname;
   const hide = options.hide ?? [];
   Deno.test({
-    name: `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib${
-      hide.map((d) => `, empty ${d}`).join("")
-    })`,
-    ignore: !IS_ROOT,
+    ...gated(
+      `${title} (run in a sandbox: own network namespace, tmpfs /run and /var/lib${
+        hide.map((d) => `, empty ${d}`).join("")
+      })`,
+      NEEDS_ROOT,
+      ...(options.needs ?? []),
+    ),
     async fn() {
       const names = await Deno.makeTempFile({ prefix: "denocni-fw-names-" });
       try {
@@ -207,31 +211,16 @@ export async function callPlugin(
   config: unknown,
   env: CallEnv,
 ): Promise<CallOut> {
-  const stdin = JSON.stringify(config);
-  const vars = {
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: env.containerId,
-    CNI_NETNS: env.netns,
-    CNI_IFNAME: env.ifName ?? "eth0",
-    CNI_ARGS: "",
-    CNI_PATH: REF_DIR,
-  };
-  if (mode === "inproc") {
-    const fns: PluginFns = await BUILTIN_PLUGINS[plugin]!();
-    const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(stdin) }, {
-      delegate: createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" }),
-    });
-    await pendingKernelWork();
-    return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-  }
-  const binary = mode === "go" ? `${REF_DIR}/${plugin}` : `${await launcherDir()}/${plugin}`;
-  return await execPluginBinary(binary, {
+  const call: CniEnv = {
     command,
     containerId: env.containerId,
     netns: env.netns,
     ifName: env.ifName ?? "eth0",
     path: REF_DIR,
-  }, stdin);
+  };
+  if (mode === "inproc") return await runInProcess(plugin, call, config);
+  const binary = mode === "go" ? `${REF_DIR}/${plugin}` : `${await launcherDir()}/${plugin}`;
+  return await execPluginBinary(binary, call, config);
 }
 
 /** A container attached to a bridge network by our bridge plugin. */

@@ -16,16 +16,8 @@
  * @module
  */
 import { scenarioInput } from "./host_sandbox.ts";
-import {
-  addrShape,
-  callPlugin,
-  type Impl,
-  ipj,
-  linkShape,
-  routeShape,
-  run,
-  sh,
-} from "./sandbox_calls.ts";
+import { addrShape, callPlugin, type Impl, ipj, linkShape, routeShape } from "./sandbox_calls.ts";
+import { run, sh } from "./run.ts";
 
 interface Input {
   launchers: string;

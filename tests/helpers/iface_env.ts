@@ -9,13 +9,19 @@
  *
  * @module
  */
-import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke_builtin.ts";
-import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
 import { CLONE_NEWNET, close, O_RDONLY, open, setns } from "../../ffi/mod.ts";
 import { openNetns, returnToNetns, THREAD_NETNS_PATH } from "../../netns/mod.ts";
-import { pendingKernelWork } from "../../netlink/socket.ts";
-import { dropNetns, makeNetns, rand, REF_DIR, run, sh, type TestNetns } from "./bridge_env.ts";
+import {
+  type CniEnv,
+  type ExecOut,
+  execPluginBinary,
+  execReference,
+  runInProcess,
+} from "./exec_plugin.ts";
+import { rand } from "./names.ts";
+import { dropNetns, makeNetns, type TestNetns } from "./namespaces.ts";
+import { REF_DIR } from "./reference.ts";
+import { run, sh } from "./run.ts";
 import { launcherDir } from "./launchers.ts";
 
 /** One world: a host namespace with the master, a container namespace, an IPAM data dir. */
@@ -72,14 +78,7 @@ export async function dropWorld(w: World): Promise<void> {
 }
 
 /** Output of one plugin run. */
-export interface Out {
-  /** Exit code. */
-  code: number;
-  /** Stdout. */
-  stdout: string;
-  /** Stderr. */
-  stderr: string;
-}
+export type Out = ExecOut;
 
 /** Extra `CNI_*` of one call. */
 export interface CallEnv {
@@ -102,34 +101,20 @@ export type Runner = (
   env?: CallEnv,
 ) => Promise<Out>;
 
-function cniEnv(w: World, command: string, path: string, env: CallEnv): Record<string, string> {
+function cniEnv(w: World, command: string, path: string, env: CallEnv): CniEnv {
   return {
-    PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: w.cid,
-    CNI_NETNS: env.netns ?? w.cont.path,
-    CNI_IFNAME: env.ifName ?? "eth0",
-    CNI_ARGS: env.args ?? "",
-    CNI_PATH: path,
-    ...env.extra,
+    command,
+    containerId: w.cid,
+    netns: env.netns ?? w.cont.path,
+    ifName: env.ifName ?? "eth0",
+    args: env.args ?? "",
+    path,
+    ...(env.extra && { extra: env.extra }),
   };
 }
 
-async function inHostNs(
-  w: World,
-  binary: string,
-  env: Record<string, string>,
-  stdin: string,
-): Promise<Out> {
-  return await run("ip", ["netns", "exec", w.host.name, binary], {
-    stdin,
-    env,
-    clearEnv: true,
-  });
-}
-
 /**
- * The reference binary from /usr/lib/cni, run in the world's host namespace.
+ * The reference binary ({@linkcode REF_DIR}), run in the world's host namespace.
  *
  * @param w The world.
  * @param plugin The plugin name.
@@ -145,12 +130,9 @@ export function reference(
   conf: unknown,
   env: CallEnv = {},
 ): Promise<Out> {
-  return inHostNs(
-    w,
-    `${REF_DIR}/${plugin}`,
-    cniEnv(w, command, REF_DIR, env),
-    JSON.stringify(conf),
-  );
+  return execReference(plugin, cniEnv(w, command, REF_DIR, env), conf, {
+    netnsExec: w.host.name,
+  });
 }
 
 /**
@@ -171,7 +153,9 @@ export async function execd(
   env: CallEnv = {},
 ): Promise<Out> {
   const dir = await launcherDir();
-  return await inHostNs(w, `${dir}/${plugin}`, cniEnv(w, command, dir, env), JSON.stringify(conf));
+  return await execPluginBinary(`${dir}/${plugin}`, cniEnv(w, command, dir, env), conf, {
+    netnsExec: w.host.name,
+  });
 }
 
 /**
@@ -216,15 +200,7 @@ export function inProcess(
   conf: unknown,
   env: CallEnv = {},
 ): Promise<Out> {
-  return inNetns(w.host.path, async () => {
-    const fns = await BUILTIN_PLUGINS[plugin]!();
-    const out = await runPlugin(fns, {
-      env: cniEnv(w, command, REF_DIR, env),
-      stdin: new TextEncoder().encode(JSON.stringify(conf)),
-    }, { delegate: createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer" }) });
-    await pendingKernelWork();
-    return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-  });
+  return inNetns(w.host.path, () => runInProcess(plugin, cniEnv(w, command, REF_DIR, env), conf));
 }
 
 /** The three ways, by name. */

@@ -24,9 +24,8 @@ import {
   linkShape,
   natLines,
   routeShape,
-  run,
-  sh,
 } from "./sandbox_calls.ts";
+import { run, sh } from "./run.ts";
 
 interface Input {
   launchers: string;

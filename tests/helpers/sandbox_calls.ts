@@ -11,26 +11,15 @@
  *
  * @module
  */
-import { runPlugin } from "../../cni/skel.ts";
-import { createDelegate } from "../../cni/invoke_builtin.ts";
-import { BUILTIN_PLUGINS } from "../../plugins/mod.ts";
-import { pendingKernelWork } from "../../netlink/socket.ts";
-
-/** Where the Go reference plugins are. */
-export const REF_DIR = "/usr/lib/cni";
+import { type CniEnv, type ExecOut, execPluginBinary, runInProcess } from "./exec_plugin.ts";
+import { REF_DIR } from "./reference.ts";
+import { sh } from "./run.ts";
 
 /** How a plugin is run. */
 export type Impl = "ref" | "exec" | "inproc";
 
 /** One call's outcome. */
-export interface CallOut {
-  /** Exit code. */
-  code: number;
-  /** Standard output. */
-  stdout: string;
-  /** Standard error. */
-  stderr: string;
-}
+export type CallOut = ExecOut;
 
 /** The `CNI_*` values of a call. */
 export interface CallEnv {
@@ -42,52 +31,6 @@ export interface CallEnv {
   ifName: string;
   /** CNI_ARGS. */
   args?: string;
-}
-
-const dec = new TextDecoder();
-
-/**
- * Runs a program and returns its output (no check of the exit code).
- *
- * @param cmd Program.
- * @param args Arguments.
- * @param stdin Text for stdin.
- * @param env Environment (replaces the process's when given).
- * @returns The outcome.
- */
-export async function run(
-  cmd: string,
-  args: string[],
-  stdin?: string,
-  env?: Record<string, string>,
-): Promise<CallOut> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    ...(env && { env, clearEnv: true }),
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin)).catch(() => {});
-    await w.close().catch(() => {});
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/**
- * Runs a program that must succeed.
- *
- * @param cmd Program.
- * @param args Arguments.
- * @returns Its stdout.
- */
-export async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await run(cmd, args);
-  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${out.stderr}`);
-  return out.stdout;
 }
 
 /**
@@ -121,24 +64,17 @@ export async function callPlugin(
   launchers: string,
 ): Promise<CallOut> {
   const path = impl === "ref" ? REF_DIR : launchers;
-  const vars = {
-    PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: env.cid,
-    CNI_NETNS: env.netns,
-    CNI_IFNAME: env.ifName,
-    CNI_ARGS: env.args ?? "",
-    CNI_PATH: path,
+  const call: CniEnv = {
+    command,
+    containerId: env.cid,
+    netns: env.netns,
+    ifName: env.ifName,
+    args: env.args ?? "",
+    path,
   };
   const stdin = JSON.stringify(conf);
-  if (impl !== "inproc") return await run(`${path}/${plugin}`, [], stdin, vars);
-  const fns = await BUILTIN_PLUGINS[plugin]!();
-  const delegate = createDelegate({ registry: BUILTIN_PLUGINS, mode: "prefer", env: vars });
-  const out = await runPlugin(fns, { env: vars, stdin: new TextEncoder().encode(stdin) }, {
-    delegate,
-  });
-  await pendingKernelWork();
-  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+  if (impl !== "inproc") return await execPluginBinary(`${path}/${plugin}`, call, stdin);
+  return await runInProcess(plugin, call, stdin);
 }
 
 /**

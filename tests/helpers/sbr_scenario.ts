@@ -15,7 +15,8 @@
  * @module
  */
 import { scenarioInput } from "./host_sandbox.ts";
-import { callPlugin, type Impl, ipj, routeShape, run, sh } from "./sandbox_calls.ts";
+import { callPlugin, type Impl, ipj, routeShape } from "./sandbox_calls.ts";
+import { run, sh } from "./run.ts";
 
 interface Input {
   launchers: string;

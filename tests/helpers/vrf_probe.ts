@@ -18,7 +18,7 @@ export interface VrfProbe {
 let probed: Promise<VrfProbe> | undefined;
 
 async function probe(): Promise<VrfProbe> {
-  if (!IS_ROOT) return { supported: false, reason: "not root" };
+  if (!IS_ROOT) return { supported: false, reason: "needs root" };
   const ns = `vrfp-${crypto.randomUUID().slice(0, 8)}`;
   const ip = (...args: string[]) =>
     new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();

@@ -22,6 +22,7 @@
  */
 import { assert, assertEquals, IS_ROOT } from "../helpers/assert.ts";
 import { launcherDir } from "../helpers/launchers.ts";
+import { REF_DIR } from "../helpers/reference.ts";
 import { COUNTS } from "./counts.ts";
 import { kindSupported } from "../helpers/iface_env.ts";
 import { vrfProbe } from "../helpers/vrf_probe.ts";
@@ -30,7 +31,7 @@ import { DIFFERENCES, explain } from "./differences.ts";
 import { expectationProblems, formProblems, judge, outcomeOf } from "./judge.ts";
 import { type CorpusRun, runCorpus } from "./run_corpus.ts";
 
-const GO_DIR = "/usr/lib/cni";
+const GO_DIR = REF_DIR;
 const HAVE_UNSHARE = await Deno.stat("/usr/bin/unshare").then(() => true, () => false);
 const HAVE_GO = await Deno.stat(`${GO_DIR}/bridge`).then(() => true, () => false);
 const ignore = !IS_ROOT || !HAVE_UNSHARE;

@@ -10,12 +10,12 @@ import {
   CTR_NETWORK,
   startContainerd,
 } from "./helpers/containerd.ts";
-import { missingFor, testName } from "./helpers/requirements.ts";
+import { gated } from "../helpers/gate.ts";
+import { missingFor } from "./helpers/requirements.ts";
 import { NO_TRACES, type Traces, tracesOf } from "./helpers/traces.ts";
 import { withRuntime } from "./helpers/with_runtime.ts";
 
 const reason = missingFor(CONTAINERD_PROGRAMS);
-const ignore = reason !== undefined;
 
 function withContainerd(body: (c: ContainerdHost) => Promise<void>): Promise<void> {
   return withRuntime(startContainerd, body);
@@ -29,11 +29,10 @@ const GW = CTR_NETWORK.gateway.replace(/\./g, "\\.");
 const NET_PREFIX = CTR_NETWORK.subnet.split(".").slice(0, 3).join("\\.");
 
 Deno.test({
-  name: testName(
+  ...gated(
     "ctr run --cni: the task gets an address and a default route, and pings the gateway",
     reason,
   ),
-  ignore,
   async fn() {
     await withContainerd(async (c) => {
       const id = uniqueId("addr");
@@ -55,11 +54,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName(
+  ...gated(
     "ctr run --rm --cni leaves no lease, veth, cache file, rule or container behind",
     reason,
   ),
-  ignore,
   async fn() {
     await withContainerd(async (c) => {
       const id = uniqueId("gone");

@@ -5,12 +5,12 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { INDEX_HTML } from "./helpers/busybox_image.ts";
 import { PODMAN_IMAGE, PODMAN_PROGRAMS, type PodmanHost, startPodman } from "./helpers/podman.ts";
 import { podmanCycle, podmanCycles } from "./helpers/podman_cycle.ts";
-import { missingFor, testName } from "./helpers/requirements.ts";
+import { gated } from "../helpers/gate.ts";
+import { missingFor } from "./helpers/requirements.ts";
 import { networkState, NO_TRACES, tracesOf } from "./helpers/traces.ts";
 import { withRuntime } from "./helpers/with_runtime.ts";
 
 const reason = missingFor(PODMAN_PROGRAMS);
-const ignore = reason !== undefined;
 
 /** Address (a.b.c.d/len) of `ifName` inside a running container. */
 async function addrOf(pm: PodmanHost, name: string, ifName = "eth0"): Promise<string> {
@@ -38,8 +38,7 @@ function withPodman(body: (pm: PodmanHost) => Promise<void>): Promise<void> {
 }
 
 Deno.test({
-  name: testName("podman run: eth0 gets an address in 10.88.0.0/16 and a default route", reason),
-  ignore,
+  ...gated("podman run: eth0 gets an address in 10.88.0.0/16 and a default route", reason),
   async fn() {
     await withPodman(async (pm) => {
       const out = await pm.run([
@@ -56,8 +55,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName("podman: two containers on the default network ping each other", reason),
-  ignore,
+  ...gated("podman: two containers on the default network ping each other", reason),
   async fn() {
     await withPodman(async (pm) => {
       await pm.run(["-d", "--name", "a", PODMAN_IMAGE, "sleep", "600"]);
@@ -74,8 +72,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName("podman: a port published on 127.0.0.1 answers from the host", reason),
-  ignore,
+  ...gated("podman: a port published on 127.0.0.1 answers from the host", reason),
   async fn() {
     await withPodman(async (pm) => {
       await pm.run([
@@ -115,11 +112,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName(
+  ...gated(
     "podman network create with its own subnet: the container gets an address there",
     reason,
   ),
-  ignore,
   async fn() {
     await withPodman(async (pm) => {
       await pm.podman(["network", "create", "--subnet", "10.89.42.0/24", "denocni-rt-own"]);
@@ -145,11 +141,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName(
+  ...gated(
     "podman: a container on two networks has eth0 and eth1, both gateways answer",
     reason,
   ),
-  ignore,
   async fn() {
     await withPodman(async (pm) => {
       await pm.podman(["network", "create", "--subnet", "10.89.43.0/24", "denocni-rt-second"]);
@@ -197,11 +192,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: testName(
+  ...gated(
     "podman rm -f and network rm leave no lease, veth, cache file or rule naming the containers",
     reason,
   ),
-  ignore,
   async fn() {
     await withPodman(async (pm) => {
       await pm.podman(["network", "create", "--subnet", "10.89.44.0/24", "denocni-rt-gone"]);
@@ -260,11 +254,10 @@ function median(xs: number[]): number {
 }
 
 Deno.test({
-  name: testName(
+  ...gated(
     "podman: 20 run/rm cycles each with our plugins, with cnitool serve and with the Go plugins leak nothing",
     reason,
   ),
-  ignore,
   async fn() {
     await withPodman(async (pm) => {
       await podmanCycle(pm, "ours"); // the bridge and the shared chains come with the first run

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { REF_DIR } from "../../helpers/reference.ts";
 import { launcherDir } from "../../helpers/launchers.ts";
 import { writeRootfsTar } from "./busybox_image.ts";
 import {
@@ -25,7 +26,7 @@ import {
 export const PODMAN_IMAGE = "localhost/denocni-busybox:latest";
 
 /** Where the Debian reference plugins live. */
-export const GO_PLUGIN_DIR = "/usr/lib/cni";
+export const GO_PLUGIN_DIR: string = REF_DIR;
 
 /** The Debian plugins Podman's default network needs that denocni does not provide. */
 export const BORROWED_PLUGINS: readonly string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Why a runtime test cannot run here, so it reports itself as ignored with the reason in its
- * name instead of passing silently.
+ * name (through `gated()` of tests/helpers/gate.ts) instead of passing silently.
  *
  * @module
  */
@@ -40,15 +40,4 @@ export function missingFor(programs: Record<string, string>): string | undefined
   );
   if (missing.length > 0) return `not installed: ${missing.join(", ")}`;
   return busyboxProblem();
-}
-
-/**
- * The test name, with the reason appended when it is ignored.
- *
- * @param name What the test checks.
- * @param reason Why it cannot run, if so.
- * @returns The name to register.
- */
-export function testName(name: string, reason: string | undefined): string {
-  return reason ? `${name} [ignored: ${reason}]` : name;
 }
