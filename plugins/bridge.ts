@@ -164,7 +164,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       promisc: conf.promiscMode,
       vlanFiltering: conf.vlan !== 0 || conf.hasVlanTrunk,
     });
-    const pair = setupVeth({ ...s, bridge }, {
+    const pair = await setupVeth({ ...s, bridge }, {
       ifName: args.ifName,
       mtu: conf.mtu,
       mac: conf.mac,
@@ -227,7 +227,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
           for (const gw of info.gws) {
             if (conf.vlan !== 0) {
               try {
-                vlanIface ??= ensureVlanInterface({ ...s, bridge }, {
+                vlanIface ??= await ensureVlanInterface({ ...s, bridge }, {
                   vlan: conf.vlan,
                   preserveDefaultVlan: conf.preserveDefaultVlan,
                 });

@@ -20,7 +20,7 @@ import {
   IFA_F_TENTATIVE,
   type Link,
   linkAddBridge,
-  linkAddVeth,
+  linkAddVethInBackground,
   linkFind,
   linkGet,
   linkSetBrportFlags,
@@ -140,7 +140,7 @@ export interface SetupVethOptions {
  *   port is up), the container end as read after creation.
  * @throws {CniError} Code 999 with the reference's messages.
  */
-export function setupVeth(
+export async function setupVeth(
   sockets: {
     host: NetlinkSocket;
     container: NetlinkSocket;
@@ -148,14 +148,16 @@ export function setupVeth(
     bridge: Link;
   },
   opts: SetupVethOptions,
-): VethPair {
+): Promise<VethPair> {
   const { host, container, containerNs, bridge } = sockets;
   let peerName = "";
   let hostLink: Link | undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     peerName = randomVethName();
     try {
-      hostLink = linkAddVeth(host, {
+      // Sent from a worker thread: the kernel takes most of a millisecond over it, which
+      // other ADDs of this process use meanwhile.
+      hostLink = await linkAddVethInBackground(host, {
         name: peerName,
         peerName: opts.ifName,
         peerNetnsFd: containerNs.fd,
@@ -320,16 +322,16 @@ function conflictError(name: string, gateway: string, existing: string): CniErro
  * @returns The `<bridge>.<vlan>` link.
  * @throws {CniError} Code 999.
  */
-export function ensureVlanInterface(
+export async function ensureVlanInterface(
   sockets: { host: NetlinkSocket; hostNs: NetnsHandle; bridge: Link },
   opts: { vlan: number; preserveDefaultVlan: boolean },
-): Link {
+): Promise<Link> {
   const name = `${sockets.bridge.name}.${opts.vlan}`;
   const found = linkFind(sockets.host, { name });
   if (found) return found;
   let pair: VethPair;
   try {
-    pair = setupVeth({
+    pair = await setupVeth({
       host: sockets.host,
       container: sockets.host,
       containerNs: sockets.hostNs,
