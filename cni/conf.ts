@@ -588,5 +588,16 @@ export function buildPluginConfig(
     inject.prevResult = parseResult(prevResult);
   }
   const bytes = injectConf(plugin.bytes, inject, ["prevResult"]);
-  return runtime ? injectRuntimeConfig(bytes, runtime) : bytes;
+  // Only a plugin declaring a capability the runtime provides gets `runtimeConfig` (libcni
+  // reads the capabilities of the parsed config too): the others skip parsing the bytes again.
+  return runtime && wantsRuntimeConfig(plugin.network, runtime)
+    ? injectRuntimeConfig(bytes, runtime)
+    : bytes;
+}
+
+function wantsRuntimeConfig(network: NetConf, runtime: RuntimeConf): boolean {
+  const caps: unknown = network.capabilities;
+  if (!caps || typeof caps !== "object") return false;
+  const args = runtime.capabilityArgs ?? {};
+  return Object.entries(caps).some(([cap, on]) => on === true && Object.hasOwn(args, cap));
 }
