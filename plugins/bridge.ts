@@ -116,7 +116,19 @@ function ifaceEntry(link: Link, sandbox?: string): Interface {
   return out;
 }
 
+/** ADDs of this process under way (in-process, several run at once). */
+let addsRunning = 0;
+
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
+  addsRunning++;
+  try {
+    return await add(args, ctx);
+  } finally {
+    addsRunning--;
+  }
+}
+
+async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadBridgeConf(args.config, args.args);
   const isL3 = conf.ipamType !== "";
   // Beyond the reference: the namespace is opened before anything is created.
@@ -173,6 +185,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       vlan: conf.vlan,
       trunk: conf.vlanTrunk,
       preserveDefaultVlan: conf.preserveDefaultVlan,
+      inBackground: addsRunning > 1, // other ADDs go on while the kernel makes the pair
     });
     undo.push(() => {
       try {

@@ -20,6 +20,7 @@ import {
   IFA_F_TENTATIVE,
   type Link,
   linkAddBridge,
+  linkAddVeth,
   linkAddVethInBackground,
   linkFind,
   linkGet,
@@ -30,6 +31,7 @@ import {
   NetlinkError,
   type NetlinkSocket,
   routePrepend,
+  type VethOptions,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
 import { cidrContains, formatCidr, parseCidr, parseIp } from "../../ip/mod.ts";
@@ -125,6 +127,11 @@ export interface SetupVethOptions {
   trunk: readonly number[];
   /** Keep existing VLAN entries of the port. */
   preserveDefaultVlan: boolean;
+  /**
+   * Create the pair from a worker thread, leaving the JavaScript thread to other calls of
+   * this process meanwhile (worth it only when there are some: the hand-off costs a wake-up).
+   */
+  inBackground?: boolean;
 }
 
 /**
@@ -155,9 +162,7 @@ export async function setupVeth(
   for (let attempt = 0; attempt < 10; attempt++) {
     peerName = randomVethName();
     try {
-      // Sent from a worker thread: the kernel takes most of a millisecond over it, which
-      // other ADDs of this process use meanwhile.
-      hostLink = await linkAddVethInBackground(host, {
+      const veth: VethOptions = {
         name: peerName,
         peerName: opts.ifName,
         peerNetnsFd: containerNs.fd,
@@ -165,7 +170,12 @@ export async function setupVeth(
         master: { index: bridge.index },
         ...(opts.mtu > 0 && { mtu: opts.mtu }),
         ...(opts.mac && { peerMac: opts.mac }),
-      });
+      };
+      // The kernel takes most of a millisecond over it: from a worker thread, other calls of
+      // this process run meanwhile.
+      hostLink = opts.inBackground
+        ? await linkAddVethInBackground(host, veth)
+        : linkAddVeth(host, veth);
       break;
     } catch (err) {
       if (isErrno(err, "EEXIST")) {
