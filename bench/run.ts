@@ -25,7 +25,11 @@
  * `measure.ts`, the scenarios `list_scenarios.ts`, `call_scenarios.ts` and `podman.ts`.
  *
  *   deno run -A bench/run.ts [--size tiny|full] [--json] [--out FILE] [--readme]
- *     [--data-dir DIR] [--podman]
+ *     [--data-dir DIR] [--podman] [--only calls,single,batches,host-local,memory]
+ *     [--modes ref,golibcni,exec,serve,inproc]
+ *
+ * `--only` and `--modes` run a part of it (e.g. `--only single,batches --modes
+ * golibcni,inproc` for the in-process targets); `--readme` is for whole runs.
  *
  * @module
  */
@@ -107,8 +111,10 @@ const SCENARIOS: [string, string, string, "call"?][] = [
 export async function runBench(
   size: Size,
   dataBase?: string,
-  options: { podman?: boolean } = {},
+  options: { podman?: boolean; only?: readonly string[]; modes?: readonly string[] } = {},
 ): Promise<Report> {
+  /** Whether a group of scenarios runs (`--only`: all of them by default). */
+  const want = (group: string) => !options.only || options.only.includes(group);
   if (Deno.uid() !== 0) throw new Error("the benchmark needs root (namespaces, bridges)");
   Deno.statSync(join(REF_DIR, "bridge"));
   const loadStart = loadAverage();
@@ -120,7 +126,7 @@ export async function runBench(
     env: {},
     socket: "",
     noDaemon: "",
-    modes: [...ALL_MODES],
+    modes: ALL_MODES.filter((m) => !options.modes || options.modes.includes(m)),
     bridges: new Set(),
     namespaces: new Set(),
     networks: new Set(),
@@ -143,8 +149,8 @@ export async function runBench(
   ];
   const driver = await goDriver().catch((err) => String(err));
   if (typeof driver === "string") {
+    if (r.modes.includes("golibcni")) notes.push(`Go libcni mode not measured: ${driver}`);
     r.modes = r.modes.filter((m) => m !== "golibcni");
-    notes.push(`Go libcni mode not measured: ${driver}`);
   } else {
     r.goDriver = driver.argv[0]!;
   }
@@ -154,23 +160,33 @@ export async function runBench(
     log(`bench ${r.id}: bundling and installing launchers into ${r.binDir}`);
     await installPlugins({ dir: r.binDir }); // bundles the source tree as `cnitool install` does
     Deno.writeTextFileSync(join(r.tmp, "empty.js"), "\n");
-    await cacheWrites(r, ["exec"], samples, notes);
+    if (want("calls")) await cacheWrites(r, ["exec"], samples, notes);
     daemon = await startDaemon(r);
-    log("startup (VERSION)");
-    await startup(r, size, samples);
-    log("each exec'd call");
-    await perCall(r, size, samples);
-    await callMemory(r, samples, notes);
-    await cacheWrites(r, ["serve"], samples, notes);
-    await readOnlyCache(r, size, samples);
-    log("single ADD/DEL");
-    await singleAddDel(r, size, samples);
-    log(`batches of ${size.batch}`);
-    await batches(r, size, samples, notes);
-    log("host-local leases");
-    await hostLocal(r, size, samples, notes);
-    log("peak memory");
-    await memory(r, size, samples, notes);
+    if (want("calls")) {
+      log("startup (VERSION)");
+      await startup(r, size, samples);
+      log("each exec'd call");
+      await perCall(r, size, samples);
+      await callMemory(r, samples, notes);
+      await cacheWrites(r, ["serve"], samples, notes);
+      await readOnlyCache(r, size, samples);
+    }
+    if (want("single")) {
+      log("single ADD/DEL");
+      await singleAddDel(r, size, samples);
+    }
+    if (want("batches")) {
+      log(`batches of ${size.batch}`);
+      await batches(r, size, samples, notes);
+    }
+    if (want("host-local")) {
+      log("host-local leases");
+      await hostLocal(r, size, samples, notes);
+    }
+    if (want("memory")) {
+      log("peak memory");
+      await memory(r, size, samples, notes);
+    }
     const lines = await daemon.stop();
     daemon = undefined;
     const declined = lines.filter((l) => l.includes("declined"));
@@ -221,6 +237,8 @@ async function main(): Promise<number> {
       readme: { type: "boolean", default: false },
       "data-dir": { type: "string" },
       podman: { type: "boolean", default: false },
+      only: { type: "string" },
+      modes: { type: "string" },
     },
   });
   const size = SIZES[values.size];
@@ -228,7 +246,11 @@ async function main(): Promise<number> {
     log(`unknown --size ${JSON.stringify(values.size)}: expected tiny or full`);
     return 2;
   }
-  const report = await runBench(size, values["data-dir"], { podman: values.podman });
+  const report = await runBench(size, values["data-dir"], {
+    podman: values.podman,
+    ...(values.only && { only: values.only.split(",") }),
+    ...(values.modes && { modes: values.modes.split(",") }),
+  });
   Deno.stdout.writeSync(new TextEncoder().encode(textTable(report)));
   const out = values.out ??
     (values.json ? join(ROOT, "bench", "results", `${report.date.slice(0, 10)}.json`) : undefined);

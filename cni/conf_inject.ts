@@ -8,7 +8,7 @@
 import { goMarshal } from "./_json.ts";
 import { compareBytes, parseJsonObject } from "./_conf_json.ts";
 import { CniError, ErrorCode } from "./errors.ts";
-import type { RuntimeConf } from "./types.ts";
+import type { NetConf, RuntimeConf } from "./types.ts";
 import { parseResult } from "./results/mod.ts";
 import type { NetworkConfigList, PluginConfig } from "./conf.ts";
 
@@ -121,5 +121,16 @@ export function buildPluginConfig(
     inject.prevResult = parseResult(prevResult);
   }
   const bytes = injectConf(plugin.bytes, inject, ["prevResult"]);
-  return runtime ? injectRuntimeConfig(bytes, runtime) : bytes;
+  // Only a plugin declaring a capability the runtime provides gets `runtimeConfig` (libcni
+  // reads the capabilities of the parsed config too): the others skip parsing the bytes again.
+  return runtime && wantsRuntimeConfig(plugin.network, runtime)
+    ? injectRuntimeConfig(bytes, runtime)
+    : bytes;
+}
+
+function wantsRuntimeConfig(network: NetConf, runtime: RuntimeConf): boolean {
+  const caps: unknown = network.capabilities;
+  if (!caps || typeof caps !== "object") return false;
+  const args = runtime.capabilityArgs ?? {};
+  return Object.entries(caps).some(([cap, on]) => on === true && Object.hasOwn(args, cap));
 }

@@ -7,12 +7,32 @@
  */
 import { CniError, ErrorCode } from "./errors.ts";
 import { PluginNotFoundError, splitCniPath } from "./find.ts";
-import type { CmdArgs, Delegate, PluginLog, PluginRegistry } from "./plugin.ts";
+import type { CmdArgs, Delegate, PluginFns, PluginLog, PluginRegistry } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
 import type { CniCommand, Result } from "./types.ts";
 import { toCurrentResult } from "./results/mod.ts";
 import { type Invoker, invokerFrom, type InvokerOptions } from "./invoke.ts";
 import { execInvoker, type ExecInvokerOptions } from "./invoke_exec.ts";
+
+/** The plugins of each registry loaded so far (see {@linkcode loadBuiltin}). */
+const loadedPlugins = new WeakMap<PluginRegistry, Map<string, Promise<PluginFns>>>();
+
+/**
+ * Loads a built-in plugin once per registry: a dynamic `import()` of a module already loaded
+ * still costs a module-map lookup and a promise chain on every call. A failed load is tried
+ * again next time.
+ */
+function loadBuiltin(registry: PluginRegistry, type: string): Promise<PluginFns> {
+  let byType = loadedPlugins.get(registry);
+  if (!byType) loadedPlugins.set(registry, byType = new Map());
+  let fns = byType.get(type);
+  if (!fns) {
+    fns = registry[type]!();
+    byType.set(type, fns);
+    fns.catch(() => byType.delete(type));
+  }
+  return fns;
+}
 
 /** Options of {@linkcode inProcessInvoker}. */
 export interface InProcessInvokerOptions extends InvokerOptions {
@@ -88,7 +108,7 @@ export function inProcessInvoker(
     find,
     async (type, stdin, env) => {
       await find(type);
-      const fns = await registry[type]!();
+      const fns = await loadBuiltin(registry, type);
       // In-process there is no binary to find: CNI_PATH is not required (skel `inProcess`).
       const out = await runPlugin(fns, { env, stdin }, {
         delegate,
@@ -199,7 +219,19 @@ export interface DelegateOptions {
  */
 export function createDelegate(options: DelegateOptions): Delegate {
   const mode = options.mode ?? "prefer";
+  // One invoker per CNI_PATH when the base environment is given: everything else it depends
+  // on is fixed here (without one, each call takes this process's environment as it is then).
+  const byPath = new Map<string, Invoker>();
   function invoker(args: CmdArgs): Invoker {
+    if (!options.env) return newInvoker(args);
+    let inv = byPath.get(args.path);
+    if (!inv) {
+      if (byPath.size >= 16) byPath.clear();
+      byPath.set(args.path, inv = newInvoker(args));
+    }
+    return inv;
+  }
+  function newInvoker(args: CmdArgs): Invoker {
     const common = {
       cniPath: splitCniPath(args.path),
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),

@@ -70,6 +70,26 @@ function noDelegate(type: string): Promise<never> {
   );
 }
 
+// version.ts (result parsing and conversion) brings in zod: it is imported by the calls that
+// need it, so that answering VERSION or printing the about text loads no schema code.
+type ResultsModule = typeof import("./results/mod.ts");
+type VersionModule = typeof import("./version.ts");
+
+let modulesOfCalls: Promise<[VersionModule, ResultsModule]> | undefined;
+
+/**
+ * The modules a call needs beyond VERSION, imported on the first call (so VERSION loads
+ * neither) and kept: an in-process engine calls many plugins, and each `import()` of a module
+ * already loaded still costs a module-map lookup and a promise chain.
+ */
+function callModules(): Promise<[VersionModule, ResultsModule]> {
+  if (!modulesOfCalls) {
+    modulesOfCalls = Promise.all([import("./version.ts"), import("./results/mod.ts")]);
+    modulesOfCalls.catch(() => modulesOfCalls = undefined); // a failed import is tried again
+  }
+  return modulesOfCalls;
+}
+
 async function dispatch(
   fns: PluginFns,
   io: SkelIo,
@@ -85,8 +105,8 @@ async function dispatch(
   if (!known.includes(command)) {
     throw new CniError(ErrorCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${command}`);
   }
-  const [{ checkCommandVersion, decodeVersion }, { convertResult, toCurrentResult }] = await Promise
-    .all([import("./version.ts"), import("./results/mod.ts")]);
+  const [{ checkCommandVersion, decodeVersion }, { convertResult, toCurrentResult }] =
+    await callModules();
   const version = decodeVersion(raw);
   checkCommandVersion(command as CniCommand, version, { supported: fns.supportedVersions });
 

@@ -28,6 +28,7 @@ export {
   linkAddIpvlan,
   linkAddMacvlan,
   linkAddVeth,
+  linkAddVethInBackground,
   linkAddVlan,
 } from "./ops/link_add.ts";
 export type { BridgeOptions, LowerLinkOptions, VethOptions } from "./ops/link_add.ts";

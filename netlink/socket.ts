@@ -403,6 +403,26 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * {@linkcode NetlinkSocket.request}, sent from a worker thread: the JavaScript thread is
+   * free while the kernel works (creating a veth pair holds it for most of a millisecond), so
+   * other calls in the same process go on meanwhile. Other requests may use the socket
+   * meanwhile; each reply goes to its own request.
+   *
+   * @param init The request.
+   * @param ctx What it is about, for errors.
+   * @returns The reply messages that came before the ACK.
+   * @throws {NetlinkError} As {@linkcode NetlinkSocket.request}.
+   */
+  requestInBackground(init: RequestInit, ctx: RequestContext): Promise<NlMessage[]> {
+    try {
+      this.#open();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#sendInBackground(init, ctx);
+  }
+
   /** Sends `init` from a worker thread; the promise settles with its reply. */
   #sendInBackground(init: RequestInit, ctx: RequestContext): Promise<NlMessage[]> {
     this.#usable();

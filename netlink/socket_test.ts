@@ -247,3 +247,28 @@ Deno.test("NetlinkSocket.requestUntilGone() takes an ENODEV ACK as gone", async 
   sock.close();
   await pendingKernelWork();
 });
+
+Deno.test("NetlinkSocket.requestInBackground() resolves with the replies before the ACK, off the caller's turn", async () => {
+  const { sock, requests } = scripted((seq) => [concat(newlink(seq, 0), nlerr(seq, 0))]);
+  const before = netlinkStats();
+  let settled = false;
+  const pending = sock.requestInBackground({ type: RTM_NEWLINK }, CTX).finally(() => {
+    settled = true;
+  });
+  assertEquals(settled, false); // the caller goes on before the kernel's answer is read
+  const replies = await pending;
+  assertEquals(replies.map((m) => m.header.type), [RTM_NEWLINK]);
+  assertEquals(requests, [NLM_F_REQUEST | NLM_F_ACK]);
+  assertEquals(netlinkStats().offThread - before.offThread, 1);
+});
+
+Deno.test("NetlinkSocket.requestInBackground() rejects with the kernel's error, and once closed", async () => {
+  const { sock } = scripted((seq) => [nlerr(seq, 17, "File exists")]);
+  const e = await assertRejects(
+    () => sock.requestInBackground({ type: RTM_NEWLINK }, CTX),
+    NetlinkError,
+  );
+  assertEquals(e.code, "EEXIST");
+  sock.close();
+  await assertRejects(() => sock.requestInBackground({ type: RTM_NEWLINK }, CTX), Error, "closed");
+});

@@ -153,6 +153,7 @@ Deno.test({
         `ADD: ${after.datagrams - before.datagrams}`,
       );
       assertEquals(after.sockets - before.sockets, 3); // host + container, loopback's
+      // A lone ADD makes the veth pair on this thread (a worker's hand-off would cost a wake-up).
       assertEquals(after.offThread - before.offThread, 0);
 
       before = netlinkStats();
@@ -167,6 +168,40 @@ Deno.test({
       );
       assertEquals(after.sockets - before.sockets, 2);
       await pendingKernelWork();
+    });
+  },
+});
+
+Deno.test({
+  ...gated(
+    "concurrent in-process ADDs make their veth pairs from worker threads and all succeed",
+    NEEDS_ROOT,
+  ),
+  async fn() {
+    await withSeed(async (seed, namespaces) => {
+      const a = await makeNetns("tbc");
+      namespaces.push(a);
+      const b = await makeNetns("tbc");
+      namespaces.push(b);
+      const before = netlinkStats();
+      const results = await Promise.all([
+        addNetworkList(seed.list, rt(a, 0), seed.opts),
+        addNetworkList(seed.list, rt(b, 0), seed.opts),
+      ]) as unknown as Result[];
+      const after = netlinkStats();
+      // While the first pair is made, the second ADD runs: at least one pair came off-thread.
+      assert(
+        after.offThread - before.offThread >= 1,
+        `offThread ${after.offThread - before.offThread}`,
+      );
+      const addresses = results.map((r) => r.ips?.[0]?.address);
+      assertEquals(new Set(addresses).size, 2);
+      for (const [ns, r] of [[a, results[0]!], [b, results[1]!]] as const) {
+        const eth0 = await ipLink("eth0", ns.name);
+        assertEquals(eth0?.address, r.interfaces?.find((i) => i.name === "eth0")?.mac);
+      }
+      await delNetworkList(seed.list, rt(a, 0), seed.opts);
+      await delNetworkList(seed.list, rt(b, 0), seed.opts);
     });
   },
 });

@@ -31,6 +31,7 @@ import {
   cstringAttr,
   encodeAttrs,
   nestedAttr,
+  type NlMessage,
   u16Attr,
   u32Attr,
   u8Attr,
@@ -49,7 +50,7 @@ import {
   type LinkKindSpec,
   type MacvlanMode,
 } from "../link_kinds.ts";
-import type { NetlinkSocket } from "../socket.ts";
+import type { NetlinkSocket, RequestInit } from "../socket.ts";
 import { checkUint, resolveIndex } from "./_common.ts";
 
 function commonLinkAttrs(op: string, name: string, o: { mtu?: number; mac?: string }): Attr[] {
@@ -61,20 +62,30 @@ function commonLinkAttrs(op: string, name: string, o: { mtu?: number; mac?: stri
   return attrs;
 }
 
+function addLinkRequest(
+  attrs: readonly Attr[],
+  o: { up?: boolean; echo?: boolean },
+): RequestInit {
+  return {
+    type: RTM_NEWLINK,
+    flags: NLM_F_CREATE | NLM_F_EXCL | (o.echo ? NLM_F_ECHO : 0),
+    body: encodeIfinfomsg(o.up ? { family: AF_UNSPEC, flags: IFF_UP, change: IFF_UP } : {}),
+    attrs,
+  };
+}
+
+function echoedLink(msgs: NlMessage[]): Link | undefined {
+  const m = msgs.find((x) => x.header.type === RTM_NEWLINK);
+  return m ? parseLinkMessage(m.payload) : undefined;
+}
+
 function addLink(
   sock: NetlinkSocket,
   name: string,
   attrs: readonly Attr[],
   o: { up?: boolean; echo?: boolean } = {},
 ): Link | undefined {
-  const msgs = sock.request({
-    type: RTM_NEWLINK,
-    flags: NLM_F_CREATE | NLM_F_EXCL | (o.echo ? NLM_F_ECHO : 0),
-    body: encodeIfinfomsg(o.up ? { family: AF_UNSPEC, flags: IFF_UP, change: IFF_UP } : {}),
-    attrs,
-  }, { op: "link add", target: name });
-  const m = msgs.find((x) => x.header.type === RTM_NEWLINK);
-  return m ? parseLinkMessage(m.payload) : undefined;
+  return echoedLink(sock.request(addLinkRequest(attrs, o), { op: "link add", target: name }));
 }
 
 /** Options for {@linkcode linkAddVeth}. */
@@ -113,6 +124,32 @@ export interface VethOptions {
  * @throws {NetlinkInputError} When a name, MAC or MTU is invalid.
  */
 export function linkAddVeth(sock: NetlinkSocket, options: VethOptions): Link | undefined {
+  return addLink(sock, options.name, vethAttrs(sock, options), {
+    up: options.up === true,
+    echo: true,
+  });
+}
+
+/**
+ * {@linkcode linkAddVeth} with the request sent from a worker thread
+ * ({@linkcode NetlinkSocket.requestInBackground}): the kernel's work (most of a millisecond)
+ * leaves the JavaScript thread free for other calls of the same process.
+ *
+ * @param sock An open socket.
+ * @param options Names, peer namespace, MACs, MTU, up and master.
+ * @returns This end, or `undefined` on a kernel that does not echo a new link.
+ * @throws {NetlinkError} As {@linkcode linkAddVeth} (the promise rejects).
+ * @throws {NetlinkInputError} As {@linkcode linkAddVeth}, before anything is sent.
+ */
+export async function linkAddVethInBackground(
+  sock: NetlinkSocket,
+  options: VethOptions,
+): Promise<Link | undefined> {
+  const init = addLinkRequest(vethAttrs(sock, options), { up: options.up === true, echo: true });
+  return echoedLink(await sock.requestInBackground(init, { op: "link add", target: options.name }));
+}
+
+function vethAttrs(sock: NetlinkSocket, options: VethOptions): Attr[] {
   const op = "link add";
   const attrs = commonLinkAttrs(op, options.name, options);
   if (options.master !== undefined) {
@@ -139,7 +176,7 @@ export function linkAddVeth(sock: NetlinkSocket, options: VethOptions): Link | u
     cstringAttr(IFLA_INFO_KIND, "veth"),
     nestedAttr(IFLA_INFO_DATA, [bytesAttr(VETH_INFO_PEER, peer)]),
   ]));
-  return addLink(sock, options.name, attrs, { up: options.up === true, echo: true });
+  return attrs;
 }
 
 /** Options for {@linkcode linkAddBridge}. */

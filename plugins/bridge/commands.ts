@@ -64,6 +64,18 @@ function ifaceEntry(link: Link, sandbox?: string): Interface {
  * @throws {CniError} With the reference's messages.
  */
 export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
+  addsRunning++;
+  try {
+    return await add(args, ctx);
+  } finally {
+    addsRunning--;
+  }
+}
+
+/** ADDs of this process under way (in-process, several run at once). */
+let addsRunning = 0;
+
+async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadBridgeConf(args.config, args.args);
   const isL3 = conf.ipamType !== "";
   // Beyond the reference: the namespace is opened before anything is created.
@@ -111,7 +123,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
       promisc: conf.promiscMode,
       vlanFiltering: conf.vlan !== 0 || conf.hasVlanTrunk,
     });
-    const pair = setupVeth({ ...s, bridge }, {
+    const pair = await setupVeth({ ...s, bridge }, {
       ifName: args.ifName,
       mtu: conf.mtu,
       mac: conf.mac,
@@ -120,6 +132,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
       vlan: conf.vlan,
       trunk: conf.vlanTrunk,
       preserveDefaultVlan: conf.preserveDefaultVlan,
+      inBackground: addsRunning > 1, // other ADDs go on while the kernel makes the pair
     });
     undo.push(() => {
       try {
@@ -174,7 +187,7 @@ export async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result>
           for (const gw of info.gws) {
             if (conf.vlan !== 0) {
               try {
-                vlanIface ??= ensureVlanInterface({ ...s, bridge }, {
+                vlanIface ??= await ensureVlanInterface({ ...s, bridge }, {
                   vlan: conf.vlan,
                   preserveDefaultVlan: conf.preserveDefaultVlan,
                 });

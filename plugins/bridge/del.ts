@@ -75,24 +75,27 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
       }),
     );
   };
-  if (args.netns !== "") {
-    try {
-      await deleteContainerLink(args, (found) => {
-        cidrs = found;
-        startMasqTeardown();
-      });
-    } catch (err) {
-      errors.push(errorText(err)); // reported at the end; the lease and the rules still go
-    }
-  }
+  // The link delete waits on the kernel (about 1 ms until the link is unlisted) with the
+  // JavaScript thread free: the lease is released meanwhile (the reference releases it first).
+  let linkError: string | undefined;
+  const linkGone = args.netns === "" ? undefined : deleteContainerLink(args, (found) => {
+    cidrs = found;
+    startMasqTeardown();
+  }).catch((err) => {
+    linkError = errorText(err); // reported at the end; the lease and the rules still go
+  });
   startMasqTeardown();
+  let ipamError: string | undefined;
   if (isL3) {
     try {
       await ctx.delegate.del(conf.ipamType, args.stdinData, args);
     } catch (err) {
-      errors.push(errorText(err));
+      ipamError = errorText(err);
     }
   }
+  await linkGone;
+  if (linkError !== undefined) errors.unshift(linkError);
+  if (ipamError !== undefined) errors.splice(linkError === undefined ? 0 : 1, 0, ipamError);
   await Promise.all(firewall);
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }

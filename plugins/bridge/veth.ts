@@ -14,12 +14,14 @@ import {
   bridgeVlanList,
   type Link,
   linkAddVeth,
+  linkAddVethInBackground,
   linkFind,
   linkGet,
   linkSetBrportFlags,
   linkSetUp,
   NetlinkError,
   type NetlinkSocket,
+  type VethOptions,
 } from "../../netlink/mod.ts";
 import type { NetnsHandle } from "../../netns/mod.ts";
 import { randomVethName } from "../_iface/veth_name.ts";
@@ -51,6 +53,11 @@ export interface SetupVethOptions {
   trunk: readonly number[];
   /** Keep existing VLAN entries of the port. */
   preserveDefaultVlan: boolean;
+  /**
+   * Create the pair from a worker thread, leaving the JavaScript thread to other calls of
+   * this process meanwhile (worth it only when there are some: the hand-off costs a wake-up).
+   */
+  inBackground?: boolean;
 }
 
 /**
@@ -66,7 +73,7 @@ export interface SetupVethOptions {
  *   port is up), the container end as read after creation.
  * @throws {CniError} Code 999 with the reference's messages.
  */
-export function setupVeth(
+export async function setupVeth(
   sockets: {
     host: NetlinkSocket;
     container: NetlinkSocket;
@@ -74,14 +81,14 @@ export function setupVeth(
     bridge: Link;
   },
   opts: SetupVethOptions,
-): VethPair {
+): Promise<VethPair> {
   const { host, container, containerNs, bridge } = sockets;
   let peerName = "";
   let hostLink: Link | undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     peerName = randomVethName();
     try {
-      hostLink = linkAddVeth(host, {
+      const veth: VethOptions = {
         name: peerName,
         peerName: opts.ifName,
         peerNetnsFd: containerNs.fd,
@@ -89,7 +96,12 @@ export function setupVeth(
         master: { index: bridge.index },
         ...(opts.mtu > 0 && { mtu: opts.mtu }),
         ...(opts.mac && { peerMac: opts.mac }),
-      });
+      };
+      // The kernel takes most of a millisecond over it: from a worker thread, other calls of
+      // this process run meanwhile.
+      hostLink = opts.inBackground
+        ? await linkAddVethInBackground(host, veth)
+        : linkAddVeth(host, veth);
       break;
     } catch (err) {
       if (err instanceof NetlinkError && err.code === "EEXIST") {
@@ -164,16 +176,16 @@ function setupPortVlans(host: NetlinkSocket, port: Link, opts: SetupVethOptions)
  * @returns The `<bridge>.<vlan>` link.
  * @throws {CniError} Code 999.
  */
-export function ensureVlanInterface(
+export async function ensureVlanInterface(
   sockets: { host: NetlinkSocket; hostNs: NetnsHandle; bridge: Link },
   opts: { vlan: number; preserveDefaultVlan: boolean },
-): Link {
+): Promise<Link> {
   const name = `${sockets.bridge.name}.${opts.vlan}`;
   const found = linkFind(sockets.host, { name });
   if (found) return found;
   let pair: VethPair;
   try {
-    pair = setupVeth({
+    pair = await setupVeth({
       host: sockets.host,
       container: sockets.host,
       containerNs: sockets.hostNs,
