@@ -8,32 +8,28 @@ import { addNetworkList, checkNetworkList, delNetworkList } from "../cni/libcni.
 import { goMarshal } from "../cni/_json.ts";
 import { versionGte } from "../cni/version.ts";
 import { requirePrivileges } from "./privileges.ts";
-import { type CommandSpec, loadList, runtimeOf, settings } from "./cnitool_context.ts";
+import { type CommandSpec, networkCommand, runtimeOf } from "./cnitool_context.ts";
 
 /** The attachment commands: name to usage, arity and handler. */
 export const ATTACHMENT_COMMANDS: Record<string, CommandSpec> = {
-  add: {
+  add: networkCommand({
     usage: "add <network> <netns>",
     summary: "Add the network's interface to a network namespace and print the result",
     minArgs: 2,
     maxArgs: 2,
-    async run(ctx) {
-      const s = settings(ctx);
-      const list = loadList(ctx, s.confDir);
+    async run(ctx, s, list) {
       requirePrivileges("cnitool add");
       const result = await addNetworkList(list, await runtimeOf(ctx), s);
       ctx.io.stdout(goMarshal(result, { indent: "    " }));
       return 0;
     },
-  },
-  check: {
+  }),
+  check: networkCommand({
     usage: "check <network> <netns>",
     summary: "Check the network's interface in a network namespace against the cached result",
     minArgs: 2,
     maxArgs: 2,
-    async run(ctx) {
-      const s = settings(ctx);
-      const list = loadList(ctx, s.confDir);
+    async run(ctx, s, list) {
       if (!versionGte(list.cniVersion, "0.4.0")) {
         // libcni refuses CHECK below 0.4.0; cnitool reports that and succeeds, as there is
         // nothing the spec lets it check for such a network.
@@ -47,18 +43,16 @@ export const ATTACHMENT_COMMANDS: Record<string, CommandSpec> = {
       await checkNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
-  },
-  del: {
+  }),
+  del: networkCommand({
     usage: "del <network> <netns>",
     summary: "Remove the network's interface from a network namespace (idempotent)",
     minArgs: 2,
     maxArgs: 2,
-    async run(ctx) {
-      const s = settings(ctx);
-      const list = loadList(ctx, s.confDir);
+    async run(ctx, s, list) {
       requirePrivileges("cnitool del");
       await delNetworkList(list, await runtimeOf(ctx), s);
       return 0;
     },
-  },
+  }),
 };

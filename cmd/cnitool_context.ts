@@ -122,6 +122,14 @@ function parseTimeout(text: string): number {
   return Math.round(m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000);
 }
 
+/** The settings of a command: configuration directory, plugin search path, invoker, cache. */
+export interface Settings {
+  confDir: string;
+  cniPath: string[];
+  invoker: Invoker;
+  cacheDir: string;
+}
+
 /**
  * The settings of a command from its flags and environment.
  *
@@ -129,12 +137,7 @@ function parseTimeout(text: string): number {
  * @returns The configuration directory, plugin search path, invoker and cache directory.
  * @throws {UsageError} For a bad `--builtins` or `--timeout`.
  */
-export function settings(ctx: Ctx): {
-  confDir: string;
-  cniPath: string[];
-  invoker: Invoker;
-  cacheDir: string;
-} {
+export function settings(ctx: Ctx): Settings {
   const env = ctx.io.env;
   const confDir = env.NETCONFPATH || DEFAULT_NETCONFPATH;
   const cniPath = splitCniPath(env.CNI_PATH || DEFAULT_CNI_PATH);
@@ -172,6 +175,30 @@ export function settings(ctx: Ctx): {
  */
 export function loadList(ctx: Ctx, confDir: string): NetworkConfigList {
   return loadConfList(confDir, ctx.positionals[0]!);
+}
+
+/** A command about the network named by its first argument: its handler gets the list too. */
+export interface NetworkCommandSpec extends Omit<CommandSpec, "run"> {
+  /** The handler, given the command's settings and the named network; returns the exit code. */
+  run(ctx: Ctx, s: Settings, list: NetworkConfigList): Promise<number>;
+}
+
+/**
+ * A command about one named network: reads the settings and loads the network before its
+ * handler runs.
+ *
+ * @param spec Usage, summary, arity and the handler.
+ * @returns The command.
+ */
+export function networkCommand(spec: NetworkCommandSpec): CommandSpec {
+  const { run, ...rest } = spec;
+  return {
+    ...rest,
+    run(ctx) {
+      const s = settings(ctx);
+      return run(ctx, s, loadList(ctx, s.confDir));
+    },
+  };
 }
 
 /**

@@ -9,19 +9,17 @@ import { listNetworks } from "../cni/conf_files.ts";
 import { gcNetworkList, getStatusNetworkList, validateNetworkList } from "../cni/libcni_network.ts";
 import { CURRENT_VERSION, SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { goMarshal } from "../cni/_json.ts";
-import { type CommandSpec, loadList, settings } from "./cnitool_context.ts";
+import { type CommandSpec, loadList, networkCommand, settings } from "./cnitool_context.ts";
 
 /** The network commands: name to usage, arity and handler. */
 export const NETWORK_COMMANDS: Record<string, CommandSpec> = {
-  gc: {
+  gc: networkCommand({
     usage: "gc <network> [<netns>] [--all]",
     summary:
       "Let the network's plugins release resources of attachments not in the cache (--all: DEL every cached attachment first, as the reference)",
     minArgs: 1,
     maxArgs: 2,
-    async run(ctx) {
-      const s = settings(ctx);
-      const list = loadList(ctx, s.confDir);
+    async run(ctx, s, list) {
       if (ctx.flags.all) {
         await gcNetworkList(list, s);
         return 0;
@@ -34,18 +32,17 @@ export const NETWORK_COMMANDS: Record<string, CommandSpec> = {
       await gcNetworkList(list, { ...s, validAttachments });
       return 0;
     },
-  },
-  status: {
+  }),
+  status: networkCommand({
     usage: "status <network> [<netns>]",
     summary: "Ask the network's plugins whether they are ready for ADD",
     minArgs: 1,
     maxArgs: 2,
-    async run(ctx) {
-      const s = settings(ctx);
-      await getStatusNetworkList(loadList(ctx, s.confDir), s);
+    async run(_ctx, s, list) {
+      await getStatusNetworkList(list, s);
       return 0;
     },
-  },
+  }),
   version: {
     usage: "version [<network>]",
     summary: "Print cnitool's spec versions, or the VERSION answer of each plugin of a network",
@@ -90,14 +87,12 @@ export const NETWORK_COMMANDS: Record<string, CommandSpec> = {
       return Promise.resolve(0);
     },
   },
-  validate: {
+  validate: networkCommand({
     usage: "validate <network>",
     summary: "Check that every plugin of a network exists and supports its version",
     minArgs: 1,
     maxArgs: 1,
-    async run(ctx) {
-      const s = settings(ctx);
-      const list = loadList(ctx, s.confDir);
+    async run(ctx, s, list) {
       const caps = await validateNetworkList(list, s);
       ctx.io.stdout(
         `network ${JSON.stringify(list.name)} is valid (version ${list.cniVersion}, plugins ${
@@ -106,5 +101,5 @@ export const NETWORK_COMMANDS: Record<string, CommandSpec> = {
       );
       return 0;
     },
-  },
+  }),
 };

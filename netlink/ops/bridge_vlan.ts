@@ -130,14 +130,7 @@ function vlanSpec(op: string, target: string, o: BridgeVlanOptions): Attr {
  * @throws {NetlinkInputError} When the VLAN id or range is invalid.
  */
 export function bridgeVlanAdd(sock: NetlinkSocket, ref: LinkRef, vlan: BridgeVlanOptions): void {
-  const op = "bridge vlan add";
-  const index = resolveIndex(sock, ref, op);
-  const spec = vlanSpec(op, linkRefText(ref), vlan);
-  sock.request({
-    type: RTM_SETLINK,
-    body: encodeIfinfomsg({ family: AF_BRIDGE, index }),
-    attrs: [spec],
-  }, { op, target: linkRefText(ref) });
+  vlanChange(sock, ref, "bridge vlan add", RTM_SETLINK, vlan);
 }
 
 /**
@@ -155,11 +148,21 @@ export function bridgeVlanDel(
   ref: LinkRef,
   vlan: { vid: number; vidEnd?: number; self?: boolean },
 ): void {
-  const op = "bridge vlan del";
+  vlanChange(sock, ref, "bridge vlan del", RTM_DELLINK, vlan);
+}
+
+/** Adds (RTM_SETLINK) or deletes (RTM_DELLINK) a VLAN or range on a bridge port. */
+function vlanChange(
+  sock: NetlinkSocket,
+  ref: LinkRef,
+  op: string,
+  type: number,
+  vlan: BridgeVlanOptions,
+): void {
   const index = resolveIndex(sock, ref, op);
   const spec = vlanSpec(op, linkRefText(ref), vlan);
   sock.request({
-    type: RTM_DELLINK,
+    type,
     body: encodeIfinfomsg({ family: AF_BRIDGE, index }),
     attrs: [spec],
   }, { op, target: linkRefText(ref) });
