@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "./errors.ts";
+import { CniError, ErrorCode, errorText } from "./errors.ts";
 import type { CniCommand, RuntimeConf } from "./types.ts";
 
 /** `CNI_COMMAND`: the verb. */
@@ -60,29 +60,70 @@ export function parseCniArgs(s: string): [string, string][] {
 }
 
 /**
- * Parses `CNI_ARGS` as plugins do (`types.LoadArgs` pair rules): each `;`-separated pair
- * must split on `=` into exactly two parts; empty keys or values are allowed. Internal to
- * {@linkcode loadPluginArgs}, which is how plugins read their arguments.
+ * Reads `CNI_ARGS` as the reference's `types.LoadArgs` does for a struct embedding
+ * `types.CommonArgs`, one pair at a time: each `;`-separated pair must split on `=` into
+ * exactly two parts (empty keys or values are allowed), a known key (matched
+ * case-sensitively, as Go field names such as `MAC`, `IP`) has its value read by its reader
+ * (the last occurrence wins), `IgnoreUnknown` (`1`/`true`/`0`/`false`, any case) tolerates
+ * other keys, and any other key fails the call once all pairs are read.
+ *
+ * @example host-local's `IP`, read as an address
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadArgsWith } from "./args.ts";
+ * const got = loadArgsWith("IgnoreUnknown=1;K8S_POD_NAME=web;IP=10.0.0.5", { IP: (v) => v.split(".") });
+ * assert.deepEqual(got, { IP: ["10", "0", "0", "5"] });
+ * ```
+ *
+ * @param s The `CNI_ARGS` value.
+ * @param readers The known keys, each with the reader of its value; a reader throws an Error
+ *   saying what is wrong with the value.
+ * @param code The CNI code of the errors (default 7, invalid network config).
+ * @returns The values of the known keys that were given.
+ * @throws {CniError} `ARGS: invalid pair "<pair>"`, `ARGS: error parsing value of pair
+ *   "<pair>": <reader's message>` (for `IgnoreUnknown`: `boolean unmarshal error: invalid
+ *   input x`), `ARGS: unknown args ["K=V" ...]`.
  */
-function parsePluginArgs(s: string): [string, string][] {
-  if (s === "") return [];
-  return s.split(";").map((pair) => {
+export function loadArgsWith<K extends string, V>(
+  s: string,
+  readers: Readonly<Record<K, (value: string) => V>>,
+  code: number = ErrorCode.InvalidNetworkConfig,
+): Partial<Record<K, V>> {
+  const out: Partial<Record<K, V>> = {};
+  if (s === "") return out;
+  const unknown: string[] = [];
+  let ignoreUnknown = false;
+  for (const pair of s.split(";")) {
     const kv = pair.split("=");
-    if (kv.length !== 2) {
-      throw new CniError(
-        ErrorCode.InvalidNetworkConfig,
-        `ARGS: invalid pair ${JSON.stringify(pair)}`,
-      );
-    }
-    return [kv[0]!, kv[1]!];
-  });
+    if (kv.length !== 2) throw new CniError(code, `ARGS: invalid pair ${JSON.stringify(pair)}`);
+    const [key, value] = kv as [string, string];
+    const valueError = (text: string) =>
+      new CniError(code, `ARGS: error parsing value of pair ${JSON.stringify(pair)}: ${text}`);
+    if (Object.hasOwn(readers, key)) {
+      try {
+        out[key as K] = readers[key as K](value);
+      } catch (err) {
+        throw valueError(errorText(err));
+      }
+    } else if (key === "IgnoreUnknown") {
+      const v = value.toLowerCase();
+      if (v === "1" || v === "true") ignoreUnknown = true;
+      else if (v === "0" || v === "false") ignoreUnknown = false;
+      else throw valueError(`boolean unmarshal error: invalid input ${value}`);
+    } else unknown.push(pair);
+  }
+  if (unknown.length > 0 && !ignoreUnknown) {
+    throw new CniError(
+      code,
+      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
+    );
+  }
+  return out;
 }
 
 /**
- * Reads `CNI_ARGS` into the keys a plugin knows, as the reference's `types.LoadArgs` does for a
- * struct embedding `types.CommonArgs`: keys match case-sensitively (Go field names such as
- * `MAC`, `IP`), the last occurrence wins, `IgnoreUnknown` (`1`/`true`/`0`/`false`, any case)
- * tolerates other keys, and any other key fails the call.
+ * Reads `CNI_ARGS` into the string values of the keys a plugin knows, as
+ * {@linkcode loadArgsWith} (`types.LoadArgs`) with code 7.
  *
  * @example A plugin that knows `IP` and `GATEWAY`
  * ```ts
@@ -103,33 +144,8 @@ export function loadPluginArgs<K extends string>(
   s: string,
   keys: readonly K[],
 ): Partial<Record<K, string>> {
-  const out: Partial<Record<K, string>> = {};
-  const unknown: string[] = [];
-  let ignoreUnknown = false;
-  for (const [key, value] of parsePluginArgs(s)) {
-    if ((keys as readonly string[]).includes(key)) {
-      out[key as K] = value;
-    } else if (key === "IgnoreUnknown") {
-      const v = value.toLowerCase();
-      if (v === "1" || v === "true") ignoreUnknown = true;
-      else if (v === "0" || v === "false") ignoreUnknown = false;
-      else {
-        throw new CniError(
-          ErrorCode.InvalidNetworkConfig,
-          `ARGS: error parsing value of pair ${
-            JSON.stringify(`${key}=${value}`)
-          }: boolean unmarshal error: invalid input ${value}`,
-        );
-      }
-    } else unknown.push(`${key}=${value}`);
-  }
-  if (unknown.length > 0 && !ignoreUnknown) {
-    throw new CniError(
-      ErrorCode.InvalidNetworkConfig,
-      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
-    );
-  }
-  return out;
+  const asIs = (value: string) => value;
+  return loadArgsWith(s, Object.fromEntries(keys.map((k) => [k, asIs])) as Record<K, typeof asIs>);
 }
 
 /**

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../../cni/errors.ts";
+import { loadArgsWith } from "../../cni/args.ts";
+import { ErrorCode } from "../../cni/errors.ts";
 import { type IpAddr, parseCidr, parseIp } from "../../ip/mod.ts";
 
 /**
@@ -29,50 +30,13 @@ export function parseIpMaybeCidr(text: string): IpAddr | undefined {
  * ```
  */
 export function parseEnvArgs(args: string): IpAddr | undefined {
-  if (args === "") return undefined;
-  let ip: IpAddr | undefined;
-  let ignoreUnknown = false;
-  const unknown: string[] = [];
-  for (const pair of args.split(";")) {
-    const kv = pair.split("=");
-    if (kv.length !== 2) {
-      throw new CniError(ErrorCode.DecodingFailure, `ARGS: invalid pair ${JSON.stringify(pair)}`);
-    }
-    const [key, value] = kv as [string, string];
-    if (key === "IP") {
-      if (value === "") {
-        ip = undefined;
-        continue;
-      }
-      const parsed = parseIpMaybeCidr(value);
-      if (!parsed) {
-        throw new CniError(
-          ErrorCode.DecodingFailure,
-          `ARGS: error parsing value of pair ${JSON.stringify(pair)}: invalid IP address ${value}`,
-        );
-      }
-      ip = parsed;
-    } else if (key === "IgnoreUnknown") {
-      const v = value.toLowerCase();
-      if (v === "1" || v === "true") ignoreUnknown = true;
-      else if (v === "0" || v === "false") ignoreUnknown = false;
-      else {
-        throw new CniError(
-          ErrorCode.DecodingFailure,
-          `ARGS: error parsing value of pair ${
-            JSON.stringify(pair)
-          }: boolean unmarshal error: invalid input ${value}`,
-        );
-      }
-    } else {
-      unknown.push(pair);
-    }
-  }
-  if (unknown.length > 0 && !ignoreUnknown) {
-    throw new CniError(
-      ErrorCode.DecodingFailure,
-      `ARGS: unknown args [${unknown.map((u) => JSON.stringify(u)).join(" ")}]`,
-    );
-  }
+  return loadArgsWith(args, { IP: readIp }, ErrorCode.DecodingFailure).IP;
+}
+
+/** The value of `IP=`: none when empty, else an address (`ip` or `ip/prefix`). */
+function readIp(value: string): IpAddr | undefined {
+  if (value === "") return undefined;
+  const ip = parseIpMaybeCidr(value);
+  if (!ip) throw new Error(`invalid IP address ${value}`);
   return ip;
 }
