@@ -92,6 +92,39 @@ export function close(fd: number): void {
 }
 
 /**
+ * A descriptor owned by one object: closed once, by `close()` or at the end of a `using`
+ * block. Subclasses read it through `fd` (-1 once closed).
+ */
+export class OwnedFd {
+  #fd: number;
+
+  /**
+   * @param fd The descriptor, now owned.
+   */
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  /** The descriptor, or -1 once closed. */
+  protected get fd(): number {
+    return this.#fd;
+  }
+
+  /** Closes the descriptor. Idempotent. */
+  close(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    close(fd);
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
  * `read(2)`, retried on `EINTR`.
  *
  * @param fd File descriptor.

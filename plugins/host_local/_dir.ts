@@ -25,6 +25,7 @@ import {
   O_RDONLY,
   O_WRONLY,
   openat,
+  OwnedFd,
   read,
   unlinkat,
   write,
@@ -76,13 +77,12 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /** An open directory; every operation names a file directly inside it. */
-export class DirHandle {
-  #fd: number;
+export class DirHandle extends OwnedFd {
   /** The directory's path (for messages). */
   readonly path: string;
 
   private constructor(fd: number, path: string) {
-    this.#fd = fd;
+    super(fd);
     this.path = path;
   }
 
@@ -259,19 +259,6 @@ export class DirHandle {
     return fstatFile(this.#live(), `fstat "${this.path}"`);
   }
 
-  /** Closes the descriptor. Idempotent. */
-  close(): void {
-    if (this.#fd < 0) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    close(fd);
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** Opens `name` for writing when it is a regular file (or missing: created); else undefined. */
   #openForWrite(name: string, mode: number): number | undefined {
     let fd: number;
@@ -294,8 +281,8 @@ export class DirHandle {
   }
 
   #live(): number {
-    if (this.#fd < 0) throw new ErrnoError("openat", 9, `directory "${this.path}" is closed`);
-    return this.#fd;
+    if (this.fd < 0) throw new ErrnoError("openat", 9, `directory "${this.path}" is closed`);
+    return this.fd;
   }
 
   #name(name: string): string {

@@ -106,13 +106,11 @@ export function indexHold(index: LeaseIndex | undefined, view: LeaseDirView): In
         tracked = new Set(index.rangeIds());
         return true;
       }
-      const { leases, rangeIds } = view.scan();
-      rebuild(leases, rangeIds);
-      return true;
     } catch {
       dropIndex();
       return false;
     }
+    return rescan();
   }
 
   /** Rebuilds the index from a scan after it disagreed with the lease files. */

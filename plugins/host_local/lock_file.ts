@@ -25,6 +25,7 @@ import {
   O_NONBLOCK,
   O_RDONLY,
   open,
+  OwnedFd,
 } from "../../ffi/mod.ts";
 import { fstatKind, S_IFMT, S_IFREG } from "../../ffi/stat.ts";
 
@@ -58,8 +59,7 @@ function sleep(ms: number): Promise<void> {
  * The lock file: an `flock`ed descriptor on `<dir>/lock`, opened (created 0750 as the
  * reference does) without following a symlink and refused unless it is a regular file.
  */
-export class LockFile {
-  #fd: number;
+export class LockFile extends OwnedFd {
   #path: string;
 
   /**
@@ -70,31 +70,8 @@ export class LockFile {
    * regular file.
    */
   constructor(path: string) {
+    super(openLockFile(path));
     this.#path = path;
-    let fd: number;
-    try {
-      fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o750);
-    } catch (err) {
-      const why = err instanceof ErrnoError && err.code === "ELOOP"
-        ? "it is a symbolic link, which host-local never follows inside its data directory"
-        : errorText(err);
-      throw new CniError(ErrorCode.IoFailure, `failed to open lock file "${path}"`, {
-        details: why,
-        cause: err,
-      });
-    }
-    let regular = false;
-    try {
-      regular = (fstatKind(fd).mode & S_IFMT) === S_IFREG;
-    } finally {
-      if (!regular) close(fd);
-    }
-    if (!regular) {
-      throw new CniError(ErrorCode.IoFailure, `failed to open lock file "${path}"`, {
-        details: "not a regular file",
-      });
-    }
-    this.#fd = fd;
   }
 
   /** The lock file's path. */
@@ -109,9 +86,9 @@ export class LockFile {
    * @throws {CniError} Code 999 when the descriptor is closed or `flock` fails otherwise.
    */
   tryLock(): boolean {
-    if (this.#fd < 0) throw new CniError(ErrorCode.Internal, `lock file "${this.#path}" is closed`);
+    if (this.fd < 0) throw new CniError(ErrorCode.Internal, `lock file "${this.#path}" is closed`);
     try {
-      flock(this.#fd, LOCK_EX | LOCK_NB);
+      flock(this.fd, LOCK_EX | LOCK_NB);
       return true;
     } catch (err) {
       if (isWouldBlock(err)) return false;
@@ -175,20 +152,7 @@ export class LockFile {
 
   /** Drops the lock. */
   unlock(): void {
-    if (this.#fd >= 0) flock(this.#fd, LOCK_UN);
-  }
-
-  /** Closes the descriptor (dropping any lock). Idempotent. */
-  close(): void {
-    if (this.#fd < 0) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    close(fd);
-  }
-
-  /** Same as `close()`. */
-  [Symbol.dispose](): void {
-    this.close();
+    if (this.fd >= 0) flock(this.fd, LOCK_UN);
   }
 
   #timedOut(timeoutMs: number, network: string | undefined): CniError {
@@ -199,4 +163,32 @@ export class LockFile {
       { details: "another process holds the lock; try again later" },
     );
   }
+}
+
+/** Opens (creating, 0750) the lock file without following a symlink; refuses a non-regular file. */
+function openLockFile(path: string): number {
+  let fd: number;
+  try {
+    fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o750);
+  } catch (err) {
+    const why = err instanceof ErrnoError && err.code === "ELOOP"
+      ? "it is a symbolic link, which host-local never follows inside its data directory"
+      : errorText(err);
+    throw new CniError(ErrorCode.IoFailure, `failed to open lock file "${path}"`, {
+      details: why,
+      cause: err,
+    });
+  }
+  let regular = false;
+  try {
+    regular = (fstatKind(fd).mode & S_IFMT) === S_IFREG;
+  } finally {
+    if (!regular) close(fd);
+  }
+  if (!regular) {
+    throw new CniError(ErrorCode.IoFailure, `failed to open lock file "${path}"`, {
+      details: "not a regular file",
+    });
+  }
+  return fd;
 }
