@@ -82,14 +82,12 @@ async function main(): Promise<number> {
   // With `cnitool serve` running, the daemon runs the call (cmd/forward.ts); else, or when it
   // declines, it is run here. Plain reads, not `new Response(Deno.stdin.readable)`: the stream
   // and fetch classes are loaded lazily by the runtime, and loading them costs a plugin ~4 ms.
-  const { forwardPluginProcess } = await import("./cmd/forward.ts");
-  const fwd = await forwardPluginProcess(personality, { env, read: (b) => Deno.stdin.read(b) });
-  if ("result" in fwd) {
-    write(Deno.stdout, fwd.result.stdout);
-    write(Deno.stderr, fwd.result.stderr);
-    return fwd.result.exitCode;
-  }
-  return await runPluginPersonality(personality, { env, read: fwd.read });
+  const { forwardOrRun } = await import("./cmd/forward.ts");
+  return await forwardOrRun(
+    personality,
+    { env, read: (b) => Deno.stdin.read(b) },
+    (read) => runPluginPersonality(personality, { env, read }),
+  );
 }
 
 if (import.meta.main) {

@@ -272,3 +272,36 @@ export async function forwardPluginProcess(
     : forwardCall(plugin, io.env, stdin, { socket });
   return result ? { result } : { read: replayReader(stdin, io.read) };
 }
+
+/**
+ * Writes all of `text` to a synchronous stream (`Deno.stdout`, `Deno.stderr`).
+ *
+ * @param stream The stream.
+ * @param text The text.
+ */
+export function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
+}
+
+/**
+ * A plugin process's call: forwarded to the daemon when it runs it (its output printed here),
+ * else run here by `runHere` with a reader that replays what the forwarding read of stdin.
+ *
+ * @param plugin The plugin personality.
+ * @param io The environment and stdin.
+ * @param runHere Runs the call in this process; returns its exit code.
+ * @returns The exit code.
+ */
+export async function forwardOrRun(
+  plugin: string,
+  io: { env: Record<string, string>; read: StdinReader },
+  runHere: (read: StdinReader) => Promise<number>,
+): Promise<number> {
+  const fwd = await forwardPluginProcess(plugin, io);
+  if ("read" in fwd) return await runHere(fwd.read);
+  writeAll(Deno.stdout, fwd.result.stdout);
+  writeAll(Deno.stderr, fwd.result.stderr);
+  return fwd.result.exitCode;
+}

@@ -10,7 +10,7 @@
  * @module
  */
 import { errorText } from "../ffi/errno.ts";
-import { forwardPluginProcess, stdinReader } from "./forward.ts";
+import { forwardOrRun, stdinReader, writeAll } from "./forward.ts";
 
 /** What the program bundle exports for this fallback (see `cli.ts`). */
 interface ProgramBundle {
@@ -20,25 +20,15 @@ interface ProgramBundle {
   ): Promise<number>;
 }
 
-function write(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let off = 0;
-  while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
-}
-
-async function main(): Promise<number> {
+function main(): Promise<number> {
   const personality = Deno.env.get("DENOCNI_PERSONALITY") ?? "";
   const env = Deno.env.toObject();
-  const fwd = await forwardPluginProcess(personality, { env, read: stdinReader() });
-  if ("result" in fwd) {
-    write(Deno.stdout, fwd.result.stdout);
-    write(Deno.stderr, fwd.result.stderr);
-    return fwd.result.exitCode;
-  }
-  // Not a literal, so the bundler leaves the program out of this bundle.
-  const program = new URL("./denocni.js", import.meta.url).href;
-  const { runPluginPersonality } = await import(program) as ProgramBundle;
-  return await runPluginPersonality(personality, { env, read: fwd.read });
+  return forwardOrRun(personality, { env, read: stdinReader() }, async (read) => {
+    // Not a literal, so the bundler leaves the program out of this bundle.
+    const program = new URL("./denocni.js", import.meta.url).href;
+    const { runPluginPersonality } = await import(program) as ProgramBundle;
+    return await runPluginPersonality(personality, { env, read });
+  });
 }
 
 if (import.meta.main) {
@@ -46,7 +36,7 @@ if (import.meta.main) {
   try {
     code = await main();
   } catch (err) {
-    write(Deno.stderr, `error: ${errorText(err)}\n`);
+    writeAll(Deno.stderr, `error: ${errorText(err)}\n`);
     code = 1;
   }
   // As cli.ts: a natural exit on success, at once on failure.

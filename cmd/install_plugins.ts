@@ -25,6 +25,7 @@ import { CniError } from "../cni/errors.ts";
 import { readRegularFileSync } from "../cni/read_bounded.ts";
 import { BUILTIN_ABOUT } from "../plugins/mod.ts";
 import { prepareDenoCache } from "./deno_cache.ts";
+import { lstatOrNull } from "./_lstat.ts";
 import { DEFAULT_SOCKET, SOCKET_ENV } from "./serve_protocol.ts";
 
 /**
@@ -86,15 +87,6 @@ export interface InstallReport {
   entries: string[];
   /** The launchers' prepared Deno cache (bundle mode). */
   denoDir?: string;
-}
-
-function lstatOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
 }
 
 /**

@@ -51,6 +51,7 @@ import {
 import type { PluginRegistry } from "../cni/plugin.ts";
 import type { PluginAbout } from "../plugins/mod.ts";
 import { runBuiltinPlugin } from "./plugin.ts";
+import { lstatOrNull } from "./_lstat.ts";
 import {
   ACCEPTED,
   type CallResult,
@@ -143,15 +144,6 @@ function nsId(path: string): string {
  */
 export function nsIdentity(pid: number | "self"): NsIdentity {
   return { net: nsId(`/proc/${pid}/ns/net`), mnt: nsId(`/proc/${pid}/ns/mnt`) };
-}
-
-function lstatOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw err;
-  }
 }
 
 function isLive(path: string): boolean {
