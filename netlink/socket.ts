@@ -1,8 +1,9 @@
 /**
  * The netlink request/reply protocol on an open socket: strict reply handling (sequence and
  * port-id checks, ACKs, multipart dumps to `NLMSG_DONE`, bounded retries on
- * `NLM_F_DUMP_INTR`), the datagrams themselves going through `_socket_io.ts`.
- * {@linkcode openNetlink} (`socket_open.ts`) opens one.
+ * `NLM_F_DUMP_INTR`), the datagrams themselves going through `_socket_io.ts`, the reading of a
+ * reply stream in `_socket_replies.ts` and the background requests' bookkeeping in
+ * `_socket_background.ts`. {@linkcode openNetlink} (`socket_open.ts`) opens one.
  *
  * All calls are synchronous, so they may also run inside `withNetns`, except
  * {@linkcode NetlinkSocket.requestUntilGone}: its send runs on a worker thread and it resolves
@@ -12,59 +13,19 @@
  * @module
  */
 import { EAGAIN, EMSGSIZE, ErrnoError } from "../ffi/errno.ts";
-import {
-  NLM_F_ACK,
-  NLM_F_DUMP,
-  NLM_F_DUMP_INTR,
-  NLM_F_MULTI,
-  NLM_F_REQUEST,
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  NLMSG_NOOP,
-  NLMSG_OVERRUN,
-} from "./constants.ts";
-import { decodeMessages, decodeNlmsgerr, encodeMessage } from "./codec.ts";
+import { NLM_F_DUMP, NLM_F_REQUEST, NLMSG_OVERRUN } from "./constants.ts";
+import { decodeMessages, encodeMessage } from "./codec.ts";
 import type { Attr, NlMessage } from "./codec.ts";
-import {
-  DumpInterruptedError,
-  kernelError,
-  LinkNotFoundError,
-  protocolError,
-  ReplyTooLargeError,
-} from "./errors.ts";
+import { DumpInterruptedError, kernelError, protocolError, ReplyTooLargeError } from "./errors.ts";
 import { type DatagramIo, datagramIo, RECV_TIMEOUT_SECONDS } from "./_socket_io.ts";
 import { stats } from "./_socket_stats.ts";
+import { collectAck, collectDump, isGet, requestFlags } from "./_socket_replies.ts";
+import { settled, track, untilGone } from "./_socket_background.ts";
+
+export { pendingKernelWork } from "./_socket_background.ts";
 
 /** How many times a dump is tried when the kernel marks it `NLM_F_DUMP_INTR`. */
 export const DUMP_ATTEMPTS = 5;
-/** Probes of {@linkcode NetlinkSocket.requestUntilGone} sent back to back before pacing them. */
-const PROBES_AT_ONCE = 8;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Background completions still running (sends whose kernel work is not finished). */
-const pending = new Set<Promise<unknown>>();
-
-/**
- * Waits until every request handed to the kernel in the background has been answered: after
- * an in-process DEL the kernel goes on tearing the veth down (an RCU barrier and a wait for
- * the last references, 15-30 ms) after the link is gone from every listing. Await this before
- * the process exits on its own terms, or in a test before it ends. It never rejects: each
- * request's outcome went to its caller.
- *
- * @example Delete, then wait for the kernel to finish
- * ```ts ignore
- * await delNetworkList(list, rt, { invoker });   // returns once the veth is gone
- * await pendingKernelWork();                      // the kernel's teardown is complete
- * ```
- *
- * @returns When nothing is pending.
- */
-export async function pendingKernelWork(): Promise<void> {
-  while (pending.size > 0) await Promise.allSettled([...pending]);
-}
 
 /** What a request is about, for error messages: `{ op: "link add", target: "veth1" }`. */
 export interface RequestContext {
@@ -84,16 +45,6 @@ export interface RequestInit {
   body?: Uint8Array;
   /** Attributes. */
   attrs?: readonly Attr[];
-}
-
-/** Whether a request type only reads (`RTM_GET*`), so it may be sent again. */
-function isGet(type: number): boolean {
-  return type >= 16 && type % 4 === 2;
-}
-
-/** Flags of a request: a read-only one is answered by its reply, others by an ACK. */
-function requestFlags(get: boolean): number {
-  return get ? NLM_F_REQUEST : NLM_F_REQUEST | NLM_F_ACK;
 }
 
 /** An open rtnetlink socket. Close it with `close()` or `using`. */
@@ -282,22 +233,7 @@ export class NetlinkSocket {
 
   /** Reads the answer to `seq`: up to the ACK, or with `answerEnds` up to the answer. */
   #collectAck(seq: number, ctx: RequestContext, answerEnds: boolean): NlMessage[] {
-    const out: NlMessage[] = [];
-    for (const m of this.#replies(seq, ctx)) {
-      if (m.header.type === NLMSG_ERROR) {
-        const [e] = decodeNlmsgerr(m.payload, 0, m.header.flags);
-        if (e.error === 0) return out;
-        throw kernelError(ctx, -e.error, e.extack?.msg);
-      }
-      if (m.header.type === NLMSG_NOOP) continue;
-      if (m.header.type === NLMSG_DONE) {
-        if (answerEnds) return out;
-        continue;
-      }
-      out.push(m);
-      if (answerEnds && !(m.header.flags & NLM_F_MULTI)) return out;
-    }
-    throw protocolError(ctx, "reply stream ended without an ACK");
+    return collectAck(this.#replies(seq, ctx), ctx, answerEnds);
   }
 
   /**
@@ -318,7 +254,7 @@ export class NetlinkSocket {
       let interrupted = false;
       let truncated = false;
       try {
-        this.#collectDump(seq, ctx, out, () => interrupted = true);
+        collectDump(this.#replies(seq, ctx), ctx, out, () => interrupted = true);
       } catch (err) {
         // A datagram too large for the buffer is lost: start the dump again (buffer now grown).
         if (!(err instanceof ReplyTooLargeError) || attempt === DUMP_ATTEMPTS) throw err;
@@ -328,32 +264,6 @@ export class NetlinkSocket {
       if (!interrupted && !truncated) return out;
     }
     throw new DumpInterruptedError(ctx.op, ctx.target, DUMP_ATTEMPTS);
-  }
-
-  /** Reads one dump's parts into `out`. */
-  #collectDump(
-    seq: number,
-    ctx: RequestContext,
-    out: NlMessage[],
-    onInterrupted: () => void,
-  ): void {
-    for (const m of this.#replies(seq, ctx)) {
-      if (m.header.flags & NLM_F_DUMP_INTR) onInterrupted();
-      if (m.header.type === NLMSG_DONE) {
-        if (m.payload.byteLength >= 4) {
-          const rc = new DataView(m.payload.buffer, m.payload.byteOffset, 4).getInt32(0, true);
-          if (rc < 0) throw kernelError(ctx, -rc);
-        }
-        return;
-      }
-      if (m.header.type === NLMSG_ERROR) {
-        const [e] = decodeNlmsgerr(m.payload, 0, m.header.flags);
-        if (e.error === 0) return;
-        throw kernelError(ctx, -e.error, e.extack?.msg);
-      }
-      if (m.header.type === NLMSG_NOOP) continue;
-      out.push(m);
-    }
   }
 
   /**
@@ -381,26 +291,11 @@ export class NetlinkSocket {
     ctx: RequestContext,
   ): Promise<void> {
     this.#open();
-    const acked = this.#sendInBackground(init, ctx).then(() => true, (err) => {
-      if (err instanceof LinkNotFoundError) return true; // already gone: what was asked for
-      throw err;
-    });
-    for (let probes = 1;; probes++) {
-      // A probe waits on the rtnl lock while the kernel unlists; one that does not (the request
-      // not started yet) is repeated at once, and after a few, at a timer's pace.
-      if (probes > PROBES_AT_ONCE) await delay(1);
-      if (this.#released) { // closed meanwhile and every reply read: the ACK has come
-        await acked;
-        return;
-      }
-      stats.probes++;
-      const probed = this.#sendInBackground(probe, ctx).then(() => false, (err) => {
-        if (err instanceof LinkNotFoundError) return true;
-        throw err;
-      });
-      probed.catch(() => {}); // a failed probe after the ACK is of no interest
-      if (await Promise.race([acked, probed])) return;
-    }
+    await untilGone(
+      this.#sendInBackground(init, ctx),
+      () => this.#sendInBackground(probe, ctx),
+      () => this.#released,
+    );
   }
 
   /**
@@ -439,11 +334,10 @@ export class NetlinkSocket {
       return this.#collectAck(seq, ctx, get);
     }).finally(() => {
       this.#inflight.delete(seq);
-      pending.delete(done);
+      settled(done);
       if (this.#closed && this.#inflight.size === 0) this.#release();
     });
-    pending.add(done);
-    done.catch(() => {}); // delivered to the caller; pendingKernelWork only waits
+    track(done);
     return done;
   }
 
