@@ -15,7 +15,7 @@ import {
   NLMSG_ERROR,
   NLMSG_NOOP,
 } from "./constants.ts";
-import { decodeNlmsgerr, type NlMessage } from "./codec.ts";
+import { decodeNlmsgerr, type NlMessage } from "./message.ts";
 import { kernelError, protocolError } from "./errors.ts";
 import type { RequestContext } from "./socket.ts";
 

@@ -9,7 +9,7 @@ import {
   parsePrefix,
   scopeNumber,
 } from "./addr.ts";
-import { decodeMessages } from "./codec.ts";
+import { decodeMessages } from "./message.ts";
 import { IFA_F_NODAD, IFA_F_PERMANENT, RTM_NEWADDR } from "./constants.ts";
 import { NetlinkDecodeError, NetlinkInputError } from "./errors.ts";
 import { captured, hex } from "../tests/fixtures/netlink/fixtures.ts";

@@ -5,7 +5,8 @@
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { recordingSocket } from "../tests/helpers/fake_netlink.ts";
 import { hex } from "../tests/fixtures/netlink/fixtures.ts";
-import { decodeAttrs, decodeNested, encodeAttrs, encodeMessage, findAttr } from "./codec.ts";
+import { decodeAttrs, decodeNested, encodeAttrs, findAttr } from "./codec.ts";
+import { encodeMessage } from "./message.ts";
 import {
   IFLA_INFO_DATA,
   IFLA_LINKINFO,

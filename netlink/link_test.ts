@@ -10,7 +10,8 @@ import {
   parseLinkMessage,
   parseMac,
 } from "./link.ts";
-import { decodeMessages, encodeMessage, nestedAttr } from "./codec.ts";
+import { nestedAttr } from "./codec.ts";
+import { decodeMessages, encodeMessage } from "./message.ts";
 import { bytesAttr } from "./codec.ts";
 import {
   AF_BRIDGE,

@@ -124,7 +124,8 @@ export type {
 export type { Addr, IpAddress, IpFamily, IpPrefix, Scope } from "./addr.ts";
 export { formatIp, parseIp, parsePrefix } from "./addr.ts";
 export type { RouteInfo } from "./route.ts";
-export type { Attr, NlMessage, NlMsgHeader, RawAttr } from "./codec.ts";
+export type { Attr, RawAttr } from "./codec.ts";
+export type { NlMessage, NlMsgHeader } from "./message.ts";
 export type { NetnsHandle } from "../netns/netns.ts";
 export { conntrackDelete, conntrackList } from "./conntrack.ts";
 export type { ConntrackFlow, ConntrackTuple } from "./conntrack.ts";

@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { decodeRtmsg, encodeRtmsg, parseRouteMessage } from "./route.ts";
-import { decodeMessages, encodeMessage, nestedAttr, u32Attr } from "./codec.ts";
+import { nestedAttr, u32Attr } from "./codec.ts";
+import { decodeMessages, encodeMessage } from "./message.ts";
 import { bytesAttr } from "./codec.ts";
 import {
   RT_SCOPE_LINK,

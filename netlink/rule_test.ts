@@ -4,7 +4,7 @@ import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { recordingSocket } from "../tests/helpers/fake_netlink.ts";
 import { ruleCapture, ruleDump } from "../tests/fixtures/netlink/rule_fixtures.ts";
 import { hex } from "../tests/fixtures/netlink/fixtures.ts";
-import { decodeMessages } from "./codec.ts";
+import { decodeMessages } from "./message.ts";
 import {
   decodeFibRuleHdr,
   encodeFibRuleHdr,

@@ -14,8 +14,9 @@
  */
 import { EAGAIN, EMSGSIZE, ErrnoError } from "../ffi/errno.ts";
 import { NLM_F_DUMP, NLM_F_REQUEST, NLMSG_OVERRUN } from "./constants.ts";
-import { decodeMessages, encodeMessage } from "./codec.ts";
-import type { Attr, NlMessage } from "./codec.ts";
+import { decodeMessages, encodeMessage } from "./message.ts";
+import type { Attr } from "./codec.ts";
+import type { NlMessage } from "./message.ts";
 import { DumpInterruptedError, kernelError, protocolError, ReplyTooLargeError } from "./errors.ts";
 import { type DatagramIo, datagramIo, RECV_TIMEOUT_SECONDS } from "./_socket_io.ts";
 import { stats } from "./_socket_stats.ts";

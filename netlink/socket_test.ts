@@ -4,7 +4,8 @@ import { NetlinkSocket, pendingKernelWork } from "./socket.ts";
 import { openNetlink } from "./socket_open.ts";
 import { type NetlinkTransport, scriptKernel } from "./_socket_io.ts";
 import { netlinkStats } from "./_socket_stats.ts";
-import { cstringAttr, decodeHeader, encodeAttrs, encodeMessage } from "./codec.ts";
+import { cstringAttr, encodeAttrs } from "./codec.ts";
+import { decodeHeader, encodeMessage } from "./message.ts";
 import {
   NLM_F_ACK,
   NLM_F_ACK_TLVS,

@@ -8,7 +8,8 @@ import {
   parseQdiscMessage,
   tcHandle,
 } from "./tc.ts";
-import { cstringAttr, decodeMessages, encodeMessage } from "./codec.ts";
+import { cstringAttr } from "./codec.ts";
+import { decodeMessages, encodeMessage } from "./message.ts";
 import { NetlinkDecodeError } from "./errors.ts";
 import {
   ETH_P_ALL,

@@ -5,15 +5,8 @@ import { assertEquals, assertThrows } from "../tests/helpers/assert.ts";
 import { recordingSocket } from "../tests/helpers/fake_netlink.ts";
 import { ruleCapture } from "../tests/fixtures/netlink/rule_fixtures.ts";
 import { hex } from "../tests/fixtures/netlink/fixtures.ts";
-import {
-  bytesAttr,
-  cstringAttr,
-  decodeMessages,
-  decodeNlmsgerr,
-  encodeAttrs,
-  nestedAttr,
-  u32Attr,
-} from "./codec.ts";
+import { bytesAttr, cstringAttr, encodeAttrs, nestedAttr, u32Attr } from "./codec.ts";
+import { decodeMessages, decodeNlmsgerr } from "./message.ts";
 import {
   IFLA_IFALIAS,
   IFLA_IFNAME,

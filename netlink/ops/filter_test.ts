@@ -5,7 +5,7 @@ import { filterAdd, filterDel, filterList } from "./filter.ts";
 import { INGRESS_HANDLE } from "./qdisc.ts";
 import { tcHandle } from "../tc.ts";
 import { u32MatchAll } from "../tc_u32.ts";
-import { decodeMessages } from "../codec.ts";
+import { decodeMessages } from "../message.ts";
 import { NetlinkInputError } from "../errors.ts";
 import { ETH_P_ALL, RTM_GETTFILTER, TC_ACT_STOLEN, TCA_EGRESS_REDIR } from "../tc_constants.ts";
 import { recordingSocket } from "../../tests/helpers/fake_netlink.ts";

@@ -31,11 +31,11 @@ import {
   cstringAttr,
   encodeAttrs,
   nestedAttr,
-  type NlMessage,
   u16Attr,
   u32Attr,
   u8Attr,
 } from "../codec.ts";
+import type { NlMessage } from "../message.ts";
 import {
   checkLinkName,
   encodeIfinfomsg,

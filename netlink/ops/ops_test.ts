@@ -14,8 +14,8 @@ import {
 } from "./link.ts";
 import { linkAddBridge, linkAddVeth } from "./link_add.ts";
 import { routeAdd, routeDel, routeList, routePrepend, routeReplace } from "./route.ts";
-import { decodeMessages, encodeMessage } from "../codec.ts";
-import type { NlMessage } from "../codec.ts";
+import { decodeMessages, encodeMessage } from "../message.ts";
+import type { NlMessage } from "../message.ts";
 import {
   NLM_F_CREATE,
   NLM_F_ECHO,

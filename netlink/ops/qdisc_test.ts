@@ -4,7 +4,7 @@ import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./qdisc.ts";
 import { tcHandle } from "../tc.ts";
 import { calcXmittime, parsePsched } from "../tc_tbf.ts";
-import { decodeMessages } from "../codec.ts";
+import { decodeMessages } from "../message.ts";
 import { NetlinkInputError } from "../errors.ts";
 import { RTM_GETQDISC, TC_H_INGRESS } from "../tc_constants.ts";
 import { recordingSocket } from "../../tests/helpers/fake_netlink.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { encodeMessage, type NlMessage } from "../../netlink/codec.ts";
+import { encodeMessage, type NlMessage } from "../../netlink/message.ts";
 import { NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST } from "../../netlink/constants.ts";
 import type { NetlinkSocket, RequestContext, RequestInit } from "../../netlink/socket.ts";
 
