@@ -5,7 +5,7 @@ import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { recordingSocket } from "../../tests/helpers/fake_netlink.ts";
 import { CniError } from "../../cni/errors.ts";
 import { bytesAttr, cstringAttr, encodeAttrs } from "../../netlink/codec.ts";
-import { type NlMessage } from "../../netlink/message.ts";
+import type { NlMessage } from "../../netlink/message.ts";
 import { IFLA_ADDRESS, IFLA_IFNAME, RTM_GETLINK, RTM_NEWLINK } from "../../netlink/constants.ts";
 import { encodeIfinfomsg } from "../../netlink/link.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
