@@ -5,13 +5,11 @@
  * @module
  */
 import { ErrnoError } from "./errno.ts";
-import { libc } from "./libc.ts";
+import { errnoNow } from "./libc.ts";
 
-/** The calling thread's errno, read through libc (0 when it cannot be read). */
+/** The calling thread's errno (0 when it cannot be read): a plain read of its location. */
 export function errno(): number {
-  const ptr = libc().__errno_location();
-  if (ptr === null) return 0;
-  return new Deno.UnsafePointerView(ptr).getInt32();
+  return errnoNow();
 }
 
 /** Returns `result`, or throws the {@linkcode ErrnoError} of errno when it is -1. */

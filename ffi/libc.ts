@@ -135,6 +135,18 @@ export const FAST_AFTER = 32;
 const LIBRARY = "libc.so.6";
 
 let addresses: Record<string, Deno.PointerValue> | undefined;
+let errnoView: Deno.UnsafePointerView | null | undefined;
+
+/**
+ * The calling thread's errno, read straight from its location (found by the first
+ * {@linkcode libc} call of this thread's isolate); 0 when libc has no location for it.
+ *
+ * @returns errno now.
+ */
+export function errnoNow(): number {
+  if (errnoView === undefined) libc();
+  return errnoView ? errnoView.getInt32() : 0;
+}
 let symbols: LibcSymbols | undefined;
 
 function open<S extends Deno.ForeignLibraryInterface>(table: S): Deno.DynamicLibrary<S> {
@@ -190,6 +202,11 @@ function bind(key: SymbolName): (...args: unknown[]) => unknown {
  */
 export function libc(): LibcSymbols {
   if (symbols) return symbols;
+  // errno's location is per thread and fixed for the thread's life: found now, before the
+  // first call that can fail, so that reading errno later is a plain memory read with no FFI
+  // call (no binding, no `dlopen`, no allocation) between the failed call and the read.
+  const where = bind("__errno_location")() as Deno.PointerValue;
+  errnoView = where === null ? null : new Deno.UnsafePointerView(where);
   const table = {} as Record<SymbolName, unknown>;
   for (const key of Object.keys(LIBC_SYMBOLS) as SymbolName[]) {
     Object.defineProperty(table, key, {

@@ -222,7 +222,11 @@ async function runCell(
     out.firewallAfterDel = await firewall(w);
     out.delAgain = (await callDriver(driver, set, w, "del", opts)).code;
     out.files = leftoverFiles(w);
-    return { summary: maskWorld(out, w), message: add.code === "ok" ? "" : add.json?.msg ?? "" };
+    const why = add.code === "ok"
+      ? ""
+      : [add.json?.msg, add.json?.details].filter((t) => typeof t === "string" && t !== "")
+        .join(": ");
+    return { summary: maskWorld(out, w), message: why };
   } finally {
     await dropWorld(w);
   }
