@@ -16,6 +16,7 @@ import { type Link, linkDel, linkGet, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlEnsure } from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
 import { configureIface } from "../_iface/configure.ts";
+import { closeSockets, openSockets } from "../_iface/sockets.ts";
 import { ensureBridge } from "./bridge_link.ts";
 import { cmdCheck } from "./check.ts";
 import { loadBridgeConf } from "./config.ts";
@@ -24,7 +25,6 @@ import { ensureAddr } from "./gateway_addr.ts";
 import { calcGateways } from "./gateways.ts";
 import { gcIPMasq, setupIPMasq, teardownIPMasq } from "./ipmasq.ts";
 import { waitPortUp } from "./port_wait.ts";
-import { closeSession, openSession } from "./session.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "./spoofcheck.ts";
 import { containerSysctls } from "./sysctls.ts";
 import { ensureVlanInterface, setupVeth } from "./veth.ts";
@@ -79,7 +79,7 @@ async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadBridgeConf(args.config, args.args);
   const isL3 = conf.ipamType !== "";
   // Beyond the reference: the namespace is opened before anything is created.
-  const s = openSession(args.netns);
+  const s = openSockets(args.netns);
   const undo: Undo[] = [];
   let success = false;
   try {
@@ -250,7 +250,7 @@ async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         }
       }
     }
-    closeSession(s);
+    closeSockets(s);
   }
 }
 
