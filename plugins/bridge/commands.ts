@@ -15,6 +15,7 @@ import {
 import { type Link, linkDel, linkGet, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlEnsure } from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 import { configureIface } from "../_iface/configure.ts";
 import { closeSockets, openSockets } from "../_iface/sockets.ts";
 import { ensureBridge } from "./bridge_link.ts";
@@ -263,22 +264,12 @@ async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
 
 async function cmdGc(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadBridgeConf(args.config, args.args);
-  const errors: string[] = [];
-  if (conf.ipMasq && conf.validAttachments) {
-    try {
-      await gcIPMasq(conf.name, conf.validAttachments);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (conf.ipamType !== "" && ctx.delegate.gc) {
-    try {
-      await ctx.delegate.gc(conf.ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+  await runBestEffort([
+    () => conf.ipMasq && conf.validAttachments && gcIPMasq(conf.name, conf.validAttachments),
+    () =>
+      conf.ipamType !== "" && ctx.delegate.gc &&
+      ctx.delegate.gc(conf.ipamType, args.stdinData, args),
+  ]);
 }
 
 /** The bridge plugin's functions (ADD, CHECK, DEL, STATUS, GC). */

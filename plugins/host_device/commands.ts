@@ -37,7 +37,8 @@ import { loadHostDeviceConf } from "./config.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
 import { moveLinkIn, moveLinkOut } from "./move.ts";
 import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
-import { ipamDel, runDelSteps } from "../_iface/detach.ts";
+import { ipamDel } from "../_iface/detach.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 
 /** The about text. */
 export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
@@ -115,7 +116,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
 
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadHostDeviceConf(args.config, { lenient: true });
-  await runDelSteps([
+  await runBestEffort([
     () => {
       if (args.netns !== "") moveOut(args, conf);
     },

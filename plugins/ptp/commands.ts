@@ -63,7 +63,8 @@ import {
 import { loadPtpConf } from "./config.ts";
 import { enableContainerIpv6 } from "../_iface/ipv6.ts";
 import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
-import { ipamDel, runDelSteps } from "../_iface/detach.ts";
+import { ipamDel } from "../_iface/detach.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -320,7 +321,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   // Best effort: what does not validate reads as not given, everything else is still removed.
   const conf = loadPtpConf(args.config, { lenient: true });
   let cidrs: string[] = [];
-  await runDelSteps([
+  await runBestEffort([
     async () => {
       if (args.netns !== "") cidrs = await deleteContainerLink(args);
     },
