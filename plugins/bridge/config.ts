@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { loadPluginArgs } from "../../cni/args.ts";
@@ -77,7 +78,6 @@ function isIfName(name: string): boolean {
 /** The netconf schema (built on first use: importing the plugin builds no schema). */
 const bridgeSchema = lazy(() => {
   const bool = z.optional(z.boolean());
-  const strings = z.optional(z.array(z.string()));
 
   const optInt = z.optional(z.nullable(z.int()));
   const optString = z.optional(z.string());
@@ -131,13 +131,8 @@ const bridgeSchema = lazy(() => {
     macspoofchk: bool,
     disableContainerInterface: bool,
     portIsolation: bool,
-    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: optString,
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
     args: z.optional(z.nullable(z.looseObject({
       cni: z.optional(z.nullable(withMac)),
     }))),

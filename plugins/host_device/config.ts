@@ -8,6 +8,7 @@
  * @module
  */
 import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
@@ -38,7 +39,6 @@ export interface HostDeviceConf {
 
 const schema = lazy(() => {
   const str = z.optional(z.nullable(z.string()));
-  const strings = z.optional(z.nullable(z.array(z.string())));
   return z.looseObject({
     cniVersion: z.string(),
     name: z.string(),
@@ -47,13 +47,8 @@ const schema = lazy(() => {
     kernelpath: str,
     pciBusID: str,
     runtimeConfig: z.optional(z.nullable(z.looseObject({ deviceID: str }))),
-    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: str,
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
   });
 });
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
@@ -30,7 +31,6 @@ export interface PtpConf {
 }
 
 const ptpSchema = lazy(() => {
-  const strings = z.optional(z.nullable(z.array(z.string())));
   return z.looseObject({
     cniVersion: z.string(),
     name: z.string(),
@@ -44,13 +44,8 @@ const ptpSchema = lazy(() => {
         ),
       ),
     )),
-    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: z.optional(z.nullable(z.string())),
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
   });
 });
 
