@@ -62,7 +62,7 @@ import {
 } from "../_iface/sockets.ts";
 import { loadPtpConf } from "./config.ts";
 import { enableContainerIpv6 } from "../_iface/ipv6.ts";
-import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
+import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
 import { ipamDel } from "../_iface/detach.ts";
 import { runBestEffort } from "../../cni/best_effort.ts";
 
@@ -207,9 +207,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
   using s = openSockets(args.netns);
-  const undo: Undo[] = [];
-  let success = false;
-  try {
+  return await addWithUndo(ctx.log, (err) => asCniError(err, errorText(err)), async (undo) => {
     const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
     undo.push(releaseIpam(ctx, conf.ipamType, args));
     const ips = ipam.ips ?? [];
@@ -267,13 +265,8 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       }
     }
     if (conf.dns) result.dns = conf.dns;
-    success = true;
     return result;
-  } catch (err) {
-    throw asCniError(err, errorText(err));
-  } finally {
-    if (!success) await runUndo(undo, ctx.log);
-  }
+  });
 }
 
 /** Container addresses from `prevResult`, for teardown without the namespace. */
