@@ -121,6 +121,17 @@ function planOf(conf: FirewallConf, prev: Result, containerId: string): Plan {
   return plan;
 }
 
+/** What ADD and CHECK start from: the config, `prevResult` (required), the plan, the addresses. */
+function callOf(args: CmdArgs): { conf: FirewallConf; prev: Result; plan: Plan; ips: FamilyIps } {
+  const conf = loadFirewallConf(args.config);
+  const prev = prevResultCurrent(args);
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
+  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
+  const plan = planOf(conf, prev, args.containerId);
+  const ips = resultIps(prev);
+  return { conf, prev, plan, ips };
+}
+
 async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
   const jobs = familiesOf(ips).map(([family, list]) => {
     const rules = firewallRules(list, family, plan);
@@ -153,12 +164,7 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadFirewallConf(args.config);
-  const prev = prevResultCurrent(args);
-  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
-  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
-  const plan = planOf(conf, prev, args.containerId);
-  const ips = resultIps(prev);
+  const { conf, prev, plan, ips } = callOf(args);
   warnIfFirewalld(conf, ctx.log);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await addIptables(ips, plan);
@@ -248,12 +254,7 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdCheck(args: CmdArgs): Promise<void> {
-  const conf = loadFirewallConf(args.config);
-  const prev = prevResultCurrent(args);
-  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
-  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
-  const plan = planOf(conf, prev, args.containerId);
-  const ips = resultIps(prev);
+  const { conf, plan, ips } = callOf(args);
   await withBackend(conf.backend, async (backend) => {
     if (backend === "iptables") return await checkIptables(ips, plan);
     const problem = nftCheckProblem(await nftListTable("inet", NFT_TABLE), ips, plan);
