@@ -122,14 +122,20 @@ function planOf(conf: FirewallConf, prev: Result, containerId: string): Plan {
 }
 
 /** What ADD and CHECK start from: the config, `prevResult` (required), the plan, the addresses. */
-function callOf(args: CmdArgs): { conf: FirewallConf; prev: Result; plan: Plan; ips: FamilyIps } {
+function callOf(args: CmdArgs): {
+  conf: FirewallConf;
+  backend: Backend | undefined;
+  prev: Result;
+  plan: Plan;
+  ips: FamilyIps;
+} {
   const conf = loadFirewallConf(args.config);
   const prev = prevResultCurrent(args);
   if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
   if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
   const plan = planOf(conf, prev, args.containerId);
   const ips = resultIps(prev);
-  return { conf, prev, plan, ips };
+  return { conf, backend: conf.backend, prev, plan, ips };
 }
 
 async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
@@ -164,9 +170,9 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const { conf, prev, plan, ips } = callOf(args);
+  const { conf, backend: chosen, prev, plan, ips } = callOf(args);
   warnIfFirewalld(conf, ctx.log);
-  await withBackend(conf.backend, async (backend) => {
+  await withBackend(chosen, async (backend) => {
     if (backend === "iptables") return await addIptables(ips, plan);
     try {
       await nftApply(nftSetupLines(ips, plan));
@@ -254,8 +260,8 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdCheck(args: CmdArgs): Promise<void> {
-  const { conf, plan, ips } = callOf(args);
-  await withBackend(conf.backend, async (backend) => {
+  const { backend: chosen, plan, ips } = callOf(args);
+  await withBackend(chosen, async (backend) => {
     if (backend === "iptables") return await checkIptables(ips, plan);
     const problem = nftCheckProblem(await nftListTable("inet", NFT_TABLE), ips, plan);
     if (problem) throw new CniError(ErrorCode.Internal, problem);
