@@ -13,8 +13,8 @@
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { type BestEffortStep, runBestEffort } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
-import { linkDelBackground, openNetlink } from "../../netlink/mod.ts";
-import { openNetnsIfPresent, refuseOwnNetns } from "./sockets.ts";
+import { linkDelBackground } from "../../netlink/mod.ts";
+import { openDelSocket } from "./sockets.ts";
 
 /**
  * Deletes `CNI_IFNAME` in the container namespace, if both are there.
@@ -25,24 +25,17 @@ import { openNetnsIfPresent, refuseOwnNetns } from "./sockets.ts";
  *   exists but cannot be opened, or the kernel refuses the deletion.
  */
 export async function deleteContainerLink(args: CmdArgs): Promise<void> {
-  if (args.netns === "") return;
   // Gone, or not a namespace at all: nothing of ours can be in it.
-  const ns = openNetnsIfPresent(args.netns);
-  if (!ns) return;
+  using del = openDelSocket(args);
+  if (!del) return;
   try {
-    refuseOwnNetns(ns, args);
-    using sock = openNetlink({ netns: ns });
-    try {
-      await linkDelBackground(sock, { name: args.ifName });
-    } catch (err) {
-      throw new CniError(
-        ErrorCode.Internal,
-        `failed to delete "${args.ifName}": ${errorText(err)}`,
-        { cause: err },
-      );
-    }
-  } finally {
-    ns.close();
+    await linkDelBackground(del.sock, { name: args.ifName });
+  } catch (err) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to delete "${args.ifName}": ${errorText(err)}`,
+      { cause: err },
+    );
   }
 }
 

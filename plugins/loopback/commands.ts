@@ -23,7 +23,7 @@ import {
   openNetlink,
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
-import { openNetnsIfPresent, refuseOwnNetns } from "../_iface/sockets.ts";
+import { openDelSocket, refuseOwnNetns } from "../_iface/sockets.ts";
 
 /** The loopback plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
 export const LOOPBACK_ABOUT = "CNI loopback plugin denocni";
@@ -114,20 +114,14 @@ function addSync(args: CmdArgs): Result {
 }
 
 function delSync(args: CmdArgs): void {
-  if (args.netns === "") return;
   // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo. Nor in a
   // path that is no network namespace at all (DEL is best effort; the reference fails here). A
   // path that exists but cannot be opened is reported.
-  const ns = openNetnsIfPresent(args.netns);
-  if (!ns) return;
   try {
-    refuseOwnNetns(ns, args);
-    using sock = openNetlink({ netns: ns });
-    linkSetDown(sock, { name: LO });
+    using del = openDelSocket(args);
+    if (del) linkSetDown(del.sock, { name: LO });
   } catch (err) {
     throw toCniError(err);
-  } finally {
-    ns.close();
   }
 }
 
