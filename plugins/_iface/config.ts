@@ -135,17 +135,3 @@ function dnsFieldsSet(d: IfaceRaw["dns"]): DNS {
   if (d?.options) out.options = d.options;
   return out;
 }
-
-/**
- * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
- * of it does not run), for the schema check: ADD never needs it, and CHECK reads it itself.
- *
- * @param config The netconf as given.
- * @returns A copy without `prevResult` (anything not an object, as it is).
- */
-export function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
-}

@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { setDns } from "../_iface/config.ts";
 import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 
 /** The validated host-device configuration. */
 export interface HostDeviceConf {
@@ -76,10 +76,7 @@ export function loadHostDeviceConf(
   options: { lenient?: boolean } = {},
 ): HostDeviceConf {
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(schema(), input, { what }).data
-    : parseWith(schema(), input, { what });
+  const raw = parseNetconf(schema(), config, { what, lenient: options.lenient });
   const conf: HostDeviceConf = {
     name: raw.name,
     cniVersion: raw.cniVersion,

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { setDns } from "../_iface/config.ts";
 import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 
 /** The validated ptp configuration. */
 export interface PtpConf {
@@ -68,10 +68,7 @@ const ptpSchema = lazy(() => {
  */
 export function loadPtpConf(config: unknown, options: { lenient?: boolean } = {}): PtpConf {
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(ptpSchema(), input, { what }).data
-    : parseWith(ptpSchema(), input, { what });
+  const raw = parseNetconf(ptpSchema(), config, { what, lenient: options.lenient });
   return {
     name: raw.name,
     cniVersion: raw.cniVersion,
