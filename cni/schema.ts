@@ -37,6 +37,24 @@ export const dnsSchema = lazy(() =>
   })
 );
 
+/**
+ * `dns` in a plugin's network configuration: every key optional or `null` (Go's zero value),
+ * other keys kept.
+ */
+export const confDnsSchema = lazy(() =>
+  z.optional(z.nullable(z.looseObject({
+    nameservers: optStrings(),
+    domain: optString(),
+    search: optStrings(),
+    options: optStrings(),
+  })))
+);
+
+/** `ipam` in a plugin's network configuration: only `type` is read (optional or `null`). */
+export const confIpamSchema = lazy(() =>
+  z.optional(z.nullable(z.looseObject({ type: optString() })))
+);
+
 /** A result route (`types.Route`): `dst` required, the 1.1.0 extras optional. */
 export const routeSchema = lazy(() =>
   z.object({

@@ -174,3 +174,43 @@ export function parseLenient<S extends z.ZodMiniType>(
     if (!progress) return { data: parseWith(schema, input, options), dropped };
   }
 }
+
+/**
+ * Validates a plugin's network configuration: strictly ({@linkcode parseWith}), or, for DEL,
+ * leniently ({@linkcode parseLenient}: bad fields read as absent). `prevResult` is left out
+ * of the check (the config is copied by property descriptors, so skel's lazy conversion of it
+ * does not run): ADD never needs it, and DEL and CHECK read it themselves.
+ *
+ * @example A bad field, strict and lenient
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as z from "./_zod.ts";
+ * import { parseNetconf } from "./validate.ts";
+ * const s = z.object({ name: z.string(), mtu: z.optional(z.int()) });
+ * const conf = { name: "n", mtu: "big", prevResult: { bad: true } };
+ * assert.deepEqual(parseNetconf(s, conf, { lenient: true }), { name: "n" });
+ * assert.throws(() => parseNetconf(s, conf, { what: "failed to load netconf" }), /field "mtu"/);
+ * ```
+ *
+ * @param schema The plugin's schema.
+ * @param config The netconf as given.
+ * @param options `what` and `code` as for {@linkcode parseWith}; `lenient` for DEL.
+ * @returns The parsed config.
+ * @throws {CniError} Code 7 (or `options.code`) naming each bad field.
+ */
+export function parseNetconf<S extends z.ZodMiniType>(
+  schema: S,
+  config: unknown,
+  options: { what?: string; code?: number; lenient?: boolean | undefined } = {},
+): z.infer<S> {
+  const { lenient, ...rest } = options;
+  const input = withoutPrevResult(config);
+  return lenient ? parseLenient(schema, input, rest).data : parseWith(schema, input, rest);
+}
+
+function withoutPrevResult(config: unknown): unknown {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
+  const descriptors = Object.getOwnPropertyDescriptors(config);
+  delete descriptors.prevResult;
+  return Object.defineProperties({}, descriptors);
+}

@@ -41,35 +41,33 @@ export type PluginAbout = Pick<PluginFns, "supportedVersions" | "about">;
  * plugin's module.
  */
 export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
-  bridge: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI bridge plugin denocni" },
-  loopback: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI loopback plugin denocni" },
-  "host-local": {
-    supportedVersions: SUPPORTED_VERSIONS,
-    about: "CNI host-local plugin (denocni)",
-  },
-  bandwidth: {
-    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.0")),
-    about: "CNI bandwidth plugin denocni",
-  },
-  static: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI static plugin denocni" },
-  tuning: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI tuning plugin denocni" },
-  portmap: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI portmap plugin denocni" },
-  firewall: {
-    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.4.0")),
-    about: "CNI firewall plugin denocni",
-  },
-  macvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI macvlan plugin denocni" },
-  ipvlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ipvlan plugin denocni" },
-  vlan: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI vlan plugin denocni" },
-  dummy: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI dummy plugin denocni" },
-  ptp: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI ptp plugin denocni" },
-  "host-device": {
-    supportedVersions: SUPPORTED_VERSIONS,
-    about: "CNI host-device plugin denocni",
-  },
-  sbr: { supportedVersions: SUPPORTED_VERSIONS, about: "CNI sbr plugin denocni" },
-  vrf: {
-    supportedVersions: SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.1")),
-    about: "CNI vrf plugin denocni",
-  },
+  bridge: aboutOf("bridge"),
+  loopback: aboutOf("loopback"),
+  "host-local": aboutOf("host-local", { about: "CNI host-local plugin (denocni)" }),
+  bandwidth: aboutOf("bandwidth", { since: "0.3.0" }),
+  static: aboutOf("static"),
+  tuning: aboutOf("tuning"),
+  portmap: aboutOf("portmap"),
+  firewall: aboutOf("firewall", { since: "0.4.0" }),
+  macvlan: aboutOf("macvlan"),
+  ipvlan: aboutOf("ipvlan"),
+  vlan: aboutOf("vlan"),
+  dummy: aboutOf("dummy"),
+  ptp: aboutOf("ptp"),
+  "host-device": aboutOf("host-device"),
+  sbr: aboutOf("sbr"),
+  vrf: aboutOf("vrf", { since: "0.3.1" }),
 };
+
+/**
+ * What a built-in plugin says about itself: by default every supported version and the about
+ * text `CNI <type> plugin denocni`.
+ */
+function aboutOf(type: string, opts: { since?: string; about?: string } = {}): PluginAbout {
+  return {
+    supportedVersions: opts.since === undefined
+      ? SUPPORTED_VERSIONS
+      : SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf(opts.since)),
+    about: opts.about ?? `CNI ${type} plugin denocni`,
+  };
+}

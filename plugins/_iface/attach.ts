@@ -24,8 +24,8 @@ import { type Link, linkDel, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlSet, withNetns } from "../../netns/mod.ts";
 import { enableIpv6Here } from "./ipv6.ts";
 import { configureIface } from "./configure.ts";
-import { closeSockets, type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
-import { releaseIpam, runUndo, type Undo } from "./undo.ts";
+import { type IfaceSockets, openSockets, refuseOwnNetns } from "./sockets.ts";
+import { addWithUndo, releaseIpam } from "./undo.ts";
 
 /** What differs between the plugins' ADDs. */
 export interface AttachPlan {
@@ -92,10 +92,8 @@ export function containerIfaceSysctls(
  * @throws {CniError} The first failure, after undoing what was done.
  */
 export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan): Promise<Result> {
-  const s = openSockets(args.netns);
-  const undo: Undo[] = [];
-  let success = false;
-  try {
+  using s = openSockets(args.netns);
+  return await addWithUndo(ctx.log, (err) => toCniError(err), async (undo) => {
     refuseOwnNetns(s.containerNs, args);
     plan.prepare(s);
     if (plan.requireIpam && plan.ipamType === "" && !plan.reuse) {
@@ -159,12 +157,6 @@ export async function attach(args: CmdArgs, ctx: PluginContext, plan: AttachPlan
       }
     }
     result.dns = plan.dns ?? ipamDns ?? {};
-    success = true;
     return result;
-  } catch (err) {
-    throw toCniError(err);
-  } finally {
-    if (!success) await runUndo(undo, ctx.log);
-    closeSockets(s);
-  }
+  });
 }

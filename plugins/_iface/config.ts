@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
@@ -21,7 +22,6 @@ import { parseLenient, parseWith } from "../../cni/validate.ts";
  */
 export const ifaceShape = lazy(() => {
   const optString = z.optional(z.nullable(z.string()));
-  const strings = z.optional(z.nullable(z.array(z.string())));
   return {
     master: optString,
     mtu: z.optional(z.nullable(
@@ -30,13 +30,8 @@ export const ifaceShape = lazy(() => {
       ),
     )),
     linkInContainer: z.optional(z.nullable(z.boolean())),
-    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: optString,
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
   };
 });
 
@@ -139,18 +134,4 @@ function dnsFieldsSet(d: IfaceRaw["dns"]): DNS {
   if (d?.search) out.search = d.search;
   if (d?.options) out.options = d.options;
   return out;
-}
-
-/**
- * The config without `prevResult` (copied by property descriptors, so skel's lazy conversion
- * of it does not run), for the schema check: ADD never needs it, and CHECK reads it itself.
- *
- * @param config The netconf as given.
- * @returns A copy without `prevResult` (anything not an object, as it is).
- */
-export function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
 }

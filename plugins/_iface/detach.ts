@@ -11,9 +11,10 @@
  * @module
  */
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
+import { type BestEffortStep, runBestEffort } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
-import { linkDelBackground, openNetlink } from "../../netlink/mod.ts";
-import { openNetnsIfPresent, refuseOwnNetns } from "./sockets.ts";
+import { linkDelBackground } from "../../netlink/mod.ts";
+import { openDelSocket } from "./sockets.ts";
 
 /**
  * Deletes `CNI_IFNAME` in the container namespace, if both are there.
@@ -24,54 +25,18 @@ import { openNetnsIfPresent, refuseOwnNetns } from "./sockets.ts";
  *   exists but cannot be opened, or the kernel refuses the deletion.
  */
 export async function deleteContainerLink(args: CmdArgs): Promise<void> {
-  if (args.netns === "") return;
   // Gone, or not a namespace at all: nothing of ours can be in it.
-  const ns = openNetnsIfPresent(args.netns);
-  if (!ns) return;
+  using del = openDelSocket(args);
+  if (!del) return;
   try {
-    refuseOwnNetns(ns, args);
-    using sock = openNetlink({ netns: ns });
-    try {
-      await linkDelBackground(sock, { name: args.ifName });
-    } catch (err) {
-      throw new CniError(
-        ErrorCode.Internal,
-        `failed to delete "${args.ifName}": ${errorText(err)}`,
-        { cause: err },
-      );
-    }
-  } finally {
-    ns.close();
+    await linkDelBackground(del.sock, { name: args.ifName });
+  } catch (err) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to delete "${args.ifName}": ${errorText(err)}`,
+      { cause: err },
+    );
   }
-}
-
-/** One step of a best-effort DEL. */
-export type DelStep = () => Promise<unknown> | unknown;
-
-/**
- * Runs the steps of a best-effort DEL in order: a failed step does not stop the others, and
- * every failure is reported at the end, joined by `; `. An error `stop` accepts is thrown at
- * once instead.
- *
- * @param steps The steps.
- * @param stop Which errors end the DEL at once (default: none).
- * @returns When every step ran and none failed.
- * @throws {CniError} Code 999 with every failure; or the error `stop` accepted.
- */
-export async function runDelSteps(
-  steps: readonly DelStep[],
-  stop: (err: unknown) => boolean = () => false,
-): Promise<void> {
-  const errors: string[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (err) {
-      if (stop(err)) throw err;
-      errors.push(errorText(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /**
@@ -82,7 +47,7 @@ export async function runDelSteps(
  * @param args The call.
  * @returns The step.
  */
-export function ipamDel(ctx: PluginContext, ipamType: string, args: CmdArgs): DelStep {
+export function ipamDel(ctx: PluginContext, ipamType: string, args: CmdArgs): BestEffortStep {
   return async () => {
     if (ipamType !== "") await ctx.delegate.del(ipamType, args.stdinData, args);
   };
@@ -103,7 +68,7 @@ export async function detach(
   ctx: PluginContext,
   ipamType: string,
 ): Promise<void> {
-  await runDelSteps(
+  await runBestEffort(
     [() => deleteContainerLink(args), ipamDel(ctx, ipamType, args)],
     (err) => err instanceof CniError && err.code === ErrorCode.InvalidNetNs,
   );

@@ -2,8 +2,8 @@
  * What `ipam.ConfigureIface` does in the container before a plugin's first IPv6 address:
  * IPv6 switched on for `lo` and the interface where it is off, and `keep_addr_on_down=1` on
  * the interface (newest reference) so the addresses survive a down/up. Shared by the interface
- * plugins (macvlan, ipvlan, vlan, dummy through `attach`, ptp, host-device); the bridge has its
- * own variant with its DAD options.
+ * plugins (macvlan, ipvlan, vlan, dummy through `attach`, ptp, host-device) and the bridge
+ * (after its DAD options, in the same namespace switch).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * A MAC address given to macvlan (`mac`, `runtimeConfig.mac`, `CNI_ARGS` `MAC=`), read as Go's
+ * A MAC address given to macvlan or tuning (`mac`, `runtimeConfig.mac`, `CNI_ARGS` `MAC=`), read as Go's
  * `net.ParseMAC` reads the 6-byte forms, and checked as the kernel will check it.
  *
  * @module
@@ -21,24 +21,25 @@ const MAC_DOTTED_REGEXP = /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/;
  * ```
  *
  * @param text The MAC text.
+ * @param code The error code (999 by default, as macvlan's reference; tuning says 7).
  * @returns The MAC as `aa:bb:cc:dd:ee:ff`.
- * @throws {CniError} Code 999 `invalid args <mac> for MAC addr: address <mac>: invalid MAC
- *   address` (the reference's words and code), or `...: not a unicast address ...`.
+ * @throws {CniError} Code `code` `invalid args <mac> for MAC addr: address <mac>: invalid MAC
+ *   address` (the reference's words), or `...: not a unicast address ...`.
  */
-export function parseLinkMac(text: string): string {
+export function parseLinkMac(text: string, code: number = ErrorCode.Internal): string {
   let hex: string;
   if (MAC_COLON_REGEXP.test(text)) hex = text.replace(/[:-]/g, "");
   else if (MAC_DOTTED_REGEXP.test(text)) hex = text.replaceAll(".", "");
   else {
     throw new CniError(
-      ErrorCode.Internal,
+      code,
       `invalid args ${text} for MAC addr: address ${text}: invalid MAC address`,
     );
   }
   hex = hex.toLowerCase();
   if ((parseInt(hex.slice(0, 2), 16) & 1) !== 0 || /^0+$/.test(hex)) {
     throw new CniError(
-      ErrorCode.Internal,
+      code,
       `invalid args ${text} for MAC addr: not a unicast address (the kernel refuses ` +
         `multicast and all-zero device addresses)`,
     );

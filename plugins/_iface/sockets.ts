@@ -63,6 +63,42 @@ export function openNetnsIfPresent(path: string, context?: string): NetnsHandle 
   }
 }
 
+/** A netlink socket in the container namespace, for DEL; `using` closes it and the namespace. */
+export interface DelSocket extends Disposable {
+  /** The socket, in `CNI_NETNS`. */
+  sock: NetlinkSocket;
+}
+
+/**
+ * Opens `CNI_NETNS` and a netlink socket in it for a best-effort DEL: nothing when
+ * `CNI_NETNS` is empty or the namespace is gone (see {@linkcode openNetnsIfPresent}); the
+ * plugin's own namespace is refused before anything is done.
+ *
+ * @param args The call.
+ * @returns The socket, or `undefined` when there is nothing to open.
+ * @throws {CniError} Code 8 for the plugin's own namespace; code 999 when the namespace
+ *   exists but cannot be opened.
+ */
+export function openDelSocket(args: CmdArgs): DelSocket | undefined {
+  if (args.netns === "") return undefined;
+  const ns = openNetnsIfPresent(args.netns);
+  if (!ns) return undefined;
+  try {
+    refuseOwnNetns(ns, args);
+    const sock = openNetlink({ netns: ns });
+    return {
+      sock,
+      [Symbol.dispose]() {
+        sock.close();
+        ns.close();
+      },
+    };
+  } catch (err) {
+    ns.close();
+    throw err;
+  }
+}
+
 /**
  * Opens the container namespace, the thread's own, and a netlink socket in each.
  *

@@ -15,7 +15,10 @@ import {
 import { type Link, linkDel, linkGet, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlEnsure } from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 import { configureIface } from "../_iface/configure.ts";
+import { openSockets } from "../_iface/sockets.ts";
+import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
 import { ensureBridge } from "./bridge_link.ts";
 import { cmdCheck } from "./check.ts";
 import { loadBridgeConf } from "./config.ts";
@@ -24,16 +27,12 @@ import { ensureAddr } from "./gateway_addr.ts";
 import { calcGateways } from "./gateways.ts";
 import { gcIPMasq, setupIPMasq, teardownIPMasq } from "./ipmasq.ts";
 import { waitPortUp } from "./port_wait.ts";
-import { closeSession, openSession } from "./session.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "./spoofcheck.ts";
 import { containerSysctls } from "./sysctls.ts";
 import { ensureVlanInterface, setupVeth } from "./veth.ts";
 
 /** The bridge plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
 export const BRIDGE_ABOUT = "CNI bridge plugin denocni";
-
-/** Undo steps of a failed ADD, run newest first. */
-type Undo = () => Promise<void> | void;
 
 /**
  * A `CniError` whose message is `context: <the error's msg>`, keeping its details (the
@@ -79,23 +78,15 @@ async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadBridgeConf(args.config, args.args);
   const isL3 = conf.ipamType !== "";
   // Beyond the reference: the namespace is opened before anything is created.
-  const s = openSession(args.netns);
-  const undo: Undo[] = [];
-  let success = false;
-  try {
+  using s = openSockets(args.netns);
+  return await addWithUndo(ctx.log, (err) => toCniError(err), async (undo) => {
     // Beyond the reference (which runs IPAM after creating the bridge and veth): IPAM first,
     // so a bad IPAM config or an exhausted range fails before anything is created; a later
     // failure releases the lease like any other undo step.
     let ipam: Result | undefined;
     if (isL3) {
       ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
-      undo.push(async () => {
-        try {
-          await ctx.delegate.del(conf.ipamType, args.stdinData, args);
-        } catch (err) {
-          ctx.log(`failed to release IPAM lease: ${errorText(err)}`);
-        }
-      });
+      undo.push(releaseIpam(ctx, conf.ipamType, args));
     }
     // The masquerade rules only need the addresses: start their tool (a process that mostly
     // waits on the kernel) now and let it overlap the link work; awaited before the result.
@@ -236,22 +227,8 @@ async function add(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     hostIface.mac = hostNow.mac;
     brIface.mac = linkGet(s.host, { index: bridge.index }).mac;
     if (conf.dns) result.dns = conf.dns;
-    success = true;
     return result;
-  } catch (err) {
-    throw toCniError(err);
-  } finally {
-    if (!success) {
-      for (const step of undo.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          ctx.log(`rollback: ${errorText(err)}`);
-        }
-      }
-    }
-    closeSession(s);
-  }
+  });
 }
 
 async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
@@ -263,22 +240,12 @@ async function cmdStatus(args: CmdArgs, ctx: PluginContext): Promise<void> {
 
 async function cmdGc(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadBridgeConf(args.config, args.args);
-  const errors: string[] = [];
-  if (conf.ipMasq && conf.validAttachments) {
-    try {
-      await gcIPMasq(conf.name, conf.validAttachments);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (conf.ipamType !== "" && ctx.delegate.gc) {
-    try {
-      await ctx.delegate.gc(conf.ipamType, args.stdinData, args);
-    } catch (err) {
-      errors.push(errorText(err));
-    }
-  }
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+  await runBestEffort([
+    () => conf.ipMasq && conf.validAttachments && gcIPMasq(conf.name, conf.validAttachments),
+    () =>
+      conf.ipamType !== "" && ctx.delegate.gc &&
+      ctx.delegate.gc(conf.ipamType, args.stdinData, args),
+  ]);
 }
 
 /** The bridge plugin's functions (ADD, CHECK, DEL, STATUS, GC). */

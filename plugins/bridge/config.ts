@@ -6,12 +6,13 @@
  *
  * @module
  */
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { loadPluginArgs } from "../../cni/args.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 
 /** The bridge name used when `bridge` is not set. */
 export const DEFAULT_BRIDGE_NAME = "cni0";
@@ -77,7 +78,6 @@ function isIfName(name: string): boolean {
 /** The netconf schema (built on first use: importing the plugin builds no schema). */
 const bridgeSchema = lazy(() => {
   const bool = z.optional(z.boolean());
-  const strings = z.optional(z.array(z.string()));
 
   const optInt = z.optional(z.nullable(z.int()));
   const optString = z.optional(z.string());
@@ -131,13 +131,8 @@ const bridgeSchema = lazy(() => {
     macspoofchk: bool,
     disableContainerInterface: bool,
     portIsolation: bool,
-    ipam: z.optional(z.nullable(z.looseObject({ type: optString }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: optString,
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
     args: z.optional(z.nullable(z.looseObject({
       cni: z.optional(z.nullable(withMac)),
     }))),
@@ -204,19 +199,6 @@ function dnsSet(dns: DNS | undefined): boolean {
 }
 
 /**
- * The config without `prevResult`, copied by property descriptors so that skel's lazy
- * current-shape conversion of it does not run: as in the reference, a previous result the
- * plugin does not need (ADD never does) cannot fail it; DEL and CHECK read it themselves when
- * they need it.
- */
-function withoutPrevResult(config: unknown): unknown {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return config;
-  const descriptors = Object.getOwnPropertyDescriptors(config);
-  delete descriptors.prevResult;
-  return Object.defineProperties({}, descriptors);
-}
-
-/**
  * Loads and validates a bridge configuration. Nothing in the kernel is touched.
  *
  * With `lenient` (for DEL, which is best effort) nothing that can be left out fails: a field
@@ -245,10 +227,7 @@ export function loadBridgeConf(
 ): BridgeConf {
   const lenient = options.lenient ?? false;
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = lenient
-    ? parseLenient(bridgeSchema(), input, { what }).data
-    : parseWith(bridgeSchema(), input, { what });
+  const raw = parseNetconf(bridgeSchema(), config, { what, lenient });
   const problems: string[] = [];
   let vids: number[] = [];
   if (raw.vlanTrunk) {

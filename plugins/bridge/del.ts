@@ -9,8 +9,8 @@ import type { CmdArgs, PluginContext } from "../../cni/plugin.ts";
 import type { Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import { addrList, linkDelBackground, linkFind, openNetlink } from "../../netlink/mod.ts";
-import { type NetnsHandle, NetnsNotFoundError, NotNetnsError, openNetns } from "../../netns/mod.ts";
 import { isGlobalUnicast, parseCidr, parseIp } from "../../ip/mod.ts";
+import { openNetnsIfPresent } from "../_iface/sockets.ts";
 import { loadBridgeConf } from "./config.ts";
 import { teardownIPMasq } from "./ipmasq.ts";
 import { teardownSpoofCheck } from "./spoofcheck.ts";
@@ -109,16 +109,10 @@ async function deleteContainerLink(
   args: CmdArgs,
   onAddresses: (cidrs: string[]) => void,
 ): Promise<void> {
-  let ns: NetnsHandle;
-  try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Gone, or not a namespace at all (a regular file, another kind of namespace): nothing of
-    // ours can be in it. A path that exists but cannot be opened is reported.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw toCniError(err);
-  }
+  // Gone, or not a namespace at all (a regular file, another kind of namespace): nothing of
+  // ours can be in it. A path that exists but cannot be opened is reported.
+  const ns = openNetnsIfPresent(args.netns);
+  if (!ns) return;
   try {
     using sock = openNetlink({ netns: ns });
     const link = linkFind(sock, { name: args.ifName });

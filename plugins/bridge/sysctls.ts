@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
-import { type NetnsHandle, sysctlGet, sysctlSet, withNetns } from "../../netns/mod.ts";
+import { type NetnsHandle, sysctlSet, withNetns } from "../../netns/mod.ts";
+import { enableIpv6Here } from "../_iface/ipv6.ts";
 
 /**
  * Writes a sysctl of the current namespace, ignoring failure, as the reference does.
@@ -50,33 +50,6 @@ export function containerSysctls(
     }
     trySysctlSet(`net/ipv4/conf/${opts.ifName}/arp_notify`, "1");
     if (!opts.hasV6) return;
-    for (const iface of ["lo", opts.ifName]) {
-      const key = `net/ipv6/conf/${iface}/disable_ipv6`;
-      let value: string;
-      try {
-        value = sysctlGet(key);
-      } catch {
-        continue;
-      }
-      if (value.trim() === "0") continue;
-      try {
-        sysctlSet(key, "0");
-      } catch (err) {
-        throw new CniError(
-          ErrorCode.Internal,
-          `failed to enable IPv6 for interface "${iface}" (${key}=${value}): ${errorText(err)}`,
-          { cause: err },
-        );
-      }
-    }
-    try {
-      sysctlSet(`${conf}/keep_addr_on_down`, "1");
-    } catch (err) {
-      throw new CniError(
-        ErrorCode.Internal,
-        `failed to set sysctl "${conf}/keep_addr_on_down": ${errorText(err)}`,
-        { cause: err },
-      );
-    }
+    enableIpv6Here(opts.ifName);
   }, opts.returnTo ? { returnTo: opts.returnTo } : {});
 }

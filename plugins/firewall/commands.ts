@@ -19,11 +19,13 @@
  * @module
  */
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
+import { loadForDel } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
-import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
+import { converge, findMissingRule } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
 import { iptablesUsable, withBackend } from "../../firewall/support.ts";
+import { gcBothFamilies, iptablesCmdOf } from "../../firewall/gc.ts";
 import {
   bridgeOf,
   DEFAULT_ADMIN_CHAIN,
@@ -60,10 +62,6 @@ export const FIREWALL_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
 
 /** Where firewalld writes its pid (its default `--pidfile`). */
 const FIREWALLD_PID_FILES = ["/run/firewalld.pid", "/var/run/firewalld.pid"];
-
-function cmdOf(family: Family): IptablesCmd {
-  return family === 4 ? "iptables" : "ip6tables";
-}
 
 function familiesOf(ips: FamilyIps): [Family, string[]][] {
   const out: [Family, string[]][] = [];
@@ -123,13 +121,30 @@ function planOf(conf: FirewallConf, prev: Result, containerId: string): Plan {
   return plan;
 }
 
+/** What ADD and CHECK start from: the config, `prevResult` (required), the plan, the addresses. */
+function callOf(args: CmdArgs): {
+  conf: FirewallConf;
+  backend: Backend | undefined;
+  prev: Result;
+  plan: Plan;
+  ips: FamilyIps;
+} {
+  const conf = loadFirewallConf(args.config);
+  const prev = prevResultCurrent(args);
+  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
+  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
+  const plan = planOf(conf, prev, args.containerId);
+  const ips = resultIps(prev);
+  return { conf, backend: conf.backend, prev, plan, ips };
+}
+
 async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
   const jobs = familiesOf(ips).map(([family, list]) => {
     const rules = firewallRules(list, family, plan);
     return {
       family,
       list,
-      done: converge(cmdOf(family), "filter", (s) => setupLines(s, rules)),
+      done: converge(iptablesCmdOf(family), "filter", (s) => setupLines(s, rules)),
     };
   });
   const settled = await Promise.allSettled(jobs.map((j) => j.done));
@@ -138,7 +153,11 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
   await Promise.allSettled(
     jobs.map((j, i) =>
       settled[i]!.status === "fulfilled"
-        ? converge(cmdOf(j.family), "filter", (s) => teardownLines(s, plan.owner, j.list, j.family))
+        ? converge(
+          iptablesCmdOf(j.family),
+          "filter",
+          (s) => teardownLines(s, plan.owner, j.list, j.family),
+        )
         : Promise.resolve(0)
     ),
   );
@@ -151,14 +170,9 @@ async function addIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
-  const conf = loadFirewallConf(args.config);
-  const prev = prevResultCurrent(args);
-  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
-  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
-  const plan = planOf(conf, prev, args.containerId);
-  const ips = resultIps(prev);
+  const { conf, backend: chosen, prev, plan, ips } = callOf(args);
   warnIfFirewalld(conf, ctx.log);
-  await withBackend(conf.backend, async (backend) => {
+  await withBackend(chosen, async (backend) => {
     if (backend === "iptables") return await addIptables(ips, plan);
     try {
       await nftApply(nftSetupLines(ips, plan));
@@ -175,20 +189,14 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
 
 /** The config for DEL: one DEL cannot use still names the network. */
 function delConf(args: CmdArgs, log: PluginLog): FirewallConf {
-  try {
-    return loadFirewallConf(args.config);
-  } catch (err) {
-    log(`firewall DEL: ${errorText(err)}; removing the container's rules by owner`);
-    return {
-      name: args.config.name,
-      cniVersion: args.config.cniVersion,
-      backend: undefined,
-      adminChain: DEFAULT_ADMIN_CHAIN,
-      firewalldZone: "trusted",
-      ingressPolicy: "open",
-      validAttachments: undefined,
-    };
-  }
+  return loadForDel(args, log, loadFirewallConf, (known) => ({
+    ...known,
+    backend: undefined,
+    adminChain: DEFAULT_ADMIN_CHAIN,
+    firewalldZone: "trusted",
+    ingressPolicy: "open",
+    validAttachments: undefined,
+  }), (reason) => `firewall DEL: ${reason}; removing the container's rules by owner`);
 }
 
 async function delIptables(
@@ -199,11 +207,16 @@ async function delIptables(
   const errors: string[] = [];
   await Promise.all(families.map(async ([family, list]) => {
     try {
-      await converge(cmdOf(family), "filter", (s) => teardownLines(s, owner, list, family), {
-        optimistic: ips !== undefined,
-      });
+      await converge(
+        iptablesCmdOf(family),
+        "filter",
+        (s) => teardownLines(s, owner, list, family),
+        {
+          optimistic: ips !== undefined,
+        },
+      );
     } catch (err) {
-      if (!ips && !(await iptablesUsable(cmdOf(family)))) return;
+      if (!ips && !(await iptablesUsable(iptablesCmdOf(family)))) return;
       errors.push(`could not remove ipv${family} firewall rules: ${errorText(err)}`);
     }
   }));
@@ -237,7 +250,7 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
   await Promise.all(
     familiesOf(ips).map(async ([family, list]) => {
       const rules = firewallRules(list, family, plan);
-      const missing = await findMissingRule(cmdOf(family), "filter", checkRules(rules));
+      const missing = await findMissingRule(iptablesCmdOf(family), "filter", checkRules(rules));
       if (!missing) return;
       const container = missing.chain === FORWARD_CHAIN &&
         rules.container.some((s) => s.join("\0") === missing.spec.join("\0"));
@@ -247,13 +260,8 @@ async function checkIptables(ips: FamilyIps, plan: Plan): Promise<void> {
 }
 
 async function cmdCheck(args: CmdArgs): Promise<void> {
-  const conf = loadFirewallConf(args.config);
-  const prev = prevResultCurrent(args);
-  if (!prev) throw new CniError(ErrorCode.Internal, "missing prevResult from earlier plugin");
-  if (conf.backend === "firewalld") throw firewalldUnsupported(conf.firewalldZone);
-  const plan = planOf(conf, prev, args.containerId);
-  const ips = resultIps(prev);
-  await withBackend(conf.backend, async (backend) => {
+  const { backend: chosen, plan, ips } = callOf(args);
+  await withBackend(chosen, async (backend) => {
     if (backend === "iptables") return await checkIptables(ips, plan);
     const problem = nftCheckProblem(await nftListTable("inet", NFT_TABLE), ips, plan);
     if (problem) throw new CniError(ErrorCode.Internal, problem);
@@ -264,26 +272,14 @@ async function cmdGc(args: CmdArgs): Promise<void> {
   const conf = loadFirewallConf(args.config);
   if (!conf.validAttachments || conf.backend === "firewalld") return;
   const validIds = new Set(conf.validAttachments.map((a) => a.containerID));
-  const errors: string[] = [];
   if (conf.backend !== "nftables") {
-    await Promise.all(([4, 6] as const).map(async (family) => {
-      try {
-        await converge(cmdOf(family), "filter", (s) => gcLines(s!, conf.name, validIds), {
-          optimistic: false,
-        });
-      } catch (err) {
-        if (await iptablesUsable(cmdOf(family))) errors.push(errorText(err));
-      }
-    }));
+    return await gcBothFamilies("filter", (s) => gcLines(s, conf.name, validIds));
   }
-  if (conf.backend === "nftables") {
-    try {
-      await nftApply(nftGcLines(await nftListTable("inet", NFT_TABLE), conf.name, validIds));
-    } catch (err) {
-      errors.push(errorText(err));
-    }
+  try {
+    await nftApply(nftGcLines(await nftListTable("inet", NFT_TABLE), conf.name, validIds));
+  } catch (err) {
+    throw new CniError(ErrorCode.Internal, errorText(err));
   }
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /** The firewall plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

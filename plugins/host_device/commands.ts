@@ -36,8 +36,9 @@ import {
 import { loadHostDeviceConf } from "./config.ts";
 import { deviceSelector, findHostDevice, hasDpdkDriver } from "./find.ts";
 import { moveLinkIn, moveLinkOut } from "./move.ts";
-import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
-import { ipamDel, runDelSteps } from "../_iface/detach.ts";
+import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
+import { ipamDel } from "../_iface/detach.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 
 /** The about text. */
 export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
@@ -55,9 +56,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   using sides = openSockets(args.netns);
   let dpdk = false;
   if (sel.pciBusID !== "") dpdk = hasDpdkDriver(sel.pciBusID, SYSFS);
-  const undo: Undo[] = [];
-  let success = false;
-  try {
+  return await addWithUndo(ctx.log, (err) => asCniError(err, errorText(err)), async (undo) => {
     const device = dpdk ? undefined : (() => {
       try {
         return findHostDevice(sides.host, sel, SYSFS);
@@ -104,18 +103,13 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
     // As the reference: with IPAM the result's DNS is the netconf's (the IPAM plugin's is
     // dropped).
     if (ipam) result.dns = conf.dns ?? {};
-    success = true;
     return result;
-  } catch (err) {
-    throw asCniError(err, errorText(err));
-  } finally {
-    if (!success) await runUndo(undo, ctx.log);
-  }
+  });
 }
 
 async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   const conf = loadHostDeviceConf(args.config, { lenient: true });
-  await runDelSteps([
+  await runBestEffort([
     () => {
       if (args.netns !== "") moveOut(args, conf);
     },

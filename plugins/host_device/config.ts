@@ -7,12 +7,13 @@
  *
  * @module
  */
-import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { setDns } from "../_iface/config.ts";
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 
 /** The validated host-device configuration. */
 export interface HostDeviceConf {
@@ -38,7 +39,6 @@ export interface HostDeviceConf {
 
 const schema = lazy(() => {
   const str = z.optional(z.nullable(z.string()));
-  const strings = z.optional(z.nullable(z.array(z.string())));
   return z.looseObject({
     cniVersion: z.string(),
     name: z.string(),
@@ -47,13 +47,8 @@ const schema = lazy(() => {
     kernelpath: str,
     pciBusID: str,
     runtimeConfig: z.optional(z.nullable(z.looseObject({ deviceID: str }))),
-    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: str,
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
   });
 });
 
@@ -81,10 +76,7 @@ export function loadHostDeviceConf(
   options: { lenient?: boolean } = {},
 ): HostDeviceConf {
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(schema(), input, { what }).data
-    : parseWith(schema(), input, { what });
+  const raw = parseNetconf(schema(), config, { what, lenient: options.lenient });
   const conf: HostDeviceConf = {
     name: raw.name,
     cniVersion: raw.cniVersion,

@@ -97,6 +97,59 @@ function restoreL3(host: NetlinkSocket, index: number, saved: HostL3): void {
   }
 }
 
+/** The temporary namespace of a move and a socket in it. */
+interface Temp {
+  temp: NetnsHandle;
+  tsock: NetlinkSocket;
+}
+
+/**
+ * Moves a device into the temporary namespace and finds it there; the undo step moves it back
+ * to `backFd`. The holder's `link` is where the device is now: a later undo step that brings
+ * it back to the temporary namespace updates it.
+ */
+function intoTemp(
+  t: Temp,
+  from: NetlinkSocket,
+  device: { index: number; name: string },
+  backFd: number,
+  undo: (() => void)[],
+): { link: Link } {
+  try {
+    linkSetNsFd(from, { index: device.index }, t.temp.fd);
+  } catch (err) {
+    throw fail(`failed to move "${device.name}" to tempNS: ${errorText(err)}`, err);
+  }
+  let link: Link;
+  try {
+    link = linkGet(t.tsock, { name: device.name });
+  } catch (err) {
+    throw fail(`failed to find "${device.name}" in tempNS: ${errorText(err)}`, err);
+  }
+  const held = { link };
+  undo.push(() => linkSetNsFd(t.tsock, { index: held.link.index }, backFd));
+  return held;
+}
+
+/** Renames the device in the temporary namespace (`what`: how the message names it). */
+function renameInTemp(
+  t: Temp,
+  held: { link: Link },
+  names: { from: string; to: string; what: string },
+  undo: (() => void)[],
+): void {
+  if (names.from === names.to) return;
+  try {
+    linkSetName(t.tsock, { index: held.link.index }, names.to);
+  } catch (err) {
+    throw fail(
+      `failed to rename ${names.what} "${names.from}" to "${names.to}": ${errorText(err)}`,
+      err,
+    );
+  }
+  undo.push(() => linkSetName(t.tsock, { index: held.link.index }, names.from));
+}
+
 /** The host and container sides of a move. */
 export interface MoveSides {
   /** The calling thread's namespace (the host). */
@@ -124,6 +177,7 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
   const undo: (() => void)[] = [];
   using temp = tempNetns();
   using tsock = openNetlink({ netns: temp, returnTo: sides.hostNs });
+  const t: Temp = { temp, tsock };
   const hostName = device.name;
   const saved = captureL3(sides.host, device);
   try {
@@ -134,39 +188,18 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
       if (device.up) linkSetUp(sides.host, { index: back.index });
       restoreL3(sides.host, back.index, saved);
     });
-    try {
-      linkSetNsFd(sides.host, { index: device.index }, temp.fd);
-    } catch (err) {
-      throw fail(`failed to move "${hostName}" to tempNS: ${errorText(err)}`, err);
-    }
-    let inTemp: Link;
-    try {
-      inTemp = linkGet(tsock, { name: hostName });
-    } catch (err) {
-      throw fail(`failed to find "${hostName}" in tempNS: ${errorText(err)}`, err);
-    }
     // Destroying the temporary namespace with the device in it would lose a virtual device
     // and send a physical one to the initial namespace: it goes back to the host instead.
-    undo.push(() => linkSetNsFd(tsock, { index: inTemp.index }, sides.hostNs.fd));
-    if (hostName !== ifName) {
-      try {
-        linkSetName(tsock, { index: inTemp.index }, ifName);
-      } catch (err) {
-        throw fail(
-          `failed to rename host device "${hostName}" to "${ifName}": ${errorText(err)}`,
-          err,
-        );
-      }
-      undo.push(() => linkSetName(tsock, { index: inTemp.index }, hostName));
-    }
+    const inTemp = intoTemp(t, sides.host, device, sides.hostNs.fd, undo);
+    renameInTemp(t, inTemp, { from: hostName, to: ifName, what: "host device" }, undo);
     try {
-      linkSetAlias(tsock, { index: inTemp.index }, hostName);
+      linkSetAlias(tsock, { index: inTemp.link.index }, hostName);
     } catch (err) {
       throw fail(`failed to set alias to "${hostName}": ${errorText(err)}`, err);
     }
-    undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, ""));
+    undo.push(() => linkSetAlias(tsock, { index: inTemp.link.index }, ""));
     try {
-      linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd);
+      linkSetNsFd(tsock, { index: inTemp.link.index }, sides.containerNs.fd);
     } catch (err) {
       throw fail(
         `failed to move "${ifName}" (host: "${hostName}") to container NS: ${errorText(err)}`,
@@ -182,7 +215,7 @@ export function moveLinkIn(sides: MoveSides, device: Link, ifName: string): Link
     // Back to the temporary namespace first; the steps above then run there.
     undo.push(() => {
       linkSetNsFd(sides.container, { index: inContainer.index }, temp.fd);
-      inTemp = linkGet(tsock, { name: ifName });
+      inTemp.link = linkGet(tsock, { name: ifName });
     });
     try {
       linkSetUp(sides.container, { index: inContainer.index });
@@ -218,6 +251,7 @@ export function moveLinkOut(sides: MoveSides, ifName: string): string | undefine
   const undo: (() => void)[] = [];
   using temp = tempNetns();
   using tsock = openNetlink({ netns: temp, returnTo: sides.hostNs });
+  const t: Temp = { temp, tsock };
   try {
     if (dev.up) {
       undo.push(() => {
@@ -225,37 +259,16 @@ export function moveLinkOut(sides: MoveSides, ifName: string): string | undefine
         if (back) linkSetUp(sides.container, { index: back.index });
       });
     }
+    const inTemp = intoTemp(t, sides.container, dev, sides.containerNs.fd, undo);
+    renameInTemp(t, inTemp, { from: ifName, to: hostName, what: "device" }, undo);
     try {
-      linkSetNsFd(sides.container, { index: dev.index }, temp.fd);
-    } catch (err) {
-      throw fail(`failed to move "${ifName}" to tempNS: ${errorText(err)}`, err);
-    }
-    let inTemp: Link;
-    try {
-      inTemp = linkGet(tsock, { name: ifName });
-    } catch (err) {
-      throw fail(`failed to find "${ifName}" in tempNS: ${errorText(err)}`, err);
-    }
-    undo.push(() => linkSetNsFd(tsock, { index: inTemp.index }, sides.containerNs.fd));
-    if (hostName !== ifName) {
-      try {
-        linkSetName(tsock, { index: inTemp.index }, hostName);
-      } catch (err) {
-        throw fail(
-          `failed to rename device "${ifName}" to "${hostName}": ${errorText(err)}`,
-          err,
-        );
-      }
-      undo.push(() => linkSetName(tsock, { index: inTemp.index }, ifName));
-    }
-    try {
-      linkSetAlias(tsock, { index: inTemp.index }, "");
+      linkSetAlias(tsock, { index: inTemp.link.index }, "");
     } catch (err) {
       throw fail(`failed to unset alias of "${hostName}": ${errorText(err)}`, err);
     }
-    undo.push(() => linkSetAlias(tsock, { index: inTemp.index }, hostName));
+    undo.push(() => linkSetAlias(tsock, { index: inTemp.link.index }, hostName));
     try {
-      linkSetNsFd(tsock, { index: inTemp.index }, sides.hostNs.fd);
+      linkSetNsFd(tsock, { index: inTemp.link.index }, sides.hostNs.fd);
     } catch (err) {
       throw fail(`failed to move "${hostName}" to hostNS: ${errorText(err)}`, err);
     }

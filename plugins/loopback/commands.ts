@@ -22,37 +22,14 @@ import {
   linkSetUp,
   openNetlink,
 } from "../../netlink/mod.ts";
-import {
-  isOwnNetns,
-  type NetnsHandle,
-  NetnsNotFoundError,
-  NotNetnsError,
-  openNetns,
-} from "../../netns/mod.ts";
+import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
+import { openDelSocket, refuseOwnNetns } from "../_iface/sockets.ts";
 
 /** The loopback plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
 export const LOOPBACK_ABOUT = "CNI loopback plugin denocni";
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
-
-function overridden(args: CmdArgs): boolean {
-  const v = (args.netnsOverride ?? "").toLowerCase();
-  return v === "1" || v === "true";
-}
-
-/**
- * Refuses to act on the plugin's own namespace, the calling thread's or the process's (checked
- * before acting, unlike the reference).
- */
-function refuseOwnNetns(ns: NetnsHandle, args: CmdArgs): void {
-  if (!overridden(args) && isOwnNetns(ns)) {
-    throw new CniError(
-      ErrorCode.InvalidNetNs,
-      "plugin's netns and netns from CNI_NETNS should not be the same",
-    );
-  }
-}
 
 /**
  * The `prevResult` as it came (to be handed on unchanged), or undefined; checked as the
@@ -137,26 +114,14 @@ function addSync(args: CmdArgs): Result {
 }
 
 function delSync(args: CmdArgs): void {
-  if (args.netns === "") return;
-  let ns: NetnsHandle;
+  // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo. Nor in a
+  // path that is no network namespace at all (DEL is best effort; the reference fails here). A
+  // path that exists but cannot be opened is reported.
   try {
-    ns = openNetns(args.netns);
-  } catch (err) {
-    // Deleted namespace, or a /proc/PID/ns/net whose process is gone: nothing to undo. Nor
-    // in a path that is no network namespace at all (DEL is best effort; the reference fails
-    // here). A path that exists but cannot be opened is reported.
-    if (err instanceof NetnsNotFoundError) return;
-    if (err instanceof NotNetnsError && !err.message.includes("cannot open it")) return;
-    throw toCniError(err);
-  }
-  try {
-    refuseOwnNetns(ns, args);
-    using sock = openNetlink({ netns: ns });
-    linkSetDown(sock, { name: LO });
+    using del = openDelSocket(args);
+    if (del) linkSetDown(del.sock, { name: LO });
   } catch (err) {
     throw toCniError(err);
-  } finally {
-    ns.close();
   }
 }
 

@@ -22,12 +22,14 @@
  * @module
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
+import { loadForDel } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
-import { converge, findMissingRule, type IptablesCmd } from "../../firewall/iptables.ts";
+import { converge, findMissingRule } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
 import { iptablesUsable, withBackend } from "../../firewall/support.ts";
+import { gcBothFamilies, iptablesCmdOf } from "../../firewall/gc.ts";
 import {
   type ContainerIps,
   containerIps,
@@ -63,10 +65,6 @@ function familiesOf(ips: ContainerIps): [Family, { ip: string; cidr: string }][]
   if (ips.v4) out.push([4, ips.v4]);
   if (ips.v6) out.push([6, ips.v6]);
   return out;
-}
-
-function cmdOf(family: Family): IptablesCmd {
-  return family === 4 ? "iptables" : "ip6tables";
 }
 
 /** The iptables backend's ADD: one converge per family, at once; undone on failure. */
@@ -181,24 +179,18 @@ function delScope(args: CmdArgs): DelScope {
 
 /** Loads the config for DEL: a config DEL cannot use still names the network. */
 function delConf(args: CmdArgs, log: PluginLog): PortmapConf {
-  try {
-    return loadPortmapConf(args.config);
-  } catch (err) {
-    log(`portmap DEL: ${errorText(err)}; removing the container's rules by name`);
-    return {
-      name: args.config.name,
-      cniVersion: args.config.cniVersion,
-      snat: true,
-      masqAll: false,
-      markMasqBit: 13,
-      externalSetMarkChain: undefined,
-      conditionsV4: [],
-      conditionsV6: [],
-      backend: undefined,
-      mappings: [],
-      validAttachments: undefined,
-    };
-  }
+  return loadForDel(args, log, (config) => loadPortmapConf(config), (known) => ({
+    ...known,
+    snat: true,
+    masqAll: false,
+    markMasqBit: 13,
+    externalSetMarkChain: undefined,
+    conditionsV4: [],
+    conditionsV6: [],
+    backend: undefined,
+    mappings: [],
+    validAttachments: undefined,
+  }), (reason) => `portmap DEL: ${reason}; removing the container's rules by name`);
 }
 
 async function delIptables(conf: PortmapConf, scope: DelScope, containerId: string) {
@@ -211,12 +203,12 @@ async function delIptables(conf: PortmapConf, scope: DelScope, containerId: stri
   const settled = await Promise.allSettled(scope.families.map(async ([family]) => {
     const entries = await entryRules(conf, family, ids);
     try {
-      await converge(cmdOf(family), "nat", (s) => teardownLines(s, chains, entries), {
+      await converge(iptablesCmdOf(family), "nat", (s) => teardownLines(s, chains, entries), {
         optimistic,
       });
     } catch (err) {
       // A family whose tool does not work here has nothing to remove (the reference skips it).
-      if (!scope.known && !(await iptablesUsable(cmdOf(family)))) return;
+      if (!scope.known && !(await iptablesUsable(iptablesCmdOf(family)))) return;
       throw new CniError(
         ErrorCode.Internal,
         `could not teardown ipv${family} dnat: ${errorText(err)}`,
@@ -345,17 +337,7 @@ async function cmdGc(args: CmdArgs): Promise<void> {
   // nft rules carry only the container ID, not the network: they cannot be collected safely.
   if (!conf.validAttachments || conf.backend === "nftables") return;
   const validIds = new Set(conf.validAttachments.map((a) => a.containerID));
-  const errors: string[] = [];
-  await Promise.all(([4, 6] as const).map(async (family) => {
-    try {
-      await converge(cmdOf(family), "nat", (s) => gcLines(s!, conf.name, validIds), {
-        optimistic: false,
-      });
-    } catch (err) {
-      if (await iptablesUsable(cmdOf(family))) errors.push(errorText(err));
-    }
-  }));
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+  await gcBothFamilies("nat", (s) => gcLines(s, conf.name, validIds));
 }
 
 /** The portmap plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

@@ -62,8 +62,9 @@ import {
 } from "../_iface/sockets.ts";
 import { loadPtpConf } from "./config.ts";
 import { enableContainerIpv6 } from "../_iface/ipv6.ts";
-import { releaseIpam, runUndo, type Undo } from "../_iface/undo.ts";
-import { ipamDel, runDelSteps } from "../_iface/detach.ts";
+import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
+import { ipamDel } from "../_iface/detach.ts";
+import { runBestEffort } from "../../cni/best_effort.ts";
 
 /** The about text. */
 export const PTP_ABOUT = "CNI ptp plugin denocni";
@@ -206,9 +207,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
   using s = openSockets(args.netns);
-  const undo: Undo[] = [];
-  let success = false;
-  try {
+  return await addWithUndo(ctx.log, (err) => asCniError(err, errorText(err)), async (undo) => {
     const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
     undo.push(releaseIpam(ctx, conf.ipamType, args));
     const ips = ipam.ips ?? [];
@@ -266,13 +265,8 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
       }
     }
     if (conf.dns) result.dns = conf.dns;
-    success = true;
     return result;
-  } catch (err) {
-    throw asCniError(err, errorText(err));
-  } finally {
-    if (!success) await runUndo(undo, ctx.log);
-  }
+  });
 }
 
 /** Container addresses from `prevResult`, for teardown without the namespace. */
@@ -320,7 +314,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   // Best effort: what does not validate reads as not given, everything else is still removed.
   const conf = loadPtpConf(args.config, { lenient: true });
   let cidrs: string[] = [];
-  await runDelSteps([
+  await runBestEffort([
     async () => {
       if (args.netns !== "") cidrs = await deleteContainerLink(args);
     },

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { setDns, withoutPrevResult } from "../_iface/config.ts";
+import { setDns } from "../_iface/config.ts";
+import { confDnsSchema, confIpamSchema } from "../../cni/schema.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import type { DNS } from "../../cni/types.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 
 /** The validated ptp configuration. */
 export interface PtpConf {
@@ -30,7 +31,6 @@ export interface PtpConf {
 }
 
 const ptpSchema = lazy(() => {
-  const strings = z.optional(z.nullable(z.array(z.string())));
   return z.looseObject({
     cniVersion: z.string(),
     name: z.string(),
@@ -44,13 +44,8 @@ const ptpSchema = lazy(() => {
         ),
       ),
     )),
-    ipam: z.optional(z.nullable(z.looseObject({ type: z.optional(z.string()) }))),
-    dns: z.optional(z.nullable(z.looseObject({
-      nameservers: strings,
-      domain: z.optional(z.nullable(z.string())),
-      search: strings,
-      options: strings,
-    }))),
+    ipam: confIpamSchema(),
+    dns: confDnsSchema(),
   });
 });
 
@@ -73,10 +68,7 @@ const ptpSchema = lazy(() => {
  */
 export function loadPtpConf(config: unknown, options: { lenient?: boolean } = {}): PtpConf {
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(ptpSchema(), input, { what }).data
-    : parseWith(ptpSchema(), input, { what });
+  const raw = parseNetconf(ptpSchema(), config, { what, lenient: options.lenient });
   return {
     name: raw.name,
     cniVersion: raw.cniVersion,

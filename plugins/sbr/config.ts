@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 import { formatIp, parseIp } from "../../ip/mod.ts";
 
 /** The validated sbr configuration. */
@@ -67,10 +66,7 @@ function fail(msg: string): CniError {
  */
 export function loadSbrConf(config: unknown, options: { lenient?: boolean } = {}): SbrConf {
   const what = "failed to parse network configuration";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(schema(), input, { what }).data
-    : parseWith(schema(), input, { what });
+  const raw = parseNetconf(schema(), config, { what, lenient: options.lenient });
   let gatewayV4: string | undefined;
   let gatewayV6: string | undefined;
   const gws = raw.gateways ?? [];

@@ -21,6 +21,7 @@ import type { NetConf } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { DEFAULT_DATA_DIR } from "./backup.ts";
 import { duplicateKeyAt } from "./duplicate_keys.ts";
+import { parseLinkMac } from "../_iface/mac.ts";
 
 /** The validated tuning configuration. */
 export interface TuningConf {
@@ -40,9 +41,6 @@ export interface TuningConf {
   txQLen?: number;
 }
 
-const MAC_COLON_REGEXP = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}$/;
-const MAC_DOTTED_REGEXP = /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/;
-
 /**
  * Parses a MAC in the 6-byte forms Go's `net.ParseMAC` accepts (`aa:bb:cc:dd:ee:ff`,
  * `aa-bb-cc-dd-ee-ff`, `aabb.ccdd.eeff`, any case) and requires what the kernel requires of
@@ -59,24 +57,7 @@ const MAC_DOTTED_REGEXP = /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/;
  * @throws {CniError} Code 7 `invalid args <mac> for MAC addr: ...`.
  */
 export function parseTuningMac(text: string): string {
-  let hex: string;
-  if (MAC_COLON_REGEXP.test(text)) hex = text.replace(/[:-]/g, "");
-  else if (MAC_DOTTED_REGEXP.test(text)) hex = text.replaceAll(".", "");
-  else {
-    throw new CniError(
-      ErrorCode.InvalidNetworkConfig,
-      `invalid args ${text} for MAC addr: address ${text}: invalid MAC address`,
-    );
-  }
-  hex = hex.toLowerCase();
-  if ((parseInt(hex.slice(0, 2), 16) & 1) !== 0 || /^0+$/.test(hex)) {
-    throw new CniError(
-      ErrorCode.InvalidNetworkConfig,
-      `invalid args ${text} for MAC addr: not a unicast address (the kernel refuses ` +
-        `multicast and all-zero device addresses)`,
-    );
-  }
-  return hex.match(/../g)!.join(":");
+  return parseLinkMac(text, ErrorCode.InvalidNetworkConfig);
 }
 
 /**

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { withoutPrevResult } from "../_iface/config.ts";
 import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
-import { parseLenient, parseWith } from "../../cni/validate.ts";
+import { parseNetconf } from "../../cni/validate.ts";
 import { SUPPORTED_VERSIONS } from "../../cni/types.ts";
 
 /** The reference accepts configs of version 0.3.1 and later. */
@@ -69,10 +68,7 @@ const schema = lazy(() =>
  */
 export function loadVrfConf(config: unknown, options: { lenient?: boolean } = {}): VrfConf {
   const what = "failed to load netconf";
-  const input = withoutPrevResult(config);
-  const raw = options.lenient
-    ? parseLenient(schema(), input, { what }).data
-    : parseWith(schema(), input, { what });
+  const raw = parseNetconf(schema(), config, { what, lenient: options.lenient });
   const vrfName = raw.vrfname ?? "";
   if (vrfName === "") {
     throw new CniError(ErrorCode.Internal, "configuration is expected to have a valid vrf name");
