@@ -95,8 +95,9 @@ export class UsageError extends Error {
  *
  * @example Container ID
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cnitoolContainerId } from "./cnitool_context.ts";
- * console.log((await cnitoolContainerId("/var/run/netns/test")).length); // 28
+ * assert.match(await cnitoolContainerId("/var/run/netns/test"), /^cnitool-[0-9a-f]{20}$/);
  * ```
  *
  * @param netnsPath The absolute netns path.

@@ -65,9 +65,10 @@ function embeddedDefault(): NetworkConfigList {
  *
  * @example The embedded default whatever the directory holds
  * ```ts
+ * import assert from "node:assert/strict";
  * import { networksForExec } from "./exec_in_netns.ts";
  * const [list] = networksForExec("/etc/cni/net.d", [], { defaultNetwork: true });
- * console.log(list?.name); // "denocni-default"
+ * assert.equal(list?.name, "denocni-default");
  * ```
  *
  * @param dir Configuration directory.

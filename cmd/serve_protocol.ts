@@ -75,10 +75,11 @@ function readU32(buf: Uint8Array, at: number): number {
  *
  * @example Round trip
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeRequest, encodeRequest } from "./serve_protocol.ts";
  * const bytes = encodeRequest({ plugin: "loopback", env: {} }, new Uint8Array([123, 125]));
  * const req = decodeRequest(bytes);
- * console.log(req.kind === "request" && req.header.plugin); // loopback
+ * assert.equal(req.kind === "request" && req.header.plugin, "loopback");
  * ```
  *
  * @param header Plugin and environment.

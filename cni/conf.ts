@@ -169,9 +169,10 @@ export function parseConf(input: Uint8Array | string, source?: string): PluginCo
  *   absent with `loadOnlyInlinedPlugins`; code 1 on an unparsable or unsupported version.
  * @example Parsing a list
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfList } from "./conf.ts";
  * const list = parseConfList('{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge"}]}');
- * console.log(list.name, list.plugins.length); // n 1
+ * assert.deepEqual([list.name, list.plugins.length], ["n", 1]);
  * ```
  */
 export function parseConfList(

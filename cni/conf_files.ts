@@ -188,10 +188,15 @@ export function listNetworks(
  *   failed to load, or say that the directory has no configurations).
  * @throws {CniError} The load error of the file that defines `name` but is invalid.
  * @example Looking up a network
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfList } from "./conf_files.ts";
- * const list = loadConfList("/etc/cni/net.d", "mynet");
- * console.log(list.plugins.map((p) => p.network.type));
+ * const dir = Deno.makeTempDirSync();
+ * const text = '{"cniVersion":"1.0.0","name":"mynet","plugins":[{"type":"bridge"},{"type":"portmap"}]}';
+ * Deno.writeTextFileSync(`${dir}/10-mynet.conflist`, text);
+ * const list = loadConfList(dir, "mynet");
+ * Deno.removeSync(dir, { recursive: true });
+ * assert.deepEqual(list.plugins.map((p) => p.network.type), ["bridge", "portmap"]);
  * ```
  */
 export function loadConfList(

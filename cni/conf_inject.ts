@@ -90,6 +90,7 @@ export function injectRuntimeConfig(bytes: Uint8Array, runtime: RuntimeConf): Ui
  * @throws {CniError} Code 6 on a malformed `prevResult`, code 7 on a `null` extra value.
  * @example The C.1 request for a plugin declaring `mac`
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfList } from "./conf.ts";
  * import { buildPluginConfig } from "./conf_inject.ts";
  * const list = parseConfList(
@@ -101,8 +102,10 @@ export function injectRuntimeConfig(bytes: Uint8Array, runtime: RuntimeConf): Ui
  *   ifName: "eth0",
  *   capabilityArgs: { mac: "00:11:22:33:44:66", portMappings: [] },
  * });
- * console.log(new TextDecoder().decode(bytes));
- * // {"capabilities":{"mac":true},"cniVersion":"1.1.0","name":"dbnet","runtimeConfig":{"mac":"00:11:22:33:44:66"},"type":"tuning"}
+ * assert.equal(
+ *   new TextDecoder().decode(bytes),
+ *   '{"capabilities":{"mac":true},"cniVersion":"1.1.0","name":"dbnet","runtimeConfig":{"mac":"00:11:22:33:44:66"},"type":"tuning"}',
+ * );
  * ```
  */
 export function buildPluginConfig(

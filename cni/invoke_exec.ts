@@ -174,8 +174,10 @@ async function spawnPlugin(
  *
  * @example Probing a plugin's versions
  * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { execInvoker } from "./invoke_exec.ts";
  * const inv = execInvoker({ cniPath: ["/usr/lib/cni"], timeoutMs: 10_000 });
- * console.log(await inv.version("bridge"));
+ * assert.ok((await inv.version("bridge")).supportedVersions.includes("1.0.0"));
  * ```
  *
  * @param options Search path, base environment, timeout, stderr sink.

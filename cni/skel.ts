@@ -193,6 +193,7 @@ async function dispatch(
  *
  * @example VERSION
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runPlugin } from "./skel.ts";
  * const fns = {
  *   add: () => Promise.reject(new Error("unused")),
@@ -202,7 +203,7 @@ async function dispatch(
  *   about: "CNI plugin demo v0.1.0",
  * };
  * const out = await runPlugin(fns, { env: { CNI_COMMAND: "VERSION" }, stdin: new Uint8Array() });
- * console.log(out.stdout); // {"cniVersion":"1.1.0","supportedVersions":["1.0.0","1.1.0"]}
+ * assert.equal(out.stdout, '{"cniVersion":"1.1.0","supportedVersions":["1.0.0","1.1.0"]}\n');
  * ```
  *
  * @param fns The plugin.

@@ -19,11 +19,16 @@ export const MAX_CHAIN_NAME = 28;
  *
  * @example The bridge masquerade's and portmap's chains
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ownerChainName } from "./chain_name.ts";
- * await ownerChainName("", { network: "mynet", containerId: "abc123" });
- * // "CNI-70a29d9dc18bc4d652ea5d59"
- * await ownerChainName("DN-", { network: "rnnet", containerId: "rnc1" });
- * // "CNI-DN-cb4af05a74fc644b48978"
+ * assert.equal(
+ *   await ownerChainName("", { network: "mynet", containerId: "abc123" }),
+ *   "CNI-70a29d9dc18bc4d652ea5d59",
+ * );
+ * assert.equal(
+ *   await ownerChainName("DN-", { network: "rnnet", containerId: "rnc1" }),
+ *   "CNI-DN-cb4af05a74fc644b48978",
+ * );
  * ```
  *
  * @param prefix Text after `CNI-` (`""` for the masquerade, `"DN-"`, `"SN-"` for portmap).
@@ -43,9 +48,12 @@ const CHAIN_NAME_REGEXP = /^[^\s!\-"'][^\s"']{0,27}$/;
  *
  * @example Names
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isChainName } from "./chain_name.ts";
- * console.log(isChainName("CNI-ADMIN"), isChainName("A B"), isChainName("X\n-A INPUT"));
- * // true false false
+ * assert.deepEqual(
+ *   [isChainName("CNI-ADMIN"), isChainName("A B"), isChainName("X\n-A INPUT")],
+ *   [true, false, false],
+ * );
  * ```
  *
  * @param name The chain name.
@@ -61,9 +69,10 @@ export function isChainName(name: string): boolean {
  *
  * @example Tokens
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasControlCharacter } from "./chain_name.ts";
- * console.log(hasControlCharacter("10.0.0.0/8"), hasControlCharacter("x\n-A INPUT -j DROP"));
- * // false true
+ * assert.equal(hasControlCharacter("10.0.0.0/8"), false);
+ * assert.equal(hasControlCharacter("x\n-A INPUT -j DROP"), true);
  * ```
  *
  * @param text A token.

@@ -39,8 +39,9 @@ function ipcText(ipc: IPConfig): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addrSpec } from "./configure.ts";
- * console.log(addrSpec("10.0.0.2/24")); // { address: "10.0.0.2/24", broadcast: true }
+ * assert.deepEqual(addrSpec("10.0.0.2/24"), { address: "10.0.0.2/24", broadcast: true });
  * ```
  *
  * @param address `ip/prefix`.

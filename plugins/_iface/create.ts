@@ -37,14 +37,14 @@ const UNKNOWN_KIND_REGEXP = /unknown device type/i;
  *
  * @example The kernel lacks vlan
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetlinkError } from "../../netlink/mod.ts";
  * import { linkCreateError } from "./create.ts";
  * const err = new NetlinkError({
  *   op: "link add", target: "veth0", errno: 95, code: "EOPNOTSUPP",
  *   description: "operation not supported", extack: "Unknown device type",
  * });
- * console.log(linkCreateError("vlan", err).msg);
- * // "the kernel has no vlan support (module 8021q)"
+ * assert.equal(linkCreateError("vlan", err).msg, "the kernel has no vlan support (module 8021q)");
  * ```
  *
  * @param kind The link kind.

@@ -16,8 +16,9 @@ const MAC_DOTTED_REGEXP = /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/;
  *
  * @example Normalising
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLinkMac } from "./mac.ts";
- * console.log(parseLinkMac("C2-11-22-33-44-55")); // "c2:11:22:33:44:55"
+ * assert.equal(parseLinkMac("C2-11-22-33-44-55"), "c2:11:22:33:44:55");
  * ```
  *
  * @param text The MAC text.

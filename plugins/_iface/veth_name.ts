@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomVethName } from "./veth_name.ts";
- * console.log(/^veth[0-9a-f]{8}$/.test(randomVethName())); // true
+ * assert.match(randomVethName(), /^veth[0-9a-f]{8}$/);
  * ```
  *
  * @returns A fresh name, 12 bytes.

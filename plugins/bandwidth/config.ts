@@ -96,12 +96,13 @@ function validateRateAndBurst(rate: number, burst: number): void {
  *
  * @example Top-level keys mask the capability
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadBandwidthConf } from "./config.ts";
  * const conf = loadBandwidthConf({
  *   cniVersion: "1.0.0", name: "n", type: "bandwidth", ingressRate: 0,
  *   runtimeConfig: { bandwidth: { ingressRate: 1000, ingressBurst: 100 } },
  * });
- * console.log(conf.bandwidth?.ingressRate); // 0
+ * assert.equal(conf.bandwidth?.ingressRate, 0);
  * ```
  *
  * @param config The parsed stdin config.
@@ -153,8 +154,9 @@ export const IFB_PREFIX = "bwp";
  *
  * @example The reference's own example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ifbDeviceName } from "./config.ts";
- * console.log(await ifbDeviceName("rnnet", "rnc1")); // bwpcb4af05a74fc
+ * assert.equal(await ifbDeviceName("rnnet", "rnc1"), "bwpcb4af05a74fc");
  * ```
  *
  * @param network The network name.

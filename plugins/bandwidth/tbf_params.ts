@@ -31,10 +31,14 @@ export interface TbfParams {
  *
  * @example 1 Mbit/s with a 200 000 bit burst
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tbfParams } from "./tbf_params.ts";
  * const psched = { tickInUsec: 15.625, clockFactor: 1 };
- * console.log(tbfParams(1_000_000, 200_000, psched));
- * // { rate: 125000, limit: 28125, buffer: 3125000 }
+ * assert.deepEqual(tbfParams(1_000_000, 200_000, psched), {
+ *   rate: 125000,
+ *   limit: 28125,
+ *   buffer: 3125000,
+ * });
  * ```
  *
  * @param rateBits Rate in bits/s (non-zero).

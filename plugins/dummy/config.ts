@@ -29,11 +29,12 @@ const dummySchema = lazy(() =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadDummyConf } from "./config.ts";
  * const conf = loadDummyConf({
  *   cniVersion: "1.0.0", name: "n", type: "dummy", ipam: { type: "static" },
  * });
- * console.log(conf.ipamType); // "static"
+ * assert.equal(conf.ipamType, "static");
  * ```
  *
  * @param config The netconf.

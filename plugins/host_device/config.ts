@@ -57,11 +57,12 @@ const schema = lazy(() => {
  *
  * @example By name
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadHostDeviceConf } from "./config.ts";
  * const conf = loadHostDeviceConf({
  *   cniVersion: "1.0.0", name: "n", type: "host-device", device: "eth1",
  * });
- * console.log(conf.device, conf.ipamType); // "eth1" ""
+ * assert.deepEqual([conf.device, conf.ipamType], ["eth1", ""]);
  * ```
  *
  * @param config The parsed stdin JSON.

@@ -29,9 +29,11 @@ export interface MemoryStore extends Store {
  * @returns The store.
  * @example Reserving
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryStore } from "./_memory_store.ts";
  * const s = memoryStore();
- * console.log(s.reserve("c1", "eth0", "10.0.0.2", "0"), s.files.get("10.0.0.2")); // true "c1\r\neth0"
+ * assert.equal(s.reserve("c1", "eth0", "10.0.0.2", "0"), true);
+ * assert.equal(s.files.get("10.0.0.2"), "c1\r\neth0");
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {

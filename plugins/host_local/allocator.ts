@@ -48,12 +48,16 @@ export function rangeFor(set: RangeSet, ip: IpAddr): Range | undefined {
  * @returns A lazy sequence of candidates.
  * @example Iterating
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIpamConfig } from "./config.ts";
  * import { rangeIterator } from "./allocator.ts";
  * import { formatIp } from "../../ip/mod.ts";
  * const { ranges } = loadIpamConfig(
  *   { cniVersion: "1.0.0", name: "n", type: "x", ipam: { subnet: "10.0.0.0/29" } }, "");
- * console.log([...rangeIterator(ranges[0]!)].map((c) => formatIp(c.ip))); // .2 .. .6
+ * assert.deepEqual(
+ *   [...rangeIterator(ranges[0]!)].map((c) => formatIp(c.ip)),
+ *   ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"],
+ * );
  * ```
  */
 export function* rangeIterator(set: RangeSet, lastReserved?: IpAddr): Generator<Candidate> {

@@ -144,12 +144,13 @@ function versionBelow030(version: string): boolean {
  * @throws {CniError} Code 7 naming the field for bad config, code 6 for bad `CNI_ARGS`.
  * @example Loading a config
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIpamConfig } from "./config.ts";
  * const conf = loadIpamConfig({
  *   cniVersion: "1.0.0", name: "n", type: "bridge",
  *   ipam: { type: "host-local", subnet: "10.9.0.0/29" },
  * }, "");
- * console.log(conf.ranges.length); // 1
+ * assert.equal(conf.ranges.length, 1);
  * ```
  */
 export function loadIpamConfig(

@@ -25,8 +25,11 @@ export function parseIpMaybeCidr(text: string): IpAddr | undefined {
  * @throws {CniError} Code 6 with the reference's `ARGS: ...` messages.
  * @example Requesting an address
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatIp } from "../../ip/mod.ts";
  * import { parseEnvArgs } from "./env_args.ts";
- * console.log(parseEnvArgs("IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.0.0.9")); // {family:4,...}
+ * const ip = parseEnvArgs("IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.0.0.9");
+ * assert.equal(ip && formatIp(ip), "10.0.0.9");
  * ```
  */
 export function parseEnvArgs(args: string): IpAddr | undefined {

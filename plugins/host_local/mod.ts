@@ -4,17 +4,20 @@
  *
  * @module
  * @example Allocating in-process
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { plugin } from "./mod.ts";
+ * const dataDir = Deno.makeTempDirSync();
  * const config = {
  *   cniVersion: "1.1.0", name: "n", type: "bridge",
- *   ipam: { type: "host-local", subnet: "10.9.0.0/29", dataDir: "/tmp/cni" },
+ *   ipam: { type: "host-local", subnet: "10.9.0.0/29", dataDir },
  * };
  * const result = await plugin.add({
  *   command: "ADD", containerId: "c1", netns: "x", ifName: "eth0", args: "", path: "",
  *   stdinData: new TextEncoder().encode(JSON.stringify(config)), config,
- * }, { delegate: undefined as never, env: {} });
- * console.log(result.ips); // [{ address: "10.9.0.2/29", gateway: "10.9.0.1" }]
+ * }, { delegate: undefined as never, env: {}, log: () => {} });
+ * Deno.removeSync(dataDir, { recursive: true });
+ * assert.deepEqual(result.ips, [{ address: "10.9.0.2/29", gateway: "10.9.0.1" }]);
  * ```
  */
 export { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus, leaseIsValid, plugin } from "./commands.ts";

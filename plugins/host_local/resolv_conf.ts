@@ -15,8 +15,12 @@ import type { DNS } from "../../cni/types.ts";
  * @returns The DNS settings (empty fields omitted).
  * @example Parsing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseResolvConf } from "./resolv_conf.ts";
- * console.log(parseResolvConf("nameserver 1.1.1.1\nsearch a b\n")); // {nameservers:[...],search:[...]}
+ * assert.deepEqual(parseResolvConf("nameserver 1.1.1.1\nsearch a b\n"), {
+ *   nameservers: ["1.1.1.1"],
+ *   search: ["a", "b"],
+ * });
  * ```
  */
 export function parseResolvConf(text: string): DNS {

@@ -64,12 +64,13 @@ export function ipvlanMode(mode: string): IpvlanMode {
  *
  * @example Chained after a plugin that made one interface
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIpvlanConf } from "./config.ts";
  * const conf = loadIpvlanConf({
  *   cniVersion: "1.0.0", name: "n", type: "ipvlan", mode: "l3",
  *   prevResult: { cniVersion: "1.0.0", interfaces: [{ name: "ens5" }] },
  * });
- * console.log(conf.master, conf.mode); // "ens5" "l3"
+ * assert.deepEqual([conf.master, conf.mode], ["ens5", "l3"]);
  * ```
  *
  * @param config The netconf (skel has already converted `prevResult` to the current shape).

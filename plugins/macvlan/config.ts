@@ -83,12 +83,13 @@ export function macvlanMode(mode: string): MacvlanConf["mode"] {
  *
  * @example MAC precedence
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadMacvlanConf } from "./config.ts";
  * const conf = loadMacvlanConf({
  *   cniVersion: "1.0.0", name: "n", type: "macvlan", master: "eth0", mac: "c2:00:00:00:00:01",
  *   runtimeConfig: { mac: "c2:00:00:00:00:03" },
  * }, "MAC=c2:00:00:00:00:02");
- * console.log(conf.mac, conf.mode); // "c2:00:00:00:00:03" "bridge"
+ * assert.deepEqual([conf.mac, conf.mode], ["c2:00:00:00:00:03", "bridge"]);
  * ```
  *
  * @param config The netconf.

@@ -54,11 +54,12 @@ const ptpSchema = lazy(() => {
  *
  * @example Defaults
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadPtpConf } from "./config.ts";
  * const conf = loadPtpConf({
  *   cniVersion: "1.0.0", name: "n", type: "ptp", ipam: { type: "host-local" },
  * });
- * console.log(conf.mtu, conf.ipMasq, conf.ipamType); // 0 false "host-local"
+ * assert.deepEqual([conf.mtu, conf.ipMasq, conf.ipamType], [0, false, "host-local"]);
  * ```
  *
  * @param config The parsed stdin JSON.

@@ -52,11 +52,12 @@ function fail(msg: string): CniError {
  *
  * @example Static gateways for both families
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadSbrConf } from "./config.ts";
  * const conf = loadSbrConf({
  *   cniVersion: "1.0.0", name: "n", type: "sbr", gateways: ["10.0.0.1", "fd00::1"],
  * });
- * console.log(conf.gatewayV4, conf.gatewayV6); // "10.0.0.1" "fd00::1"
+ * assert.deepEqual([conf.gatewayV4, conf.gatewayV6], ["10.0.0.1", "fd00::1"]);
  * ```
  *
  * @param config The parsed stdin JSON.

@@ -129,12 +129,13 @@ function replacementIps(list: readonly string[]): StaticAddress[] {
  *
  * @example Addresses from the config and from CNI_ARGS
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadStaticConf } from "./config.ts";
  * const conf = loadStaticConf({
  *   cniVersion: "1.0.0", name: "n", type: "bridge",
  *   ipam: { type: "static", addresses: [{ address: "10.10.0.1/24", gateway: "10.10.0.254" }] },
  * }, "IP=10.10.1.5/24;GATEWAY=10.10.1.1");
- * console.log(conf.addresses.length); // 2
+ * assert.equal(conf.addresses.length, 2);
  * ```
  *
  * @param config The netconf (the calling plugin's whole configuration).

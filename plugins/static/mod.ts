@@ -5,6 +5,7 @@
  *
  * @example In-process ADD
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plugin } from "./mod.ts";
  * const config = {
  *   cniVersion: "1.0.0", name: "n", type: "bridge",
@@ -13,8 +14,8 @@
  * const result = await plugin.add({
  *   command: "ADD", containerId: "c1", netns: "/run/netns/x", ifName: "eth0", args: "",
  *   path: "", stdinData: new TextEncoder().encode(JSON.stringify(config)), config,
- * }, { delegate: undefined as never, env: {} });
- * console.log(result.ips); // [{ address: "10.10.0.1/24", gateway: "10.10.0.254" }]
+ * }, { delegate: undefined as never, env: {}, log: () => {} });
+ * assert.deepEqual(result.ips, [{ address: "10.10.0.1/24", gateway: "10.10.0.254" }]);
  * ```
  *
  * @module

@@ -32,9 +32,13 @@ export interface AllowlistEntry {
  *
  * @example Two entries
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAllowlist } from "./allowlist.ts";
  * const list = parseAllowlist("^net\\.ipv4\\.conf\\.IFNAME\\.[a-z_]+$\n\n  ^net\\.core\\.somaxconn$ \n");
- * console.log(list.map((e) => e.source)); // ["^net\\.ipv4...", "^net\\.core\\.somaxconn$"]
+ * assert.deepEqual(list.map((e) => e.source), [
+ *   "^net\\.ipv4\\.conf\\.IFNAME\\.[a-z_]+$",
+ *   "^net\\.core\\.somaxconn$",
+ * ]);
  * ```
  *
  * @param text The file's text.

@@ -53,9 +53,12 @@ export function backupPath(
  *
  * @example Golden text
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeBackup } from "./backup.ts";
- * console.log(encodeBackup({ mtu: 1500, mac: "66:79:35:a5:c2:a1", promisc: false }));
- * // {\n "mac": "66:79:35:a5:c2:a1",\n "promisc": false,\n "mtu": 1500\n}
+ * assert.equal(
+ *   encodeBackup({ mtu: 1500, mac: "66:79:35:a5:c2:a1", promisc: false }),
+ *   '{\n "mac": "66:79:35:a5:c2:a1",\n "promisc": false,\n "mtu": 1500\n}',
+ * );
  * ```
  *
  * @param b The recorded attributes.

@@ -48,8 +48,9 @@ export interface TuningConf {
  *
  * @example Normalising
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTuningMac } from "./config.ts";
- * console.log(parseTuningMac("C2-11-22-33-44-55")); // "c2:11:22:33:44:55"
+ * assert.equal(parseTuningMac("C2-11-22-33-44-55"), "c2:11:22:33:44:55");
  * ```
  *
  * @param text The MAC text.
@@ -68,9 +69,12 @@ export function parseTuningMac(text: string): string {
  *
  * @example Keys and paths
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sysctlKeyPath } from "./config.ts";
- * console.log(sysctlKeyPath("net.ipv4.conf.IFNAME.arp_notify", "eth0.100"));
- * // "net/ipv4/conf/eth0.100/arp_notify"
+ * assert.equal(
+ *   sysctlKeyPath("net.ipv4.conf.IFNAME.arp_notify", "eth0.100"),
+ *   "net/ipv4/conf/eth0.100/arp_notify",
+ * );
  * ```
  *
  * @param key The key as configured (`net.ipv4.ip_forward`, `net/ipv4/ip_forward`).
@@ -147,12 +151,13 @@ export function checkDuplicateSysctls(stdin: Uint8Array): void {
  *
  * @example MAC precedence
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadTuningConf } from "./config.ts";
  * const conf = loadTuningConf({
  *   cniVersion: "1.0.0", name: "n", type: "tuning", mac: "c2:00:00:00:00:01",
  *   runtimeConfig: { mac: "c2:00:00:00:00:03" },
  * }, "MAC=c2:00:00:00:00:02");
- * console.log(conf.mac); // "c2:00:00:00:00:03"
+ * assert.equal(conf.mac, "c2:00:00:00:00:03");
  * ```
  *
  * @param config The netconf.

@@ -51,9 +51,10 @@ function valueEnd(text: string, i: number): number {
  *
  * @example A sysctl written twice
  * ```ts
+ * import assert from "node:assert/strict";
  * import { duplicateKeyAt } from "./duplicate_keys.ts";
  * const text = '{"sysctl":{"net.a":"1","net.b":"2","net.a":"3"}}';
- * console.log(duplicateKeyAt(text, ["sysctl"])); // "net.a"
+ * assert.equal(duplicateKeyAt(text, ["sysctl"]), "net.a");
  * ```
  *
  * @param text A JSON document (already known to parse).

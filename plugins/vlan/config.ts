@@ -46,12 +46,13 @@ const vlanSchema = lazy(() =>
  *
  * @example A VLAN on eth0
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadVlanConf } from "./config.ts";
  * const conf = loadVlanConf({
  *   cniVersion: "1.0.0", name: "n", type: "vlan", master: "eth0", vlanId: 100,
  *   ipam: { type: "host-local" },
  * });
- * console.log(conf.master, conf.vlanId); // "eth0" 100
+ * assert.deepEqual([conf.master, conf.vlanId], ["eth0", 100]);
  * ```
  *
  * @param config The netconf.

@@ -54,9 +54,10 @@ const schema = lazy(() =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadVrfConf } from "./config.ts";
  * const c = loadVrfConf({ cniVersion: "1.0.0", name: "n", type: "vrf", vrfname: "blue" });
- * console.log(c.vrfName, c.table); // "blue" 0
+ * assert.deepEqual([c.vrfName, c.table], ["blue", 0]);
  * ```
  *
  * @param config The parsed stdin JSON.
@@ -87,8 +88,9 @@ export function loadVrfConf(config: unknown, options: { lenient?: boolean } = {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { freeVrfTable } from "./config.ts";
- * freeVrfTable([1, 2, 4]); // 3
+ * assert.equal(freeVrfTable([1, 2, 4]), 3);
  * ```
  *
  * @param taken The tables of the existing VRFs.
