@@ -449,6 +449,26 @@ export function hostileCases(): Case[] {
       add(c);
     }
   };
+  /** Cases of one `CNI_*` variable set (or unset: `null`) in the plugin's base config. */
+  const envCaseFor = (plugin: PluginName) =>
+  (
+    variable: string,
+    kind: string,
+    value: string | null,
+    expect: Expect,
+    command = "ADD",
+  ): void => {
+    add({
+      plugin,
+      group: variable === "CNI_NETNS" ? "netns" : "env",
+      field: variable,
+      kind,
+      command,
+      conf: baseConf(plugin),
+      env: { [variable]: value },
+      expect,
+    });
+  };
 
   // ---------------------------------------------------------------- bridge config fields
   for (
@@ -750,10 +770,10 @@ export function hostileCases(): Case[] {
   fieldCases(hl, "cniVersion", [["older", "1.0.0", CLEAN]], { command: "GC" });
 
   // ------------------------------------- tuning, static, bandwidth, portmap, firewall
-  metaPluginCases({ add, fieldCases });
+  metaPluginCases({ add, fieldCases, envCaseFor });
 
   // ----------------- ptp, macvlan, ipvlan, vlan, host-device, dummy, sbr, vrf
-  ifacePluginCases({ add, fieldCases });
+  ifacePluginCases({ add, fieldCases, envCaseFor });
 
   // -------------------------------------------------------------- every plugin: common
   for (const plugin of ["bridge", "host-local", "loopback"] as const) {
@@ -772,24 +792,7 @@ export function hostileCases(): Case[] {
     fieldCases(plugin, "name", NAME_BAD.slice(0, 4), { command: "DEL" });
 
     // Environment.
-    const envCase = (
-      variable: string,
-      kind: string,
-      value: string | null,
-      expect: Expect,
-      command = "ADD",
-    ): void => {
-      add({
-        plugin,
-        group: variable === "CNI_NETNS" ? "netns" : "env",
-        field: variable,
-        kind,
-        command,
-        conf: baseConf(plugin),
-        env: { [variable]: value },
-        expect,
-      });
-    };
+    const envCase = envCaseFor(plugin);
     envCase("CNI_COMMAND", "unset", null, OK, "");
     envCase("CNI_COMMAND", "lower-case", "add", c4);
     envCase("CNI_COMMAND", "unknown", "ADDX", c4);

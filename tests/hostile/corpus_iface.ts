@@ -132,7 +132,7 @@ const HOST_LOCAL: Json = { type: "host-local", subnet: "10.99.0.0/24", dataDir: 
  * @param b The builder of corpus.ts.
  */
 export function ifacePluginCases(b: CaseBuilder): void {
-  const { add, fieldCases } = b;
+  const { add, fieldCases, envCaseFor } = b;
 
   // ------------------------------------------------------------------------------- ptp
   const pt = "ptp" as const;
@@ -428,24 +428,7 @@ export function ifacePluginCases(b: CaseBuilder): void {
       ["array", [], OK],
       ["bad-address", { cniVersion: "1.0.0", ips: [{ address: "garbage" }] }, OK],
     ], { command: "DEL" });
-    const envCase = (
-      variable: string,
-      kind: string,
-      value: string | null,
-      expect: Expect,
-      command = "ADD",
-    ): void => {
-      add({
-        plugin,
-        group: variable === "CNI_NETNS" ? "netns" : "env",
-        field: variable,
-        kind,
-        command,
-        conf: baseConf(plugin),
-        env: { [variable]: value },
-        expect,
-      });
-    };
+    const envCase = envCaseFor(plugin);
     envCase("CNI_CONTAINERID", "dotdot", "../hc", c4);
     envCase("CNI_CONTAINERID", "unset", null, c4);
     envCase("CNI_IFNAME", "slash", "a/b", c4);

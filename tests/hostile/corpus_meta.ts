@@ -37,6 +37,16 @@ export interface CaseBuilder {
     mutations: Mutation[],
     options?: { command?: string; base?: Json },
   ): void;
+  /** Adds cases of one `CNI_*` variable for `plugin`: `(variable, kind, value, expect, command?)`. */
+  envCaseFor(
+    plugin: PluginName,
+  ): (
+    variable: string,
+    kind: string,
+    value: string | null,
+    expect: Expect,
+    command?: string,
+  ) => void;
 }
 
 const OK: Expect = { ok: true };
@@ -93,7 +103,7 @@ function mapping(fields: { [key: string]: Json }): Json {
  * @param b The builder of corpus.ts.
  */
 export function metaPluginCases(b: CaseBuilder): void {
-  const { add, fieldCases } = b;
+  const { add, fieldCases, envCaseFor } = b;
 
   // ---------------------------------------------------------------------------- tuning
   const tu = "tuning" as const;
@@ -570,24 +580,7 @@ export function metaPluginCases(b: CaseBuilder): void {
         ["missing", DELETE, OK],
       ], { command: "DEL" });
     }
-    const envCase = (
-      variable: string,
-      kind: string,
-      value: string | null,
-      expect: Expect,
-      command = "ADD",
-    ): void => {
-      add({
-        plugin,
-        group: variable === "CNI_NETNS" ? "netns" : "env",
-        field: variable,
-        kind,
-        command,
-        conf: baseConf(plugin),
-        env: { [variable]: value },
-        expect,
-      });
-    };
+    const envCase = envCaseFor(plugin);
     envCase("CNI_CONTAINERID", "dotdot", "../hc", c4);
     envCase("CNI_IFNAME", "slash", "a/b", c4);
     envCase("CNI_NETNS", "own-proc-self", "/proc/self/ns/net", c8);
