@@ -18,6 +18,7 @@
 
 import { ifacePluginCases } from "./corpus_iface.ts";
 import { metaPluginCases } from "./corpus_meta.ts";
+import { c1, c4, c6, c7, CLEAN, CTRL, FAILS, LONG, OK } from "./expect.ts";
 
 /** JSON values. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -295,16 +296,6 @@ export function baseEnv(plugin: PluginName, command: string): Record<string, str
   };
 }
 
-const OK: Expect = { ok: true };
-const CLEAN: Expect = { clean: true };
-const FAILS: Expect = { fails: true };
-const c7: Expect = { codes: [7] };
-const c4: Expect = { codes: [4] };
-const c6: Expect = { codes: [6] };
-const c1: Expect = { codes: [1] };
-
-const LONG = "x".repeat(300);
-const CTRL = "a\u0001b\u001bc";
 /** Deletes a key in a patch. */
 export const DELETE: unique symbol = Symbol("delete");
 

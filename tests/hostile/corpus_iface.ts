@@ -30,19 +30,7 @@ import {
   PRIOR_RESULT,
 } from "./corpus.ts";
 import type { CaseBuilder } from "./corpus_meta.ts";
-
-const OK: Expect = { ok: true };
-const CLEAN: Expect = { clean: true };
-const FAILS: Expect = { fails: true };
-const c1: Expect = { codes: [1] };
-const c4: Expect = { codes: [4] };
-const c7: Expect = { codes: [7] };
-const c8: Expect = { codes: [8] };
-/** macvlan, ipvlan, vlan and dummy keep the reference's code for config errors. */
-const c999: Expect = { codes: [999] };
-
-const LONG = "x".repeat(300);
-const CTRL = "a\u0001b\u001bc";
+import { c1, c4, c7, c8, c999, CLEAN, CTRL, FAILS, LONG, OK } from "./expect.ts";
 
 /** Mutations of a boolean field, with the code the plugin types its config errors with. */
 function boolBad(code: Expect): Mutation[] {

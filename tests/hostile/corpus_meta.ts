@@ -25,6 +25,7 @@ import {
   type PluginName,
   PREV_RESULT,
 } from "./corpus.ts";
+import { c1, c4, c7, c8, c999, CLEAN, CTRL, FAILS, LONG, OK } from "./expect.ts";
 
 /** What corpus.ts hands over to add cases. */
 export interface CaseBuilder {
@@ -48,19 +49,6 @@ export interface CaseBuilder {
     command?: string,
   ) => void;
 }
-
-const OK: Expect = { ok: true };
-const CLEAN: Expect = { clean: true };
-const FAILS: Expect = { fails: true };
-const c1: Expect = { codes: [1] };
-const c4: Expect = { codes: [4] };
-const c7: Expect = { codes: [7] };
-const c8: Expect = { codes: [8] };
-/** bandwidth reports its config errors as the reference does: 999, with Go's texts. */
-const c999: Expect = { codes: [999] };
-
-const LONG = "x".repeat(300);
-const CTRL = "a\u0001b\u001bc";
 
 const BOOL_BAD: Mutation[] = [
   ["string", "true", c7],
