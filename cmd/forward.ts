@@ -18,7 +18,7 @@
  * @module
  */
 import { AF_UNIX, sockaddrUn, timeval } from "../ffi/structs.ts";
-import { libc } from "../ffi/libc.ts";
+import { errnoNow, libc } from "../ffi/libc.ts";
 import { EINTR } from "../ffi/errno.ts";
 import {
   MSG_NOSIGNAL,
@@ -58,8 +58,7 @@ function ok(n: number | bigint): number {
 }
 
 function interrupted(): boolean {
-  const ptr = libc().__errno_location();
-  return ptr !== null && new Deno.UnsafePointerView(ptr).getInt32() === EINTR;
+  return errnoNow() === EINTR;
 }
 
 /** `read(2)` retried on `EINTR`; a failure (a timeout included) throws {@linkcode Unforwarded}. */

@@ -5,12 +5,10 @@
  * @module
  */
 import { ErrnoError } from "./errno.ts";
-import { errnoNow } from "./libc.ts";
+import { errnoNow as errno } from "./libc.ts";
 
 /** The calling thread's errno (0 when it cannot be read): a plain read of its location. */
-export function errno(): number {
-  return errnoNow();
-}
+export { errno };
 
 /** Returns `result`, or throws the {@linkcode ErrnoError} of errno when it is -1. */
 export function check(result: number, syscall: string, context?: string): number {
