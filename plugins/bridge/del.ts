@@ -94,10 +94,10 @@ export async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
     }
   }
   await linkGone;
-  if (linkError !== undefined) errors.unshift(linkError);
-  if (ipamError !== undefined) errors.splice(linkError === undefined ? 0 : 1, 0, ipamError);
   await Promise.all(firewall);
-  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+  // Reported in the order of the steps: link, lease, then the firewall's.
+  const all = [linkError, ipamError, ...errors].filter((e) => e !== undefined);
+  if (all.length > 0) throw new CniError(ErrorCode.Internal, all.join("; "));
 }
 
 /**
