@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { parseCidr } from "../../ip/mod.ts";
@@ -56,7 +56,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   using sides = openSockets(args.netns);
   let dpdk = false;
   if (sel.pciBusID !== "") dpdk = hasDpdkDriver(sel.pciBusID, SYSFS);
-  return await addWithUndo(ctx.log, (err) => asCniError(err, errorText(err)), async (undo) => {
+  return await addWithUndo(ctx.log, (err) => toCniError(err), async (undo) => {
     const device = dpdk ? undefined : (() => {
       try {
         return findHostDevice(sides.host, sel, SYSFS);

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { asCniError, CniError, ErrorCode, errorText } from "../../cni/errors.ts";
+import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
@@ -207,7 +207,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
   const conf = loadPtpConf(args.config);
   // Beyond the reference: the namespace is opened before anything is made.
   using s = openSockets(args.netns);
-  return await addWithUndo(ctx.log, (err) => asCniError(err, errorText(err)), async (undo) => {
+  return await addWithUndo(ctx.log, (err) => toCniError(err), async (undo) => {
     const ipam = await ctx.delegate.add(conf.ipamType, args.stdinData, args);
     undo.push(releaseIpam(ctx, conf.ipamType, args));
     const ips = ipam.ips ?? [];
