@@ -1,14 +1,7 @@
 // The bench report's pure parts: stats, the per-call excess and the issue 13 verdicts.
 import { assert, assertEquals } from "../tests/helpers/assert.ts";
-import {
-  excess,
-  markdownTable,
-  type Report,
-  type Row,
-  stats,
-  textTable,
-  verdicts,
-} from "./report.ts";
+import { excess, markdownTable, stats, textTable, verdicts } from "./report.ts";
+import type { Report, Row } from "./report.ts";
 
 function row(id: string, cells: Record<string, number>, extra: Partial<Row> = {}): Row {
   return {

@@ -1,15 +1,7 @@
 import { assertEquals, assertRejects } from "../tests/helpers/assert.ts";
 import type { ToolRunner } from "./exec.ts";
 import { ToolError } from "./exec.ts";
-import {
-  isNftMissing,
-  nftApply,
-  nftApplyJson,
-  nftComment,
-  nftDeleteLines,
-  nftListRules,
-  parseNftRules,
-} from "./nft.ts";
+import * as nft from "./nft.ts";
 
 const LISTING = JSON.stringify({
   nftables: [
@@ -31,7 +23,7 @@ const LISTING = JSON.stringify({
 });
 
 Deno.test("parseNftRules() keeps every rule with its handle and comment", () => {
-  assertEquals(parseNftRules(LISTING), [
+  assertEquals(nft.parseNftRules(LISTING), [
     {
       family: "ip",
       table: "cni_hostport",
@@ -42,7 +34,7 @@ Deno.test("parseNftRules() keeps every rule with its handle and comment", () => 
     },
     { family: "ip", table: "cni_hostport", chain: "hostports", handle: 8, expr: [] },
   ]);
-  assertEquals(nftDeleteLines(parseNftRules(LISTING)), [
+  assertEquals(nft.nftDeleteLines(nft.parseNftRules(LISTING)), [
     "delete rule ip cni_hostport hostports handle 7",
     "delete rule ip cni_hostport hostports handle 8",
   ]);
@@ -59,26 +51,26 @@ function runner(out: { code: number; stdout?: string; stderr?: string }) {
 
 Deno.test("nftListRules() lists a table or a chain; a missing one has no rules", async () => {
   const ok = runner({ code: 0, stdout: LISTING });
-  assertEquals((await nftListRules("ip", "cni_hostport", { run: ok.run })).length, 2);
-  await nftListRules("ip", "cni_hostport", { run: ok.run, chain: "hostports" });
+  assertEquals((await nft.nftListRules("ip", "cni_hostport", { run: ok.run })).length, 2);
+  await nft.nftListRules("ip", "cni_hostport", { run: ok.run, chain: "hostports" });
   assertEquals(ok.calls.map((c) => c.argv.join(" ")), [
     "nft -j list table ip cni_hostport",
     "nft -j list chain ip cni_hostport hostports",
   ]);
   const missing = runner({ code: 1, stderr: "Error: No such file or directory\n" });
-  assertEquals(await nftListRules("ip", "cni_hostport", { run: missing.run }), []);
-  assertEquals(isNftMissing("Error: No such file or directory"), true);
+  assertEquals(await nft.nftListRules("ip", "cni_hostport", { run: missing.run }), []);
+  assertEquals(nft.isNftMissing("Error: No such file or directory"), true);
   const broken = runner({ code: 1, stderr: "Error: Operation not permitted\n" });
-  await assertRejects(() => nftListRules("ip", "x", { run: broken.run }), ToolError);
+  await assertRejects(() => nft.nftListRules("ip", "x", { run: broken.run }), ToolError);
 });
 
 Deno.test("nftApply()/nftApplyJson() send one transaction, none when empty", async () => {
   const r = runner({ code: 0 });
-  await nftApply([], { run: r.run });
-  await nftApplyJson([], { run: r.run });
+  await nft.nftApply([], { run: r.run });
+  await nft.nftApplyJson([], { run: r.run });
   assertEquals(r.calls.length, 0);
-  await nftApply(["add table ip t", "add chain ip t c"], { run: r.run });
-  await nftApplyJson([{ add: { table: { family: "ip", name: "t" } } }], { run: r.run });
+  await nft.nftApply(["add table ip t", "add chain ip t c"], { run: r.run });
+  await nft.nftApplyJson([{ add: { table: { family: "ip", name: "t" } } }], { run: r.run });
   assertEquals(r.calls, [
     { argv: ["nft", "-f", "-"], stdin: "add table ip t\nadd chain ip t c\n" },
     {
@@ -87,10 +79,10 @@ Deno.test("nftApply()/nftApplyJson() send one transaction, none when empty", asy
     },
   ]);
   const bad = runner({ code: 1, stderr: "Error: syntax error" });
-  await assertRejects(() => nftApply(["x"], { run: bad.run }), ToolError, "syntax error");
+  await assertRejects(() => nft.nftApply(["x"], { run: bad.run }), ToolError, "syntax error");
 });
 
 Deno.test("nftComment() drops quotes and cuts to 128 bytes", () => {
-  assertEquals(nftComment('a "b"'), '"a b"');
-  assertEquals(nftComment("x".repeat(200)), `"${"x".repeat(128)}"`);
+  assertEquals(nft.nftComment('a "b"'), '"a b"');
+  assertEquals(nft.nftComment("x".repeat(200)), `"${"x".repeat(128)}"`);
 });

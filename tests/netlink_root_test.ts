@@ -2,41 +2,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "./helpers/assert.ts";
 import { shSync } from "./helpers/run.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
-import {
-  addrAdd,
-  addrDel,
-  addrList,
-  bridgeVlanAdd,
-  bridgeVlanDel,
-  bridgeVlanList,
-  linkAddBridge,
-  linkAddVeth,
-  linkDel,
-  linkDelBackground,
-  linkFind,
-  linkGet,
-  linkList,
-  LinkNotFoundError,
-  linkSetBrportFlags,
-  linkSetDown,
-  linkSetMac,
-  linkSetMaster,
-  linkSetMtu,
-  linkSetName,
-  linkSetNoMaster,
-  linkSetNsFd,
-  linkSetPromisc,
-  linkSetUp,
-  NetlinkError,
-  NetlinkInputError,
-  openNetlink,
-  pendingKernelWork,
-  routeAdd,
-  routeDel,
-  routeList,
-  routePrepend,
-  routeReplace,
-} from "../netlink/mod.ts";
+import * as nl from "../netlink/mod.ts";
 import { netlinkStats } from "../netlink/_socket_stats.ts";
 import { NotNetnsError, openNetns } from "../netns/netns.ts";
 
@@ -85,37 +51,37 @@ Deno.test({
     withNamespaces(2, (ns) => {
       names = ns;
       const [nsA, nsB] = ns as [string, string];
-      using sockA = openNetlink({ netns: `/run/netns/${nsA}` });
-      using sockB = openNetlink({ netns: `/run/netns/${nsB}` });
+      using sockA = nl.openNetlink({ netns: `/run/netns/${nsA}` });
+      using sockB = nl.openNetlink({ netns: `/run/netns/${nsB}` });
       using handleB = openNetns(`/run/netns/${nsB}`);
       const br = `br${suffix()}`;
       const hv = `hv${suffix()}`;
       ourNames = [br, hv];
 
       // Fresh namespaces hold only lo, seen by the sockets (not the host's links).
-      assertEquals(linkList(sockA).map((l) => l.name), ["lo"]);
-      assertEquals(linkList(sockB).map((l) => l.name), ["lo"]);
+      assertEquals(nl.linkList(sockA).map((l) => l.name), ["lo"]);
+      assertEquals(nl.linkList(sockB).map((l) => l.name), ["lo"]);
 
-      linkAddBridge(sockA, { name: br, mtu: 1400 });
-      linkAddVeth(sockA, {
+      nl.linkAddBridge(sockA, { name: br, mtu: 1400 });
+      nl.linkAddVeth(sockA, {
         name: hv,
         peerName: "eth0",
         peerNetnsFd: handleB.fd,
         mtu: 1400,
         peerMac: "02:11:22:33:44:55",
       });
-      linkSetMaster(sockA, { name: hv }, { name: br });
-      linkSetBrportFlags(sockA, { name: hv }, { hairpin: true });
-      linkSetUp(sockA, { name: br });
-      linkSetUp(sockA, { name: hv });
-      addrAdd(sockA, { name: br }, { address: "10.123.0.1/24", broadcast: true });
-      addrAdd(sockA, { name: br }, { address: "fd00:123::1/64", noDad: true });
-      linkSetUp(sockB, { name: "lo" });
-      linkSetUp(sockB, { name: "eth0" });
-      addrAdd(sockB, { name: "eth0" }, { address: "10.123.0.2/24", broadcast: true });
-      addrAdd(sockB, { name: "eth0" }, { address: "fd00:123::2/64", noDad: true });
-      routeAdd(sockB, { dst: "0.0.0.0/0", gw: "10.123.0.1" });
-      routeAdd(sockB, { dst: "::/0", gw: "fd00:123::1", link: { name: "eth0" } });
+      nl.linkSetMaster(sockA, { name: hv }, { name: br });
+      nl.linkSetBrportFlags(sockA, { name: hv }, { hairpin: true });
+      nl.linkSetUp(sockA, { name: br });
+      nl.linkSetUp(sockA, { name: hv });
+      nl.addrAdd(sockA, { name: br }, { address: "10.123.0.1/24", broadcast: true });
+      nl.addrAdd(sockA, { name: br }, { address: "fd00:123::1/64", noDad: true });
+      nl.linkSetUp(sockB, { name: "lo" });
+      nl.linkSetUp(sockB, { name: "eth0" });
+      nl.addrAdd(sockB, { name: "eth0" }, { address: "10.123.0.2/24", broadcast: true });
+      nl.addrAdd(sockB, { name: "eth0" }, { address: "fd00:123::2/64", noDad: true });
+      nl.routeAdd(sockB, { dst: "0.0.0.0/0", gw: "10.123.0.1" });
+      nl.routeAdd(sockB, { dst: "::/0", gw: "fd00:123::1", link: { name: "eth0" } });
 
       // Oracle: ip -j in namespace A.
       const linksA = ipJson(nsA, "-d", "link", "show");
@@ -158,34 +124,34 @@ Deno.test({
       ]]);
 
       // Our own view agrees with ip -j.
-      const ours = linkList(sockA);
+      const ours = nl.linkList(sockA);
       for (const l of linksA) {
         const o = ours.find((x) => x.index === l.ifindex)!;
         assertEquals([o.name, o.mtu, o.mac], [l.ifname, l.mtu, l.address]);
       }
-      const hvLink = linkGet(sockA, { name: hv });
+      const hvLink = nl.linkGet(sockA, { name: hv });
       assertEquals(hvLink.masterIndex, brA.ifindex);
       assertEquals(hvLink.brport?.hairpin, true);
       assertEquals(hvLink.kind, "veth");
       assertEquals(typeof hvLink.netnsId, "number");
-      const eth0Ours = linkGet(sockB, { name: "eth0" });
+      const eth0Ours = nl.linkGet(sockB, { name: "eth0" });
       assertEquals(eth0Ours.parentIndex, hvLink.index);
       assertEquals(
-        addrList(sockB, { link: { name: "eth0" }, family: 4 }).map((a) => a.address),
+        nl.addrList(sockB, { link: { name: "eth0" }, family: 4 }).map((a) => a.address),
         ["10.123.0.2/24"],
       );
-      const routesB = routeList(sockB, { family: 4 });
+      const routesB = nl.routeList(sockB, { family: 4 });
       assertEquals(
         routesB.filter((r) => r.dst === "0.0.0.0/0").map((r) => [r.gw, r.linkIndex]),
         [["10.123.0.1", eth0Ours.index]],
       );
 
       // Delete everything: the veth's peer in B goes with it.
-      routeDel(sockB, { dst: "0.0.0.0/0" });
+      nl.routeDel(sockB, { dst: "0.0.0.0/0" });
       assertEquals(ipJson(nsB, "-4", "route", "show", "default"), []);
-      addrDel(sockA, { name: br }, { address: "10.123.0.1/24" });
-      linkDel(sockA, { name: hv });
-      linkDel(sockA, { name: br });
+      nl.addrDel(sockA, { name: br }, { address: "10.123.0.1/24" });
+      nl.linkDel(sockA, { name: hv });
+      nl.linkDel(sockA, { name: br });
       assertEquals(ipJson(nsA, "link", "show").map((l) => l.ifname), ["lo"]);
       assertEquals(ipJson(nsB, "link", "show").map((l) => l.ifname), ["lo"]);
     });
@@ -208,58 +174,58 @@ Deno.test({
   ),
   fn() {
     withNamespaces(2, ([nsA, nsB]) => {
-      using sock = openNetlink({ netns: `/run/netns/${nsA!}` });
-      using sockB = openNetlink({ netns: `/run/netns/${nsB!}` });
+      using sock = nl.openNetlink({ netns: `/run/netns/${nsA!}` });
+      using sockB = nl.openNetlink({ netns: `/run/netns/${nsB!}` });
       using handleB = openNetns(`/run/netns/${nsB!}`);
-      linkAddBridge(sock, { name: "br0", mac: "02:00:00:00:aa:01" });
-      linkAddVeth(sock, { name: "va", peerName: "vb" });
-      linkSetPromisc(sock, { name: "va" }, true);
+      nl.linkAddBridge(sock, { name: "br0", mac: "02:00:00:00:aa:01" });
+      nl.linkAddVeth(sock, { name: "va", peerName: "vb" });
+      nl.linkSetPromisc(sock, { name: "va" }, true);
       let va = ipJson(nsA!, "-d", "link", "show", "dev", "va")[0];
       assertEquals([va.promiscuity, va.flags.includes("PROMISC")], [1, true]);
-      assertEquals(linkGet(sock, { name: "va" }).promisc, true);
-      linkSetPromisc(sock, { name: "va" }, false);
+      assertEquals(nl.linkGet(sock, { name: "va" }).promisc, true);
+      nl.linkSetPromisc(sock, { name: "va" }, false);
       assertEquals(ipJson(nsA!, "-d", "link", "show", "dev", "va")[0].promiscuity, 0);
-      linkSetMaster(sock, { name: "va" }, { name: "br0" });
-      linkSetMtu(sock, { name: "va" }, 1280);
-      linkSetMac(sock, { name: "va" }, "02:00:00:00:aa:02");
+      nl.linkSetMaster(sock, { name: "va" }, { name: "br0" });
+      nl.linkSetMtu(sock, { name: "va" }, 1280);
+      nl.linkSetMac(sock, { name: "va" }, "02:00:00:00:aa:02");
       va = ipJson(nsA!, "-d", "link", "show", "dev", "va")[0];
       assertEquals([va.mtu, va.address, va.master], [1280, "02:00:00:00:aa:02", "br0"]);
       assertEquals(ipJson(nsA!, "link", "show", "dev", "br0")[0].address, "02:00:00:00:aa:01");
-      linkSetNoMaster(sock, { name: "va" });
-      linkSetName(sock, { name: "va" }, "va-renamed");
+      nl.linkSetNoMaster(sock, { name: "va" });
+      nl.linkSetName(sock, { name: "va" }, "va-renamed");
       va = ipJson(nsA!, "-d", "link", "show", "dev", "va-renamed")[0];
       assertEquals([va.master, va.mtu], [undefined, 1280]);
-      assertEquals(linkFind(sock, { name: "va" }), undefined);
+      assertEquals(nl.linkFind(sock, { name: "va" }), undefined);
 
-      linkSetUp(sock, { name: "vb" });
+      nl.linkSetUp(sock, { name: "vb" });
       assert(ipJson(nsA!, "link", "show", "dev", "vb")[0].flags.includes("UP"));
-      linkSetDown(sock, { name: "vb" });
+      nl.linkSetDown(sock, { name: "vb" });
       assert(!ipJson(nsA!, "link", "show", "dev", "vb")[0].flags.includes("UP"));
 
-      linkSetNsFd(sock, { name: "vb" }, handleB.fd);
-      assertEquals(linkFind(sock, { name: "vb" }), undefined);
+      nl.linkSetNsFd(sock, { name: "vb" }, handleB.fd);
+      assertEquals(nl.linkFind(sock, { name: "vb" }), undefined);
       assertEquals(ipJson(nsB!, "link", "show", "dev", "vb")[0].ifname, "vb");
 
-      linkSetUp(sockB, { name: "vb" });
-      addrAdd(sockB, { name: "vb" }, { address: "10.124.0.2/24" });
-      routeAdd(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.1", metric: 10 });
-      routeReplace(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.9", metric: 10 });
-      routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 });
+      nl.linkSetUp(sockB, { name: "vb" });
+      nl.addrAdd(sockB, { name: "vb" }, { address: "10.124.0.2/24" });
+      nl.routeAdd(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.1", metric: 10 });
+      nl.routeReplace(sockB, { dst: "10.50.0.0/16", gw: "10.124.0.9", metric: 10 });
+      nl.routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 });
       const r = ipJson(nsB!, "route", "show", "10.50.0.0/16");
       assertEquals(r.map((x) => [x.gateway, x.metric]), [["10.124.0.9", 10]]);
       const t = ipJson(nsB!, "route", "show", "table", "1000");
       assertEquals(t.map((x) => [x.dst, x.dev, x.scope]), [["10.60.0.0/16", "vb", "link"]]);
-      assertEquals(routeList(sockB, { table: 1000 }).map((x) => x.dst), ["10.60.0.0/16"]);
+      assertEquals(nl.routeList(sockB, { table: 1000 }).map((x) => x.dst), ["10.60.0.0/16"]);
       const dup = assertThrows(
-        () => routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 }),
-        NetlinkError,
+        () => nl.routeAdd(sockB, { dst: "10.60.0.0/16", link: { name: "vb" }, table: 1000 }),
+        nl.NetlinkError,
       );
       assertEquals(dup.code, "EEXIST");
-      routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 });
+      nl.routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 });
       assertEquals(ipJson(nsB!, "route", "show", "table", "1000"), []);
       const gone = assertThrows(
-        () => routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 }),
-        NetlinkError,
+        () => nl.routeDel(sockB, { dst: "10.60.0.0/16", table: 1000 }),
+        nl.NetlinkError,
       );
       assertEquals(gone.code, "ESRCH");
     });
@@ -273,14 +239,14 @@ Deno.test({
   ),
   fn() {
     withNamespaces(1, ([ns]) => {
-      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
-      linkAddVeth(sock, { name: "va", peerName: "va2" });
-      linkAddVeth(sock, { name: "vb", peerName: "vb2" });
-      for (const name of ["va", "va2", "vb", "vb2"]) linkSetUp(sock, { name });
-      addrAdd(sock, { name: "va" }, { address: "10.1.0.2/24" });
-      addrAdd(sock, { name: "vb" }, { address: "10.2.0.2/24" });
-      addrAdd(sock, { name: "va" }, { address: "fd01::2/64", noDad: true });
-      addrAdd(sock, { name: "vb" }, { address: "fd02::2/64", noDad: true });
+      using sock = nl.openNetlink({ netns: `/run/netns/${ns!}` });
+      nl.linkAddVeth(sock, { name: "va", peerName: "va2" });
+      nl.linkAddVeth(sock, { name: "vb", peerName: "vb2" });
+      for (const name of ["va", "va2", "vb", "vb2"]) nl.linkSetUp(sock, { name });
+      nl.addrAdd(sock, { name: "va" }, { address: "10.1.0.2/24" });
+      nl.addrAdd(sock, { name: "vb" }, { address: "10.2.0.2/24" });
+      nl.addrAdd(sock, { name: "va" }, { address: "fd01::2/64", noDad: true });
+      nl.addrAdd(sock, { name: "vb" }, { address: "fd02::2/64", noDad: true });
       const defaults = (fam: string) =>
         ipJson(ns!, fam, "route", "show", "default").map((r) =>
           r.nexthops
@@ -290,37 +256,37 @@ Deno.test({
 
       // EXCL (`ip route add`): a second default route is refused in both families, even on
       // another device with another gateway.
-      routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.1.0.1", link: { name: "va" } });
-      routeAdd(sock, { dst: "::/0", gw: "fd01::1", link: { name: "va" } });
+      nl.routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.1.0.1", link: { name: "va" } });
+      nl.routeAdd(sock, { dst: "::/0", gw: "fd01::1", link: { name: "va" } });
       for (const [dst, gw] of [["0.0.0.0/0", "10.2.0.1"], ["::/0", "fd02::1"]]) {
         const err = assertThrows(
-          () => routeAdd(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
-          NetlinkError,
+          () => nl.routeAdd(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
+          nl.NetlinkError,
         );
         assertEquals(err.code, "EEXIST");
       }
 
       // Create-only (the reference's RouteAddEcmp): accepted; IPv4 keeps two routes, newest
       // first; IPv6 joins them into one multipath route.
-      routePrepend(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" } });
-      routePrepend(sock, { dst: "::/0", gw: "fd02::1", link: { name: "vb" } });
+      nl.routePrepend(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" } });
+      nl.routePrepend(sock, { dst: "::/0", gw: "fd02::1", link: { name: "vb" } });
       assertEquals(defaults("-4"), ["10.2.0.1 vb", "10.1.0.1 va"]);
       assertEquals(defaults("-6"), [["fd01::1 va", "fd02::1 vb"]]);
 
       // An identical route (same gateway, device, metric) is still refused in both.
       for (const [dst, gw] of [["0.0.0.0/0", "10.2.0.1"], ["::/0", "fd02::1"]]) {
         const err = assertThrows(
-          () => routePrepend(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
-          NetlinkError,
+          () => nl.routePrepend(sock, { dst: dst!, gw: gw!, link: { name: "vb" } }),
+          nl.NetlinkError,
         );
         assertEquals(err.code, "EEXIST");
         assertEquals(err.message, `route prepend "${dst} via ${gw} dev vb": file exists (EEXIST)`);
       }
       // Another metric is another route, even with EXCL.
-      routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" }, metric: 50 });
+      nl.routeAdd(sock, { dst: "0.0.0.0/0", gw: "10.2.0.1", link: { name: "vb" }, metric: 50 });
 
       // Deleting a device takes its routes (and its multipath leg) along.
-      linkDel(sock, { name: "vb" });
+      nl.linkDel(sock, { name: "vb" });
       assertEquals(defaults("-4"), ["10.1.0.1 va"]);
       assertEquals(defaults("-6"), ["fd01::1 va"]);
     });
@@ -334,44 +300,50 @@ Deno.test({
   ),
   fn() {
     withNamespaces(1, ([ns]) => {
-      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
-      const missing = assertThrows(() => linkGet(sock, { name: "nosuch0" }), LinkNotFoundError);
+      using sock = nl.openNetlink({ netns: `/run/netns/${ns!}` });
+      const missing = assertThrows(
+        () => nl.linkGet(sock, { name: "nosuch0" }),
+        nl.LinkNotFoundError,
+      );
       assertEquals(missing.message, 'link show "nosuch0": no such device (ENODEV)');
       assertEquals([missing.errno, missing.code], [19, "ENODEV"]);
-      const delMissing = assertThrows(() => linkDel(sock, { index: 4242 }), LinkNotFoundError);
+      const delMissing = assertThrows(
+        () => nl.linkDel(sock, { index: 4242 }),
+        nl.LinkNotFoundError,
+      );
       assertEquals(delMissing.message, 'link del "index 4242": no such device (ENODEV)');
       assertThrows(
-        () => linkSetMaster(sock, { name: "lo" }, { name: "nobr0" }),
-        LinkNotFoundError,
+        () => nl.linkSetMaster(sock, { name: "lo" }, { name: "nobr0" }),
+        nl.LinkNotFoundError,
         'link set master "nobr0"',
       );
 
-      linkAddVeth(sock, { name: "dup0", peerName: "dup1" });
-      const dup = assertThrows(() => linkAddBridge(sock, { name: "dup0" }), NetlinkError);
+      nl.linkAddVeth(sock, { name: "dup0", peerName: "dup1" });
+      const dup = assertThrows(() => nl.linkAddBridge(sock, { name: "dup0" }), nl.NetlinkError);
       assert(dup.message.startsWith('link add "dup0": file exists (EEXIST)'), dup.message);
       assertEquals([dup.errno, dup.code, dup.op, dup.target], [17, "EEXIST", "link add", "dup0"]);
       const dupAddr = assertThrows(() => {
-        addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
-        addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
-      }, NetlinkError);
+        nl.addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
+        nl.addrAdd(sock, { name: "dup0" }, { address: "10.125.0.1/24" });
+      }, nl.NetlinkError);
       assertEquals(dupAddr.code, "EEXIST");
       const noAddr = assertThrows(
-        () => addrDel(sock, { name: "dup0" }, { address: "10.125.9.9/24" }),
-        NetlinkError,
+        () => nl.addrDel(sock, { name: "dup0" }, { address: "10.125.9.9/24" }),
+        nl.NetlinkError,
       );
       assertEquals(noAddr.code, "EADDRNOTAVAIL");
       // The kernel's extended-ack text is appended.
       assertEquals(noAddr.extack, "ipv4: Address not found");
       assert(noAddr.message.endsWith(": ipv4: Address not found"), noAddr.message);
       const notPort = assertThrows(
-        () => linkSetBrportFlags(sock, { name: "dup1" }, { hairpin: true }),
-        NetlinkError,
+        () => nl.linkSetBrportFlags(sock, { name: "dup1" }, { hairpin: true }),
+        nl.NetlinkError,
       );
       assertEquals(notPort.code, "EOPNOTSUPP");
 
       const long = assertThrows(
-        () => linkAddVeth(sock, { name: "a-very-long-name0", peerName: "p0" }),
-        NetlinkInputError,
+        () => nl.linkAddVeth(sock, { name: "a-very-long-name0", peerName: "p0" }),
+        nl.NetlinkInputError,
       );
       assertEquals(
         long.message,
@@ -379,10 +351,10 @@ Deno.test({
       );
       assertEquals(ipJson(ns!, "link", "show").map((l) => l.ifname).sort(), ["dup0", "dup1", "lo"]);
     });
-    const notNs = assertThrows(() => openNetlink({ netns: "/etc/hostname" }), NotNetnsError);
+    const notNs = assertThrows(() => nl.openNetlink({ netns: "/etc/hostname" }), NotNetnsError);
     assert(notNs.message.includes('"/etc/hostname" is not a network namespace'), notNs.message);
     const absent = assertThrows(
-      () => openNetlink({ netns: `/run/netns/dnl-absent-${suffix()}` }),
+      () => nl.openNetlink({ netns: `/run/netns/dnl-absent-${suffix()}` }),
       NotNetnsError,
     );
     assert(absent.message.includes("does not exist"), absent.message);
@@ -396,9 +368,9 @@ Deno.test({
   ),
   fn() {
     const before = ownNetnsInode();
-    using sock = openNetlink();
+    using sock = nl.openNetlink();
     assert(sock.portId > 0);
-    const ours = linkList(sock).map((l) => [l.index, l.name]).sort();
+    const ours = nl.linkList(sock).map((l) => [l.index, l.name]).sort();
     const ip = JSON.parse(shSync("ip", "-j", "link", "show"))
       .map((l: { ifindex: number; ifname: string }) => [l.ifindex, l.ifname]).sort();
     assertEquals(ours, ip);
@@ -416,22 +388,22 @@ Deno.test({
   ),
   fn() {
     withNamespaces(1, ([ns]) => {
-      using sock = openNetlink({ netns: `/run/netns/${ns!}` });
+      using sock = nl.openNetlink({ netns: `/run/netns/${ns!}` });
       try {
-        linkAddBridge(sock, { name: "vbr0", vlanFiltering: true, defaultPvid: 1 });
+        nl.linkAddBridge(sock, { name: "vbr0", vlanFiltering: true, defaultPvid: 1 });
       } catch (err) {
         // Kernels built without CONFIG_BRIDGE_VLAN_FILTERING refuse the attribute, exactly
         // as `ip link add ... type bridge vlan_filtering 1` is refused there.
-        assert(err instanceof NetlinkError && err.code === "EOPNOTSUPP", String(err));
+        assert(err instanceof nl.NetlinkError && err.code === "EOPNOTSUPP", String(err));
         return;
       }
-      linkAddVeth(sock, { name: "vp0", peerName: "vp1" });
-      linkSetMaster(sock, { name: "vp0" }, { name: "vbr0" });
-      assertEquals(linkGet(sock, { name: "vbr0" }).bridge?.vlanFiltering, true);
-      bridgeVlanDel(sock, { name: "vp0" }, { vid: 1 });
-      bridgeVlanAdd(sock, { name: "vp0" }, { vid: 10, pvid: true, untagged: true });
-      bridgeVlanAdd(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
-      assertEquals(bridgeVlanList(sock, { name: "vp0" }), [
+      nl.linkAddVeth(sock, { name: "vp0", peerName: "vp1" });
+      nl.linkSetMaster(sock, { name: "vp0" }, { name: "vbr0" });
+      assertEquals(nl.linkGet(sock, { name: "vbr0" }).bridge?.vlanFiltering, true);
+      nl.bridgeVlanDel(sock, { name: "vp0" }, { vid: 1 });
+      nl.bridgeVlanAdd(sock, { name: "vp0" }, { vid: 10, pvid: true, untagged: true });
+      nl.bridgeVlanAdd(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
+      assertEquals(nl.bridgeVlanList(sock, { name: "vp0" }), [
         { vid: 10, pvid: true, untagged: true },
         { vid: 20, pvid: false, untagged: false },
         { vid: 21, pvid: false, untagged: false },
@@ -441,8 +413,8 @@ Deno.test({
         shSync("bridge", "-n", ns!, "-j", "vlan", "show", "dev", "vp0"),
       );
       assertEquals(oracle[0].vlans.map((v: { vlan: number }) => v.vlan), [10, 20, 21, 22]);
-      bridgeVlanDel(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
-      assertEquals(bridgeVlanList(sock, { name: "vp0" }).map((v) => v.vid), [10]);
+      nl.bridgeVlanDel(sock, { name: "vp0" }, { vid: 20, vidEnd: 22 });
+      assertEquals(nl.bridgeVlanList(sock, { name: "vp0" }).map((v) => v.vid), [10]);
     });
   },
 });
@@ -457,11 +429,11 @@ Deno.test({
     shSync("ip", "netns", "add", nsA);
     try {
       shSync("ip", "netns", "add", nsB);
-      using sockA = openNetlink({ netns: `/run/netns/${nsA}` });
+      using sockA = nl.openNetlink({ netns: `/run/netns/${nsA}` });
       using handleB = openNetns(`/run/netns/${nsB}`);
-      linkAddBridge(sockA, { name: "br0" });
-      linkSetUp(sockA, { name: "br0" });
-      const host = linkAddVeth(sockA, {
+      nl.linkAddBridge(sockA, { name: "br0" });
+      nl.linkSetUp(sockA, { name: "br0" });
+      const host = nl.linkAddVeth(sockA, {
         name: "vh0",
         peerName: "eth0",
         peerNetnsFd: handleB.fd,
@@ -475,22 +447,22 @@ Deno.test({
       assertEquals(host?.parentIndex, eth0.ifindex);
       assertEquals(ipJson(nsA, "link", "show", "dev", "vh0")[0].master, "br0");
       {
-        using sockB = openNetlink({ netns: handleB });
-        linkSetUp(sockB, { name: "eth0" });
-        addrAdd(sockB, { name: "eth0" }, { address: "10.99.0.2/24" });
+        using sockB = nl.openNetlink({ netns: handleB });
+        nl.linkSetUp(sockB, { name: "eth0" });
+        nl.addrAdd(sockB, { name: "eth0" }, { address: "10.99.0.2/24" });
         const before = netlinkStats();
-        await linkDelBackground(sockB, { name: "eth0" });
+        await nl.linkDelBackground(sockB, { name: "eth0" });
         const after = netlinkStats();
         // Gone at once, both ends, though the kernel may still be tearing them down.
         assertEquals(ipJson(nsB, "link", "show").map((l) => l.ifname), ["lo"]);
         assertEquals(ipJson(nsA, "link", "show").map((l) => l.ifname).sort(), ["br0", "lo"]);
         assertEquals(after.offThread - before.offThread, 1 + after.probes - before.probes);
         // Deleting what is gone is no error (unlike linkDel).
-        await linkDelBackground(sockB, { name: "eth0" });
+        await nl.linkDelBackground(sockB, { name: "eth0" });
       } // sockB is closed here; its descriptor once the kernel has answered
-      await pendingKernelWork();
+      await nl.pendingKernelWork();
     } finally {
-      await pendingKernelWork();
+      await nl.pendingKernelWork();
       for (const n of [nsA, nsB]) {
         new Deno.Command("ip", { args: ["netns", "del", n] }).outputSync();
       }
@@ -507,12 +479,15 @@ Deno.test({
     const ns = `dnl-${suffix()}`;
     shSync("ip", "netns", "add", ns);
     try {
-      using sock = openNetlink({ netns: `/run/netns/${ns}` });
-      const e = await assertRejects(() => linkDelBackground(sock, { name: "lo" }), NetlinkError);
+      using sock = nl.openNetlink({ netns: `/run/netns/${ns}` });
+      const e = await assertRejects(
+        () => nl.linkDelBackground(sock, { name: "lo" }),
+        nl.NetlinkError,
+      );
       assertEquals(e.code, "EOPNOTSUPP");
       assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
     } finally {
-      await pendingKernelWork();
+      await nl.pendingKernelWork();
       shSync("ip", "netns", "del", ns);
     }
   },
@@ -524,15 +499,15 @@ Deno.test({
     const ns = `dnl-${suffix()}`;
     shSync("ip", "netns", "add", ns);
     try {
-      using sock = openNetlink({ netns: `/run/netns/${ns}` });
-      for (let i = 0; i < 8; i++) linkAddVeth(sock, { name: `va${i}`, peerName: `vb${i}` });
+      using sock = nl.openNetlink({ netns: `/run/netns/${ns}` });
+      for (let i = 0; i < 8; i++) nl.linkAddVeth(sock, { name: `va${i}`, peerName: `vb${i}` });
       assertEquals(ipJson(ns, "link", "show").length, 17);
       await Promise.all(
-        Array.from({ length: 8 }, (_, i) => linkDelBackground(sock, { name: `va${i}` })),
+        Array.from({ length: 8 }, (_, i) => nl.linkDelBackground(sock, { name: `va${i}` })),
       );
       assertEquals(ipJson(ns, "link", "show").map((l) => l.ifname), ["lo"]);
     } finally {
-      await pendingKernelWork();
+      await nl.pendingKernelWork();
       shSync("ip", "netns", "del", ns);
     }
   },

@@ -1,14 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
 import type { NetConf } from "../../cni/types.ts";
-import {
-  changesLink,
-  checkDuplicateSysctls,
-  dataDirOf,
-  loadTuningConf,
-  parseTuningMac,
-  sysctlKeyPath,
-} from "./config.ts";
+import * as config from "./config.ts";
 
 function conf(extra: Record<string, unknown>): NetConf {
   return { cniVersion: "1.0.0", name: "n", type: "tuning", ...extra } as NetConf;
@@ -21,7 +14,7 @@ function code7(fn: () => unknown): string {
 }
 
 Deno.test("loadTuningConf() defaults and the reference's MAC precedence", () => {
-  assertEquals(loadTuningConf(conf({}), ""), {
+  assertEquals(config.loadTuningConf(conf({}), ""), {
     dataDir: "/run/cni/tuning",
     sysctl: [],
     mtu: 0,
@@ -33,23 +26,26 @@ Deno.test("loadTuningConf() defaults and the reference's MAC precedence", () => 
     runtimeConfig: { mac: mac(3) },
     args: { cni: { mac: mac(4) } },
   });
-  assertEquals(loadTuningConf(conf({ mac: mac(1) }), "").mac, mac(1));
-  assertEquals(loadTuningConf(conf({ mac: mac(1) }), `MAC=${mac(2)}`).mac, mac(2));
-  assertEquals(loadTuningConf(conf({ ...all, args: undefined }), `MAC=${mac(2)}`).mac, mac(3));
-  assertEquals(loadTuningConf(all, `MAC=${mac(2)}`).mac, mac(4));
+  assertEquals(config.loadTuningConf(conf({ mac: mac(1) }), "").mac, mac(1));
+  assertEquals(config.loadTuningConf(conf({ mac: mac(1) }), `MAC=${mac(2)}`).mac, mac(2));
+  assertEquals(
+    config.loadTuningConf(conf({ ...all, args: undefined }), `MAC=${mac(2)}`).mac,
+    mac(3),
+  );
+  assertEquals(config.loadTuningConf(all, `MAC=${mac(2)}`).mac, mac(4));
   // An empty runtimeConfig or CNI_ARGS MAC does not override; an empty args.cni.mac does.
   assertEquals(
-    loadTuningConf(conf({ mac: mac(1), runtimeConfig: { mac: "" } }), "MAC=").mac,
+    config.loadTuningConf(conf({ mac: mac(1), runtimeConfig: { mac: "" } }), "MAC=").mac,
     mac(1),
   );
   assertEquals(
-    loadTuningConf(conf({ mac: mac(1), args: { cni: { mac: "" } } }), "").mac,
+    config.loadTuningConf(conf({ mac: mac(1), args: { cni: { mac: "" } } }), "").mac,
     undefined,
   );
 });
 
 Deno.test("loadTuningConf() lets args.cni override each value and merges args.cni.sysctl", () => {
-  const c = loadTuningConf(
+  const c = config.loadTuningConf(
     conf({
       sysctl: { "net.a": "1", "net.b": "2" },
       mtu: 1400,
@@ -73,43 +69,55 @@ Deno.test("loadTuningConf() lets args.cni override each value and merges args.cn
   });
   // args.cni.sysctl without a top-level sysctl (the reference panics).
   assertEquals(
-    loadTuningConf(conf({ args: { cni: { sysctl: { "net.x": "1" } } } }), "").sysctl,
+    config.loadTuningConf(conf({ args: { cni: { sysctl: { "net.x": "1" } } } }), "").sysctl,
     [["net.x", "1"]],
   );
   // null reads as absent.
   assertEquals(
-    loadTuningConf(conf({ allmulti: null, txQLen: null, args: { cni: { mtu: null } } }), ""),
-    loadTuningConf(conf({}), ""),
+    config.loadTuningConf(conf({ allmulti: null, txQLen: null, args: { cni: { mtu: null } } }), ""),
+    config.loadTuningConf(conf({}), ""),
   );
-  assertEquals(changesLink(loadTuningConf(conf({ sysctl: { "net.a": "1" } }), "")), false);
+  assertEquals(
+    config.changesLink(config.loadTuningConf(conf({ sysctl: { "net.a": "1" } }), "")),
+    false,
+  );
   for (const extra of [{ mtu: 9000 }, { promisc: true }, { allmulti: false }, { txQLen: 0 }]) {
-    assert(changesLink(loadTuningConf(conf(extra), "")), JSON.stringify(extra));
+    assert(config.changesLink(config.loadTuningConf(conf(extra), "")), JSON.stringify(extra));
   }
 });
 
 Deno.test("loadTuningConf() refuses bad values before anything is done, code 7", () => {
-  assert(code7(() => loadTuningConf(conf({ mtu: -5 }), "")).includes('field "mtu"'));
-  assert(code7(() => loadTuningConf(conf({ mtu: 1.5 }), "")).includes('field "mtu"'));
-  assert(code7(() => loadTuningConf(conf({ txQLen: -1 }), "")).includes('field "txQLen"'));
-  assert(code7(() => loadTuningConf(conf({ txQLen: 2 ** 32 }), "")).includes('field "txQLen"'));
-  assert(code7(() => loadTuningConf(conf({ promisc: "yes" }), "")).includes('field "promisc"'));
-  assert(code7(() => loadTuningConf(conf({ sysctl: { "net.a": 1 } }), "")).includes("sysctl"));
+  assert(code7(() => config.loadTuningConf(conf({ mtu: -5 }), "")).includes('field "mtu"'));
+  assert(code7(() => config.loadTuningConf(conf({ mtu: 1.5 }), "")).includes('field "mtu"'));
+  assert(code7(() => config.loadTuningConf(conf({ txQLen: -1 }), "")).includes('field "txQLen"'));
   assert(
-    code7(() => loadTuningConf(conf({ args: { cni: { mtu: "9000" } } }), "")).includes(
+    code7(() => config.loadTuningConf(conf({ txQLen: 2 ** 32 }), "")).includes('field "txQLen"'),
+  );
+  assert(
+    code7(() => config.loadTuningConf(conf({ promisc: "yes" }), "")).includes('field "promisc"'),
+  );
+  assert(
+    code7(() => config.loadTuningConf(conf({ sysctl: { "net.a": 1 } }), "")).includes("sysctl"),
+  );
+  assert(
+    code7(() => config.loadTuningConf(conf({ args: { cni: { mtu: "9000" } } }), "")).includes(
       'field "args.cni.mtu"',
     ),
   );
   assertEquals(
-    code7(() => loadTuningConf(conf({ mac: "zz" }), "")),
+    code7(() => config.loadTuningConf(conf({ mac: "zz" }), "")),
     "invalid args zz for MAC addr: address zz: invalid MAC address",
   );
-  assertEquals(code7(() => loadTuningConf(conf({}), "FOO=1")), 'ARGS: unknown args ["FOO=1"]');
-  assertEquals(loadTuningConf(conf({}), "IgnoreUnknown=1;FOO=1").mac, undefined);
+  assertEquals(
+    code7(() => config.loadTuningConf(conf({}), "FOO=1")),
+    'ARGS: unknown args ["FOO=1"]',
+  );
+  assertEquals(config.loadTuningConf(conf({}), "IgnoreUnknown=1;FOO=1").mac, undefined);
 });
 
 Deno.test("parseTuningMac() takes Go's 6-byte forms and refuses what the kernel refuses", () => {
   for (const ok of ["C2:11:22:33:44:55", "c2-11-22-33-44-55", "c211.2233.4455"]) {
-    assertEquals(parseTuningMac(ok), "c2:11:22:33:44:55", ok);
+    assertEquals(config.parseTuningMac(ok), "c2:11:22:33:44:55", ok);
   }
   for (
     const bad of [
@@ -120,23 +128,26 @@ Deno.test("parseTuningMac() takes Go's 6-byte forms and refuses what the kernel 
       "gg:11:22:33:44:55",
     ]
   ) {
-    assert(code7(() => parseTuningMac(bad)).startsWith(`invalid args ${bad} for MAC addr: `), bad);
+    assert(
+      code7(() => config.parseTuningMac(bad)).startsWith(`invalid args ${bad} for MAC addr: `),
+      bad,
+    );
   }
   for (const bad of ["01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00"]) {
-    assert(code7(() => parseTuningMac(bad)).includes("not a unicast address"), bad);
+    assert(code7(() => config.parseTuningMac(bad)).includes("not a unicast address"), bad);
   }
 });
 
 Deno.test("sysctlKeyPath() converts like the newest reference and refuses escapes", () => {
-  assertEquals(sysctlKeyPath("net.ipv4.ip_forward", "eth0"), "net/ipv4/ip_forward");
-  assertEquals(sysctlKeyPath("net/ipv4/ip_forward", "eth0"), "net/ipv4/ip_forward");
+  assertEquals(config.sysctlKeyPath("net.ipv4.ip_forward", "eth0"), "net/ipv4/ip_forward");
+  assertEquals(config.sysctlKeyPath("net/ipv4/ip_forward", "eth0"), "net/ipv4/ip_forward");
   // IFNAME is substituted after the dots are converted: dotted interface names work.
   assertEquals(
-    sysctlKeyPath("net.ipv4.conf.IFNAME.arp_notify", "eth0.100"),
+    config.sysctlKeyPath("net.ipv4.conf.IFNAME.arp_notify", "eth0.100"),
     "net/ipv4/conf/eth0.100/arp_notify",
   );
   // Only the first IFNAME.
-  assertEquals(sysctlKeyPath("net.IFNAME.IFNAME", "e"), "net/e/IFNAME");
+  assertEquals(config.sysctlKeyPath("net.IFNAME.IFNAME", "e"), "net/e/IFNAME");
   const bad: [string, string][] = [
     ["kernel.hostname", "kernel/hostname"],
     ["net", "net"],
@@ -150,7 +161,7 @@ Deno.test("sysctlKeyPath() converts like the newest reference and refuses escape
   ];
   for (const [key, path] of bad) {
     assertEquals(
-      code7(() => sysctlKeyPath(key, "eth0")),
+      code7(() => config.sysctlKeyPath(key, "eth0")),
       `invalid net sysctl key: ${JSON.stringify(path)}`,
     );
   }
@@ -158,23 +169,23 @@ Deno.test("sysctlKeyPath() converts like the newest reference and refuses escape
 
 Deno.test("checkDuplicateSysctls() refuses a key written twice, top level or in args.cni", () => {
   const enc = (s: string) => new TextEncoder().encode(s);
-  checkDuplicateSysctls(enc('{"name":"n","sysctl":{"net.a":"1","net.b":"1"}}'));
-  checkDuplicateSysctls(enc('{"name":"n","mtu":1}'));
+  config.checkDuplicateSysctls(enc('{"name":"n","sysctl":{"net.a":"1","net.b":"1"}}'));
+  config.checkDuplicateSysctls(enc('{"name":"n","mtu":1}'));
   for (
     const text of [
       '{"sysctl":{"net.a":"1","net.a":"0"}}',
       '{"args":{"cni":{"sysctl":{"net.a":"1","net.a":"0"}}},"sysctl":{}}',
     ]
   ) {
-    const err = assertThrows(() => checkDuplicateSysctls(enc(text)), CniError);
+    const err = assertThrows(() => config.checkDuplicateSysctls(enc(text)), CniError);
     assertEquals([err.code, err.msg], [7, "duplicated sysctl keys are not allowed"]);
     assert(err.details?.includes('"net.a"'), err.details);
   }
 });
 
 Deno.test("dataDirOf() reads dataDir leniently for DEL", () => {
-  assertEquals(dataDirOf(conf({ dataDir: "/x" })), "/x");
+  assertEquals(config.dataDirOf(conf({ dataDir: "/x" })), "/x");
   for (const d of [undefined, "", 5, null, { a: 1 }]) {
-    assertEquals(dataDirOf(conf({ dataDir: d, mtu: "broken" })), "/run/cni/tuning");
+    assertEquals(config.dataDirOf(conf({ dataDir: d, mtu: "broken" })), "/run/cni/tuning");
   }
 });
