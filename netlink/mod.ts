@@ -63,7 +63,7 @@ export {
 export type { RouteSpec } from "./ops/route.ts";
 export { INGRESS_HANDLE, qdiscAdd, qdiscDel, qdiscList } from "./ops/qdisc.ts";
 export type { QdiscAddOptions, QdiscSpec } from "./ops/qdisc.ts";
-export { filterAdd, filterDel, filterList } from "./ops/filter.ts";
+export { filterAdd, filterDel, filterList, redirectAllFilter } from "./ops/filter.ts";
 export { ruleAdd, ruleDel, ruleList } from "./ops/rule.ts";
 export type { RuleInfo, RuleSpec } from "./rule.ts";
 export { linkAddVrf } from "./ops/vrf.ts";

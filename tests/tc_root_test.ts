@@ -20,9 +20,8 @@ import {
   qdiscAdd,
   qdiscDel,
   qdiscList,
-  TC_ACT_STOLEN,
+  redirectAllFilter,
   TC_H_INGRESS,
-  TCA_EGRESS_REDIR,
   tcHandle,
   u32MatchAll,
 } from "../netlink/mod.ts";
@@ -72,22 +71,7 @@ Deno.test({
 
       qdiscAdd(sock, { name: "v0" }, { kind: "tbf", handle: tcHandle(1, 0), tbf: TBF_1MBIT });
       qdiscAdd(sock, { name: "v0" }, { kind: "ingress", emptyOptions: true });
-      filterAdd(sock, { name: "v0" }, {
-        kind: "u32",
-        parent: INGRESS_HANDLE,
-        priority: 1,
-        protocol: ETH_P_ALL,
-        u32: {
-          sel: u32MatchAll(),
-          classId: tcHandle(1, 1),
-          actions: [{
-            kind: "mirred",
-            action: TC_ACT_STOLEN,
-            eaction: TCA_EGRESS_REDIR,
-            ifindex: ifb.index,
-          }],
-        },
-      });
+      filterAdd(sock, { name: "v0" }, redirectAllFilter(ifb.index, tcHandle(1, 1)));
 
       // refcnt is the kernel's business.
       assertEquals(tcJson(ns, "qdisc", "show", "dev", "v0").map(({ refcnt: _, ...q }) => q), [

@@ -6,18 +6,22 @@
  */
 import { AF_UNSPEC, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "../constants.ts";
 import {
+  ETH_P_ALL,
   RTM_DELTFILTER,
   RTM_GETTFILTER,
   RTM_NEWTFILTER,
+  TC_ACT_STOLEN,
+  TCA_EGRESS_REDIR,
   TCA_KIND,
   TCA_OPTIONS,
 } from "../tc_constants.ts";
 import { cstringAttr, nestedAttr } from "../codec.ts";
 import { encodeTcmsg, type Filter, filterInfo, formatTcHandle, parseFilterMessage } from "../tc.ts";
-import { encodeU32Options, type U32Spec } from "../tc_u32.ts";
+import { encodeU32Options, u32MatchAll, type U32Spec } from "../tc_u32.ts";
 import { type LinkRef, linkRefText } from "../link.ts";
 import { NetlinkInputError } from "../errors.ts";
 import { resolveIndex } from "./_common.ts";
+import { INGRESS_HANDLE } from "./qdisc.ts";
 import type { NetlinkSocket } from "../socket.ts";
 
 /** A filter to add. */
@@ -50,6 +54,47 @@ function checkU32(op: string, target: string, what: string, value: number): numb
     throw new NetlinkInputError(op, target, `invalid ${what} ${value}: need a 32-bit unsigned`);
   }
   return value;
+}
+
+/**
+ * The filter that sends everything a device receives out of another device (the bandwidth
+ * plugin's ingress-to-ifb redirect): on the ingress qdisc, protocol all, priority 1, a u32
+ * selector matching every packet and one `mirred` egress redirect.
+ *
+ * Equivalent to the filter of: `tc filter add dev <dev> parent ffff: protocol all prio 1 u32
+ * match u32 0 0 flowid <classId> action mirred egress redirect dev <target>`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redirectAllFilter } from "./filter.ts";
+ * import { tcHandle } from "../tc.ts";
+ * const filter = redirectAllFilter(7, tcHandle(1, 1));
+ * assert.equal(filter.priority, 1);
+ * assert.deepEqual(filter.u32.actions?.map((a) => a.ifindex), [7]);
+ * ```
+ *
+ * @param ifindex The device the packets are redirected to (`dev <target>`).
+ * @param classId The u32 filter's class (`flowid`).
+ * @returns The spec for {@linkcode filterAdd}.
+ */
+export function redirectAllFilter(ifindex: number, classId: number): FilterSpec {
+  return {
+    kind: "u32",
+    parent: INGRESS_HANDLE,
+    priority: 1,
+    protocol: ETH_P_ALL,
+    u32: {
+      sel: u32MatchAll(),
+      classId,
+      actions: [{
+        kind: "mirred",
+        action: TC_ACT_STOLEN,
+        eaction: TCA_EGRESS_REDIR,
+        ifindex,
+      }],
+    },
+  };
 }
 
 /**

@@ -1,13 +1,13 @@
 // Request encoding of the filter ops, byte for byte against what tc (iproute2) sent for the
 // same commands (tests/fixtures/netlink/tc_replies.json), through a recording fake socket.
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
-import { filterAdd, filterDel, filterList } from "./filter.ts";
+import { filterAdd, filterDel, filterList, redirectAllFilter } from "./filter.ts";
 import { INGRESS_HANDLE } from "./qdisc.ts";
 import { tcHandle } from "../tc.ts";
 import { u32MatchAll } from "../tc_u32.ts";
 import { decodeMessages } from "../message.ts";
 import { NetlinkInputError } from "../errors.ts";
-import { ETH_P_ALL, RTM_GETTFILTER, TC_ACT_STOLEN, TCA_EGRESS_REDIR } from "../tc_constants.ts";
+import { ETH_P_ALL, RTM_GETTFILTER } from "../tc_constants.ts";
 import { recordingSocket } from "../../tests/helpers/fake_netlink.ts";
 import { hex } from "../../tests/fixtures/netlink/fixtures.ts";
 import { TC_IFINDEX, tcDump, tcRequest } from "../../tests/fixtures/netlink/tc_fixtures.ts";
@@ -16,22 +16,7 @@ const v0 = { index: TC_IFINDEX.v0! };
 
 Deno.test("filterAdd() sends what `tc filter add ... u32 match u32 0 0 flowid 1:1 action mirred egress redirect dev bwtest0` sends", () => {
   const { sock, sent } = recordingSocket();
-  filterAdd(sock, v0, {
-    kind: "u32",
-    parent: INGRESS_HANDLE,
-    priority: 1,
-    protocol: ETH_P_ALL,
-    u32: {
-      sel: u32MatchAll(),
-      classId: tcHandle(1, 1),
-      actions: [{
-        kind: "mirred",
-        action: TC_ACT_STOLEN,
-        eaction: TCA_EGRESS_REDIR,
-        ifindex: TC_IFINDEX.bwtest0!,
-      }],
-    },
-  });
+  filterAdd(sock, v0, redirectAllFilter(TC_IFINDEX.bwtest0!, tcHandle(1, 1)));
   assertEquals(hex(sent[0]!.bytes), hex(tcRequest("filterAdd")));
   assertEquals(sent[0]!.ctx, {
     op: "filter add",

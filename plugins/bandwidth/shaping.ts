@@ -13,7 +13,6 @@ import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts"
 import { readFileText } from "../../ffi/mod.ts";
 import type { Interface } from "../../cni/types.ts";
 import {
-  ETH_P_ALL,
   filterAdd,
   filterList,
   INGRESS_HANDLE,
@@ -31,12 +30,11 @@ import {
   qdiscAdd,
   qdiscDel,
   qdiscList,
-  TC_ACT_STOLEN,
+  redirectAllFilter,
   TC_H_INGRESS,
   TC_H_ROOT,
   TCA_EGRESS_REDIR,
   tcHandle,
-  u32MatchAll,
 } from "../../netlink/mod.ts";
 import type { NetnsHandle } from "../../netns/mod.ts";
 import type { TbfParams } from "./tbf_params.ts";
@@ -215,22 +213,7 @@ export function addEgressLimit(
   // Deleting the ingress qdisc takes its filters with it.
   undo.push(() => qdiscDel(host, vethRef, { parent: TC_H_INGRESS }));
   try {
-    filterAdd(host, vethRef, {
-      kind: "u32",
-      parent: INGRESS_HANDLE,
-      priority: 1,
-      protocol: ETH_P_ALL,
-      u32: {
-        sel: u32MatchAll(),
-        classId: REDIRECT_CLASSID,
-        actions: [{
-          kind: "mirred",
-          action: TC_ACT_STOLEN,
-          eaction: TCA_EGRESS_REDIR,
-          ifindex: ifb.index,
-        }],
-      },
-    });
+    filterAdd(host, vethRef, redirectAllFilter(ifb.index, REDIRECT_CLASSID));
   } catch (err) {
     throw stepError("add filter", err);
   }
