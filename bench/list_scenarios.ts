@@ -10,7 +10,7 @@ import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import type { Invoker } from "../cni/invoke.ts";
 import { execInvoker } from "../cni/invoke_exec.ts";
 import type { NetworkConfigList } from "../cni/conf.ts";
-import { pool, push, type Samples, settle, timed } from "./measure.ts";
+import { capture, pool, push, type Samples, settle, timed } from "./measure.ts";
 import {
   type Attachment,
   confFile,
@@ -41,29 +41,22 @@ export async function listOp(
 ): Promise<string | undefined> {
   const cacheDir = join(r.tmp, "cache", mode);
   if (mode === "golibcni") {
-    const out = await new Deno.Command(r.goDriver!, {
-      args: [
-        "-cmd",
-        op,
-        "-conflist",
-        confFile(r, list),
-        "-netns",
-        rt.netns,
-        "-cid",
-        rt.containerId,
-        "-ifname",
-        rt.ifName,
-        "-path",
-        REF_DIR,
-        "-cache",
-        cacheDir,
-      ],
-      env: r.env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await capture(r.goDriver!, [
+      "-cmd",
+      op,
+      "-conflist",
+      confFile(r, list),
+      "-netns",
+      rt.netns,
+      "-cid",
+      rt.containerId,
+      "-ifname",
+      rt.ifName,
+      "-path",
+      REF_DIR,
+      "-cache",
+      cacheDir,
+    ], r.env);
     if (!out.success) {
       throw new Error(
         `go libcni ${op} failed: ${TEXT.decode(out.stdout)}${TEXT.decode(out.stderr)}`,

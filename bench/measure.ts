@@ -57,13 +57,13 @@ export async function settle(maxMs = 3000): Promise<void> {
   }
 }
 
-export async function spawnMs(
+/** Runs a command with only `env` and no stdin, and collects its exit and both streams. */
+export async function capture(
   cmd: string,
   args: string[],
   env: Record<string, string>,
-): Promise<number> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(cmd, {
+): Promise<Deno.CommandOutput> {
+  return await new Deno.Command(cmd, {
     args,
     env,
     clearEnv: true,
@@ -71,6 +71,15 @@ export async function spawnMs(
     stdout: "piped",
     stderr: "piped",
   }).output();
+}
+
+export async function spawnMs(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  const t0 = performance.now();
+  const out = await capture(cmd, args, env);
   const ms = performance.now() - t0;
   if (!out.success) {
     throw new Error(
