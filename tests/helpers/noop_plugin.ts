@@ -39,20 +39,9 @@ export interface NoopDebug {
   commandLog?: string;
 }
 
-/** One line of the command log. */
-export interface NoopLogEntry {
-  /** The verb. */
-  command: string;
-  /** `CNI_CONTAINERID`. */
-  containerId: string;
-  /** `CNI_NETNS`. */
-  netns: string;
-  /** `CNI_IFNAME`. */
-  ifName: string;
-  /** `CNI_ARGS`. */
-  args: string;
-  /** `CNI_PATH`. */
-  path: string;
+/** One line of the command log: the call's `CNI_*` values and its stdin config. */
+export interface NoopLogEntry
+  extends Pick<CmdArgs, "command" | "containerId" | "netns" | "ifName" | "args" | "path"> {
   /** The stdin config as received. */
   config: Record<string, unknown>;
 }
