@@ -8,11 +8,11 @@ import {
   fnv1a,
   formatBucket,
   formatMarker,
-  type Marker,
   parseBucket,
   parseMarker,
   removeFromBucket,
 } from "./index_format.ts";
+import type { Marker } from "./index_format.ts";
 
 const TEXT = new TextEncoder();
 const BODY = "10.0.0.2\tc1\teth0\n";
