@@ -1,5 +1,5 @@
 /**
- * The scenarios of single exec'd plugin calls: plugin start (VERSION), each call next to the
+ * The scenarios of single exec'd plugin calls: plugin start and VERSION, each call next to the
  * bare `deno run` floor and the Go plugin's same call, their peak memory, the bytes they write
  * into the launchers' Deno cache, and a read-only cache.
  *
@@ -18,28 +18,38 @@ import {
   TEXT,
 } from "./world.ts";
 
-/** Plugin start alone (VERSION) and Deno's floor (an empty file). */
+/**
+ * Plugin start alone (no `CNI_COMMAND`: the about text, so Deno starts and loads the bundle),
+ * a VERSION call as runtimes make it (our launcher answers it without starting Deno), and
+ * Deno's floor (an empty file).
+ */
 export async function startup(r: Run, size: Size, samples: Samples): Promise<void> {
   const empty = join(r.tmp, "empty.js");
   Deno.writeTextFileSync(empty, "\n");
-  const env = { ...r.env, CNI_COMMAND: "VERSION" };
   const n = Math.max(size.iterations, 5);
   for (let i = -1; i < n; i++) {
-    const ref = await spawnMs(join(REF_DIR, "bridge"), [], env);
-    const ours = await spawnMs(join(r.binDir, "bridge"), [], {
-      ...env,
-      DENOCNI_SOCKET: r.noDaemon,
-    });
-    const served = await spawnMs(join(r.binDir, "bridge"), [], {
-      ...env,
-      DENOCNI_SOCKET: r.socket,
-    });
+    for (
+      const [id, env] of [["start", r.env], ["version", {
+        ...r.env,
+        CNI_COMMAND: "VERSION",
+      }]] as const
+    ) {
+      const ref = await spawnMs(join(REF_DIR, "bridge"), [], env);
+      const ours = await spawnMs(join(r.binDir, "bridge"), [], {
+        ...env,
+        DENOCNI_SOCKET: r.noDaemon,
+      });
+      const served = await spawnMs(join(r.binDir, "bridge"), [], {
+        ...env,
+        DENOCNI_SOCKET: r.socket,
+      });
+      if (i < 0) continue;
+      push(samples, id, "ref", ref);
+      push(samples, id, "exec", ours);
+      push(samples, id, "serve", served);
+    }
     const floor = await spawnMs(Deno.execPath(), [...FLOOR_ARGS, empty], r.env);
-    if (i < 0) continue;
-    push(samples, "start", "ref", ref);
-    push(samples, "start", "exec", ours);
-    push(samples, "start", "serve", served);
-    push(samples, "start", "floor", floor);
+    if (i >= 0) push(samples, "start", "floor", floor);
   }
 }
 

@@ -85,7 +85,8 @@ const SCENARIOS: [string, string, string, "call"?][] = [
   ["seq_del", "N sequential DELs (total)", "ms"],
   ["par16_add", "N ADDs, 16 at a time (total)", "ms"],
   ["par16_del", "N DELs, 16 at a time (total)", "ms"],
-  ["start", "plugin start (bridge VERSION)", "ms"],
+  ["start", "plugin start (bridge, no CNI_COMMAND)", "ms"],
+  ["version", "VERSION call (bridge)", "ms"],
   ["hl_add_1", "host-local ADD, 1 lease", "ms"],
   ["hl_add_many", "host-local ADD, L leases", "ms"],
   ["hl_del_1", "host-local DEL, 1 lease", "ms"],
@@ -163,7 +164,7 @@ export async function runBench(
     if (want("calls")) await cacheWrites(r, ["exec"], samples, notes);
     daemon = await startDaemon(r);
     if (want("calls")) {
-      log("startup (VERSION)");
+      log("startup and VERSION");
       await startup(r, size, samples);
       log("each exec'd call");
       await perCall(r, size, samples);

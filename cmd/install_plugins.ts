@@ -24,6 +24,7 @@ import { dirname, join, resolve } from "../cni/_path.ts";
 import { CniError } from "../cni/errors.ts";
 import { readRegularFileSync } from "../cni/read_bounded.ts";
 import { BUILTIN_ABOUT } from "../plugins/mod.ts";
+import { formatVersionInfo } from "../cni/skel_output.ts";
 import { prepareDenoCache } from "./deno_cache.ts";
 import { lstatOrNull } from "./_lstat.ts";
 import { DEFAULT_SOCKET, SOCKET_ENV } from "./serve_protocol.ts";
@@ -127,7 +128,10 @@ export interface LauncherPaths {
 }
 
 /**
- * The text of one launcher script. A plugin launcher runs the forwarder bundle when the
+ * The text of one launcher script. A plugin launcher answers VERSION itself: the answer
+ * depends on nothing but the plugin (skel reads neither stdin nor any other variable for it),
+ * so it is the bundle's own `formatVersionInfo` text, written here, and a runtime's VERSION
+ * call costs a shell instead of a Deno start. Otherwise it runs the forwarder bundle when the
  * `cnitool serve` socket exists (`DENOCNI_SOCKET`, default `/run/denocni/denocni.sock`): a
  * shell test, so a node without the daemon pays nothing for it.
  *
@@ -154,6 +158,17 @@ export function launcherScript(name: string, paths: LauncherPaths): string {
     `DENO_DIR=${shellQuote(paths.denoDir)}`,
     "export DENOCNI_PERSONALITY DENO_NO_UPDATE_CHECK DENO_DIR",
   ];
+  const about = BUILTIN_ABOUT[name];
+  if (about) {
+    // The answer is printf's argument, not its format: no character of it is interpreted.
+    const answer = formatVersionInfo(about.supportedVersions).replace(/\n$/, "");
+    lines.push(
+      'if [ "${CNI_COMMAND-}" = VERSION ]; then',
+      `  printf '%s\\n' ${shellQuote(answer)}`,
+      "  exit 0",
+      "fi",
+    );
+  }
   if (paths.forwarder && name !== "cnitool") {
     lines.push(
       `if [ -S "\${${SOCKET_ENV}:-${DEFAULT_SOCKET}}" ]; then`,

@@ -46,6 +46,31 @@ export function openat(
 }
 
 /**
+ * `openat(2)` for a caller to whom some failures are answers ("missing", "exists"): the file
+ * descriptor, or minus errno, and no exception. Building an {@linkcode ErrnoError} captures a
+ * stack, which costs several times the call itself; {@linkcode openat} is this plus that.
+ *
+ * @example A missing file is a negative number
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AT_FDCWD, O_RDONLY } from "./constants.ts";
+ * import { ENOENT } from "./errno.ts";
+ * import { openatOrErrno } from "./fd.ts";
+ * assert.equal(openatOrErrno(AT_FDCWD, "/nonexistent/file", O_RDONLY), -ENOENT);
+ * ```
+ *
+ * @param dirFd Directory file descriptor (or `AT_FDCWD`).
+ * @param path Path relative to it.
+ * @param flags `O_*` flags (`O_CLOEXEC` is always added).
+ * @param mode Mode for `O_CREAT`.
+ * @returns The file descriptor, or `-errno`.
+ */
+export function openatOrErrno(dirFd: number, path: string, flags: number, mode = 0o644): number {
+  const fd = libc().openat(dirFd, cstring(path), flags | O_CLOEXEC, mode);
+  return fd === -1 ? -errno() : fd;
+}
+
+/**
  * `unlinkat(2)`: removes `path` relative to `dirFd` (a symlink itself, never its target).
  *
  * @param dirFd Directory file descriptor (or `AT_FDCWD`).

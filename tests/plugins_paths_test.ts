@@ -379,3 +379,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...gated(
+    "every launcher answers VERSION itself, byte for byte what the bundle prints, without Deno",
+    NEEDS_ROOT,
+  ),
+  async fn() {
+    const dir = await launcherDir();
+    const scratch = await Deno.makeTempDir({ prefix: "denocni-launcher-version-" });
+    try {
+      for (const name of Object.keys(BUILTIN_PLUGINS)) {
+        const fns = await BUILTIN_PLUGINS[name]!();
+        const want = await runPlugin(fns, {
+          env: { CNI_COMMAND: "VERSION" },
+          stdin: new Uint8Array(),
+        });
+        // The same launcher with a Deno that does not exist: VERSION still answers, anything
+        // else fails (so the answer cannot have come from the bundle).
+        const text = Deno.readTextFileSync(`${dir}/${name}`);
+        const noDeno = text.replaceAll(/exec '[^']+' run/g, "exec '/nonexistent/deno' run");
+        assert(noDeno !== text, `${name}: no Deno command line in its launcher`);
+        const launcher = `${scratch}/${name}`;
+        Deno.writeTextFileSync(launcher, noDeno, { mode: 0o755 });
+        const env = { ...BASE_ENV, DENOCNI_SOCKET: `${scratch}/none.sock` };
+        const got = await run(launcher, [], {
+          clearEnv: true,
+          env: { ...env, CNI_COMMAND: "VERSION" },
+          stdin: "",
+        });
+        assertEquals(got, { code: want.exitCode, stdout: want.stdout, stderr: want.stderr }, name);
+        const about = await run(launcher, [], { clearEnv: true, env, stdin: "" });
+        assert(about.code !== 0, `${name}: the about text ran without Deno`);
+      }
+    } finally {
+      await Deno.remove(scratch, { recursive: true });
+    }
+  },
+});

@@ -133,7 +133,9 @@ Deno.test({
           extra: { ...env.extra, ...(forwarded && { DENOCNI_SOCKET: daemon.socket }) },
         }, stdin);
         const logged = daemon.lines.slice(before);
-        if (forwarded) {
+        if (env.command === "VERSION") {
+          assertEquals(logged, [], `VERSION is the launcher's own answer, never forwarded`);
+        } else if (forwarded) {
           assertEquals(logged.length, 1, `one daemon line for ${plugin} ${env.command}`);
           assertStringIncludes(logged[0]!, `${plugin} ${env.command || "-"} exit ${out.code}`);
         } else {
@@ -201,12 +203,17 @@ Deno.test({
   },
 });
 
-async function versionVia(bin: string, socket: string, prefix: string[] = []) {
+/**
+ * Runs loopback with no `CNI_COMMAND` (the about text on stderr) through its launcher: a call
+ * that starts Deno and is forwarded when the daemon answers (VERSION is answered by the
+ * launcher itself).
+ */
+async function aboutVia(bin: string, socket: string, prefix: string[] = []) {
   const t0 = performance.now();
   const out = await new Deno.Command(prefix[0] ?? `${bin}/loopback`, {
     args: prefix.length ? [...prefix.slice(1), `${bin}/loopback`] : [],
     clearEnv: true,
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", CNI_COMMAND: "VERSION", DENOCNI_SOCKET: socket },
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", DENOCNI_SOCKET: socket },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -232,37 +239,38 @@ Deno.test({
     const daemon = await startDaemon(bin);
     const other = await makeNetns("sfo");
     try {
-      const expected = await versionVia(bin, "/nonexistent/denocni.sock");
+      const expected = await aboutVia(bin, "/nonexistent/denocni.sock");
       assertEquals(expected.code, 0, expected.stderr);
+      assertStringIncludes(expected.stderr, "CNI loopback plugin");
       const seen = daemon.lines.length;
-      const forwarded = await versionVia(bin, daemon.socket);
-      assertEquals([forwarded.code, forwarded.stdout], [0, expected.stdout]);
-      assertStringIncludes(daemon.lines.slice(seen).join("\n"), "loopback VERSION exit 0");
+      const forwarded = await aboutVia(bin, daemon.socket);
+      assertEquals([forwarded.code, forwarded.stderr], [0, expected.stderr]);
+      assertStringIncludes(daemon.lines.slice(seen).join("\n"), "loopback - exit 0");
 
-      const elsewhere = await versionVia(bin, daemon.socket, ["ip", "netns", "exec", other.name]);
-      assertEquals([elsewhere.code, elsewhere.stdout], [0, expected.stdout], elsewhere.stderr);
+      const elsewhere = await aboutVia(bin, daemon.socket, ["ip", "netns", "exec", other.name]);
+      assertEquals([elsewhere.code, elsewhere.stderr], [0, expected.stderr], elsewhere.stderr);
       assertStringIncludes(
         daemon.lines.at(-1)!,
-        "loopback VERSION declined: caller in another network namespace",
+        "loopback - declined: caller in another network namespace",
       );
-      const otherMounts = await versionVia(bin, daemon.socket, ["unshare", "-m"]);
-      assertEquals([otherMounts.code, otherMounts.stdout], [0, expected.stdout]);
+      const otherMounts = await aboutVia(bin, daemon.socket, ["unshare", "-m"]);
+      assertEquals([otherMounts.code, otherMounts.stderr], [0, expected.stderr]);
       assertStringIncludes(daemon.lines.at(-1)!, "declined: caller in another mount namespace");
 
       // Stopped: the kernel still queues the connection; the forwarder gives up after its
       // bound on the daemon's acceptance and runs the call itself.
       daemon.child.kill("SIGSTOP");
-      const stopped = await versionVia(bin, daemon.socket);
+      const stopped = await aboutVia(bin, daemon.socket);
       daemon.child.kill("SIGCONT");
-      assertEquals([stopped.code, stopped.stdout], [0, expected.stdout], stopped.stderr);
+      assertEquals([stopped.code, stopped.stderr], [0, expected.stderr], stopped.stderr);
       assert(stopped.ms >= 1900 && stopped.ms < 10_000, `${stopped.ms} ms with a stopped daemon`);
 
       // Killed: its socket file stays behind, nobody answers, the process runs the call at once.
       daemon.child.kill("SIGKILL");
       await daemon.child.status;
       assert(Deno.lstatSync(daemon.socket).isSocket);
-      const killed = await versionVia(bin, daemon.socket);
-      assertEquals([killed.code, killed.stdout], [0, expected.stdout], killed.stderr);
+      const killed = await aboutVia(bin, daemon.socket);
+      assertEquals([killed.code, killed.stderr], [0, expected.stderr], killed.stderr);
       assert(killed.ms < 1900, `${killed.ms} ms with a dead daemon`);
     } finally {
       await daemon.stop();
@@ -321,13 +329,13 @@ Deno.test({
     assertEquals(installed.code, 0, new TextDecoder().decode(installed.stderr));
     const daemon = await startDaemonAt(bin, dir);
     try {
-      const before = await versionVia(bin, daemon.socket);
-      assertStringIncludes(daemon.lines.at(-1)!, "loopback VERSION exit 0");
+      const before = await aboutVia(bin, daemon.socket);
+      assertStringIncludes(daemon.lines.at(-1)!, "loopback - exit 0");
       // What an upgrade does: a new file renamed over the old one.
       Deno.copyFileSync(`${bin}/denocni.js`, `${bin}/denocni.js.new`);
       Deno.renameSync(`${bin}/denocni.js.new`, `${bin}/denocni.js`);
-      const after = await versionVia(bin, daemon.socket);
-      assertEquals([after.code, after.stdout], [0, before.stdout], after.stderr);
+      const after = await aboutVia(bin, daemon.socket);
+      assertEquals([after.code, after.stderr], [0, before.stderr], after.stderr);
       assertEquals((await daemon.child.status).code, 0);
       assert(
         daemon.lines.some((l) => l.includes("declined: program replaced")),

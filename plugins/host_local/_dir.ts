@@ -13,7 +13,9 @@ import {
   AT_FDCWD,
   AT_REMOVEDIR,
   close,
+  ENOENT,
   ErrnoError,
+  errnoName,
   ftruncate,
   mkdirat,
   O_CREAT,
@@ -25,6 +27,7 @@ import {
   O_RDONLY,
   O_WRONLY,
   openat,
+  openatOrErrno,
   OwnedFd,
   read,
   unlinkat,
@@ -101,6 +104,19 @@ export class DirHandle extends OwnedFd {
   }
 
   /**
+   * {@linkcode DirHandle.open} without creating: `undefined` when the directory is missing.
+   *
+   * @param path The directory.
+   * @returns The handle, or `undefined`.
+   * @throws {ErrnoError} `ENOTDIR` when it is a symlink or not a directory, anything else
+   * `open` reports.
+   */
+  static openIfPresent(path: string): DirHandle | undefined {
+    const fd = openDirFd(AT_FDCWD, path, path, undefined);
+    return fd === undefined ? undefined : new DirHandle(fd, path);
+  }
+
+  /**
    * Opens the subdirectory `name`, never through a link.
    *
    * @param name A name in this directory.
@@ -114,6 +130,19 @@ export class DirHandle extends OwnedFd {
   }
 
   /**
+   * {@linkcode DirHandle.sub} without creating: `undefined` when it is missing.
+   *
+   * @param name A name in this directory.
+   * @returns The handle, or `undefined`.
+   * @throws {ErrnoError} As {@linkcode DirHandle.openIfPresent}.
+   */
+  subIfPresent(name: string): DirHandle | undefined {
+    const path = this.#name(name);
+    const fd = openDirFd(this.#live(), name, path, undefined);
+    return fd === undefined ? undefined : new DirHandle(fd, path);
+  }
+
+  /**
    * Reads the regular file `name` whole when it holds at most `maxBytes`. A symlink, a FIFO,
    * a device or a larger file is reported, never followed, waited on or read.
    *
@@ -123,14 +152,13 @@ export class DirHandle extends OwnedFd {
    * @throws {ErrnoError} On failures other than "missing" and "a link".
    */
   read(name: string, maxBytes: number): FileRead {
-    let fd: number;
-    try {
-      fd = openat(this.#live(), name, READ_FLAGS, 0, `open "${this.#name(name)}"`);
-    } catch (err) {
-      if (isErrno(err, "ENOENT")) return { kind: "missing" };
-      if (isErrno(err, "ELOOP")) return { kind: "special", why: "a symbolic link" };
-      if (isErrno(err, "ENXIO")) return { kind: "special", why: "a socket" };
-      throw err;
+    const fd = openatOrErrno(this.#live(), name, READ_FLAGS, 0);
+    if (fd < 0) {
+      const code = errnoName(-fd);
+      if (code === "ENOENT") return { kind: "missing" };
+      if (code === "ELOOP") return { kind: "special", why: "a symbolic link" };
+      if (code === "ENXIO") return { kind: "special", why: "a socket" };
+      throw new ErrnoError("openat", -fd, `open "${this.#name(name)}"`);
     }
     try {
       const st = fstatKind(fd);
@@ -168,12 +196,10 @@ export class DirHandle extends OwnedFd {
    * @throws {ErrnoError} On other failures (`ENOSPC`, `EROFS`, ...).
    */
   create(name: string, data: Uint8Array, mode: number): boolean {
-    let fd: number;
-    try {
-      fd = openat(this.#live(), name, WRITE_FLAGS | O_CREAT | O_EXCL, mode, this.#ctx(name));
-    } catch (err) {
-      if (isErrno(err, "EEXIST")) return false;
-      throw err;
+    const fd = openatOrErrno(this.#live(), name, WRITE_FLAGS | O_CREAT | O_EXCL, mode);
+    if (fd < 0) {
+      if (errnoName(-fd) === "EEXIST") return false;
+      throw new ErrnoError("openat", -fd, this.#ctx(name));
     }
     try {
       writeAll(fd, data);
@@ -315,16 +341,30 @@ export function rmdirPath(path: string): boolean {
   }
 }
 
-function openDir(at: number, name: string, path: string, create: number | undefined): number {
-  try {
-    return openat(at, name, DIR_FLAGS, 0, `open directory "${path}"`);
-  } catch (err) {
-    if (!isErrno(err, "ENOENT") || create === undefined) throw err;
-  }
+/**
+ * Opens the directory `name` (created with mode `create` when missing and `create` is given):
+ * its descriptor, or `undefined` when it is missing and not to be created.
+ */
+function openDirFd(
+  at: number,
+  name: string,
+  path: string,
+  create: number | undefined,
+): number | undefined {
+  const fd = openatOrErrno(at, name, DIR_FLAGS, 0);
+  if (fd >= 0) return fd;
+  if (errnoName(-fd) !== "ENOENT") throw new ErrnoError("openat", -fd, `open directory "${path}"`);
+  if (create === undefined) return undefined;
   try {
     mkdirat(at, name, create, `mkdir "${path}"`);
   } catch (err) {
     if (!isErrno(err, "EEXIST")) throw err; // made by someone else meanwhile
   }
   return openat(at, name, DIR_FLAGS, 0, `open directory "${path}"`);
+}
+
+function openDir(at: number, name: string, path: string, create: number | undefined): number {
+  const fd = openDirFd(at, name, path, create);
+  if (fd === undefined) throw new ErrnoError("openat", ENOENT, `open directory "${path}"`);
+  return fd;
 }

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { DirHandle, isErrno, rmdirPath } from "./_dir.ts";
+import { DirHandle, rmdirPath } from "./_dir.ts";
 import {
   bucketCount,
   checksum,
@@ -143,20 +143,10 @@ export function leaseIndex(dataDir: string, network: string): LeaseIndex {
   /** The network's index directory, if it exists (opened once). */
   function openDir(create: boolean): DirHandle | undefined {
     if (dir) return dir;
-    if (!root) {
-      try {
-        root = DirHandle.open(rootPath, create ? DIR_MODE : undefined);
-      } catch (err) {
-        if (isErrno(err, "ENOENT") && !create) return undefined;
-        throw err;
-      }
-    }
-    try {
-      dir = root.sub(network, create ? DIR_MODE : undefined);
-    } catch (err) {
-      if (isErrno(err, "ENOENT") && !create) return undefined;
-      throw err;
-    }
+    // Missing is an answer here, not an error: no exception is built for it.
+    root ??= create ? DirHandle.open(rootPath, DIR_MODE) : DirHandle.openIfPresent(rootPath);
+    if (!root) return undefined;
+    dir = create ? root.sub(network, DIR_MODE) : root.subIfPresent(network);
     return dir;
   }
 
