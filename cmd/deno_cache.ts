@@ -43,8 +43,9 @@ export interface DenoCachePaths {
   forwarder?: string;
   /** The cache directory. */
   denoDir: string;
-  /** The permission flags the launchers pass. */
-  permissions: readonly string[];
+  /** The flags the launchers pass to `deno run`: permissions and V8 flags (a code cache is
+   * only valid for the V8 flags it was made with). */
+  flags: readonly string[];
 }
 
 async function run(
@@ -60,7 +61,7 @@ async function run(
       "--no-config",
       "--no-lock",
       "--no-prompt",
-      ...paths.permissions,
+      ...paths.flags,
       file,
       ...args,
     ],

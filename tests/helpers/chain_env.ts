@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { LAUNCHER_PERMISSIONS, launcherDir } from "./launchers.ts";
+import { launcherDir } from "./launchers.ts";
+import { RUN_PERMISSIONS } from "../../cmd/install_plugins.ts";
 import { rand, REF_DIR, run, sh } from "./bridge_env.ts";
 import { REPO } from "./sandbox.ts";
 
@@ -40,7 +41,7 @@ export const OUR_DRIVER: Driver = {
     "run",
     "--quiet",
     "--no-prompt",
-    ...LAUNCHER_PERMISSIONS,
+    ...RUN_PERMISSIONS,
     `${REPO}/tests/helpers/ts_libcni.ts`,
   ],
 };

@@ -10,15 +10,7 @@
 import { CniError } from "../../cni/errors.ts";
 import { formatErrorJson } from "../../cni/skel_output.ts";
 import { REPO } from "./sandbox.ts";
-
-/** The permissions the launchers run with (what `cnitool install` writes). */
-export const LAUNCHER_PERMISSIONS = [
-  "--allow-ffi",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-];
+import { RUN_PERMISSIONS } from "../../cmd/install_plugins.ts";
 
 let built: Promise<string> | undefined;
 let root: string | undefined;
@@ -57,7 +49,7 @@ async function build(): Promise<string> {
   await deno([
     "run",
     "--quiet",
-    ...LAUNCHER_PERMISSIONS,
+    ...RUN_PERMISSIONS,
     `${REPO}/cli.ts`,
     "install",
     "--dir",
