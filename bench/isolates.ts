@@ -15,14 +15,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
-import { selectInvoker } from "../cni/invoke_builtin.ts";
-import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
+import { scratchSeed } from "./scratch_seed.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";
 import { pool, settle } from "./measure.ts";
-import { seedList } from "./seed.ts";
 import type { IsolateRequest } from "./_isolate_worker.ts";
 
 type Rt = { containerId: string; netns: string; ifName: string };
@@ -69,23 +66,8 @@ function isolates(count: number, listBytes: Uint8Array, cacheDir: string) {
 
 async function main(n: number, reps: number): Promise<void> {
   if (Deno.uid() !== 0) throw new Error("needs root (namespaces, bridges)");
-  const id = crypto.randomUUID().slice(0, 6);
-  const tmp = Deno.makeTempDirSync({ prefix: "denocni-isolates-" });
-  const bridge = `dni${id}`;
-  const list = seedList({
-    name: `dni-${id}`,
-    bridge,
-    subnet: "10.232.0.0/16",
-    dataDir: join(tmp, "ipam"),
-    ipMasq: false,
-  });
-  const cacheDir = join(tmp, "cache");
-  const invoker = selectInvoker({
-    mode: "prefer",
-    registry: BUILTIN_PLUGINS,
-    cniPath: [],
-    env: {},
-  });
+  const seed = scratchSeed("dni", "10.232.0.0/16");
+  const { id, list, invoker, cacheDir } = seed;
   const two = isolates(2, list.bytes, cacheDir);
   const names: string[] = [];
   const rows: string[] = [];
@@ -135,8 +117,7 @@ async function main(n: number, reps: number): Promise<void> {
         netnsDelete(name);
       } catch { /* gone */ }
     }
-    await new Deno.Command("ip", { args: ["link", "del", bridge], stderr: "null" }).output();
-    Deno.removeSync(tmp, { recursive: true });
+    await seed.remove();
   }
 }
 

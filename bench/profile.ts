@@ -16,10 +16,8 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
-import { selectInvoker } from "../cni/invoke_builtin.ts";
-import { seedList } from "./seed.ts";
-import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
+import { scratchSeed } from "./scratch_seed.ts";
 
 const MARK = "@@denocni-profile";
 const ENC = new TextEncoder();
@@ -30,41 +28,22 @@ function mark(label: string): void {
 
 /** The child: N ADD+DEL pairs of the seed list in-process, with a marker before each. */
 async function child(n: number, masq: boolean): Promise<void> {
-  const id = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16).padStart(8, "0").slice(
-    0,
-    6,
-  );
-  const tmp = Deno.makeTempDirSync({ prefix: "denocni-profile-" });
-  const bridge = `dnp${id}`;
-  const nsName = `dnp-${id}`;
-  const list = seedList({
-    name: `dnp-${id}`,
-    bridge,
-    subnet: "10.231.0.0/16",
-    dataDir: join(tmp, "ipam"),
-    ipMasq: masq,
-  });
-  const invoker = selectInvoker({
-    mode: "prefer",
-    registry: BUILTIN_PLUGINS,
-    cniPath: ["/opt/cni/bin"],
-    env: {},
-  });
+  const seed = scratchSeed("dnp", "10.231.0.0/16", masq);
+  const nsName = `dnp-${seed.id}`;
   const ns = netnsAdd(nsName);
   try {
     for (let i = -1; i < n; i++) { // i = -1: warm-up, not counted
-      const rt = { containerId: `dnp-${id}-${i + 1}`, netns: ns, ifName: "eth0" };
-      const opts = { invoker, cacheDir: join(tmp, "cache") };
+      const rt = { containerId: `dnp-${seed.id}-${i + 1}`, netns: ns, ifName: "eth0" };
+      const opts = { invoker: seed.invoker, cacheDir: seed.cacheDir };
       mark(i < 0 ? "warmup" : "ADD");
-      await addNetworkList(list, rt, opts);
+      await addNetworkList(seed.list, rt, opts);
       mark(i < 0 ? "warmup" : "DEL");
-      await delNetworkList(list, rt, opts);
+      await delNetworkList(seed.list, rt, opts);
     }
     mark("END");
   } finally {
     netnsDelete(nsName);
-    await new Deno.Command("ip", { args: ["link", "del", bridge], stderr: "null" }).output();
-    Deno.removeSync(tmp, { recursive: true });
+    await seed.remove();
   }
 }
 
