@@ -1,12 +1,14 @@
 /**
  * The built-in plugins by CNI type name, each imported only when first used so that a plugin
- * process loads just the code it runs, and what each says about itself (VERSION answer, about
- * text) so that those answers need no plugin code at all.
+ * process loads just the code it runs, and (re-exported from `about.ts`) what each says about
+ * itself (VERSION answer, about text) so that those answers need no plugin code at all.
  *
  * @module
  */
-import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../cni/types.ts";
+import type { PluginRegistry } from "../cni/plugin.ts";
+
+export { BUILTIN_ABOUT } from "./about.ts";
+export type { PluginAbout } from "./about.ts";
 
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
@@ -31,43 +33,3 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
   vrf: () => import("./vrf/mod.ts").then((m) => m.plugin),
 };
-
-/** What a plugin answers to VERSION and prints when `CNI_COMMAND` is unset. */
-export type PluginAbout = Pick<PluginFns, "supportedVersions" | "about">;
-
-/**
- * The `supportedVersions` and `about` of each built-in plugin, equal to its `PluginFns`
- * fields (a test checks it), so that a plugin process answers VERSION without loading the
- * plugin's module.
- */
-export const BUILTIN_ABOUT: Readonly<Record<string, PluginAbout>> = {
-  bridge: aboutOf("bridge"),
-  loopback: aboutOf("loopback"),
-  "host-local": aboutOf("host-local", { about: "CNI host-local plugin (denocni)" }),
-  bandwidth: aboutOf("bandwidth", { since: "0.3.0" }),
-  static: aboutOf("static"),
-  tuning: aboutOf("tuning"),
-  portmap: aboutOf("portmap"),
-  firewall: aboutOf("firewall", { since: "0.4.0" }),
-  macvlan: aboutOf("macvlan"),
-  ipvlan: aboutOf("ipvlan"),
-  vlan: aboutOf("vlan"),
-  dummy: aboutOf("dummy"),
-  ptp: aboutOf("ptp"),
-  "host-device": aboutOf("host-device"),
-  sbr: aboutOf("sbr"),
-  vrf: aboutOf("vrf", { since: "0.3.1" }),
-};
-
-/**
- * What a built-in plugin says about itself: by default every supported version and the about
- * text `CNI <type> plugin denocni`.
- */
-function aboutOf(type: string, opts: { since?: string; about?: string } = {}): PluginAbout {
-  return {
-    supportedVersions: opts.since === undefined
-      ? SUPPORTED_VERSIONS
-      : SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf(opts.since)),
-    about: opts.about ?? `CNI ${type} plugin denocni`,
-  };
-}

@@ -123,14 +123,21 @@ async function probe(body: string): Promise<Record<string, unknown>> {
   return JSON.parse(out.stdout);
 }
 
-Deno.test("BUILTIN_ABOUT names the plugins of BUILTIN_PLUGINS and says what each one's PluginFns says", async () => {
+// BUILTIN_ABOUT (plugins/about.ts) is the one source: each plugin's PluginFns takes its fields from
+// it, and this fails if a plugin object ever says something else than its entry.
+Deno.test("BUILTIN_ABOUT names the plugins of BUILTIN_PLUGINS and each one's PluginFns says what its entry says", async () => {
   assertEquals([...NAMES].sort(), Object.keys(BUILTIN_PLUGINS).sort());
   for (const [name, load] of Object.entries(BUILTIN_PLUGINS)) {
     const fns = await load();
-    assertEquals(BUILTIN_ABOUT[name], {
-      supportedVersions: fns.supportedVersions,
-      about: fns.about,
-    }, name);
+    assertEquals(
+      { supportedVersions: fns.supportedVersions, about: fns.about },
+      BUILTIN_ABOUT[name],
+      name,
+    );
+    assert(
+      fns.supportedVersions === BUILTIN_ABOUT[name]!.supportedVersions,
+      `${name}: the table's array`,
+    );
   }
 });
 

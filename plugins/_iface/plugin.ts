@@ -7,15 +7,16 @@
  * @module
  */
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { Result } from "../../cni/types.ts";
+import { builtinAbout, type BuiltinName } from "../about.ts";
 import { checkIface, type IfaceCheckPlan } from "./check.ts";
 import { detach } from "./detach.ts";
 import { type EmptyIpamStatus, ipamStatus } from "./status.ts";
 
 /** What one interface plugin says about itself. */
 export interface IfacePluginSpec<C extends { ipamType: string }> {
-  /** The about text. */
-  about: string;
+  /** The plugin's CNI type name (its supported versions and about text: `builtinAbout`). */
+  name: BuiltinName;
   /** Reads the config: strictly for ADD and CHECK, leniently for DEL (and STATUS if asked). */
   load(args: CmdArgs, lenient: boolean): C;
   /** ADD with the config read. */
@@ -27,7 +28,8 @@ export interface IfacePluginSpec<C extends { ipamType: string }> {
 }
 
 /**
- * Builds an interface plugin's functions (ADD, CHECK, DEL, STATUS; every version).
+ * Builds an interface plugin's functions (ADD, CHECK, DEL, STATUS; its supported versions and
+ * about text from the table of `../about.ts`).
  *
  * @param spec What the plugin does differently.
  * @returns The plugin.
@@ -41,7 +43,6 @@ export function ifacePlugin<C extends { ipamType: string }>(spec: IfacePluginSpe
       const conf = spec.load(args, spec.status.lenient);
       await ipamStatus(args, ctx, conf.ipamType, spec.status.emptyIpam);
     },
-    supportedVersions: SUPPORTED_VERSIONS,
-    about: spec.about,
+    ...builtinAbout(spec.name),
   };
 }

@@ -25,7 +25,7 @@
 import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import { CURRENT_VERSION, type Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
   linkDelBackground,
@@ -46,14 +46,7 @@ import {
   type Undo,
 } from "./shaping.ts";
 import { tbfParams } from "./tbf_params.ts";
-
-/** The reference accepts configs of version 0.3.0 and later. */
-export const BANDWIDTH_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
-  SUPPORTED_VERSIONS.indexOf("0.3.0"),
-);
-
-/** The about text. */
-export const BANDWIDTH_ABOUT = "CNI bandwidth plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 /**
  * `prevResult` in the current shape: skel hands it over converted; a caller building `CmdArgs`
@@ -220,6 +213,5 @@ export const plugin: PluginFns = {
   check: verb(checkSync),
   del: cmdDel,
   status: () => Promise.resolve(),
-  supportedVersions: BANDWIDTH_VERSIONS,
-  about: BANDWIDTH_ABOUT,
+  ...builtinAbout("bandwidth"),
 };

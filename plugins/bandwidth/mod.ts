@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { BANDWIDTH_ABOUT, BANDWIDTH_VERSIONS, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { ifbDeviceName, isZero, loadBandwidthConf } from "./config.ts";
 export type { BandwidthConf, BandwidthEntry } from "./config.ts";
 export { LATENCY_MS, tbfParams } from "./tbf_params.ts";

@@ -6,12 +6,7 @@
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import {
-  CURRENT_VERSION,
-  type Interface,
-  type Result,
-  SUPPORTED_VERSIONS,
-} from "../../cni/types.ts";
+import { CURRENT_VERSION, type Interface, type Result } from "../../cni/types.ts";
 import { type Link, linkDel, linkGet, linkSetUp } from "../../netlink/mod.ts";
 import { sysctlEnsure } from "../../netns/mod.ts";
 import { parseCidr } from "../../ip/mod.ts";
@@ -30,9 +25,7 @@ import { waitPortUp } from "./port_wait.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "./spoofcheck.ts";
 import { containerSysctls } from "./sysctls.ts";
 import { ensureVlanInterface, setupVeth } from "./veth.ts";
-
-/** The bridge plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
-export const BRIDGE_ABOUT = "CNI bridge plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 /**
  * A `CniError` whose message is `context: <the error's msg>`, keeping its details (the
@@ -255,6 +248,5 @@ export const plugin: PluginFns = {
   del: cmdDel,
   status: cmdStatus,
   gc: cmdGc,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: BRIDGE_ABOUT,
+  ...builtinAbout("bridge"),
 };

@@ -24,7 +24,7 @@
  *
  * @module
  */
-export { BRIDGE_ABOUT, cmdAdd, plugin } from "./commands.ts";
+export { cmdAdd, plugin } from "./commands.ts";
 export { cmdCheck } from "./check.ts";
 export { cmdDel } from "./del.ts";
 export { collectVlanTrunk, DEFAULT_BRIDGE_NAME, loadBridgeConf } from "./config.ts";

@@ -26,7 +26,7 @@ import { type DummyConf, loadDummyConf } from "./config.ts";
  * namespace. STATUS: the IPAM plugin's.
  */
 export const plugin: PluginFns = ifacePlugin<DummyConf>({
-  about: "CNI dummy plugin denocni",
+  name: "dummy",
   load: (args, lenient) => loadDummyConf(args.config, { lenient }),
   async add(args, ctx, conf) {
     return await attach(args, ctx, {

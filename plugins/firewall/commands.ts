@@ -21,7 +21,7 @@
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { loadForDel } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { Result } from "../../cni/types.ts";
 import { converge, findMissingRule } from "../../firewall/iptables.ts";
 import { nftApply, nftListTable } from "../../firewall/nft.ts";
 import { iptablesUsable, withBackend } from "../../firewall/support.ts";
@@ -51,14 +51,10 @@ import {
   nftTeardownLines,
 } from "./nftables.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
+import { builtinAbout } from "../about.ts";
 
 type Family = 4 | 6;
 type Backend = "iptables" | "nftables";
-
-/** The versions the reference firewall plugin accepts: 0.4.0 and later. */
-export const FIREWALL_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
-  SUPPORTED_VERSIONS.indexOf("0.4.0"),
-);
 
 /** Where firewalld writes its pid (its default `--pidfile`). */
 const FIREWALLD_PID_FILES = ["/run/firewalld.pid", "/var/run/firewalld.pid"];
@@ -289,6 +285,5 @@ export const plugin: PluginFns = {
   del: cmdDel,
   gc: cmdGc,
   status: () => Promise.resolve(),
-  supportedVersions: FIREWALL_VERSIONS,
-  about: "CNI firewall plugin denocni",
+  ...builtinAbout("firewall"),
 };

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { FIREWALL_VERSIONS, firewalldUnsupported, plugin } from "./commands.ts";
+export { firewalldUnsupported, plugin } from "./commands.ts";
 export { bridgeOf, DEFAULT_ADMIN_CHAIN, loadFirewallConf, resultIps } from "./config.ts";
 export type { FamilyIps, FirewallBackend, FirewallConf, IngressPolicy } from "./config.ts";
 export {

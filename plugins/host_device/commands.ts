@@ -21,7 +21,7 @@
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import { CURRENT_VERSION, type Result } from "../../cni/types.ts";
 import { parseCidr } from "../../ip/mod.ts";
 import { configureIface } from "../_iface/configure.ts";
 import { checkContainerIn, requirePrevResult } from "../_iface/check.ts";
@@ -39,9 +39,7 @@ import { moveLinkIn, moveLinkOut } from "./move.ts";
 import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
 import { ipamDel } from "../_iface/detach.ts";
 import { runBestEffort } from "../../cni/best_effort.ts";
-
-/** The about text. */
-export const HOST_DEVICE_ABOUT = "CNI host-device plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 /** Where sysfs is (the reference reads `/sys`). */
 const SYSFS = "/sys";
@@ -161,6 +159,5 @@ export const plugin: PluginFns = {
   check: cmdCheck,
   del: cmdDel,
   status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: HOST_DEVICE_ABOUT,
+  ...builtinAbout("host-device"),
 };

@@ -18,7 +18,7 @@
  *
  * @module
  */
-export { HOST_DEVICE_ABOUT, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadHostDeviceConf } from "./config.ts";
 export type { HostDeviceConf } from "./config.ts";
 export { deviceSelector, findHostDevice, hasDpdkDriver, USERSPACE_DRIVERS } from "./find.ts";

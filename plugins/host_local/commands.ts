@@ -9,13 +9,7 @@ import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { MAX_SMALL_FILE_BYTES, readRegularFile } from "../../cni/read_bounded.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import {
-  CURRENT_VERSION,
-  type DNS,
-  type IPConfig,
-  type Result,
-  SUPPORTED_VERSIONS,
-} from "../../cni/types.ts";
+import { CURRENT_VERSION, type DNS, type IPConfig, type Result } from "../../cni/types.ts";
 import { parseWith } from "../../cni/validate.ts";
 import { allocate, hasFreeAddress } from "./allocator.ts";
 import { type IpamConfig, loadIpamConfig } from "./config.ts";
@@ -24,6 +18,7 @@ import { rangeContains, rangeSetToString } from "./range.ts";
 import { formatIp, type IpAddr } from "../../ip/mod.ts";
 import { openDiskStore } from "./disk_store.ts";
 import type { Lease, Store } from "./store.ts";
+import { builtinAbout } from "../about.ts";
 
 /** How a plugin call gets its store (tests swap in a memory store). */
 export type StoreFactory = (conf: IpamConfig) => Store;
@@ -310,6 +305,5 @@ export const plugin: PluginFns = {
     await cmdGc(args);
   },
   status: (args: CmdArgs, _ctx: PluginContext) => cmdStatus(args),
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI host-local plugin (denocni)",
+  ...builtinAbout("host-local"),
 };

@@ -30,7 +30,7 @@ const MASTER: MasterRules = { defaultRoute: true, checkMtu: false };
  * needs neither the master nor the namespace. STATUS: the IPAM plugin's, when there is one.
  */
 export const plugin: PluginFns = ifacePlugin<IpvlanConf>({
-  about: "CNI ipvlan plugin denocni",
+  name: "ipvlan",
   load: (args, lenient) => loadIpvlanConf(args.config, { lenient }),
   async add(args, ctx, conf) {
     const prevIps = conf.prevResult?.ips ?? [];

@@ -6,12 +6,7 @@
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
-import {
-  CURRENT_VERSION,
-  type IPConfig,
-  type Result,
-  SUPPORTED_VERSIONS,
-} from "../../cni/types.ts";
+import { CURRENT_VERSION, type IPConfig, type Result } from "../../cni/types.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
@@ -24,9 +19,7 @@ import {
 } from "../../netlink/mod.ts";
 import { type NetnsHandle, openNetns } from "../../netns/mod.ts";
 import { openDelSocket, refuseOwnNetns } from "../_iface/sockets.ts";
-
-/** The loopback plugin's about text (VERSION without a config, `CNI_COMMAND` unset). */
-export const LOOPBACK_ABOUT = "CNI loopback plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 /** The only interface this plugin touches, whatever `CNI_IFNAME` says. */
 const LO = "lo";
@@ -155,6 +148,5 @@ export const plugin: PluginFns = {
   del: verb(delSync),
   status: () => Promise.resolve(),
   gc: () => Promise.resolve(),
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: LOOPBACK_ABOUT,
+  ...builtinAbout("loopback"),
 };

@@ -23,4 +23,4 @@
  *
  * @module
  */
-export { LOOPBACK_ABOUT, plugin } from "./commands.ts";
+export { plugin } from "./commands.ts";

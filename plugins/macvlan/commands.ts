@@ -32,7 +32,7 @@ const WORDS = { lower: true };
  * STATUS: the IPAM plugin's, when there is one.
  */
 export const plugin: PluginFns = ifacePlugin<MacvlanConf>({
-  about: "CNI macvlan plugin denocni",
+  name: "macvlan",
   load: (args, lenient) => loadMacvlanConf(args.config, args.args, { lenient }),
   async add(args, ctx, conf) {
     return await attachLowerLink(args, ctx, {

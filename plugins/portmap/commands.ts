@@ -24,7 +24,7 @@
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { loadForDel } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
-import { type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { Result } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule } from "../../firewall/iptables.ts";
 import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
@@ -56,6 +56,7 @@ import {
   nftSetupLines,
 } from "./nftables.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
+import { builtinAbout } from "../about.ts";
 
 type Family = 4 | 6;
 
@@ -347,6 +348,5 @@ export const plugin: PluginFns = {
   del: cmdDel,
   gc: cmdGc,
   status: () => Promise.resolve(),
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI portmap plugin denocni",
+  ...builtinAbout("portmap"),
 };

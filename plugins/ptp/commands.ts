@@ -24,7 +24,7 @@
  */
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
-import { CURRENT_VERSION, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import { CURRENT_VERSION, type Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import {
   addrAdd,
@@ -65,9 +65,7 @@ import { enableContainerIpv6 } from "../_iface/ipv6.ts";
 import { addWithUndo, releaseIpam } from "../_iface/undo.ts";
 import { ipamDel } from "../_iface/detach.ts";
 import { runBestEffort } from "../../cni/best_effort.ts";
-
-/** The about text. */
-export const PTP_ABOUT = "CNI ptp plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 function fail(msg: string, cause?: unknown): CniError {
   return new CniError(ErrorCode.Internal, msg, cause === undefined ? {} : { cause });
@@ -352,6 +350,5 @@ export const plugin: PluginFns = {
   check: cmdCheck,
   del: cmdDel,
   status: cmdStatus,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: PTP_ABOUT,
+  ...builtinAbout("ptp"),
 };

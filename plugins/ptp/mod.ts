@@ -19,6 +19,6 @@
  *
  * @module
  */
-export { plugin, PTP_ABOUT } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadPtpConf } from "./config.ts";
 export type { PtpConf } from "./config.ts";

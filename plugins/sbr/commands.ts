@@ -26,7 +26,7 @@ import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
-import { type IPConfig, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { IPConfig, Result } from "../../cni/types.ts";
 import { toCurrentResult } from "../../cni/results/mod.ts";
 import { ErrnoError } from "../../ffi/mod.ts";
 import {
@@ -52,9 +52,7 @@ import { formatCidr, networkOf, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadSbrConf, type SbrConf } from "./config.ts";
 import { lockNetns } from "./lock.ts";
 import { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";
-
-/** The about text. */
-export const SBR_ABOUT = "CNI sbr plugin denocni";
+import { builtinAbout } from "../about.ts";
 
 /** `RT_SCOPE_LINK`. */
 const SCOPE_LINK = 253;
@@ -353,6 +351,5 @@ export const plugin: PluginFns = {
   add: cmdAdd,
   check: cmdCheck,
   del: cmdDel,
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: SBR_ABOUT,
+  ...builtinAbout("sbr"),
 };

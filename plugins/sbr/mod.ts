@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { plugin, SBR_ABOUT } from "./commands.ts";
+export { plugin } from "./commands.ts";
 export { loadSbrConf } from "./config.ts";
 export type { SbrConf } from "./config.ts";
 export { addressesFor, copiesRoute, FIRST_TABLE_ID, firstFreeTable, hostPrefix } from "./plan.ts";

@@ -9,14 +9,10 @@ import { syncVerb } from "../_sync_verb.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import type { CmdArgs, PluginContext, PluginFns } from "../../cni/plugin.ts";
 
-import {
-  CURRENT_VERSION,
-  type IPConfig,
-  type Result,
-  SUPPORTED_VERSIONS,
-} from "../../cni/types.ts";
+import { CURRENT_VERSION, type IPConfig, type Result } from "../../cni/types.ts";
 import { formatCidr, formatIp, ipEquals, parseCidr, parseIp } from "../../ip/mod.ts";
 import { loadStaticConf } from "./config.ts";
+import { builtinAbout } from "../about.ts";
 
 /**
  * ADD: `{cniVersion, ips: [{address, gateway?}], routes, dns}` (no `interface` index on the
@@ -86,6 +82,5 @@ export const plugin: PluginFns = {
   add: syncVerb(cmdAdd),
   check: syncVerb(cmdCheck),
   del: (_args: CmdArgs, _ctx: PluginContext) => Promise.resolve(),
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI static plugin denocni",
+  ...builtinAbout("static"),
 };

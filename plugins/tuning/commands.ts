@@ -26,7 +26,7 @@ import { openContainerNs } from "../_iface/sockets.ts";
 import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts";
 import { prevResultAsGiven } from "../../cni/prev_result.ts";
 import type { CmdArgs, PluginFns } from "../../cni/plugin.ts";
-import { type Interface, type Result, SUPPORTED_VERSIONS } from "../../cni/types.ts";
+import type { Interface, Result } from "../../cni/types.ts";
 import {
   type Link,
   linkFind,
@@ -64,6 +64,7 @@ import {
   sysctlKeyPath,
   type TuningConf,
 } from "./config.ts";
+import { builtinAbout } from "../about.ts";
 
 /** Options of the verbs (tests point the allowlist elsewhere; the plugin never does). */
 export interface TuningOptions {
@@ -408,6 +409,5 @@ export const plugin: PluginFns = {
   add: syncVerb((args) => cmdAdd(args)),
   check: syncVerb((args) => cmdCheck(args)),
   del: syncVerb((args) => cmdDel(args)),
-  supportedVersions: SUPPORTED_VERSIONS,
-  about: "CNI tuning plugin denocni",
+  ...builtinAbout("tuning"),
 };

@@ -30,7 +30,7 @@ const MASTER: MasterRules = { defaultRoute: false, checkMtu: true };
  * plugin's (an empty type fails, as in the reference).
  */
 export const plugin: PluginFns = ifacePlugin<VlanConf>({
-  about: "CNI vlan plugin denocni",
+  name: "vlan",
   load: (args, lenient) => loadVlanConf(args.config, { lenient }),
   async add(args, ctx, conf) {
     return await attachLowerLink(args, ctx, {

@@ -42,10 +42,8 @@ import {
   routePrepend,
   routeReplace,
 } from "../../netlink/mod.ts";
-import { freeVrfTable, loadVrfConf, VRF_VERSIONS, type VrfConf } from "./config.ts";
-
-/** The about text. */
-export const VRF_ABOUT = "CNI vrf plugin denocni";
+import { freeVrfTable, loadVrfConf, type VrfConf } from "./config.ts";
+import { builtinAbout } from "../about.ts";
 
 /** What the kernel lacks when it refuses a VRF device. */
 export const NO_VRF_SUPPORT = "the kernel has no vrf support (module vrf)";
@@ -284,6 +282,5 @@ export const plugin: PluginFns = {
   add: cmdAdd,
   check: verb(checkSync),
   del: verb(delSync),
-  supportedVersions: VRF_VERSIONS,
-  about: VRF_ABOUT,
+  ...builtinAbout("vrf"),
 };

@@ -10,12 +10,6 @@ import * as z from "../../cni/_zod.ts";
 import { lazy } from "../../cni/_lazy.ts";
 import { CniError, ErrorCode } from "../../cni/errors.ts";
 import { parseNetconf } from "../../cni/validate.ts";
-import { SUPPORTED_VERSIONS } from "../../cni/types.ts";
-
-/** The reference accepts configs of version 0.3.1 and later. */
-export const VRF_VERSIONS: readonly string[] = SUPPORTED_VERSIONS.slice(
-  SUPPORTED_VERSIONS.indexOf("0.3.1"),
-);
 
 /** The validated vrf configuration. */
 export interface VrfConf {

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../tests/helpers/assert.ts";
 import { CniError } from "../../cni/errors.ts";
-import { freeVrfTable, loadVrfConf, VRF_VERSIONS } from "./config.ts";
+import { freeVrfTable, loadVrfConf } from "./config.ts";
 
 const base = { cniVersion: "1.0.0", name: "n", type: "vrf" };
 
@@ -32,9 +32,4 @@ Deno.test("freeVrfTable() is the lowest id from 1 no VRF uses", () => {
   assertEquals(freeVrfTable([]), 1);
   assertEquals(freeVrfTable([1, 2, 4]), 3);
   assertEquals(freeVrfTable([2, 3]), 1);
-});
-
-Deno.test("VRF_VERSIONS starts at 0.3.1, as the reference's", () => {
-  assertEquals(VRF_VERSIONS[0], "0.3.1");
-  assertEquals(VRF_VERSIONS.includes("0.3.0"), false);
 });

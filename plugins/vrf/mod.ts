@@ -17,6 +17,6 @@
  *
  * @module
  */
-export { NO_VRF_SUPPORT, plugin, VRF_ABOUT } from "./commands.ts";
-export { freeVrfTable, loadVrfConf, VRF_VERSIONS } from "./config.ts";
+export { NO_VRF_SUPPORT, plugin } from "./commands.ts";
+export { freeVrfTable, loadVrfConf } from "./config.ts";
 export type { VrfConf } from "./config.ts";
