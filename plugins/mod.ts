@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { PluginRegistry } from "../cni/plugin.ts";
+import type { PluginFns, PluginRegistry } from "../cni/plugin.ts";
+import type { BuiltinName } from "./about.ts";
 
 export { BUILTIN_ABOUT } from "./about.ts";
 export type { PluginAbout } from "./about.ts";
@@ -13,7 +14,7 @@ export type { PluginAbout } from "./about.ts";
 /**
  * Built-in plugins: `bridge`, `loopback`, `host-local`, `bandwidth`, `static`, `tuning`,
  * `portmap`, `firewall`, `macvlan`, `ipvlan`, `vlan`, `dummy`, `ptp`, `host-device`, `sbr` and
- * `vrf`.
+ * `vrf`. The type checker holds this list and the table of `about.ts` to the same names.
  */
 export const BUILTIN_PLUGINS: PluginRegistry = {
   bridge: () => import("./bridge/mod.ts").then((m) => m.plugin),
@@ -32,4 +33,4 @@ export const BUILTIN_PLUGINS: PluginRegistry = {
   "host-device": () => import("./host_device/mod.ts").then((m) => m.plugin),
   sbr: () => import("./sbr/mod.ts").then((m) => m.plugin),
   vrf: () => import("./vrf/mod.ts").then((m) => m.plugin),
-};
+} satisfies Record<BuiltinName, () => Promise<PluginFns>>;
