@@ -74,6 +74,9 @@ export const RUN_PERMISSIONS: readonly string[] = [
  */
 export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--no-lazy"];
 
+/** Every flag a launcher gives `deno run` after its fixed ones: permissions, then V8 flags. */
+export const RUN_FLAGS: readonly string[] = [...RUN_PERMISSIONS, ...RUN_V8_FLAGS];
+
 /** Options for {@linkcode installPlugins}. */
 export interface InstallOptions {
   /** Target directory (default `/opt/cni/bin`). */
@@ -158,7 +161,7 @@ export interface LauncherPaths {
 export function launcherScript(name: string, paths: LauncherPaths): string {
   const run = (file: string) =>
     `exec ${shellQuote(paths.deno)} run --quiet --no-config --no-lock --no-prompt ${
-      [...RUN_PERMISSIONS, ...RUN_V8_FLAGS].join(" ")
+      RUN_FLAGS.join(" ")
     } ${shellQuote(file)} "$@"`;
   const lines = [
     "#!/bin/sh",
@@ -297,6 +300,6 @@ export async function installPlugins(options: InstallOptions = {}): Promise<Inst
     Deno.chmodSync(path, 0o755);
     entries.push(path);
   }
-  await prepareDenoCache({ ...paths, flags: [...RUN_PERMISSIONS, ...RUN_V8_FLAGS] });
+  await prepareDenoCache({ ...paths, flags: RUN_FLAGS });
   return { dir, mode: "bundle", entries, denoDir };
 }

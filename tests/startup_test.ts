@@ -24,7 +24,7 @@ import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts"
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { REPO } from "./helpers/sandbox.ts";
 import { launcherDir } from "./helpers/launchers.ts";
-import { RUN_PERMISSIONS, RUN_V8_FLAGS } from "../cmd/install_plugins.ts";
+import { RUN_FLAGS } from "../cmd/install_plugins.ts";
 import { SUPPORTED_VERSIONS } from "../cni/types.ts";
 import { BUILTIN_ABOUT, BUILTIN_PLUGINS } from "../plugins/mod.ts";
 
@@ -367,7 +367,7 @@ Deno.test({
     // where the cache directory is read-only.
     const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && ` +
       `exec "$2" run --log-level=debug --no-config --no-lock --no-prompt ` +
-      `${[...RUN_PERMISSIONS, ...RUN_V8_FLAGS].join(" ")} "$3"`;
+      `${RUN_FLAGS.join(" ")} "$3"`;
     const out = await new Deno.Command("unshare", {
       args: [
         "-m",
