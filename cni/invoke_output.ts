@@ -106,9 +106,7 @@ export function parseAddOutput(stdout: string, stdin: Uint8Array): Record<string
       details: `expected a JSON object, got ${JSON.stringify(clip(stdout))}`,
     });
   }
-  // The config's version only matters to a result without one: stdin (which carries the
-  // whole prevResult) is parsed again only then.
-  const own = (json as { cniVersion?: unknown }).cniVersion;
-  if (own !== undefined && own !== null && own !== "") return parseResult(json);
-  return parseResult(json, { defaultVersion: configVersionOf(stdin) });
+  // Stdin (which carries the whole prevResult) is parsed again only for a result without a
+  // version of its own.
+  return parseResult(json, { defaultVersion: () => configVersionOf(stdin) });
 }

@@ -24,9 +24,10 @@ import { convertModel } from "./convert.ts";
 export interface ParseResultOptions {
   /**
    * The version to assume when the result has no (or an empty) `cniVersion`, as libcni's
-   * exec does with the config's version. Without it, a missing version means 0.1.0.
+   * exec does with the config's version. Without it, a missing version means 0.1.0. A function
+   * is called only when the result has no version (finding the default may cost a parse).
    */
-  defaultVersion?: string;
+  defaultVersion?: string | (() => string);
 }
 
 function readModel(input: unknown, options: ParseResultOptions = {}): Model {
@@ -40,11 +41,13 @@ function readModel(input: unknown, options: ParseResultOptions = {}): Model {
   }
   const obj = value as Record<string, unknown>;
   let version = decodeVersion(obj);
+  const fallback = options.defaultVersion;
   if (
-    options.defaultVersion !== undefined && (obj.cniVersion === undefined ||
-      obj.cniVersion === null || obj.cniVersion === "")
+    fallback !== undefined &&
+    (obj.cniVersion === undefined || obj.cniVersion === null || obj.cniVersion === "")
   ) {
-    version = options.defaultVersion === "" ? "0.1.0" : options.defaultVersion;
+    const given = typeof fallback === "function" ? fallback() : fallback;
+    version = given === "" ? "0.1.0" : given;
   }
   return parseModel(obj, version);
 }

@@ -264,6 +264,16 @@ Deno.test("parseResult() canonicalises like Go and keeps index 0 and table 0", (
     cniVersion: "0.4.0",
     dns: {},
   });
+  // A lazy default is asked for only by a result without a version.
+  const asked: string[] = [];
+  const lazy = () => (asked.push("asked"), "1.0.0");
+  assertEquals(parseResult('{"cniVersion":"0.4.0"}', { defaultVersion: lazy }), {
+    cniVersion: "0.4.0",
+    dns: {},
+  });
+  assertEquals(asked, []);
+  assertEquals(parseResult('{"cniVersion":""}', { defaultVersion: lazy }), { cniVersion: "1.0.0" });
+  assertEquals(asked, ["asked"]);
 });
 
 Deno.test("parseResult() reads addresses as the reference's go1.19 net does", () => {
