@@ -420,7 +420,7 @@ export function hostileCases(): Case[] {
   const fieldCases = (
     plugin: PluginName,
     field: string,
-    mutations: Mutation[],
+    mutations: readonly Mutation[],
     options: { command?: string; base?: Json; nullMeansDefaultDir?: boolean } = {},
   ): void => {
     const command = options.command ?? "ADD";

@@ -30,7 +30,22 @@ import {
   PRIOR_RESULT,
 } from "./corpus.ts";
 import type { CaseBuilder } from "./corpus_meta.ts";
-import { c1, c4, c7, c8, c999, CLEAN, CTRL, FAILS, LONG, OK } from "./expect.ts";
+import {
+  BACKEND_CHOICE,
+  c4,
+  c7,
+  c8,
+  c999,
+  CLEAN,
+  CTRL,
+  FAILS,
+  LONG,
+  MTU_NOT_A_NUMBER,
+  NAME_HOSTILE,
+  OK,
+  PREV_UNREADABLE_DEL,
+  VERSION_UNSPOKEN,
+} from "./expect.ts";
 
 /** Mutations of a boolean field, with the code the plugin types its config errors with. */
 function boolBad(code: Expect): Mutation[] {
@@ -125,23 +140,9 @@ export function ifacePluginCases(b: CaseBuilder): void {
   // ------------------------------------------------------------------------------- ptp
   const pt = "ptp" as const;
   fieldCases(pt, "ipMasq", [...boolBad(c7), ["false", false, OK]]);
-  fieldCases(pt, "ipMasqBackend", [
-    ["unknown", "ebpf", c7],
-    ["number", 1, c7],
-    ["upper", "IPTABLES", c7],
-    ["empty", "", c7],
-    ["iptables", "iptables", OK],
-    ["nftables", "nftables", OK],
-    ["null", null, OK],
-  ]);
+  fieldCases(pt, "ipMasqBackend", BACKEND_CHOICE);
   fieldCases(pt, "mtu", [
-    ["string", "1400", c7],
-    ["float", 1400.5, c7],
-    ["bool", true, c7],
-    ["negative", -1, c7],
-    ["int32-min", -2147483648, c7],
-    ["huge", 1e300, c7],
-    ["beyond-2^53", 9007199254740993, c7],
+    ...MTU_NOT_A_NUMBER,
     ["below-68", 67, c7],
     ["above-65535", 65536, c7],
     ["int32-max", 2147483647, c7],
@@ -397,25 +398,11 @@ export function ifacePluginCases(b: CaseBuilder): void {
   for (const plugin of plugins) {
     const chained = plugin === "sbr" || plugin === "vrf";
     fieldCases(plugin, "cniVersion", [
-      ["unknown", "9.9.9", c1],
-      ["newer-minor", "1.2.0", c1],
-      ["v-prefix", "v1.0.0", c1],
-      ["number", 1, CLEAN],
+      ...VERSION_UNSPOKEN,
       ["null", null, CLEAN],
     ]);
-    fieldCases(plugin, "name", [
-      ["null", null, c7],
-      ["empty", "", c7],
-      ["dotdot", "../hcx", c7],
-      ["slash", "a/b", c7],
-      ["control", CTRL, c7],
-      ["300-chars", LONG, CLEAN],
-    ]);
-    fieldCases(plugin, "prevResult", [
-      ["string", "garbage", OK],
-      ["array", [], OK],
-      ["bad-address", { cniVersion: "1.0.0", ips: [{ address: "garbage" }] }, OK],
-    ], { command: "DEL" });
+    fieldCases(plugin, "name", NAME_HOSTILE);
+    fieldCases(plugin, "prevResult", PREV_UNREADABLE_DEL, { command: "DEL" });
     const envCase = envCaseFor(plugin);
     envCase("CNI_CONTAINERID", "dotdot", "../hc", c4);
     envCase("CNI_CONTAINERID", "unset", null, c4);

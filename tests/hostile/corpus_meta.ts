@@ -25,7 +25,23 @@ import {
   type PluginName,
   PREV_RESULT,
 } from "./corpus.ts";
-import { c1, c4, c7, c8, c999, CLEAN, CTRL, FAILS, LONG, OK } from "./expect.ts";
+import {
+  BACKEND_CHOICE,
+  c1,
+  c4,
+  c7,
+  c8,
+  c999,
+  CLEAN,
+  CTRL,
+  FAILS,
+  LONG,
+  MTU_NOT_A_NUMBER,
+  NAME_HOSTILE,
+  OK,
+  PREV_UNREADABLE_DEL,
+  VERSION_UNSPOKEN,
+} from "./expect.ts";
 
 /** What corpus.ts hands over to add cases. */
 export interface CaseBuilder {
@@ -35,7 +51,7 @@ export interface CaseBuilder {
   fieldCases(
     plugin: PluginName,
     field: string,
-    mutations: Mutation[],
+    mutations: readonly Mutation[],
     options?: { command?: string; base?: Json },
   ): void;
   /** Adds cases of one `CNI_*` variable for `plugin`: `(variable, kind, value, expect, command?)`. */
@@ -121,13 +137,7 @@ export function metaPluginCases(b: CaseBuilder): void {
     ["null", null, OK],
   ]);
   fieldCases(tu, "mtu", [
-    ["string", "1400", c7],
-    ["float", 1400.5, c7],
-    ["bool", true, c7],
-    ["negative", -1, c7],
-    ["int32-min", -2147483648, c7],
-    ["huge", 1e300, c7],
-    ["beyond-2^53", 9007199254740993, c7],
+    ...MTU_NOT_A_NUMBER,
     ["above-veth-max", 65536, c7],
     ["int32-max", 2147483647, c7],
     ["below-68", 67, c7],
@@ -473,15 +483,7 @@ export function metaPluginCases(b: CaseBuilder): void {
   ]);
   fieldCases(pm, "snat", BOOL_BAD);
   fieldCases(pm, "masqAll", BOOL_BAD);
-  fieldCases(pm, "backend", [
-    ["unknown", "ebpf", c7],
-    ["number", 1, c7],
-    ["upper", "IPTABLES", c7],
-    ["empty", "", c7],
-    ["iptables", "iptables", OK],
-    ["nftables", "nftables", OK],
-    ["null", null, OK],
-  ]);
+  fieldCases(pm, "backend", BACKEND_CHOICE);
   fieldCases(pm, "runtimeConfig", [["string", "x", c7], ["null", null, OK]]);
 
   // -------------------------------------------------------------------------- firewall
@@ -541,30 +543,18 @@ export function metaPluginCases(b: CaseBuilder): void {
   for (const plugin of ["tuning", "static", "bandwidth", "portmap", "firewall"] as const) {
     const chained = plugin !== "static";
     fieldCases(plugin, "cniVersion", [
-      ["unknown", "9.9.9", c1],
-      ["newer-minor", "1.2.0", c1],
-      ["v-prefix", "v1.0.0", c1],
-      ["number", 1, CLEAN],
+      ...VERSION_UNSPOKEN,
       // The bridge's prevResult is a 1.0.0 result: a 0.2.0 plugin cannot read it.
       ["0.2.0", "0.2.0", plugin === "bandwidth" || plugin === "firewall" ? c1 : CLEAN],
       ["null", null, CLEAN],
     ]);
-    fieldCases(plugin, "name", [
-      ["null", null, c7],
-      ["empty", "", c7],
-      ["dotdot", "../hcx", c7],
-      ["slash", "a/b", c7],
-      ["control", CTRL, c7],
-      ["300-chars", LONG, CLEAN],
-    ]);
+    fieldCases(plugin, "name", NAME_HOSTILE);
     if (chained) {
       fieldCases(plugin, "prevResult", CHAINED_PREV_BAD);
       fieldCases(plugin, "prevResult", [["missing", DELETE, FAILS]]);
       // DEL is best effort: a prevResult it cannot parse, or none, does not stop it.
       fieldCases(plugin, "prevResult", [
-        ["string", "garbage", OK],
-        ["array", [], OK],
-        ["bad-address", { cniVersion: "1.0.0", ips: [{ address: "garbage" }] }, OK],
+        ...PREV_UNREADABLE_DEL,
         ["missing", DELETE, OK],
       ], { command: "DEL" });
     }
