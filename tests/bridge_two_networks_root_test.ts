@@ -103,3 +103,61 @@ Deno.test({
     assertEquals(ours, go);
   },
 });
+
+/** One network whose IPAM routes one destination through two gateways on its one device. */
+function conflictNetwork(w: ChainWorld): Record<string, unknown> {
+  const conf = network(w, 1);
+  const bridge = (conf.plugins as Record<string, any>[])[0]!;
+  bridge.ipam.ranges = [[{ subnet: "10.89.1.0/24" }]];
+  bridge.ipam.routes = [
+    { dst: "10.9.0.0/16", gw: "10.89.1.1" },
+    { dst: "10.9.0.0/16", gw: "10.89.1.5" },
+  ];
+  return conf;
+}
+
+/** ADD of {@linkcode conflictNetwork} with `set`, what it left (kernel and files), then DEL. */
+async function conflictWorld(set: PluginSet) {
+  const w = await makeWorld("tnc");
+  try {
+    const conflist = `${w.dir}/conflict.conflist`;
+    Deno.writeTextFileSync(conflist, JSON.stringify(conflictNetwork(w)));
+    const add = await callDriver(OUR_DRIVER, set, w, "add", { conflist, ifName: "eth0" });
+    const afterAdd = await containerState(w);
+    const files = leftoverFiles(w);
+    await callDriver(OUR_DRIVER, set, w, "del", { conflist, ifName: "eth0" });
+    return { add, afterAdd, files };
+  } finally {
+    await dropWorld(w);
+  }
+}
+
+Deno.test({
+  ...gated(
+    "bridge: a route to the same destination on the same device through another gateway is refused, and the failed ADD leaves nothing",
+    NEEDS_ROOT,
+  ),
+  async fn() {
+    const [ours, go] = await settleAll([conflictWorld(OUR_PLUGINS), conflictWorld(GO_PLUGINS)]);
+    // The Go plugins accept it and keep both routes, of which the kernel uses the first: a
+    // deliberate difference (README, "Where we differ").
+    assertEquals(go.add.code, "ok", JSON.stringify(go.add.json));
+    const goRoutes = go.afterAdd.routes as string[];
+    assert(goRoutes.includes("10.9.0.0/16 via 10.89.1.1 dev eth0"), goRoutes.join("\n"));
+    assert(goRoutes.includes("10.9.0.0/16 via 10.89.1.5 dev eth0"), goRoutes.join("\n"));
+    assertEquals(ours.add.code, 999, JSON.stringify(ours.add.json));
+    assertEquals(
+      ours.add.json?.msg,
+      `plugin type="bridge" failed (add): ` +
+        "failed to add route '10.9.0.0/16 via 10.89.1.5 dev eth0 metric 0 (Scope: 0, Table: 0)': " +
+        "the route '10.9.0.0/16 via 10.89.1.1' to the same destination on the same device is " +
+        "already there (another gateway)",
+    );
+    // Our ADD was undone: no interface, route, lease or cache entry is left.
+    assertEquals(ours.afterAdd, {
+      links: [{ name: "lo", up: false, mtu: 65536, addrs: [] }],
+      routes: [],
+    });
+    assertEquals(ours.files, { leases: [], cache: [] });
+  },
+});

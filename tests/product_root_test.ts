@@ -65,8 +65,9 @@ Deno.test({
     NEEDS_ROOT,
   ),
   async fn() {
-    // Podman's 87-podman-bridge.conflist chains portmap, firewall and tuning, which denocni
-    // does not have: the demo must not pick it up.
+    // Podman's 87-podman-bridge.conflist (here its bridge and portmap, with a CNI_PATH that
+    // finds nothing) is not what the demo runs: it runs the embedded network whatever the
+    // directory holds, so cni-podman0 is never made.
     const podmanLike = JSON.stringify({
       cniVersion: "0.4.0",
       name: "podman",

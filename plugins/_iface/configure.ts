@@ -16,10 +16,14 @@ import {
   type Link,
   linkGet,
   linkSetUp,
+  NetlinkError,
   type NetlinkSocket,
+  routeAdd,
+  routeList,
   routePrepend,
+  RTPROT_KERNEL,
 } from "../../netlink/mod.ts";
-import { formatCidr, parseCidr, parseIp } from "../../ip/mod.ts";
+import { formatCidr, formatIp, parseCidr, parseIp } from "../../ip/mod.ts";
 
 function fail(msg: string): CniError {
   return new CniError(ErrorCode.Internal, msg);
@@ -102,19 +106,59 @@ export async function configureIface(
     const key = JSON.stringify([formatCidr(dst), gw, r.priority, r.table, r.scope]);
     if (added.has(key)) continue; // a byte-identical route is already there (see plugins.md §1.12)
     added.add(key);
+    const what = `'${r.dst} via ${gw ?? "<nil>"} dev ${ifName} metric ${r.priority ?? 0} (Scope: ${
+      r.scope ?? 0
+    }, Table: ${r.table ?? 0})'`;
     try {
-      // Not exclusive, as the reference (`RouteAddEcmp`): a default route of another network
-      // on another device of this namespace is no conflict; an identical route still is.
-      routePrepend(container, routeSpec(r, link.index, gw));
+      addResultRoute(container, routeSpec(r, link.index, gw), what);
     } catch (err) {
-      throw toCniError(
-        err,
-        `failed to add route '${r.dst} via ${gw ?? "<nil>"} dev ${ifName} metric ${
-          r.priority ?? 0
-        } (Scope: ${r.scope ?? 0}, Table: ${r.table ?? 0})'`,
-      );
+      throw toCniError(err, `failed to add route ${what}`);
     }
   }
+}
+
+/**
+ * Adds one route of a result. Not exclusive in the end, as the reference (`RouteAddEcmp`): a
+ * default route of another network on another device of this namespace is no conflict, and an
+ * identical route is refused by the kernel (EEXIST). Better than the reference, a route to the
+ * same destination and metric on the same device through another gateway is refused too: the
+ * kernel would keep both and use one, silently. The exclusive add is tried first, so the usual
+ * case (nothing to that destination yet) costs one request and only a clash costs a listing.
+ */
+function addResultRoute(sock: NetlinkSocket, spec: ReturnType<typeof routeSpec>, what: string) {
+  try {
+    routeAdd(sock, spec);
+    return;
+  } catch (err) {
+    if (!(err instanceof NetlinkError) || err.code !== "EEXIST") throw err;
+  }
+  const clash = sameDeviceClash(sock, spec);
+  if (clash) {
+    throw new CniError(
+      ErrorCode.Internal,
+      `failed to add route ${what}: the route '${clash.dst} via ${
+        clash.gw ?? "<nil>"
+      }' to the same destination on the same device is already there (another gateway)`,
+    );
+  }
+  routePrepend(sock, spec);
+}
+
+/** A route already on the spec's device to its destination and metric through another next hop. */
+function sameDeviceClash(sock: NetlinkSocket, spec: ReturnType<typeof routeSpec>) {
+  const dst = parseCidr(spec.dst)!;
+  const family = dst.ip.family;
+  const want = formatCidr(dst);
+  // The kernel gives an IPv6 route without a metric 1024, an IPv4 one 0.
+  const metricOf = (m: number | undefined) => m || (family === 6 ? 1024 : 0);
+  const gwOf = (g: string | undefined) => {
+    const ip = g === undefined ? undefined : parseIp(g);
+    return ip && formatIp(ip);
+  };
+  return routeList(sock, { family, table: spec.table ?? 254, link: spec.link }).find((r) =>
+    r.protocol !== RTPROT_KERNEL && formatCidr(parseCidr(r.dst)!) === want &&
+    metricOf(r.metric) === metricOf(spec.metric) && gwOf(r.gw) !== gwOf(spec.gw)
+  );
 }
 
 function routeSpec(r: Route, linkIndex: number, gw: string | undefined) {

@@ -388,7 +388,8 @@ export function leftoverFiles(w: ChainWorld): { leases: string[]; cache: string[
   };
   return {
     leases: walk(`${w.dir}/data`).filter((p) =>
-      !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(p) && !p.includes(".denocni-index/")
+      // Our owner index is not filtered out: it goes with the network's last lease.
+      !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(p)
     ),
     cache: walk(`${w.dir}/cache`),
   };

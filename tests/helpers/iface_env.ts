@@ -297,7 +297,8 @@ export async function leases(dir: string): Promise<string[]> {
     }
   }
   await walk(dir, "");
-  return out.filter((f) => !f.includes(".denocni-index")).sort();
+  // Our owner index is kept in the listing: it goes with the network's last lease.
+  return out.sort();
 }
 
 const kindCache = new Map<string, boolean>();

@@ -56,7 +56,7 @@ export async function inSandbox(
 export const LEFTOVERS_SCRIPT = `
 echo "== netns"; ls /run/netns 2>/dev/null || true
 echo "== veth"; ip -o link show type veth 2>/dev/null || true
-echo "== leases"; find /var/lib/cni/networks -type f 2>/dev/null | grep -v -E '/(lock|last_reserved_ip\\.[0-9]+)$' | grep -v '/\\.denocni-index/' || true
+echo "== leases"; find /var/lib/cni/networks -type f 2>/dev/null | grep -v -E '/(lock|last_reserved_ip\\.[0-9]+)$' || true
 echo "== cache"; find /var/lib/cni/results -type f 2>/dev/null || true
 echo "== nat"; iptables -t nat -S 2>/dev/null | grep -E 'CNI|denocni' || true
 echo "== end"

@@ -1,7 +1,8 @@
 /**
  * What a container can leave behind in a runtime sandbox, found by the strings that name it
  * (its ID, its addresses): host-local leases and owner-index entries (not the bookkeeping
- * files `lock`, `last_reserved_ip.*` and the index marker, which record past addresses),
+ * files `lock` and `last_reserved_ip.*` nor the index files' header lines, which record past
+ * addresses),
  * libcni result cache files, iptables/ip6tables rules and nftables lines; plus every veth and
  * named netns left, which in a sandbox of its own belong to the test.
  *
@@ -48,10 +49,14 @@ export async function tracesOf(host: RuntimeHost, needles: readonly string[]): P
   );
   const run = await host.sh(`
 echo "== leases"
-find /var/lib/cni/networks -type f ! -name 'last_reserved_ip.*' ! -name lock \
-  ! -path '*/.denocni-index/*/marker' 2>/dev/null |
+find /var/lib/cni/networks -type f ! -name 'last_reserved_ip.*' ! -name lock 2>/dev/null |
   while read -r f; do
-    if basename "$f" | grep -qE ${bounded} || grep -qE ${bounded} "$f"; then echo "$f"; fi
+    case "$f" in
+      # An index file's first line is its header (it records last_reserved_ip.* too).
+      */.denocni-index/*) body() { tail -n +2 "$f"; } ;;
+      *) body() { cat "$f"; } ;;
+    esac
+    if basename "$f" | grep -qE ${bounded} || body | grep -qE ${bounded}; then echo "$f"; fi
   done
 echo "== cache"
 find /var/lib/cni/results -type f 2>/dev/null | while read -r f; do
@@ -99,7 +104,7 @@ export async function networkState(host: RuntimeHost): Promise<Record<string, st
 echo "== links"; ip -o link show | sed -E 's/^[0-9]+: ([^:@]+).*/\\1/'
 echo "== rules"; { iptables-save; ip6tables-save; } | grep -v '^#' | sed -E 's/ \\[[0-9]+:[0-9]+\\]$//'
 echo "== files"; find /var/lib/cni -mindepth 1 ! -path '*/.denocni-index/*' 2>/dev/null
-echo "== index"; find /var/lib/cni/networks/.denocni-index -type f ! -name marker -exec cat {} + 2>/dev/null || true
+echo "== index"; find /var/lib/cni/networks/.denocni-index -type f -exec tail -q -n +2 {} + 2>/dev/null | sort || true
 echo "== netns"; ls /run/netns 2>/dev/null || true
 echo "== end"
 `);
