@@ -35,7 +35,7 @@ export const HOST_COMMANDS: Record<string, CommandSpec> = {
   serve: {
     usage: "serve [--socket PATH] [--verbose]",
     summary:
-      "Run the plugins' calls in this long-running process: bridge, loopback and host-local processes forward theirs over a root-only Unix socket (default /run/denocni/denocni.sock; DENOCNI_SOCKET)",
+      "Run the plugins' calls in this long-running process: every built-in plugin's process forwards its call over a root-only Unix socket (default /run/denocni/denocni.sock; DENOCNI_SOCKET)",
     minArgs: 0,
     maxArgs: 0,
     async run(ctx) {

@@ -222,7 +222,7 @@ if (!IN_WORLD) {
     }
   });
 
-  Deno.test("portmap UDP: ADD clears a stale flow to the host port so the new container gets the traffic; DEL clears its flows", async () => {
+  Deno.test("portmap UDP: ADD clears a stale flow to the host port so the new container gets the traffic; DEL clears its flows, with or without the mappings", async () => {
     const n = net();
     const c = await makeContainer(n.name, n.br, ["10.231.4.0/24"]);
     const echo = spawnInNetns(c.netns, "python3", {
@@ -261,6 +261,13 @@ if (!IN_WORLD) {
       assertEquals(await ask(), "ping");
       assertStringIncludes((await flows()).join("\n"), "src=10.231.4.2");
       assertEquals((await callPlugin("inproc", "portmap", "DEL", conf, env(c))).code, 0);
+      assertEquals(await flows(), []);
+      // A DEL without the mappings (only prevResult's address) clears the flows forwarded there.
+      assertEquals((await callPlugin("inproc", "portmap", "ADD", conf, env(c))).code, 0);
+      assertEquals(await ask(), "ping");
+      assertStringIncludes((await flows()).join("\n"), "src=10.231.4.2");
+      const bare = portmapConf(c, {}, []);
+      assertEquals((await callPlugin("exec", "portmap", "DEL", bare, env(c))).code, 0);
       assertEquals(await flows(), []);
     } finally {
       echo.kill();

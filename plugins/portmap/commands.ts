@@ -255,8 +255,13 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
   } catch (err) {
     errors.push(errorText(err));
   }
-  const udp = new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
+  // Without the mappings (a DEL from the container ID alone), the flows forwarded to the
+  // container's address on any port: a new container must get the traffic.
+  const udp = conf.mappings.length === 0
+    ? "any"
+    : new Set(conf.mappings.filter((m) => m.protocol === "udp").map((m) => m.hostPort));
   for (const [family, ip] of scope.families) {
+    if (udp === "any" && ip === undefined) continue;
     try {
       deleteUdpFlows(family, udp, ip);
     } catch (err) {

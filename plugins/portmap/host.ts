@@ -70,25 +70,27 @@ export function routeLocalnetEnabled(
 
 /**
  * Deletes the UDP conntrack flows of one family whose original destination port is one of
- * `ports` (and, with `toIp`, whose reply comes from that address: flows DNATed to it).
- * One dump, one delete per matching flow; a flow already gone counts as deleted.
+ * `ports` (every port with `"any"`), and, with `toIp`, whose reply comes from that address:
+ * flows DNATed to it. One dump, one delete per matching flow; a flow already gone counts as
+ * deleted.
  *
  * @param family 4 or 6.
- * @param ports Host ports.
+ * @param ports Host ports, or `"any"`.
  * @param toIp Only flows forwarded to this container address.
  * @returns How many flows were deleted.
  * @throws {NetlinkError} When the dump or a delete fails.
  */
 export function deleteUdpFlows(
   family: 4 | 6,
-  ports: ReadonlySet<number>,
+  ports: ReadonlySet<number> | "any",
   toIp?: string,
 ): number {
-  if (ports.size === 0) return 0;
+  if (ports !== "any" && ports.size === 0) return 0;
   using sock = openNetlink({ protocol: NETLINK_NETFILTER });
   let n = 0;
   for (const f of conntrackList(sock, family)) {
-    if (f.proto !== IPPROTO_UDP || !ports.has(f.orig.dstPort ?? -1)) continue;
+    if (f.proto !== IPPROTO_UDP) continue;
+    if (ports !== "any" && !ports.has(f.orig.dstPort ?? -1)) continue;
     if (toIp !== undefined && f.reply.src !== toIp) continue;
     conntrackDelete(sock, f);
     n++;

@@ -132,7 +132,7 @@ export interface PluginSet {
   path: () => Promise<string[]>;
 }
 
-/** Our bridge, loopback and host-local (bundle launchers), then the Go binaries for the rest. */
+/** Our plugins (bundle launchers, every built-in), then the Go binaries (plugins we do not have). */
 export const OUR_PLUGINS: PluginSet = {
   name: "ours",
   path: async () => [await launcherDir(), REF_DIR],
