@@ -173,23 +173,47 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheWrite): Prom
   const path = cacheFilePath(cacheDir, entry);
   const text = formatCacheEntry(entry);
   // Creating the file is the expensive part (an inode and a journal entry), so it stays
-  // asynchronous: concurrent attachments keep running meanwhile. `mode` is applied with
-  // fchmod even to an existing file, so no separate chmod is needed.
+  // asynchronous: concurrent attachments keep running meanwhile. Created exclusively, so a
+  // link planted under the name is never written through (libcni's `os.WriteFile` would).
   try {
-    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    await writeNotThroughLink(path, text);
     return;
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   await Deno.mkdir(join(cacheDir, "results"), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(path, text, { mode: 0o600 });
+  await writeNotThroughLink(path, text);
+}
+
+/**
+ * Writes `text` to `path`: a new file (the usual case, one exclusive create), else over the
+ * regular file there (`mode` is applied with fchmod, so no separate chmod); anything else
+ * there (a link, a FIFO) is removed first, itself and not what it points at.
+ */
+async function writeNotThroughLink(path: string, text: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text, { mode: 0o600, createNew: true });
+    return;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+  if (Deno.lstatSync(path).isFile) {
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    return;
+  }
+  Deno.removeSync(path);
+  await Deno.writeTextFile(path, text, { mode: 0o600, createNew: true });
 }
 
 function readIfExists(path: string): Uint8Array | null {
   try {
     // A cache file is small: reading it synchronously costs less than a trip to the I/O pool.
     // Bounded, and regular files only: a FIFO or a device there is "no cached result".
-    return readRegularFileSync(path, { maxBytes: MAX_CACHE_BYTES, what: "cache entry" });
+    return readRegularFileSync(path, {
+      maxBytes: MAX_CACHE_BYTES,
+      what: "cache entry",
+      noFollow: true, // the cache directory is the runtime's: a link there is not read through
+    });
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err;
     return null; // like libcni: an unreadable cache file means "no cached result"

@@ -198,3 +198,29 @@ Deno.test("readCacheEntry() decodes config as strictly as Go's base64.StdEncodin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeCacheEntry() never writes through a link planted under the entry's name; a linked entry reads as no result", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denocni-cache-" });
+  try {
+    await Deno.mkdir(join(dir, "results"));
+    const key = { networkName: "n", containerId: "c1", ifName: "eth0" };
+    const victim = join(dir, "victim");
+    await Deno.writeTextFile(victim, "untouched");
+    const path = cacheFilePath(dir, key);
+    await Deno.symlink(victim, path);
+    assertEquals(await readCacheEntry(dir, key), null);
+    const entry = {
+      ...key,
+      config: new TextEncoder().encode("{}"),
+      result: { cniVersion: "1.1.0" },
+    };
+    await writeCacheEntry(dir, entry);
+    assertEquals(await Deno.readTextFile(victim), "untouched");
+    assertEquals(Deno.lstatSync(path).isFile, true);
+    assertEquals(await readCachedResult(dir, key), { cniVersion: "1.1.0" });
+    await writeCacheEntry(dir, entry); // over the regular file now there
+    assertEquals(Deno.lstatSync(path).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

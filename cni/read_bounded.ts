@@ -22,6 +22,12 @@ export interface ReadBoundedOptions {
   what: string;
   /** CNI code of the error (default 5, I/O failure). */
   code?: number;
+  /**
+   * Refuse a symbolic link instead of following it (files in directories we own): the path
+   * must name a regular file itself, and the file opened must be the one examined (same device
+   * and inode), so a link swapped in between is refused too.
+   */
+  noFollow?: boolean;
 }
 
 function sizeText(n: number): string {
@@ -48,6 +54,7 @@ function kindOf(info: Deno.FileInfo): string {
 }
 
 function checkRegular(path: string, info: Deno.FileInfo, o: ReadBoundedOptions): void {
+  if (info.isSymlink) throw refuse(path, o, "a symbolic link, not followed here");
   if (!info.isFile) throw refuse(path, o, `${kindOf(info)}, not a regular file`);
   if (info.size > o.maxBytes) {
     throw refuse(path, o, `larger than ${sizeText(o.maxBytes)} (${info.size} bytes)`);
@@ -57,9 +64,22 @@ function checkRegular(path: string, info: Deno.FileInfo, o: ReadBoundedOptions):
 function statOrThrow(path: string, o: ReadBoundedOptions): Deno.FileInfo {
   try {
     // stat before open: opening a FIFO for reading would block until a writer comes.
-    return Deno.statSync(path);
+    return o.noFollow ? Deno.lstatSync(path) : Deno.statSync(path);
   } catch (err) {
     throw refuse(path, o, (err as Error).message, err);
+  }
+}
+
+/** The opened file is regular, small enough, and (with `noFollow`) the one examined before. */
+function checkOpened(
+  path: string,
+  before: Deno.FileInfo,
+  opened: Deno.FileInfo,
+  o: ReadBoundedOptions,
+): void {
+  checkRegular(path, opened, o); // the path may have changed under us
+  if (o.noFollow && (opened.dev !== before.dev || opened.ino !== before.ino)) {
+    throw refuse(path, o, "replaced while being opened");
   }
 }
 
@@ -87,7 +107,8 @@ function statOrThrow(path: string, o: ReadBoundedOptions): Deno.FileInfo {
  * ```
  */
 export function readRegularFileSync(path: string, options: ReadBoundedOptions): Uint8Array {
-  checkRegular(path, statOrThrow(path, options), options);
+  const before = statOrThrow(path, options);
+  checkRegular(path, before, options);
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -95,7 +116,7 @@ export function readRegularFileSync(path: string, options: ReadBoundedOptions): 
     throw refuse(path, options, (err as Error).message, err);
   }
   try {
-    checkRegular(path, file.statSync(), options); // the path may have changed under us
+    checkOpened(path, before, file.statSync(), options);
     return readAllBounded((buf) => file.readSync(buf), path, options);
   } finally {
     file.close();
@@ -125,7 +146,7 @@ export async function readRegularFile(
 ): Promise<Uint8Array> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(path);
+    info = await (options.noFollow ? Deno.lstat(path) : Deno.stat(path));
   } catch (err) {
     throw refuse(path, options, (err as Error).message, err);
   }
@@ -137,7 +158,7 @@ export async function readRegularFile(
     throw refuse(path, options, (err as Error).message, err);
   }
   try {
-    checkRegular(path, await file.stat(), options);
+    checkOpened(path, info, await file.stat(), options);
     return await readAllBoundedAsync((buf) => file.read(buf), path, options);
   } finally {
     file.close();

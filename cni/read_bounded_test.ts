@@ -78,3 +78,18 @@ Deno.test("readStreamBounded() stops an endless stream at the cap", async () => 
   );
   assertEquals(reads <= 17, true);
 });
+
+Deno.test("readRegularFileSync() and readRegularFile() with noFollow refuse a symlink, even to a regular file", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/f`, "abc");
+    Deno.symlinkSync(`${dir}/f`, `${dir}/l`);
+    const o = { ...OPTS, noFollow: true };
+    assertEquals(readRegularFileSync(`${dir}/f`, o).length, 3);
+    throws(() => readRegularFileSync(`${dir}/l`, o), isCode(5, /resolvConf ".*\/l"/));
+    await rejects(readRegularFile(`${dir}/l`, o), isCode(5, /resolvConf ".*\/l"/));
+    assertEquals((await readRegularFile(`${dir}/f`, o)).length, 3);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -70,6 +70,8 @@ export const EAGAIN = 11;
 export const ENODEV = 19;
 /** `EINVAL`: invalid argument (`<asm-generic/errno-base.h>`). */
 export const EINVAL = 22;
+/** `EOVERFLOW`: value too large for defined data type (`<asm-generic/errno.h>`). */
+export const EOVERFLOW = 75;
 /** `EPROTO`: protocol error (`<asm-generic/errno.h>`). */
 export const EPROTO = 71;
 /** `EMSGSIZE`: message too long (`<asm-generic/errno.h>`). */
@@ -88,6 +90,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
   EBUSY: "device or resource busy",
   EEXIST: "file exists",
   ENODEV: "no such device",
+  EOVERFLOW: "value too large for defined data type",
   ENOTDIR: "not a directory",
   EINVAL: "invalid argument",
   ERANGE: "numerical result out of range",

@@ -7,7 +7,7 @@
  */
 import { checkBig } from "./_check.ts";
 import { O_DIRECTORY, O_RDONLY, O_WRONLY } from "./constants.ts";
-import { ErrnoError } from "./errno.ts";
+import { EOVERFLOW, ErrnoError } from "./errno.ts";
 import { close, fstat, open, read, write } from "./fd.ts";
 import { libc } from "./libc.ts";
 import { cstring } from "./structs.ts";
@@ -17,17 +17,24 @@ import { cstring } from "./structs.ts";
  * model reserves for `--allow-all` are readable this way with `--allow-ffi`.
  *
  * @param path File path.
+ * @param maxBytes The most it reads (default 1 MiB; sysctl and `/proc/net` files are far
+ *   smaller): a larger file is an error, not an unbounded read.
  * @returns Its text.
- * @throws {ErrnoError} On failure; the message names the path.
+ * @throws {ErrnoError} On failure, `EOVERFLOW` over `maxBytes`; the message names the path.
  */
-export function readFileText(path: string): string {
+export function readFileText(path: string, maxBytes = 1024 * 1024): string {
   const fd = open(path, O_RDONLY);
   try {
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(4096);
+    let total = 0;
     for (;;) {
       const n = read(fd, buf);
       if (n === 0) break;
+      total += n;
+      if (total > maxBytes) {
+        throw new ErrnoError("read", EOVERFLOW, `read "${path}" (over ${maxBytes} bytes)`);
+      }
       chunks.push(buf.slice(0, n));
     }
     const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));

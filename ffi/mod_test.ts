@@ -20,6 +20,7 @@ import {
   open,
   openat,
   readDirNames,
+  readFileText,
   readLink,
   SOCK_CLOEXEC,
   SOCK_RAW,
@@ -162,4 +163,11 @@ Deno.test("readDirNames() lists a directory (many entries, no . or ..) and readL
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("readFileText() reads a /proc file and stops at its cap instead of reading on", () => {
+  assertEquals(readFileText("/proc/sys/net/ipv4/ip_forward").trim().length, 1);
+  const err = assertThrows(() => readFileText("/dev/zero", 8192), ErrnoError);
+  assertEquals(err.code, "EOVERFLOW");
+  assertEquals(err.message, 'read "/dev/zero" (over 8192 bytes): value too large for defined data type (EOVERFLOW)');
 });

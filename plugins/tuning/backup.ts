@@ -136,7 +136,11 @@ export type BackupRead =
 export function readBackup(path: string): BackupRead {
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFileSync(path, { maxBytes: MAX_SMALL_FILE_BYTES, what: "tuning backup" });
+    bytes = readRegularFileSync(path, {
+      maxBytes: MAX_SMALL_FILE_BYTES,
+      what: "tuning backup",
+      noFollow: true, // our own data directory: a link planted there is not read through
+    });
   } catch (err) {
     if (err instanceof CniError && err.cause instanceof Deno.errors.NotFound) {
       return { kind: "none" };
@@ -165,7 +169,16 @@ export function writeBackup(path: string, text: string): void {
   }
   const tmp = `${path}.tmp-${Deno.pid}`;
   try {
-    Deno.writeTextFileSync(tmp, text, { mode: 0o600 });
+    // Created exclusively (never written through a link planted under the name); a leftover
+    // of a killed run, or a link, is removed (the link itself, not its target) and the name
+    // tried once more. The rename then replaces whatever `path` is, a link too, not its target.
+    try {
+      Deno.writeTextFileSync(tmp, text, { mode: 0o600, createNew: true });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      Deno.removeSync(tmp);
+      Deno.writeTextFileSync(tmp, text, { mode: 0o600, createNew: true });
+    }
     Deno.renameSync(tmp, path);
   } catch (err) {
     try {

@@ -68,3 +68,24 @@ Deno.test("writeBackup() creates the directory 0700 and the file 0600; readBacku
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("writeBackup() and readBackup() never go through a link planted in the data directory", () => {
+  const root = Deno.makeTempDirSync({ prefix: "tuning-backup-" });
+  try {
+    const path = backupPath(`${root}/d`, { containerId: "c1", ifName: "eth0" });
+    Deno.mkdirSync(`${root}/d`);
+    Deno.writeTextFileSync(`${root}/victim`, "untouched");
+    // A link under the temp name writeBackup uses, and one under the backup's own name.
+    Deno.symlinkSync(`${root}/victim`, `${path}.tmp-${Deno.pid}`);
+    Deno.symlinkSync(`${root}/victim`, path);
+    assertEquals(assertThrows(() => readBackup(path), CniError).code, 5);
+    const text = encodeBackup({ mtu: 1500 });
+    writeBackup(path, text);
+    assertEquals(Deno.readTextFileSync(`${root}/victim`), "untouched");
+    assertEquals(Deno.lstatSync(path).isFile, true);
+    assertEquals(readBackup(path), { kind: "ok", backup: { mtu: 1500 }, text });
+    assertEquals([...Deno.readDirSync(`${root}/d`)].map((e) => e.name), ["c1_eth0.json"]);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
