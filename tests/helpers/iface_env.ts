@@ -278,7 +278,8 @@ export async function sysctlIn(ns: TestNetns, key: string): Promise<string | und
  * The files of a directory tree (relative names), for IPAM leases.
  *
  * @param dir The root.
- * @returns Sorted relative paths of regular files, without `lock` and `last_reserved_ip.*`.
+ * @returns Sorted relative paths of regular files, without `lock` and `last_reserved_ip.*`, and
+ *   without our owner index while a lease is there.
  */
 export async function leases(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -297,8 +298,10 @@ export async function leases(dir: string): Promise<string[]> {
     }
   }
   await walk(dir, "");
-  // Our owner index is kept in the listing: it goes with the network's last lease.
-  return out.sort();
+  // Our owner index (which the reference has not) is listed only when no lease is left: it
+  // must go with the network's last lease.
+  const leaseFiles = out.filter((f) => !f.startsWith(".denocni-index/"));
+  return (leaseFiles.length > 0 ? leaseFiles : out).sort();
 }
 
 const kindCache = new Map<string, boolean>();
