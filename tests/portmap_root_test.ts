@@ -6,7 +6,8 @@
  * and the same printed result, one `iptables-restore` per family per ADD and DEL, real TCP
  * traffic through every mapped path (localhost, a host address, IPv6, hairpin, the container
  * address), UDP conntrack flows cleared so a new container gets the traffic, CHECK on an
- * IPv4-only container, DEL and GC without mappings or prevResult, the nftables backend, the
+ * IPv4-only container, DEL and GC without mappings or prevResult, the nftables backend (its
+ * owner elements, and a GC of one network beside another network's and foreign rules), the
  * rollback of a failed ADD, and error codes.
  *
  * @module
@@ -385,8 +386,12 @@ if (!IN_WORLD) {
       const rules = async (fam: string) =>
         (await sh("nft", "list", "table", fam, "cni_hostport")).split("\n").map((l) => l.trim())
           .filter((l) => l.includes("comment"));
+      // The reference's rules and comments, and beyond it the owner element (set `containers`)
+      // that lets a GC tell this network's containers from another's.
+      const owner = `portmap net: ${n.name}, id: ${c.cid}`;
       assertEquals(await rules("ip"), [
         'comment "CNI portmap plugin"',
+        `elements = { 10.231.6.2 comment "${owner}" }`,
         `tcp dport 8080 dnat to 10.231.6.2:80 comment "${c.cid}"`,
         `ip daddr 10.231.6.1 tcp dport 8083 dnat to 10.231.6.2:83 comment "${c.cid}"`,
         `ip saddr 10.231.6.2 ip daddr 10.231.6.2 masquerade comment "${c.cid}"`,
@@ -394,6 +399,7 @@ if (!IN_WORLD) {
       ]);
       assertEquals(await rules("ip6"), [
         'comment "CNI portmap plugin"',
+        `elements = { fd00:236::2 comment "${owner}" }`,
         `tcp dport 8080 dnat to [fd00:236::2]:80 comment "${c.cid}"`,
         `ip6 saddr fd00:236::2 ip6 daddr fd00:236::2 masquerade comment "${c.cid}"`,
       ]);
@@ -406,6 +412,125 @@ if (!IN_WORLD) {
     } finally {
       await dropContainer(c);
       await run("ip", ["link", "del", n.br]);
+      await resetFirewall();
+    }
+  });
+
+  Deno.test("portmap nftables GC: collects the stale container of its network only; DEL without prevResult by owner element", async () => {
+    const n = net();
+    const m = net();
+    const a = await makeContainer(n.name, n.br, ["10.231.10.0/24", "fd00:23a::/64"]);
+    const b = await makeContainer(n.name, n.br, ["10.231.10.0/24", "fd00:23a::/64"]);
+    const c = await makeContainer(m.name, m.br, ["10.231.11.0/24", "fd00:23b::/64"]);
+    // Rules on network N made by another implementation (the reference's texts, no element).
+    const d = `d${rand(12)}`;
+    recordNames(d);
+    const addr = (x: Container, family: 4 | 6) =>
+      (x.result.ips as { address: string }[]).map((i) => i.address.split("/")[0]!)
+        .find((ip) => ip.includes(":") === (family === 6))!;
+    const port: [Container, number][] = [[a, 8081], [b, 8082], [c, 8083]];
+    /** What `nft list` shows of the containers' rules, in chain order, and `nft -j` of the set. */
+    const expected = (family: 4 | 6, who: Container[], foreign: boolean) => {
+      const fam = family === 4 ? "ip" : "ip6";
+      const mine = port.filter(([x]) => who.includes(x));
+      const dnat = mine.map(([x, p]) => {
+        const ip = family === 4 ? addr(x, 4) : `[${addr(x, 6)}]`;
+        return `tcp dport ${p} dnat to ${ip}:80 comment "${x.cid}"`;
+      });
+      const masq = mine.flatMap(([x]) => [
+        `${fam} saddr ${addr(x, family)} ${fam} daddr ${
+          addr(x, family)
+        } masquerade comment "${x.cid}"`,
+        ...(family === 4
+          ? [`ip saddr 127.0.0.1 ip daddr ${addr(x, 4)} masquerade comment "${x.cid}"`]
+          : []),
+      ]);
+      if (foreign && family === 4) {
+        dnat.push(`tcp dport 8084 dnat to 10.231.10.99:80 comment "${d}"`);
+        masq.push(`ip saddr 10.231.10.99 ip daddr 10.231.10.99 masquerade comment "${d}"`);
+      }
+      const elements = mine.map(([x]) =>
+        `${addr(x, family)} portmap net: ${x.bridgeConf.name}, id: ${x.cid}`
+      ).sort();
+      return { rules: [...dnat, ...masq], elements };
+    };
+    const state = async (family: 4 | 6) => {
+      const fam = family === 4 ? "ip" : "ip6";
+      const text = await sh("nft", "list", "table", fam, "cni_hostport");
+      const rules = text.split("\n").map((l) => l.trim()).filter((l) =>
+        / (dnat to|masquerade) .*comment "[^"]*"$/.test(l)
+      );
+      const listed = JSON.parse(await sh("nft", "-j", "list", "table", fam, "cni_hostport")) as {
+        nftables: { set?: { name: string; elem?: { elem: { val: string; comment: string } }[] } }[];
+      };
+      const elements = listed.nftables.flatMap((x) =>
+        x.set?.name === "containers"
+          ? (x.set.elem ?? []).map((e) => `${e.elem.val} ${e.elem.comment}`)
+          : []
+      ).sort();
+      return { rules, elements };
+    };
+    const assertState = async (who: Container[], foreign: boolean, what: string) => {
+      assertEquals(await state(4), expected(4, who, foreign), `${what} (ip)`);
+      assertEquals(await state(6), expected(6, who, foreign), `${what} (ip6)`);
+    };
+    try {
+      await resetFirewall();
+      for (const [x, p] of port) {
+        const conf = portmapConf(x, { backend: "nftables" }, [
+          { hostPort: p, containerPort: 80, protocol: "tcp" },
+        ]);
+        assertEquals((await callPlugin("inproc", "portmap", "ADD", conf, env(x))).code, 0);
+      }
+      const foreign = await run("nft", ["-f", "-"], {
+        stdin: [
+          `add rule ip cni_hostport hostports tcp dport 8084 dnat to 10.231.10.99:80 comment "${d}"`,
+          `add rule ip cni_hostport masquerading ip saddr 10.231.10.99 ip daddr 10.231.10.99 masquerade comment "${d}"`,
+        ].join("\n") + "\n",
+      });
+      assertEquals(foreign.code, 0, foreign.stderr);
+      await assertState([a, b, c], true, "after ADD");
+      const gc = (keys: Record<string, unknown>) => ({
+        cniVersion: "1.1.0",
+        name: n.name,
+        type: "portmap",
+        ...keys,
+        "cni.dev/valid-attachments": [{ containerID: a.cid, ifname: "eth0" }],
+      });
+      // No `backend`: iptables and nft both collected; only B's rules and element go. C is not
+      // valid on N either, but its element names M; the foreign rules have no element.
+      const first = await callPlugin("exec", "portmap", "GC", gc({}), env(a));
+      assertEquals(first.code, 0, first.stdout);
+      await assertState([a, c], true, "after GC of N");
+      // Nothing left to do: two listings, no transaction, the same state.
+      const tools: string[] = [];
+      const watch = observeToolRuns((argv) => tools.push(argv.join(" ")));
+      const again = await callPlugin(
+        "inproc",
+        "portmap",
+        "GC",
+        gc({ backend: "nftables" }),
+        env(a),
+      );
+      watch[Symbol.dispose]();
+      assertEquals(again.code, 0, again.stdout);
+      assertEquals(tools.sort(), [
+        "nft -j list table ip cni_hostport",
+        "nft -j list table ip6 cni_hostport",
+      ]);
+      await assertState([a, c], true, "after a second GC");
+      // DEL of A without prevResult or mappings: its element names its addresses.
+      const bare = { ...portmapConf(a, { backend: "nftables" }), runtimeConfig: {} } as Record<
+        string,
+        unknown
+      >;
+      delete bare.prevResult;
+      assertEquals((await callPlugin("exec", "portmap", "DEL", bare, env(a))).code, 0);
+      await assertState([c], true, "after DEL of A");
+    } finally {
+      for (const x of [a, b, c]) await dropContainer(x);
+      await run("ip", ["link", "del", n.br]);
+      await run("ip", ["link", "del", m.br]);
       await resetFirewall();
     }
   });

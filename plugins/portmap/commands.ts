@@ -15,7 +15,11 @@
  * - CHECK looks only in the families the container has addresses in (1.1.1 fails on every
  *   IPv4-only container), also checks the shared jumps and `route_localnet`, and names the
  *   missing rule;
- * - GC removes the iptables rules of containers not in `cni.dev/valid-attachments`;
+ * - GC removes the rules of containers not in `cni.dev/valid-attachments`: iptables by the
+ *   owner comment of the entry rule, nftables by the owner element each ADD records beside the
+ *   rules (see `nftables.ts`); without `backend`, both where their tables exist;
+ * - nftables DEL without `prevResult` removes only the rules aimed at the addresses this
+ *   network's owner elements name (all the container's rules when it has none);
  * - nft-style `conditionsV4`/`conditionsV6` without `backend` select nftables instead of
  *   failing.
  *
@@ -27,8 +31,8 @@ import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plu
 import type { Result } from "../../cni/types.ts";
 import { ToolError } from "../../firewall/exec.ts";
 import { converge, findMissingRule } from "../../firewall/iptables.ts";
-import { nftApply, nftDeleteLines, nftListRules, type NftRule } from "../../firewall/nft.ts";
-import { iptablesUsable, withBackend } from "../../firewall/support.ts";
+import { nftApply, nftListRules, nftListTable } from "../../firewall/nft.ts";
+import { iptablesUsable, nftUsable, withBackend } from "../../firewall/support.ts";
 import { gcBothFamilies, iptablesCmdOf } from "../../firewall/gc.ts";
 import {
   type ContainerIps,
@@ -53,7 +57,9 @@ import {
   NFT_TABLE,
   nftCheckProblem,
   nftFamily,
+  nftGcLines,
   nftSetupLines,
+  nftTeardownLines,
 } from "./nftables.ts";
 import { prevResultCurrent } from "../../cni/prev_result.ts";
 import { builtinAbout } from "../about.ts";
@@ -101,11 +107,10 @@ async function addIptables(
   });
 }
 
-/** The nftables backend's ADD: one `nft -f -` for every family. */
+/** The nftables backend's ADD: one `nft -f -` for every family, rules and owner elements. */
 async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string): Promise<void> {
-  const lines = familiesOf(ips).flatMap(([family, c]) =>
-    nftSetupLines(conf, family, c.ip, containerId)
-  );
+  const owner = { network: conf.name, containerId };
+  const lines = familiesOf(ips).flatMap(([family, c]) => nftSetupLines(conf, family, c.ip, owner));
   try {
     await nftApply(lines);
   } catch (err) {
@@ -149,7 +154,7 @@ async function cmdAdd(args: CmdArgs, ctx: PluginContext): Promise<Result> {
         known: true,
       };
       await (used === "nftables"
-        ? delNft(scope, args.containerId)
+        ? delNft(conf.name, scope, args.containerId)
         : delIptables(conf, scope, args.containerId)).catch(() => {});
       throw toCniError(err, "unable to enable route_localnet");
     }
@@ -221,19 +226,21 @@ async function delIptables(conf: PortmapConf, scope: DelScope, containerId: stri
   if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
-async function delNft(scope: DelScope, containerId: string): Promise<void> {
-  const doomed: NftRule[] = [];
+/** The nftables backend's DEL: the container's rules and owner elements, one `nft -f -`. */
+async function delNft(network: string, scope: DelScope, containerId: string): Promise<void> {
+  const lines: string[] = [];
   const errors: string[] = [];
+  const owner = { network, containerId };
   await Promise.all(scope.families.map(async ([family, ip]) => {
     try {
-      const rules = await nftListRules(nftFamily(family), NFT_TABLE);
-      doomed.push(...containerRules(rules, containerId, ip));
+      const table = await nftListTable(nftFamily(family), NFT_TABLE);
+      lines.push(...nftTeardownLines(family, table, owner, ip));
     } catch (err) {
       errors.push(`could not list rules in table ${NFT_TABLE}: ${errorText(err)}`);
     }
   }));
   try {
-    await nftApply(nftDeleteLines(doomed));
+    await nftApply(lines);
   } catch (err) {
     errors.push(`error deleting nftables rules: ${errorText(err)}`);
   }
@@ -249,7 +256,7 @@ async function cmdDel(args: CmdArgs, ctx: PluginContext): Promise<void> {
       conf.backend,
       (backend) =>
         backend === "nftables"
-          ? delNft(scope, args.containerId)
+          ? delNft(conf.name, scope, args.containerId)
           : delIptables(conf, scope, args.containerId),
     );
   } catch (err) {
@@ -306,7 +313,7 @@ async function checkNft(conf: PortmapConf, ips: ContainerIps, containerId: strin
       const rules = containerRules(
         await nftListRules(nftFamily(family), NFT_TABLE),
         containerId,
-        c.ip,
+        [c.ip],
       );
       const problem = nftCheckProblem(conf, family, c.ip, rules);
       if (problem) throw new CniError(ErrorCode.Internal, problem);
@@ -338,12 +345,43 @@ async function cmdCheck(args: CmdArgs): Promise<void> {
   }
 }
 
+/**
+ * The nftables GC: per family, one listing and one `nft -f -` removing the stale owner
+ * elements of `network` and the rules aimed at them. `optional` (no `backend` configured): a
+ * host where nft does not work has nothing to collect.
+ */
+async function gcNft(
+  network: string,
+  validIds: ReadonlySet<string>,
+  optional: boolean,
+): Promise<void> {
+  const errors: string[] = [];
+  await Promise.all(([4, 6] as const).map(async (family) => {
+    try {
+      const table = await nftListTable(nftFamily(family), NFT_TABLE);
+      await nftApply(nftGcLines(family, table, network, validIds));
+    } catch (err) {
+      if (optional && !(await nftUsable())) return;
+      const detail = err instanceof ToolError ? err.stderr.trim() : errorText(err);
+      errors.push(`could not collect ${nftFamily(family)} ${NFT_TABLE}: ${detail}`);
+    }
+  }));
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
+}
+
 async function cmdGc(args: CmdArgs): Promise<void> {
   const conf = loadPortmapConf(args.config);
-  // nft rules carry only the container ID, not the network: they cannot be collected safely.
-  if (!conf.validAttachments || conf.backend === "nftables") return;
+  if (!conf.validAttachments) return;
   const validIds = new Set(conf.validAttachments.map((a) => a.containerID));
-  await gcBothFamilies("nat", (s) => gcLines(s, conf.name, validIds));
+  // Without a backend, either may hold this network's rules (ADD picks one per call).
+  const jobs: Promise<void>[] = [];
+  if (conf.backend !== "nftables") {
+    jobs.push(gcBothFamilies("nat", (s) => gcLines(s, conf.name, validIds)));
+  }
+  if (conf.backend !== "iptables") jobs.push(gcNft(conf.name, validIds, !conf.backend));
+  const settled = await Promise.allSettled(jobs);
+  const errors = settled.flatMap((r) => r.status === "rejected" ? [errorText(r.reason)] : []);
+  if (errors.length > 0) throw new CniError(ErrorCode.Internal, errors.join("; "));
 }
 
 /** The portmap plugin's functions (STATUS is a no-op success, as at the reference HEAD). */

@@ -13,9 +13,20 @@
  * container's addresses are known it deletes only rules aimed at them, so a container on two
  * portmap networks keeps the other network's rules.
  *
+ * Beyond the reference, ownership: the rules name the container but no network, so a GC of
+ * one network could not tell a stale container's rules from those of a container valid on
+ * another. Each table therefore also holds a set `containers` (`ipv4_addr` in `ip`,
+ * `ipv6_addr` in `ip6`) with one element per container address, commented with its owner as
+ * the firewall plugin comments its elements (`portmap net: <network>, id: <container ID>`,
+ * {@linkcode nftOwnerComment}), added in the ADD's transaction. The rules and their comments
+ * stay the reference's, so the reference's DEL (rules whose comment is the container ID) still
+ * removes them; it leaves the element, which a later GC of the network removes. One element
+ * per address: when two networks give a container the same address, the latest ADD owns it.
+ *
  * @module
  */
-import type { NftRule } from "../../firewall/nft.ts";
+import { nftComment, nftDeleteLines, type NftRule, type NftTable } from "../../firewall/nft.ts";
+import { nftOwnerComment, type Owner, parseNftOwnerComment } from "../../firewall/owner.ts";
 import type { PortmapConf } from "./config.ts";
 
 /** The table name (in families `ip` and `ip6`). */
@@ -26,6 +37,28 @@ export const CONTAINER_CHAINS: readonly string[] = [
   "hostip_hostports",
   "masquerading",
 ];
+
+/** The set of container addresses, each element commented with its owner (both tables). */
+export const OWNER_SET = "containers";
+/** What the element comment starts with, before `net: <network>, id: <container ID>`. */
+export const OWNER_PREFIX = "portmap ";
+
+/**
+ * The element comment of an owner, as nft stores it (quotes dropped, cut to nft's limit), so
+ * what is written and what is compared with a listing are the same text.
+ *
+ * @param owner Network and container.
+ * @returns The comment text, unquoted.
+ *
+ * @example
+ * ```ts
+ * import { elementComment } from "./nftables.ts";
+ * elementComment({ network: "n", containerId: "c1" }); // "portmap net: n, id: c1"
+ * ```
+ */
+export function elementComment(owner: Owner): string {
+  return nftComment(nftOwnerComment(OWNER_PREFIX, owner)).slice(1, -1);
+}
 
 /** `ip` or `ip6`. */
 export type NftFamily = "ip" | "ip6";
@@ -46,15 +79,16 @@ export function nftFamily(family: 4 | 6): NftFamily {
  * @param conf The configuration.
  * @param family 4 or 6.
  * @param containerIp The container address of that family (no prefix).
- * @param containerId The container ID (the rule comment).
- * @returns `nft -f -` lines.
+ * @param owner The network (the owner element) and the container ID (the rule comment).
+ * @returns `nft -f -` lines: the reference's, then the owner element.
  */
 export function nftSetupLines(
   conf: PortmapConf,
   family: 4 | 6,
   containerIp: string,
-  containerId: string,
+  owner: Owner,
 ): string[] {
+  const containerId = owner.containerId;
   const fam = nftFamily(family);
   const t = `${fam} ${NFT_TABLE}`;
   const conditions = (family === 4 ? conf.conditionsV4 : conf.conditionsV6).join(" ");
@@ -105,6 +139,14 @@ export function nftSetupLines(
       }
     }
   }
+  // The owner element; deleted and added again so that it carries this owner's comment.
+  const set = `${t} ${OWNER_SET}`;
+  lines.push(
+    `add set ${set} { type ${family === 4 ? "ipv4_addr" : "ipv6_addr"} ; }`,
+    `add element ${set} { ${containerIp} }`,
+    `delete element ${set} { ${containerIp} }`,
+    `add element ${set} { ${containerIp} comment "${elementComment(owner)}" }`,
+  );
   return lines;
 }
 
@@ -124,22 +166,98 @@ export function aimsAt(expr: readonly unknown[], ip: string): boolean {
 
 /**
  * The container's rules among a table's rules: in the per-container chains, commented with
- * the container ID, and (when `ip` is given) aimed at that address.
+ * the container ID, and (when addresses are given) aimed at one of them.
  *
  * @param rules A family's table rules.
  * @param containerId The container ID.
- * @param ip The container address of that family, when known.
+ * @param ips The container addresses of that family, when known.
  * @returns The rules to delete.
  */
 export function containerRules(
   rules: readonly NftRule[],
   containerId: string,
-  ip: string | undefined,
+  ips: readonly string[] | undefined,
 ): NftRule[] {
   return rules.filter((r) =>
     CONTAINER_CHAINS.includes(r.chain) && r.comment === containerId &&
-    (ip === undefined || aimsAt(r.expr, ip))
+    (ips === undefined || ips.some((ip) => aimsAt(r.expr, ip)))
   );
+}
+
+/** The commented elements of the owner set: each address with its owner comment. */
+function ownerElements(table: NftTable): { ip: string; comment: string }[] {
+  const set = table.sets.find((s) => s.name === OWNER_SET);
+  return (set?.elements ?? []).flatMap((e) =>
+    e.comment !== undefined && typeof e.val === "string" ? [{ ip: e.val, comment: e.comment }] : []
+  );
+}
+
+function deleteElementLines(family: 4 | 6, ips: readonly string[]): string[] {
+  const set = `${nftFamily(family)} ${NFT_TABLE} ${OWNER_SET}`;
+  return ips.map((ip) => `delete element ${set} { ${ip} }`);
+}
+
+/**
+ * The DEL transaction of one family: the container's rules and its owner elements. The rules
+ * are those aimed at `ip` when it is known, else at the addresses of its owner elements, else
+ * (rules made without an element, by the reference) every rule commented with its ID.
+ *
+ * @param family 4 or 6.
+ * @param table The family's table as listed (`undefined`: it does not exist).
+ * @param owner Network and container.
+ * @param ip The container address of that family, when known (`prevResult`).
+ * @returns `nft -f -` lines (empty when nothing is there).
+ */
+export function nftTeardownLines(
+  family: 4 | 6,
+  table: NftTable | undefined,
+  owner: Owner,
+  ip: string | undefined,
+): string[] {
+  if (!table) return [];
+  const mine = elementComment(owner);
+  const owned = ownerElements(table).filter((e) => e.comment === mine).map((e) => e.ip);
+  const aims = ip !== undefined ? [ip] : owned.length > 0 ? owned : undefined;
+  return [
+    ...nftDeleteLines(containerRules(table.rules, owner.containerId, aims)),
+    ...deleteElementLines(family, owned),
+  ];
+}
+
+/**
+ * The GC transaction of one family: for each owner element of `network` whose container is
+ * not valid, the rules commented with that container's ID and aimed at the element's address,
+ * and the element. Rules without an owner element (made by the reference) are left alone: they
+ * may belong to a container valid on another network.
+ *
+ * @param family 4 or 6.
+ * @param table The family's table as listed (`undefined`: it does not exist).
+ * @param network The network collected.
+ * @param validIds Container IDs of the valid attachments.
+ * @returns `nft -f -` lines (empty when nothing is stale).
+ */
+export function nftGcLines(
+  family: 4 | 6,
+  table: NftTable | undefined,
+  network: string,
+  validIds: ReadonlySet<string>,
+): string[] {
+  if (!table) return [];
+  const keep = new Set(
+    [...validIds].map((containerId) => elementComment({ network, containerId })),
+  );
+  const stale = ownerElements(table).filter((e) =>
+    !keep.has(e.comment) && parseNftOwnerComment(OWNER_PREFIX, e.comment)?.network === network
+  );
+  // A rule's comment is its container ID, so the element comment of its owner on this network
+  // can be rebuilt and compared whole (also when nft cut it).
+  const doomed = table.rules.filter((r) =>
+    CONTAINER_CHAINS.includes(r.chain) && r.comment !== undefined &&
+    stale.some((e) =>
+      elementComment({ network, containerId: r.comment! }) === e.comment && aimsAt(r.expr, e.ip)
+    )
+  );
+  return [...nftDeleteLines(doomed), ...deleteElementLines(family, stale.map((e) => e.ip))];
 }
 
 /** The `dport` a `hostports` rule matches, and its `dnat` target. */
