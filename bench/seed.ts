@@ -26,12 +26,14 @@ export interface SeedOptions {
    * name, bridge, subnet, data dir and ipMasq are still these.
    */
   shape?: "seed" | "podman";
+  /** The seed list's plugins after the bridge (default: loopback alone). */
+  chained?: readonly Record<string, unknown>[];
 }
 
 /**
  * The seed network list, or Podman's default one.
  *
- * @param o Name, bridge, subnet, data dir, ipMasq, shape.
+ * @param o Name, bridge, subnet, data dir, ipMasq, shape, the plugins after the bridge.
  * @returns The parsed list.
  * @throws {Error} When the subnet is not a CIDR.
  */
@@ -53,7 +55,7 @@ export function seedList(o: SeedOptions): NetworkConfigList {
           dataDir: o.dataDir,
         },
       },
-      { type: "loopback" },
+      ...(o.chained ?? [{ type: "loopback" }]),
     ],
   }));
 }
