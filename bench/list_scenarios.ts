@@ -1,6 +1,7 @@
 /**
  * The scenarios run through an engine (ours, or the Go libcni driver): single ADD and DEL of
- * the seed list, batches sequential and 16 at a time, host-local with one versus many leases
+ * the seed list and of Podman's default list (with a published port), batches sequential and
+ * 16 at a time, host-local with one versus many leases
  * on disk, and the peak memory of each plugin process.
  *
  * @module
@@ -11,6 +12,7 @@ import type { Invoker } from "../cni/invoke.ts";
 import { execInvoker } from "../cni/invoke_exec.ts";
 import type { NetworkConfigList } from "../cni/conf.ts";
 import { capture, pool, push, type Samples, settle, timed } from "./measure.ts";
+import { podmanCapabilityArgs } from "./seed.ts";
 import {
   type Attachment,
   confFile,
@@ -30,7 +32,7 @@ import {
   WARMUPS,
 } from "./world.ts";
 
-/** ADD (returning the first address) or DEL of a seed list in one mode. */
+/** ADD (returning the first address) or DEL of a list in one mode. */
 export async function listOp(
   r: Run,
   mode: RunMode,
@@ -56,6 +58,7 @@ export async function listOp(
       REF_DIR,
       "-cache",
       cacheDir,
+      ...(rt.capabilityArgs ? ["-cap-args", JSON.stringify(rt.capabilityArgs)] : []),
     ], r.env);
     if (!out.success) {
       throw new Error(
@@ -77,43 +80,113 @@ export function firstAddress(result: Record<string, unknown>): string {
   return a;
 }
 
-/** Single ADD and DEL, ipMasq off and on, alternating modes. */
-export async function singleAddDel(r: Run, size: Size, samples: Samples): Promise<void> {
+/** Where {@linkcode alternateAddDel} puts its samples. */
+interface AddDelRows {
+  /** The ADD row's id. */
+  add: string;
+  /** The DEL row's id. */
+  del: string;
+  /** The ADD+DEL row's id, if any. */
+  both?: string;
+}
+
+/**
+ * ADD then DEL of one list per mode, alternating modes (A B C A B C ...), each mode in a
+ * namespace of its own, after untimed warm-ups.
+ *
+ * @param lists The list of each mode.
+ * @param tag Namespace tag letter.
+ * @param rows The row ids.
+ * @param capabilityArgs Capability arguments of every attachment.
+ */
+async function alternateAddDel(
+  r: Run,
+  size: Size,
+  samples: Samples,
+  lists: Record<RunMode, NetworkConfigList>,
+  tag: string,
+  rows: AddDelRows,
+  capabilityArgs?: Record<string, unknown>,
+): Promise<void> {
   const inv = invokers(r);
-  for (const masq of [false, true]) {
-    const lists = Object.fromEntries(r.modes.map((m) => [m, seedList(r, m, masq)])) as Record<
-      RunMode,
-      NetworkConfigList
-    >;
-    const ns = Object.fromEntries(
-      r.modes.map((m) => [m, makeNamespaces(r, `s${m.slice(0, 2)}`, 1)[0]!]),
-    );
-    try {
-      const suffix = masq ? "_masq" : "";
-      // Untimed warm-ups (i < 0): the in-process engine is a long-lived process, measured with
-      // its code compiled by V8 as a node runs it (the serve daemon too); each exec'd run is a
-      // new process anyway.
-      for (let i = -WARMUPS; i < size.iterations; i++) {
-        for (const m of r.modes) {
-          const rt = {
-            containerId: `dnb-${r.id}-${m}-${i + WARMUPS}`,
-            netns: ns[m]!,
-            ifName: "eth0",
-          };
-          await settle();
-          const [tAdd] = await timed(() => listOp(r, m, "add", lists[m], rt, inv));
-          const [tDel] = await timed(() => listOp(r, m, "del", lists[m], rt, inv));
-          if (i >= 0) {
-            push(samples, `add${suffix}`, m, tAdd);
-            push(samples, `del${suffix}`, m, tDel);
-            if (!masq) push(samples, "adddel", m, tAdd + tDel);
-          }
+  const ns = Object.fromEntries(
+    r.modes.map((m) => [m, makeNamespaces(r, `${tag}${m.slice(0, 2)}`, 1)[0]!]),
+  );
+  try {
+    // Untimed warm-ups (i < 0): the in-process engine is a long-lived process, measured with
+    // its code compiled by V8 as a node runs it (the serve daemon too); each exec'd run is a
+    // new process anyway.
+    for (let i = -WARMUPS; i < size.iterations; i++) {
+      for (const m of r.modes) {
+        const rt: Attachment = {
+          containerId: `dnb-${r.id}-${tag}${m}-${i + WARMUPS}`,
+          netns: ns[m]!,
+          ifName: "eth0",
+          ...(capabilityArgs && { capabilityArgs }),
+        };
+        await settle();
+        const [tAdd] = await timed(() => listOp(r, m, "add", lists[m], rt, inv));
+        const [tDel] = await timed(() => listOp(r, m, "del", lists[m], rt, inv));
+        if (i >= 0) {
+          push(samples, rows.add, m, tAdd);
+          push(samples, rows.del, m, tDel);
+          if (rows.both) push(samples, rows.both, m, tAdd + tDel);
         }
       }
-    } finally {
-      dropNamespaces(r, Object.values(ns));
     }
+  } finally {
+    dropNamespaces(r, Object.values(ns));
   }
+}
+
+function listsOf(
+  r: Run,
+  masq: boolean,
+  shape: "seed" | "podman",
+): Record<RunMode, NetworkConfigList> {
+  return Object.fromEntries(r.modes.map((m) => [m, seedList(r, m, masq, shape)])) as Record<
+    RunMode,
+    NetworkConfigList
+  >;
+}
+
+/** Single ADD and DEL of the seed list, ipMasq off and on, alternating modes. */
+export async function singleAddDel(r: Run, size: Size, samples: Samples): Promise<void> {
+  for (const masq of [false, true]) {
+    const suffix = masq ? "_masq" : "";
+    await alternateAddDel(r, size, samples, listsOf(r, masq, "seed"), "s", {
+      add: `add${suffix}`,
+      del: `del${suffix}`,
+      ...(!masq && { both: "adddel" }),
+    });
+  }
+}
+
+/**
+ * A high TCP port nothing listens on (portmap's DNAT does not bind it, but a listener would
+ * take the connections the rule is for).
+ */
+export function freeHostPort(): number {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    try {
+      Deno.listen({ hostname: "0.0.0.0", port, transport: "tcp" }).close();
+      return port;
+    } catch { /* taken */ }
+  }
+  throw new Error("no free TCP port for the Podman chain's port mapping");
+}
+
+/**
+ * Single ADD and DEL of Podman 4.3's default list (bridge with ipMasq and hairpin, portmap,
+ * firewall, tuning) with one published TCP port, alternating modes. portmap and firewall keep
+ * their shared chains after the last DEL: the run's cleanup removes those it created.
+ */
+export async function podmanChain(r: Run, size: Size, samples: Samples): Promise<void> {
+  await alternateAddDel(r, size, samples, listsOf(r, true, "podman"), "p", {
+    add: "add_podman",
+    del: "del_podman",
+  }, podmanCapabilityArgs(freeHostPort()));
 }
 
 /** N sequential ADDs then N DELs, and N ADDs 16 at a time then DELs 16 at a time. */

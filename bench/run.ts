@@ -1,6 +1,7 @@
 /**
  * The side-by-side benchmark (`deno task bench`), alternating A B C A B C ... on the seed
- * network (bridge + host-local /16 + loopback, ipMasq off and on):
+ * network (bridge + host-local /16 + loopback, ipMasq off and on) and on Podman 4.3's default
+ * network (bridge with ipMasq and hairpin, portmap with one published port, firewall, tuning):
  *
  * - `ref`: the reference Go plugins exec'd by our engine;
  * - `golibcni`: the reference Go plugins exec'd by the real Go libcni (one driver process per
@@ -17,15 +18,17 @@
  * Podman run+rm cycle of the Podman tier (ours, ours with serve, Go).
  *
  * Everything runs in throwaway namespaces with unique names, unique bridges, data and cache
- * dirs under a temp dir; all of it (and any firewall rule left behind) is removed in `finally`.
- * Root only.
+ * dirs under a temp dir; all of it (and any firewall rule left behind, and the shared chains
+ * portmap and firewall keep when the run created them: `shared_firewall.ts`) is removed in
+ * `finally`. Root only.
  *
  * This file holds the order of the run, the report's rows and the command line; the run's
  * world (sizes, modes, what a run creates and removes) is `world.ts`, how things are measured
  * `measure.ts`, the scenarios `list_scenarios.ts`, `call_scenarios.ts` and `podman.ts`.
  *
  *   deno run -A bench/run.ts [--size tiny|full] [--json] [--out FILE] [--readme]
- *     [--data-dir DIR] [--podman] [--only calls,single,batches,host-local,memory]
+ *     [--data-dir DIR] [--podman]
+ *     [--only calls,single,podman-chain,batches,host-local,memory]
  *     [--modes ref,golibcni,exec,serve,inproc]
  *
  * `--only` and `--modes` run a part of it (e.g. `--only single,batches --modes
@@ -62,7 +65,8 @@ import {
   SIZES,
   startDaemon,
 } from "./world.ts";
-import { batches, hostLocal, memory, singleAddDel } from "./list_scenarios.ts";
+import { batches, hostLocal, memory, podmanChain, singleAddDel } from "./list_scenarios.ts";
+import { firewallBefore } from "./shared_firewall.ts";
 import {
   cacheWrites,
   callMemory,
@@ -81,6 +85,8 @@ const SCENARIOS: [string, string, string, "call"?][] = [
   ["adddel", "ADD+DEL seed list (ipMasq off)", "ms"],
   ["add_masq", "ADD seed list (ipMasq on)", "ms"],
   ["del_masq", "DEL seed list (ipMasq on)", "ms"],
+  ["add_podman", "ADD Podman default chain", "ms"],
+  ["del_podman", "DEL Podman default chain", "ms"],
   ["seq_add", "N sequential ADDs (total)", "ms"],
   ["seq_del", "N sequential DELs (total)", "ms"],
   ["par16_add", "N ADDs, 16 at a time (total)", "ms"],
@@ -157,6 +163,7 @@ export async function runBench(
   }
   let left: string[] = [];
   let daemon: { stop(): Promise<string[]> } | undefined;
+  r.firewall = await firewallBefore();
   try {
     log(`bench ${r.id}: bundling and installing launchers into ${r.binDir}`);
     await installPlugins({ dir: r.binDir }); // bundles the source tree as `cnitool install` does
@@ -175,6 +182,10 @@ export async function runBench(
     if (want("single")) {
       log("single ADD/DEL");
       await singleAddDel(r, size, samples);
+    }
+    if (want("podman-chain")) {
+      log("Podman default chain ADD/DEL");
+      await podmanChain(r, size, samples);
     }
     if (want("batches")) {
       log(`batches of ${size.batch}`);
@@ -201,7 +212,11 @@ export async function runBench(
     }
   } finally {
     await daemon?.stop().catch(() => []);
-    left = cleanup(r);
+    const done = await cleanup(r);
+    left = done.left;
+    if (done.shared.length > 0) {
+      notes.push(`removed the shared chains the run created: ${done.shared.join(", ")}`);
+    }
   }
   if (left.length > 0) notes.push(`cleanup had to remove: ${left.join("; ")}`);
   const rows: Row[] = SCENARIOS.flatMap(([id, scenario, unit, group]) => {

@@ -1,5 +1,6 @@
 /**
- * A throwaway seed network for the standalone probes (`profile.ts`, `isolates.ts`): unique
+ * A throwaway seed network for the standalone probes (`profile.ts`, `isolates.ts`,
+ * `plugin_cost.ts`; the plugins after its bridge may be given): unique
  * names, a temp dir for host-local's data and the result cache, the in-process invoker, and a
  * removal of the bridge and the dir. Namespaces stay the probe's own business.
  *
@@ -34,16 +35,29 @@ export interface ScratchSeed {
  * @param prefix Three letters: the bridge is `<prefix><id>`, the network `<prefix>-<id>`.
  * @param subnet The /16 to allocate from.
  * @param ipMasq Whether the bridge masquerades.
+ * @param chained The plugins after the bridge (default: loopback).
  * @returns The seed.
  */
-export function scratchSeed(prefix: string, subnet: string, ipMasq = false): ScratchSeed {
+export function scratchSeed(
+  prefix: string,
+  subnet: string,
+  ipMasq = false,
+  chained?: readonly Record<string, unknown>[],
+): ScratchSeed {
   const id = crypto.randomUUID().slice(0, 6);
   const tmp = Deno.makeTempDirSync({ prefix: `denocni-${prefix}-` });
   const bridge = `${prefix}${id}`;
   return {
     id,
     tmp,
-    list: seedList({ name: `${prefix}-${id}`, bridge, subnet, dataDir: join(tmp, "ipam"), ipMasq }),
+    list: seedList({
+      name: `${prefix}-${id}`,
+      bridge,
+      subnet,
+      dataDir: join(tmp, "ipam"),
+      ipMasq,
+      ...(chained && { chained }),
+    }),
     invoker: selectInvoker({ mode: "prefer", registry: BUILTIN_PLUGINS, cniPath: [], env: {} }),
     cacheDir: join(tmp, "cache"),
     async remove() {

@@ -1,7 +1,7 @@
 /**
  * The benchmark's world: its sizes and modes, the `Run` record of everything a run creates
- * (namespaces, bridges, networks, the temp dir) and the cleanup that removes it, the seed
- * networks and invokers of each mode, the `cnitool serve` daemon, and the machine's
+ * (namespaces, bridges, networks, the temp dir, the host firewall as it was) and the cleanup
+ * that removes it, the seed networks (and Podman's default one) and invokers of each mode, the `cnitool serve` daemon, and the machine's
  * description for the report.
  *
  * @module
@@ -13,8 +13,10 @@ import { selectInvoker } from "../cni/invoke_builtin.ts";
 import type { NetworkConfigList } from "../cni/conf.ts";
 import { BUILTIN_PLUGINS } from "../plugins/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
+import { parseCidr } from "../ip/mod.ts";
 import { seedList as seedNetwork } from "./seed.ts";
 import type { Machine } from "./report.ts";
+import { type FirewallBefore, sweepFirewall } from "./shared_firewall.ts";
 
 export const REF_DIR = "/usr/lib/cni";
 export const WARMUPS = 5;
@@ -110,6 +112,8 @@ export interface Run {
   namespaces: Set<string>;
   networks: Set<string>;
   usedOctets: Set<number>;
+  /** The host firewall before the run (its cleanup removes what the run added). */
+  firewall?: FirewallBefore;
 }
 
 export function freeOctet(r: Run): number {
@@ -143,10 +147,15 @@ export function dropNamespaces(r: Run, paths: string[]): void {
   }
 }
 
-/** The seed network for one mode and ipMasq setting. */
-export function seedList(r: Run, mode: RunMode, masq: boolean): NetworkConfigList {
+/** The seed network (or Podman's default, `shape` `podman`) for one mode and ipMasq setting. */
+export function seedList(
+  r: Run,
+  mode: RunMode,
+  masq: boolean,
+  shape: "seed" | "podman" = "seed",
+): NetworkConfigList {
   const octet = freeOctet(r);
-  const tag = `${r.bridges.size}${mode[0]}${masq ? 1 : 0}`;
+  const tag = `${r.bridges.size}${mode[0]}${masq ? 1 : 0}${shape === "podman" ? "p" : ""}`;
   const name = `dnb-${r.id}-${tag}`;
   const bridge = `dnb${r.id}${tag}`;
   r.bridges.add(bridge);
@@ -157,6 +166,7 @@ export function seedList(r: Run, mode: RunMode, masq: boolean): NetworkConfigLis
     subnet: `10.${octet}.0.0/16`,
     dataDir: join(r.tmp, "ipam", tag),
     ipMasq: masq,
+    shape,
   });
   Deno.mkdirSync(join(r.tmp, "conf"), { recursive: true });
   Deno.writeFileSync(confFile(r, list), list.bytes);
@@ -185,6 +195,8 @@ export interface Attachment {
   containerId: string;
   netns: string;
   ifName: string;
+  /** Capability arguments (libcni `CapabilityArgs`, e.g. Podman's `portMappings`). */
+  capabilityArgs?: Record<string, unknown>;
 }
 
 /** Starts `cnitool serve` of the installed launchers on the run's socket. */
@@ -225,29 +237,31 @@ export async function startDaemon(r: Run): Promise<{ stop(): Promise<string[]> }
   };
 }
 
-/** Removes whatever the run left: firewall rules naming our networks, bridges, namespaces. */
-export function cleanup(r: Run): string[] {
+/** What the cleanup removed or could not. */
+export interface Cleanup {
+  /** What a DEL should have removed, and what could not be removed. */
+  left: string[];
+  /** The shared firewall chains the run created (portmap's, firewall's), removed. */
+  shared: string[];
+}
+
+/**
+ * Removes whatever the run left: namespaces, the firewall rules of our networks and subnets
+ * and the shared chains the run created (`shared_firewall.ts`), bridges, the temp dir.
+ */
+export async function cleanup(r: Run): Promise<Cleanup> {
   const left: string[] = [];
+  let shared: string[] = [];
   for (const name of r.namespaces) {
     try {
       netnsDelete(name);
     } catch { /* gone */ }
   }
-  for (const cmd of ["iptables", "ip6tables"]) {
-    const rules = run(cmd, ["-w", "-t", "nat", "-S"], true).split("\n");
-    const chains = new Set<string>();
-    for (const line of rules) {
-      if (![...r.networks].some((n) => line.includes(`"${n}"`))) continue;
-      if (!line.startsWith("-A ")) continue;
-      const jump = / -j (CNI-[0-9a-f]+)/.exec(line);
-      if (jump) chains.add(jump[1]!);
-      left.push(`${cmd} rule: ${line}`);
-      run(cmd, ["-w", "-t", "nat", ...line.replace(/^-A /, "-D ").split(" ")], true);
-    }
-    for (const c of chains) {
-      run(cmd, ["-w", "-t", "nat", "-F", c], true);
-      run(cmd, ["-w", "-t", "nat", "-X", c], true);
-    }
+  if (r.firewall) {
+    const subnets = [...r.usedOctets].map((o) => parseCidr(`10.${o}.0.0/16`)!);
+    const sweep = await sweepFirewall(r.firewall, { networks: r.networks, subnets });
+    left.push(...sweep.leftovers, ...sweep.kept.map((k) => `kept ${k}`));
+    shared = sweep.shared;
   }
   for (const b of r.bridges) {
     const out = new Deno.Command("ip", { args: ["link", "del", b], stderr: "null" }).outputSync();
@@ -266,7 +280,7 @@ export function cleanup(r: Run): string[] {
   } catch (err) {
     left.push(`temp dir ${r.tmp}: ${err}`);
   }
-  return left;
+  return { left, shared };
 }
 
 export function referenceVersion(about: string): string {

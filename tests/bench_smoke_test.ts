@@ -5,7 +5,7 @@ import { assert, assertEquals } from "./helpers/assert.ts";
 import { gated, NEEDS_ROOT } from "./helpers/gate.ts";
 import { refMissing } from "./helpers/reference.ts";
 
-const noRef = refMissing("bridge", "host-local", "loopback");
+const noRef = refMissing("bridge", "host-local", "loopback", "portmap", "firewall", "tuning");
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -14,10 +14,24 @@ function text(cmd: string, args: string[]): string {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** The user chains of both families' nat and filter tables, as `<cmd> <table> <chain>`. */
+function userChains(): Set<string> {
+  const out = new Set<string>();
+  for (const cmd of ["iptables", "ip6tables"]) {
+    for (const table of ["nat", "filter"]) {
+      for (const line of text(cmd, ["-w", "-t", table, "-S"]).split("\n")) {
+        if (line.startsWith("-N ")) out.add(`${cmd} ${table} ${line.slice(3)}`);
+      }
+    }
+  }
+  return out;
+}
+
 Deno.test({
   ...gated("bench/run.ts --size tiny produces the full table and cleans up", NEEDS_ROOT, noRef),
   async fn() {
     const tmp = Deno.makeTempDirSync({ prefix: "denocni-bench-smoke-" });
+    const chainsBefore = userChains();
     try {
       const out = join(tmp, "report.json");
       const res = await new Deno.Command(Deno.execPath(), {
@@ -44,6 +58,7 @@ Deno.test({
         }
       };
       rowsOf(["add", "del", "adddel", "add_masq", "del_masq", "seq_add", "par16_add"], seedModes);
+      rowsOf(["add_podman", "del_podman"], seedModes);
       rowsOf(["hl_add_1"], ["ref", "exec", "serve", "inproc"]);
       rowsOf(["start"], ["floor", "ref", "exec", "serve"]);
       rowsOf(
@@ -73,6 +88,22 @@ Deno.test({
       assert(!text("ip", ["-o", "link", "show"]).includes(`dnb${id}`), "bridges left behind");
       const nat = text("iptables", ["-w", "-t", "nat", "-S"]);
       assert(!nat.includes(`dnb-${id}`), "iptables rules left behind");
+      // portmap's and firewall's shared chains, kept by their last DEL: gone when the run made
+      // them (the Podman chain rows), and the note says so.
+      const chainsLeft = [...userChains()].filter((c) =>
+        !chainsBefore.has(c) && /(CNI-HOSTPORT-|CNI-FORWARD|CNI-ADMIN)/.test(c)
+      );
+      assertEquals(chainsLeft, []);
+      if (!chainsBefore.has("iptables filter CNI-FORWARD")) {
+        assert(
+          report.notes.some((n: string) =>
+            n.startsWith("removed the shared chains the run created: ") &&
+            n.includes("iptables nat CNI-HOSTPORT-DNAT") &&
+            n.includes("iptables filter CNI-FORWARD")
+          ),
+          JSON.stringify(report.notes),
+        );
+      }
     } finally {
       Deno.removeSync(tmp, { recursive: true });
     }

@@ -107,8 +107,13 @@ export async function dropNftRules(
   }
 }
 
+/**
+ * An nft table (family, name) and the chain whose rules make it busy (`undefined`: any rule).
+ */
+export type FirewallTable = readonly [family: string, name: string, chain: string | undefined];
+
 /** Tables the masquerade and spoof-check code (or iptables-nft) may create. */
-const FIREWALL_TABLES: [string, string, string | undefined][] = [
+export const FIREWALL_TABLES: readonly FirewallTable[] = [
   ["ip", "nat", undefined],
   ["ip6", "nat", undefined],
   ["inet", "cni_plugins_masquerade", "masq_checks"],
@@ -130,9 +135,13 @@ export async function firewallTables(): Promise<Set<string>> {
  * anybody's (for the masquerade and spoof-check tables: none in their per-rule chain).
  *
  * @param before The snapshot from {@linkcode firewallTables}.
+ * @param tables The tables considered (default {@linkcode FIREWALL_TABLES}).
  */
-export async function dropNewEmptyTables(before: Set<string>): Promise<void> {
-  for (const [family, name, chain] of FIREWALL_TABLES) {
+export async function dropNewEmptyTables(
+  before: Set<string>,
+  tables: readonly FirewallTable[] = FIREWALL_TABLES,
+): Promise<void> {
+  for (const [family, name, chain] of tables) {
     if (before.has(`${family} ${name}`)) continue;
     const out = await run("nft", ["-j", "list", "table", family, name]);
     if (out.code !== 0) continue;
