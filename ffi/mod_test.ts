@@ -169,5 +169,8 @@ Deno.test("readFileText() reads a /proc file and stops at its cap instead of rea
   assertEquals(readFileText("/proc/sys/net/ipv4/ip_forward").trim().length, 1);
   const err = assertThrows(() => readFileText("/dev/zero", 8192), ErrnoError);
   assertEquals(err.code, "EOVERFLOW");
-  assertEquals(err.message, 'read "/dev/zero" (over 8192 bytes): value too large for defined data type (EOVERFLOW)');
+  assertEquals(
+    err.message,
+    'read "/dev/zero" (over 8192 bytes): value too large for defined data type (EOVERFLOW)',
+  );
 });
