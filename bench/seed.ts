@@ -38,34 +38,13 @@ export interface SeedOptions {
  * @throws {Error} When the subnet is not a CIDR.
  */
 export function seedList(o: SeedOptions): NetworkConfigList {
-  if (o.shape === "podman") return podmanList(o);
-  return parseConfList(JSON.stringify({
-    cniVersion: "1.0.0",
-    name: o.name,
-    plugins: [
-      {
-        type: "bridge",
-        bridge: o.bridge,
-        isGateway: true,
-        ipMasq: o.ipMasq,
-        ipam: {
-          type: "host-local",
-          ranges: [[{ subnet: o.subnet }]],
-          routes: [{ dst: "0.0.0.0/0" }],
-          dataDir: o.dataDir,
-        },
-      },
-      ...(o.chained ?? [{ type: "loopback" }]),
-    ],
-  }));
-}
-
-/** Podman 4.3's 87-podman-bridge.conflist (its 10.88.0.0/16 and cni-podman0 replaced). */
-function podmanList(o: SeedOptions): NetworkConfigList {
+  const podman = o.shape === "podman";
   const cidr = parseCidr(o.subnet);
   if (!cidr) throw new Error(`seed subnet ${JSON.stringify(o.subnet)} is not a CIDR`);
   return parseConfList(JSON.stringify({
-    cniVersion: "0.4.0",
+    // Podman 4.3's 87-podman-bridge.conflist (its 10.88.0.0/16 and cni-podman0 replaced) has
+    // hairpin mode, ranges before routes with an explicit gateway, and its three chained plugins.
+    cniVersion: podman ? "0.4.0" : "1.0.0",
     name: o.name,
     plugins: [
       {
@@ -73,17 +52,28 @@ function podmanList(o: SeedOptions): NetworkConfigList {
         bridge: o.bridge,
         isGateway: true,
         ipMasq: o.ipMasq,
-        hairpinMode: true,
-        ipam: {
-          type: "host-local",
-          routes: [{ dst: "0.0.0.0/0" }],
-          ranges: [[{ subnet: o.subnet, gateway: formatIp(nextIp(networkOf(cidr).ip)) }]],
-          dataDir: o.dataDir,
-        },
+        ...(podman && { hairpinMode: true }),
+        ipam: podman
+          ? {
+            type: "host-local",
+            routes: [{ dst: "0.0.0.0/0" }],
+            ranges: [[{ subnet: o.subnet, gateway: formatIp(nextIp(networkOf(cidr).ip)) }]],
+            dataDir: o.dataDir,
+          }
+          : {
+            type: "host-local",
+            ranges: [[{ subnet: o.subnet }]],
+            routes: [{ dst: "0.0.0.0/0" }],
+            dataDir: o.dataDir,
+          },
       },
-      { type: "portmap", capabilities: { portMappings: true } },
-      { type: "firewall" },
-      { type: "tuning" },
+      ...(podman
+        ? [
+          { type: "portmap", capabilities: { portMappings: true } },
+          { type: "firewall" },
+          { type: "tuning" },
+        ]
+        : o.chained ?? [{ type: "loopback" }]),
     ],
   }));
 }

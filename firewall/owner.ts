@@ -143,3 +143,40 @@ export function parseNftOwnerComment(prefix: string, comment: string): Owner | u
   const m = NFT_OWNER_REGEXP.exec(comment.slice(prefix.length));
   return m ? { network: m[1]!, containerId: m[2]! } : undefined;
 }
+
+/**
+ * What GC of one network removes among nft elements commented by
+ * {@linkcode nftOwnerComment}: an element of `network` whose container is not valid. A valid
+ * container's comment is rebuilt and compared whole, so a comment nft cut still matches its
+ * valid owner.
+ *
+ * @param prefix The comments' prefix.
+ * @param network The network collected.
+ * @param validIds Container IDs of the valid attachments.
+ * @param commentOf How the elements' comments were made from their owners (default
+ *   {@linkcode nftOwnerComment} with `prefix`).
+ * @returns A test of one element comment (`undefined`: the element has none).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { staleOwnerTest } from "./owner.ts";
+ * const stale = staleOwnerTest("fw ", "n", new Set(["c1"]));
+ * assertEquals(["fw net: n, id: c1", "fw net: n, id: c2", "fw net: m, id: c2"].map(stale), [
+ *   false,
+ *   true,
+ *   false,
+ * ]);
+ * ```
+ */
+export function staleOwnerTest(
+  prefix: string,
+  network: string,
+  validIds: ReadonlySet<string>,
+  commentOf: (owner: Owner) => string = (owner) => nftOwnerComment(prefix, owner),
+): (comment: string | undefined) => boolean {
+  const keep = new Set([...validIds].map((containerId) => commentOf({ network, containerId })));
+  return (comment) =>
+    comment !== undefined && !keep.has(comment) &&
+    parseNftOwnerComment(prefix, comment)?.network === network;
+}

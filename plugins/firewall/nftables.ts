@@ -40,7 +40,7 @@
  * @module
  */
 import type { NftElement, NftTable } from "../../firewall/nft.ts";
-import { nftOwnerComment, type Owner, parseNftOwnerComment } from "../../firewall/owner.ts";
+import { nftOwnerComment, type Owner, staleOwnerTest } from "../../firewall/owner.ts";
 import type { IngressPolicy } from "./config.ts";
 import { FORWARD_CHAIN, OWNER_PREFIX } from "./iptables.ts";
 
@@ -168,13 +168,7 @@ export function nftGcLines(
   validIds: ReadonlySet<string>,
 ): string[] {
   if (!table) return [];
-  const keep = new Set(
-    [...validIds].map((containerId) => nftOwnerComment(OWNER_PREFIX, { network, containerId })),
-  );
-  return deleteLines(elementsWhere(table, (c) => {
-    if (c === undefined || keep.has(c)) return false;
-    return parseNftOwnerComment(OWNER_PREFIX, c)?.network === network;
-  }));
+  return deleteLines(elementsWhere(table, staleOwnerTest(OWNER_PREFIX, network, validIds)));
 }
 
 /** Whether a listed rule of `chain` is exactly a jump to `target`. */

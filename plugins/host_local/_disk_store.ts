@@ -72,7 +72,18 @@ export function openDiskStoreWith(
     return text;
   }
 
-  const scan = () => scanLeases(dir, dirPath, readDir);
+  /** Every lease; unfinished ones (empty files, see `Scan`) are removed on the way. */
+  const scan = () => {
+    const found = scanLeases(dir, dirPath, readDir);
+    for (const ip of found.unfinished) {
+      try {
+        dir.unlink(ip);
+      } catch {
+        // still free by the reserve rule; the next scan tries again
+      }
+    }
+    return found;
+  };
   const hold = indexHold(index, {
     dirState: () => dirState(dir),
     lastOf,

@@ -21,6 +21,12 @@ export interface Scan {
   leases: Lease[];
   /** The range IDs of the `last_reserved_ip.<rangeId>` files. */
   rangeIds: string[];
+  /**
+   * Lease files with nothing but white space in them (not in `leases`): under the lock nobody
+   * is writing one, so each is a reservation whose write never finished (an ADD killed between
+   * creating and writing it), free by the reserve rule (plugins#498).
+   */
+  unfinished: string[];
 }
 
 /**
@@ -109,6 +115,7 @@ export function dirState(dir: DirHandle): string {
 export function scanLeases(dir: DirHandle, dirPath: string, readDir: ReadDir): Scan {
   const leases: Lease[] = [];
   const rangeIds: string[] = [];
+  const unfinished: string[] = [];
   for (const e of readDir(dirPath)) {
     if (e.name.startsWith(LAST_IP_PREFIX)) {
       rangeIds.push(e.name.slice(LAST_IP_PREFIX.length));
@@ -116,8 +123,10 @@ export function scanLeases(dir: DirHandle, dirPath: string, readDir: ReadDir): S
     }
     if (!e.isFile || parseIp(e.name) === undefined) continue;
     const lease = readLease(dir, e.name);
-    if (typeof lease !== "string") leases.push(lease);
-    else if (lease === "large") leases.push({ ip: e.name, containerId: "" }); // taken, unread
+    if (typeof lease !== "string") {
+      if (lease.containerId === "") unfinished.push(e.name);
+      else leases.push(lease);
+    } else if (lease === "large") leases.push({ ip: e.name, containerId: "" }); // taken, unread
   }
-  return { leases, rangeIds };
+  return { leases, rangeIds, unfinished };
 }

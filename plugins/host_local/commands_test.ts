@@ -175,7 +175,9 @@ Deno.test("cmdGc() releases leases not in cni.dev/valid-attachments, keeps legac
         ifname: "eth0",
       }],
     }));
-    assertEquals(released.sort(), ["10.0.0.4", "10.0.0.51", "10.0.0.52", "10.0.0.3"].sort());
+    // The empty 10.0.0.52 (an unfinished reservation) goes with the scan itself, before GC
+    // looks at owners: gone (below), not counted as released.
+    assertEquals(released.sort(), ["10.0.0.4", "10.0.0.51", "10.0.0.3"].sort());
     assertEquals(leases(dir), { "10.0.0.2": "keep\r\neth0", "10.0.0.50": "legacy" });
     assert((await Deno.stat(join(dir, "lock"))).isFile);
     assert((await Deno.stat(join(dir, "last_reserved_ip.0"))).isFile);

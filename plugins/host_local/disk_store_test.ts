@@ -103,6 +103,32 @@ Deno.test("openDiskStore() reclaims empty lease files (plugins#498) but never re
   }
 });
 
+Deno.test("openDiskStore() removes an unfinished (empty) lease when it scans, so a DEL after an ADD killed mid-write leaves nothing", async () => {
+  const data = tempDir();
+  try {
+    const dir = join(data, "n");
+    const store = openDiskStore(data, "n");
+    try {
+      assert(await store.withLock(() => store.reserve("c1", "eth0", "10.0.0.2", "0")));
+      // An ADD killed between creating its lease and writing it (the crash test found one).
+      Deno.writeTextFileSync(join(dir, "10.0.0.3"), "");
+      Deno.writeTextFileSync(join(dir, "10.0.0.4"), " \n");
+      // The DEL of the killed ADD's container: its lease cannot be told by its owner, but the
+      // changed directory makes the store rescan, and the scan removes what nobody is writing.
+      assertEquals(await store.withLock(() => store.releaseById("c2", "eth0")), []);
+      assertEquals(Object.keys(listing(dir)).sort(), ["10.0.0.2", "last_reserved_ip.0", "lock"]);
+      assertEquals(
+        (await store.withLock(() => store.leases())).map((l) => l.ip),
+        ["10.0.0.2"],
+      );
+    } finally {
+      store.close();
+    }
+  } finally {
+    Deno.removeSync(data, { recursive: true });
+  }
+});
+
 Deno.test("openDiskStore() owner index sees leases written behind its back", async () => {
   const data = tempDir();
   try {

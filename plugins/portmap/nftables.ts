@@ -26,7 +26,7 @@
  * @module
  */
 import { nftComment, nftDeleteLines, type NftRule, type NftTable } from "../../firewall/nft.ts";
-import { nftOwnerComment, type Owner, parseNftOwnerComment } from "../../firewall/owner.ts";
+import { nftOwnerComment, type Owner, staleOwnerTest } from "../../firewall/owner.ts";
 import type { PortmapConf } from "./config.ts";
 
 /** The table name (in families `ip` and `ip6`). */
@@ -243,12 +243,8 @@ export function nftGcLines(
   validIds: ReadonlySet<string>,
 ): string[] {
   if (!table) return [];
-  const keep = new Set(
-    [...validIds].map((containerId) => elementComment({ network, containerId })),
-  );
-  const stale = ownerElements(table).filter((e) =>
-    !keep.has(e.comment) && parseNftOwnerComment(OWNER_PREFIX, e.comment)?.network === network
-  );
+  const isStale = staleOwnerTest(OWNER_PREFIX, network, validIds, elementComment);
+  const stale = ownerElements(table).filter((e) => isStale(e.comment));
   // A rule's comment is its container ID, so the element comment of its owner on this network
   // can be rebuilt and compared whole (also when nft cut it).
   const doomed = table.rules.filter((r) =>
