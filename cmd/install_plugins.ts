@@ -69,10 +69,12 @@ export const RUN_PERMISSIONS: readonly string[] = [
  * bridge ADD 44 ms instead of 59, bridge DEL 57 instead of 63, loopback ADD 36 instead of 43;
  * the price is ~1.5 MiB more peak RSS, a 1.9 MB code cache instead of 0.6 MB, and ~2 ms more for
  * the about text and `cnitool` itself. VERSION, which pays it most, is answered by the launcher
- * without Deno. A code cache is only valid for the V8 flags it was made with, so every launcher
- * passes the same ones.
+ * without Deno. `--min-semi-space-size=16` (MiB) starts V8's young generation large enough for
+ * a whole plugin call, so the call runs no scavenge: ADDs 1–2 ms faster, peak RSS ~0.6 MiB lower
+ * (alternating A/B runs of the exec'd seed calls). A code cache is only valid for the V8 flags
+ * it was made with, so every launcher passes the same ones.
  */
-export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--no-lazy"];
+export const RUN_V8_FLAGS: readonly string[] = ["--v8-flags=--no-lazy,--min-semi-space-size=16"];
 
 /** Every flag a launcher gives `deno run` after its fixed ones: permissions, then V8 flags. */
 export const RUN_FLAGS: readonly string[] = [...RUN_PERMISSIONS, ...RUN_V8_FLAGS];
