@@ -155,7 +155,8 @@ function sameDeviceClash(sock: NetlinkSocket, spec: ReturnType<typeof routeSpec>
     const ip = g === undefined ? undefined : parseIp(g);
     return ip && formatIp(ip);
   };
-  return routeList(sock, { family, table: spec.table ?? 254, link: spec.link }).find((r) =>
+  const table = spec.table !== undefined ? { table: spec.table } : {}; // main by default
+  return routeList(sock, { family, ...table, link: spec.link }).find((r) =>
     r.protocol !== RTPROT_KERNEL && formatCidr(parseCidr(r.dst)!) === want &&
     metricOf(r.metric) === metricOf(spec.metric) && gwOf(r.gw) !== gwOf(spec.gw)
   );
