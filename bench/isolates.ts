@@ -19,7 +19,7 @@ import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
 import { scratchSeed } from "./scratch_seed.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";
-import { pool, settle } from "./measure.ts";
+import { pool, runMain, settle } from "./measure.ts";
 import type { IsolateRequest } from "./_isolate_worker.ts";
 
 type Rt = { containerId: string; netns: string; ifName: string };
@@ -126,12 +126,5 @@ if (import.meta.main) {
     args: Deno.args,
     options: { n: { type: "string", default: "100" }, reps: { type: "string", default: "3" } },
   });
-  try {
-    await main(Number(values.n), Number(values.reps));
-  } catch (err) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`error: ${err instanceof Error ? err.message : err}\n`),
-    );
-    Deno.exitCode = 1;
-  }
+  await runMain(() => main(Number(values.n), Number(values.reps)));
 }

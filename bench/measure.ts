@@ -5,7 +5,8 @@
  * @module
  */
 import type { Mode } from "./report.ts";
-import { TEXT } from "./world.ts";
+import { log, TEXT } from "./world.ts";
+import { errorText } from "../cni/errors.ts";
 
 export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -91,3 +92,19 @@ export async function spawnMs(
 
 /** `deno run` of an empty file, as the launchers run a bundle: Deno's own start and exit. */
 export const FLOOR_ARGS = ["run", "--quiet", "--no-config", "--no-lock", "--no-prompt"];
+
+/**
+ * Runs a bench entry point: its exit code (0 when it returns none), or one `error: ...` line
+ * on stderr and exit code 1 when it throws.
+ *
+ * @param main The entry point.
+ * @returns Resolves when it is done.
+ */
+export async function runMain(main: () => Promise<number | void>): Promise<void> {
+  try {
+    Deno.exitCode = (await main()) ?? 0;
+  } catch (err) {
+    log(`error: ${errorText(err)}`);
+    Deno.exitCode = 1;
+  }
+}

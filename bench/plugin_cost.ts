@@ -28,12 +28,13 @@ import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import type { Invoker } from "../cni/invoke.ts";
 import { observeToolRuns } from "../firewall/_tool_observers.ts";
-import { errorText } from "../cni/errors.ts";
 import { type Cidr, parseCidr } from "../ip/mod.ts";
 import { pendingKernelWork } from "../netlink/mod.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
 import { clocksSince, readClocks } from "./cpu_clocks.ts";
 import { podmanCapabilityArgs } from "./seed.ts";
+import { runMain } from "./measure.ts";
+import { stats } from "./report.ts";
 import { scratchSeed } from "./scratch_seed.ts";
 import { firewallBefore, sweepFirewall } from "./shared_firewall.ts";
 import { freeHostPort } from "./list_scenarios.ts";
@@ -382,10 +383,7 @@ export interface CostRow {
 }
 
 function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  if (s.length === 0) return NaN;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return values.length === 0 ? NaN : stats(values).median;
 }
 
 /**
@@ -588,13 +586,11 @@ if (import.meta.main) {
   const plugins = values.plugins.split(",") as CostPlugin[];
   const n = Number(values.n);
   const warmups = Number(values.warmups);
-  try {
+  await runMain(() => {
     const unknown = plugins.filter((p) => !(COST_PLUGINS as readonly string[]).includes(p));
     if (unknown.length > 0) throw new Error(`unknown plugins: ${unknown.join(", ")}`);
-    if (values.child) await child(plugins, n, warmups, values.out!);
-    else Deno.exitCode = await parent(plugins, n, warmups, !values["no-perf"]);
-  } catch (err) {
-    Deno.stderr.writeSync(ENC.encode(`error: ${errorText(err)}\n`));
-    Deno.exitCode = 1;
-  }
+    return values.child
+      ? child(plugins, n, warmups, values.out!)
+      : parent(plugins, n, warmups, !values["no-perf"]);
+  });
 }

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
+import { runMain } from "./measure.ts";
 import { scratchSeed } from "./scratch_seed.ts";
 
 const MARK = "@@denocni-profile";
@@ -162,11 +163,5 @@ if (import.meta.main) {
     },
   });
   const n = Number(values.n);
-  try {
-    if (values.child) await child(n, values.masq);
-    else Deno.exitCode = await parent(n, values.masq);
-  } catch (err) {
-    Deno.stderr.writeSync(ENC.encode(`error: ${err instanceof Error ? err.message : err}\n`));
-    Deno.exitCode = 1;
-  }
+  await runMain(() => values.child ? child(n, values.masq) : parent(n, values.masq));
 }

@@ -50,7 +50,7 @@ import {
   textTable,
   verdicts,
 } from "./report.ts";
-import type { Samples } from "./measure.ts";
+import { runMain, type Samples } from "./measure.ts";
 import {
   ALL_MODES,
   cleanup,
@@ -288,11 +288,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main();
-  } catch (err) {
-    log(`error: ${err instanceof Error ? err.message : String(err)}`);
-    Deno.exitCode = 1;
-  }
-}
+if (import.meta.main) await runMain(main);
