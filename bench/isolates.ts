@@ -19,19 +19,11 @@ import { addNetworkList, delNetworkList } from "../cni/libcni.ts";
 import { netnsAdd, netnsDelete } from "../netns/named.ts";
 import { scratchSeed } from "./scratch_seed.ts";
 import { pendingKernelWork } from "../netlink/socket.ts";
+import { clocksSince, readClocks } from "./cpu_clocks.ts";
 import { pool, runMain, settle } from "./measure.ts";
 import type { IsolateRequest } from "./_isolate_worker.ts";
 
 type Rt = { containerId: string; netns: string; ifName: string };
-
-/** CPU time in ms (user + system) of the process and of its main thread, from `/proc`. */
-function cpuMs(): { process: number; main: number } {
-  const ticks = (path: string) => {
-    const fields = Deno.readTextFileSync(path).split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
-  };
-  return { process: ticks("/proc/self/stat"), main: ticks(`/proc/self/task/${Deno.pid}/stat`) };
-}
 
 /** Two worker isolates, each sent every other operation. */
 function isolates(count: number, listBytes: Uint8Array, cacheDir: string) {
@@ -91,15 +83,15 @@ async function main(n: number, reps: number): Promise<void> {
         const line = [mode.padEnd(13)];
         for (const kind of ["add", "del"] as const) {
           await settle();
-          const c0 = cpuMs();
+          const c0 = readClocks();
           const t0 = performance.now();
           await pool(rts, 16, (rt) => op(kind, rt));
           const wall = performance.now() - t0;
-          const c1 = cpuMs();
+          const c1 = clocksSince(c0, readClocks()); // this (the main) thread and the process
           line.push(
             `${kind.toUpperCase()} ${wall.toFixed(0).padStart(4)} ms wall, ` +
-              `${(c1.process - c0.process).toFixed(0).padStart(4)} ms CPU ` +
-              `(main thread ${(c1.main - c0.main).toFixed(0).padStart(3)})`,
+              `${(c1.process / 1e6).toFixed(0).padStart(4)} ms CPU ` +
+              `(main thread ${(c1.thread / 1e6).toFixed(0).padStart(3)})`,
           );
           await pendingKernelWork();
           await two.drain();
