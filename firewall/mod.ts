@@ -55,6 +55,7 @@ export {
   nftDeleteLines,
   nftListRules,
   nftListTable,
+  nftOwnedElementLines,
   parseNftRules,
   parseNftTable,
 } from "./nft.ts";
@@ -68,6 +69,7 @@ export {
   parseNftOwnerComment,
   parseOwnerComment,
   quotedOwnerComment,
+  staleOwnerTest,
 } from "./owner.ts";
 export type { Owner } from "./owner.ts";
 export { hasControlCharacter, isChainName, MAX_CHAIN_NAME, ownerChainName } from "./chain_name.ts";

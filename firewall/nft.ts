@@ -237,6 +237,24 @@ export function nftDeleteLines(rules: readonly NftRule[]): string[] {
 }
 
 /**
+ * The text commands that put `val` in a set with `comment`, whether or not it is there
+ * already: nft keeps an existing element's comment on `add element`, so the element is added
+ * (to exist), deleted and added again with this comment (the newest owner's).
+ *
+ * @param set `<family> <table> <set>`.
+ * @param val The element (an address).
+ * @param comment The comment as an nft literal (quoted).
+ * @returns Three `nft -f` lines.
+ */
+export function nftOwnedElementLines(set: string, val: string, comment: string): string[] {
+  return [
+    `add element ${set} { ${val} }`,
+    `delete element ${set} { ${val} }`,
+    `add element ${set} { ${val} comment ${comment} }`,
+  ];
+}
+
+/**
  * An nft string literal for a comment (nft has no escapes inside quotes, so `"` is dropped)
  * cut to nft's 128-byte comment limit.
  *

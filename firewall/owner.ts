@@ -146,7 +146,7 @@ export function parseNftOwnerComment(prefix: string, comment: string): Owner | u
 
 /**
  * What GC of one network removes among nft elements commented by
- * {@linkcode nftOwnerComment}: an element of `network` whose container is not valid. A valid
+ * {@linkcode nftOwnerComment}: an element whose owner {@linkcode isStaleOwner} says is. A valid
  * container's comment is rebuilt and compared whole, so a comment nft cut still matches its
  * valid owner.
  *
@@ -178,5 +178,5 @@ export function staleOwnerTest(
   const keep = new Set([...validIds].map((containerId) => commentOf({ network, containerId })));
   return (comment) =>
     comment !== undefined && !keep.has(comment) &&
-    parseNftOwnerComment(prefix, comment)?.network === network;
+    isStaleOwner(parseNftOwnerComment(prefix, comment), network, validIds);
 }

@@ -39,7 +39,7 @@
  *
  * @module
  */
-import type { NftElement, NftTable } from "../../firewall/nft.ts";
+import { type NftElement, nftOwnedElementLines, type NftTable } from "../../firewall/nft.ts";
 import { nftOwnerComment, type Owner, staleOwnerTest } from "../../firewall/owner.ts";
 import type { IngressPolicy } from "./config.ts";
 import { FORWARD_CHAIN, OWNER_PREFIX } from "./iptables.ts";
@@ -104,11 +104,7 @@ export function nftSetupLines(
   ];
   for (const [set, list] of [[SET_V4, ips.v4], [SET_V6, ips.v6]] as const) {
     for (const ip of list) {
-      lines.push(
-        `add element ${T} ${set} { ${ip} }`,
-        `delete element ${T} ${set} { ${ip} }`,
-        `add element ${T} ${set} { ${ip} comment ${comment} }`,
-      );
+      lines.push(...nftOwnedElementLines(`${T} ${set}`, ip, comment));
     }
   }
   if (options.isolation) {

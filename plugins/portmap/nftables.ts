@@ -25,7 +25,13 @@
  *
  * @module
  */
-import { nftComment, nftDeleteLines, type NftRule, type NftTable } from "../../firewall/nft.ts";
+import {
+  nftComment,
+  nftDeleteLines,
+  nftOwnedElementLines,
+  type NftRule,
+  type NftTable,
+} from "../../firewall/nft.ts";
 import { nftOwnerComment, type Owner, staleOwnerTest } from "../../firewall/owner.ts";
 import type { PortmapConf } from "./config.ts";
 
@@ -139,13 +145,11 @@ export function nftSetupLines(
       }
     }
   }
-  // The owner element; deleted and added again so that it carries this owner's comment.
+  // The owner element, with this owner's comment.
   const set = `${t} ${OWNER_SET}`;
   lines.push(
     `add set ${set} { type ${family === 4 ? "ipv4_addr" : "ipv6_addr"} ; }`,
-    `add element ${set} { ${containerIp} }`,
-    `delete element ${set} { ${containerIp} }`,
-    `add element ${set} { ${containerIp} comment "${elementComment(owner)}" }`,
+    ...nftOwnedElementLines(set, containerIp, `"${elementComment(owner)}"`),
   );
   return lines;
 }
