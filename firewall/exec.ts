@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CniError, ErrorCode } from "../cni/errors.ts";
+import { CniError, ErrorCode, errorText } from "../cni/errors.ts";
 import { toolObservers } from "./_tool_observers.ts";
 
 /** What a tool run produced. */
@@ -54,6 +54,17 @@ export class ToolError extends CniError {
     this.exitCode = exitCode;
     this.stderr = stderr;
   }
+}
+
+/**
+ * The words of a failure worth showing: a tool's own stderr (without the command line a
+ * {@linkcode ToolError}'s message starts with), else the error's text.
+ *
+ * @param err What was thrown.
+ * @returns The text.
+ */
+export function toolErrorDetail(err: unknown): string {
+  return err instanceof ToolError ? err.stderr.trim() : errorText(err);
 }
 
 const decoder = new TextDecoder();

@@ -20,7 +20,7 @@
  *
  * @module
  */
-export { runTool, ToolError } from "./exec.ts";
+export { runTool, ToolError, toolErrorDetail } from "./exec.ts";
 export type { ToolOutput, ToolRunner } from "./exec.ts";
 export {
   converge,

@@ -29,7 +29,7 @@ import { CniError, ErrorCode, errorText, toCniError } from "../../cni/errors.ts"
 import { loadForDel } from "../../cni/best_effort.ts";
 import type { CmdArgs, PluginContext, PluginFns, PluginLog } from "../../cni/plugin.ts";
 import type { Result } from "../../cni/types.ts";
-import { ToolError } from "../../firewall/exec.ts";
+import { toolErrorDetail } from "../../firewall/exec.ts";
 import { converge, findMissingRule } from "../../firewall/iptables.ts";
 import { nftApply, nftListRules, nftListTable } from "../../firewall/nft.ts";
 import { iptablesUsable, nftUsable, withBackend } from "../../firewall/support.ts";
@@ -114,7 +114,7 @@ async function addNft(conf: PortmapConf, ips: ContainerIps, containerId: string)
   try {
     await nftApply(lines);
   } catch (err) {
-    const detail = err instanceof ToolError ? err.stderr.trim() : errorText(err);
+    const detail = toolErrorDetail(err);
     throw new CniError(
       ErrorCode.Internal,
       `unable to set up nftables rules for port mappings: ${detail}`,
@@ -362,7 +362,7 @@ async function gcNft(
       await nftApply(nftGcLines(family, table, network, validIds));
     } catch (err) {
       if (optional && !(await nftUsable())) return;
-      const detail = err instanceof ToolError ? err.stderr.trim() : errorText(err);
+      const detail = toolErrorDetail(err);
       errors.push(`could not collect ${nftFamily(family)} ${NFT_TABLE}: ${detail}`);
     }
   }));
